@@ -1,0 +1,25 @@
+# hubspot_fdw: PostgreSQL foreign data wrapper for HubSpot CRM objects
+
+MODULE_big = hubspot_fdw
+OBJS = src/hubspot_fdw.o src/option.o src/scan.o src/modify.o \
+       src/convert.o src/properties.o src/client.o src/http.o
+PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot CRM"
+
+EXTENSION = hubspot_fdw
+DATA = sql/hubspot_fdw--1.0.sql
+
+REGRESS = init options select insert errors
+
+PG_CONFIG ?= pg_config
+PKG_CONFIG ?= pkg-config
+
+# PostgreSQL's own headers are not -Wextra clean (unused parameters in inline
+# functions): include them as system headers, so that -Wall -Wextra -Werror
+# judges this extension's code only.
+PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server) \
+	$(shell $(PKG_CONFIG) --cflags libcurl json-c)
+PG_CFLAGS += -std=gnu11 -Wall -Wextra
+SHLIB_LINK = $(shell $(PKG_CONFIG) --libs libcurl json-c)
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

@@ -1,0 +1,488 @@
+/*-------------------------------------------------------------------------
+ *
+ * convert.c
+ *		Conversions between HubSpot's values (always strings on the wire)
+ *		and PostgreSQL Datums, and between json-c objects and jsonb.
+ *
+ * A value that does not convert is an ERROR raised by the type's own input
+ * function; callers wrap these calls in an error context that names the
+ * column and the record, so nothing is ever silently turned into NULL.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/float.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+#include "hubspot_fdw.h"
+
+/*
+ * hs_init_column_io
+ *		Decide how a column converts, and look up its I/O functions.
+ */
+void
+hs_init_column_io(HsColumn *col)
+{
+	Oid			elemtype = get_element_type(col->typid);
+	Oid			iotype = col->typid;
+	Oid			infunc;
+	Oid			outfunc;
+	bool		isvarlena;
+
+	switch (col->typid)
+	{
+		case BOOLOID:
+			col->vkind = HS_VAL_BOOL;
+			break;
+		case TIMESTAMPTZOID:
+			col->vkind = HS_VAL_TIMESTAMPTZ;
+			break;
+		case TIMESTAMPOID:
+			col->vkind = HS_VAL_TIMESTAMP;
+			break;
+		case DATEOID:
+			col->vkind = HS_VAL_DATE;
+			break;
+		case NUMERICOID:
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case FLOAT4OID:
+		case FLOAT8OID:
+			col->vkind = HS_VAL_NUMBER;
+			break;
+		case JSONBOID:
+			col->vkind = HS_VAL_JSONB;
+			break;
+		default:
+			col->vkind = OidIsValid(elemtype) ? HS_VAL_ARRAY : HS_VAL_TEXT;
+			break;
+	}
+	if (col->vkind == HS_VAL_ARRAY)
+	{
+		col->elemtype = elemtype;
+		get_typlenbyvalalign(elemtype, &col->elemlen, &col->elembyval,
+							 &col->elemalign);
+		iotype = elemtype;
+	}
+	getTypeInputInfo(iotype, &infunc, &col->ioparam);
+	fmgr_info(infunc, &col->infunc);
+	getTypeOutputInfo(iotype, &outfunc, &isvarlena);
+	fmgr_info(outfunc, &col->outfunc);
+}
+
+static bool
+all_digits(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* Epoch milliseconds (as HubSpot sometimes sends datetimes) to a Timestamp. */
+static Timestamp
+epoch_ms_to_timestamp(const char *value)
+{
+	int64		ms;
+
+	errno = 0;
+	ms = strtoll(value, NULL, 10);
+	if (errno != 0 || ms < -210866803200000LL || ms > 9224318016000000LL / 1000)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range: \"%s\" milliseconds", value)));
+	return (Timestamp) (ms * 1000 -
+						(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
+}
+
+/*
+ * hs_timestamp_string_to_datum
+ *		HubSpot's createdAt/updatedAt/datetime values: ISO-8601 or epoch ms.
+ */
+Datum
+hs_timestamp_string_to_datum(const char *value)
+{
+	if (all_digits(value))
+		return TimestampTzGetDatum(epoch_ms_to_timestamp(value));
+	return DirectFunctionCall3(timestamptz_in, CStringGetDatum(value),
+							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+/*
+ * hs_string_to_datum
+ *		Convert a value HubSpot sent (a string) to the column's type.
+ */
+Datum
+hs_string_to_datum(HsColumn *col, const char *value)
+{
+	switch (col->vkind)
+	{
+		case HS_VAL_BOOL:
+			if (strcmp(value, "true") == 0)
+				return BoolGetDatum(true);
+			if (strcmp(value, "false") == 0)
+				return BoolGetDatum(false);
+			break;
+		case HS_VAL_TIMESTAMPTZ:
+		case HS_VAL_TIMESTAMP:
+			if (all_digits(value))
+			{
+				Timestamp	ts = epoch_ms_to_timestamp(value);
+
+				/* a timestamp without time zone holds the UTC wall clock */
+				return col->vkind == HS_VAL_TIMESTAMPTZ ?
+					TimestampTzGetDatum(ts) : TimestampGetDatum(ts);
+			}
+			if (col->vkind == HS_VAL_TIMESTAMP)
+			{
+				/* read "…Z" as UTC, not as the session's time zone */
+				TimestampTz tz = DatumGetTimestampTz(hs_timestamp_string_to_datum(value));
+
+				return TimestampGetDatum((Timestamp) tz);
+			}
+			break;
+		case HS_VAL_DATE:
+			if (all_digits(value))
+			{
+				Timestamp	ts = epoch_ms_to_timestamp(value);
+
+				return DateADTGetDatum((DateADT) (ts / USECS_PER_DAY -
+												  (ts % USECS_PER_DAY < 0 ? 1 : 0)));
+			}
+			break;
+		case HS_VAL_ARRAY:
+			{
+				List	   *parts = NIL;
+				char	   *copy = pstrdup(value);
+				char	   *start = copy;
+				Datum	   *elems;
+				int			n = 0;
+				int			dims[1];
+				int			lbs[1] = {1};
+				ListCell   *lc;
+
+				/* multi-select values: "a;b;c" */
+				for (char *p = copy;; p++)
+				{
+					if (*p == ';' || *p == '\0')
+					{
+						bool		end = (*p == '\0');
+
+						*p = '\0';
+						parts = lappend(parts, start);
+						start = p + 1;
+						if (end)
+							break;
+					}
+				}
+				elems = palloc(sizeof(Datum) * list_length(parts));
+				foreach(lc, parts)
+					elems[n++] = InputFunctionCall(&col->infunc, (char *) lfirst(lc),
+												   col->ioparam, -1);
+				dims[0] = n;
+				return PointerGetDatum(construct_md_array(elems, NULL, 1, dims, lbs,
+														  col->elemtype, col->elemlen,
+														  col->elembyval, col->elemalign));
+			}
+		default:
+			break;
+	}
+	return InputFunctionCall(&col->infunc, (char *) value, col->ioparam, col->typmod);
+}
+
+/* ISO-8601 UTC with milliseconds, as HubSpot writes datetimes. */
+static char *
+timestamp_to_iso(Timestamp ts, const char *colname)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (TIMESTAMP_NOT_FINITE(ts) || timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("column \"%s\": HubSpot cannot store an infinite or out-of-range timestamp",
+						colname)));
+	return psprintf("%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+					tm.tm_year, tm.tm_mon, tm.tm_mday,
+					tm.tm_hour, tm.tm_min, tm.tm_sec, (int) (fsec / 1000));
+}
+
+static void
+check_finite_number(HsColumn *col, const char *text)
+{
+	if (pg_strcasecmp(text, "NaN") == 0 || pg_strcasecmp(text, "Infinity") == 0 ||
+		pg_strcasecmp(text, "-Infinity") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("column \"%s\": HubSpot cannot store the number %s",
+						col->name, text)));
+}
+
+/*
+ * hs_datum_to_string
+ *		Convert a non-NULL column value to the string HubSpot expects.
+ */
+char *
+hs_datum_to_string(HsColumn *col, Datum value)
+{
+	switch (col->vkind)
+	{
+		case HS_VAL_BOOL:
+			return pstrdup(DatumGetBool(value) ? "true" : "false");
+		case HS_VAL_TIMESTAMPTZ:
+			return timestamp_to_iso(DatumGetTimestampTz(value), col->name);
+		case HS_VAL_TIMESTAMP:
+			return timestamp_to_iso(DatumGetTimestamp(value), col->name);
+		case HS_VAL_DATE:
+			{
+				DateADT		d = DatumGetDateADT(value);
+				int			y,
+							m,
+							day;
+
+				if (DATE_NOT_FINITE(d))
+					ereport(ERROR,
+							(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+							 errmsg("column \"%s\": HubSpot cannot store an infinite date",
+									col->name)));
+				j2date(d + POSTGRES_EPOCH_JDATE, &y, &m, &day);
+				return psprintf("%04d-%02d-%02d", y, m, day);
+			}
+		case HS_VAL_NUMBER:
+			{
+				char	   *text = OutputFunctionCall(&col->outfunc, value);
+
+				check_finite_number(col, text);
+				return text;
+			}
+		case HS_VAL_JSONB:
+			return JsonbToCString(NULL, &DatumGetJsonbP(value)->root, VARSIZE_ANY(DatumGetPointer(value)));
+		case HS_VAL_ARRAY:
+			{
+				ArrayType  *arr = DatumGetArrayTypeP(value);
+				Datum	   *elems;
+				bool	   *nulls;
+				int			n;
+				StringInfoData buf;
+
+				deconstruct_array(arr, col->elemtype, col->elemlen, col->elembyval,
+								  col->elemalign, &elems, &nulls, &n);
+				initStringInfo(&buf);
+				for (int i = 0; i < n; i++)
+				{
+					char	   *s;
+
+					if (nulls[i])
+						ereport(ERROR,
+								(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+								 errmsg("column \"%s\": a multi-select value cannot contain NULL",
+										col->name)));
+					s = OutputFunctionCall(&col->outfunc, elems[i]);
+					if (strchr(s, ';') != NULL)
+						ereport(ERROR,
+								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								 errmsg("column \"%s\": multi-select option \"%s\" contains \";\", which separates options",
+										col->name, s)));
+					if (i > 0)
+						appendStringInfoChar(&buf, ';');
+					appendStringInfoString(&buf, s);
+				}
+				return buf.data;
+			}
+		case HS_VAL_TEXT:
+			break;
+	}
+	return OutputFunctionCall(&col->outfunc, value);
+}
+
+/*
+ * hs_jsonb_scalar_to_string
+ *		A scalar of a written properties object as HubSpot's string: strings
+ *		as they are, numbers and booleans as their JSON text, null as NULL.
+ *		Returns NULL (and *isnull) for null; callers reject non-scalars.
+ */
+char *
+hs_jsonb_scalar_to_string(JsonbValue *v, bool *isnull)
+{
+	*isnull = false;
+	switch (v->type)
+	{
+		case jbvString:
+			return pnstrdup(v->val.string.val, v->val.string.len);
+		case jbvNumeric:
+			return DatumGetCString(DirectFunctionCall1(numeric_out,
+													   NumericGetDatum(v->val.numeric)));
+		case jbvBool:
+			return pstrdup(v->val.boolean ? "true" : "false");
+		case jbvNull:
+			*isnull = true;
+			return NULL;
+		default:
+			elog(ERROR, "unexpected jsonb value type %d", (int) v->type);
+	}
+	return NULL;				/* keep compiler quiet */
+}
+
+void
+hs_json_append_escaped(StringInfo buf, const char *s)
+{
+	escape_json(buf, s);
+}
+
+static void
+push_string(JsonbParseState **state, JsonbIteratorToken tok, const char *s, size_t len)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) s;
+	v.val.string.len = (int) len;
+	(void) pushJsonbValue(state, tok, &v);
+}
+
+/* Push one json-c value; returns what pushJsonbValue returned last. */
+static JsonbValue *
+push_json(JsonbParseState **state, JsonbIteratorToken tok, json_object *obj)
+{
+	JsonbValue	v;
+
+	switch (json_object_get_type(obj))
+	{
+		case json_type_object:
+			{
+				struct json_object_iterator it = json_object_iter_begin(obj);
+				struct json_object_iterator end = json_object_iter_end(obj);
+
+				(void) pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+				while (!json_object_iter_equal(&it, &end))
+				{
+					const char *key = json_object_iter_peek_name(&it);
+
+					push_string(state, WJB_KEY, key, strlen(key));
+					(void) push_json(state, WJB_VALUE, json_object_iter_peek_value(&it));
+					json_object_iter_next(&it);
+				}
+				return pushJsonbValue(state, WJB_END_OBJECT, NULL);
+			}
+		case json_type_array:
+			(void) pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
+			for (size_t i = 0; i < json_object_array_length(obj); i++)
+				(void) push_json(state, WJB_ELEM, json_object_array_get_idx(obj, i));
+			return pushJsonbValue(state, WJB_END_ARRAY, NULL);
+		case json_type_null:
+			v.type = jbvNull;
+			break;
+		case json_type_boolean:
+			v.type = jbvBool;
+			v.val.boolean = json_object_get_boolean(obj);
+			break;
+		case json_type_int:
+		case json_type_double:
+			v.type = jbvNumeric;
+			v.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in,
+																CStringGetDatum(json_object_get_string(obj)),
+																ObjectIdGetDatum(InvalidOid),
+																Int32GetDatum(-1)));
+			break;
+		case json_type_string:
+			v.type = jbvString;
+			v.val.string.val = (char *) json_object_get_string(obj);
+			v.val.string.len = json_object_get_string_len(obj);
+			break;
+	}
+	return pushJsonbValue(state, tok, &v);
+}
+
+/*
+ * hs_json_to_jsonb
+ *		Any json-c value as jsonb.  Scalars at the top level are wrapped the
+ *		way jsonb wants them.
+ */
+Jsonb *
+hs_json_to_jsonb(json_object *obj)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue *res;
+
+	if (obj == NULL || (!json_object_is_type(obj, json_type_object) &&
+						!json_object_is_type(obj, json_type_array)))
+	{
+		/* a raw scalar: build it through a one-element array */
+		(void) pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+		if (obj == NULL)
+		{
+			JsonbValue	v;
+
+			v.type = jbvNull;
+			(void) pushJsonbValue(&state, WJB_ELEM, &v);
+		}
+		else
+			(void) push_json(&state, WJB_ELEM, obj);
+		res = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+		res->val.array.rawScalar = true;
+		return JsonbValueToJsonb(res);
+	}
+	res = push_json(&state, WJB_VALUE, obj);
+	return JsonbValueToJsonb(res);
+}
+
+/*
+ * hs_string_map_to_jsonb
+ *		HubSpot's "properties" object as the jsonb of the properties column:
+ *		every property with a value; JSON nulls (empty values) are left out.
+ */
+Jsonb *
+hs_string_map_to_jsonb(json_object *props)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue *res;
+	struct json_object_iterator it;
+	struct json_object_iterator end;
+
+	res = pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	if (props != NULL && json_object_is_type(props, json_type_object))
+	{
+		it = json_object_iter_begin(props);
+		end = json_object_iter_end(props);
+		while (!json_object_iter_equal(&it, &end))
+		{
+			const char *key = json_object_iter_peek_name(&it);
+			json_object *val = json_object_iter_peek_value(&it);
+
+			if (val != NULL && !json_object_is_type(val, json_type_null))
+			{
+				push_string(&state, WJB_KEY, key, strlen(key));
+				if (json_object_is_type(val, json_type_string))
+					push_string(&state, WJB_VALUE, json_object_get_string(val),
+								json_object_get_string_len(val));
+				else
+				{
+					/* HubSpot sends strings; keep anything else as its text */
+					const char *s = json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN);
+
+					push_string(&state, WJB_VALUE, s, strlen(s));
+				}
+			}
+			json_object_iter_next(&it);
+		}
+	}
+	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(res);
+}

@@ -1,0 +1,72 @@
+/*-------------------------------------------------------------------------
+ *
+ * hubspot_fdw.c
+ *		Foreign data wrapper for HubSpot CRM objects: the handler.
+ *
+ * The callbacks live in scan.c (SELECT) and modify.c (INSERT); options in
+ * option.c; the HubSpot client in client.c over the transport in http.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "foreign/fdwapi.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/parsetree.h"
+
+#include "hubspot_fdw.h"
+
+PG_MODULE_MAGIC;
+
+PG_FUNCTION_INFO_V1(hubspot_fdw_handler);
+
+Datum
+hubspot_fdw_handler(PG_FUNCTION_ARGS)
+{
+	FdwRoutine *routine = makeNode(FdwRoutine);
+
+	/* SELECT */
+	routine->GetForeignRelSize = hubspotGetForeignRelSize;
+	routine->GetForeignPaths = hubspotGetForeignPaths;
+	routine->GetForeignPlan = hubspotGetForeignPlan;
+	routine->BeginForeignScan = hubspotBeginForeignScan;
+	routine->IterateForeignScan = hubspotIterateForeignScan;
+	routine->ReScanForeignScan = hubspotReScanForeignScan;
+	routine->EndForeignScan = hubspotEndForeignScan;
+	routine->ExplainForeignScan = hubspotExplainForeignScan;
+
+	/* INSERT */
+	routine->IsForeignRelUpdatable = hubspotIsForeignRelUpdatable;
+	routine->PlanForeignModify = hubspotPlanForeignModify;
+	routine->BeginForeignModify = hubspotBeginForeignModify;
+	routine->ExecForeignInsert = hubspotExecForeignInsert;
+	routine->ExecForeignBatchInsert = hubspotExecForeignBatchInsert;
+	routine->GetForeignModifyBatchSize = hubspotGetForeignModifyBatchSize;
+	routine->EndForeignModify = hubspotEndForeignModify;
+	routine->BeginForeignInsert = hubspotBeginForeignInsert;
+	routine->EndForeignInsert = hubspotEndForeignInsert;
+	routine->ExplainForeignModify = hubspotExplainForeignModify;
+
+	PG_RETURN_POINTER(routine);
+}
+
+/*
+ * hs_scan_user
+ *		The user whose user mapping a scan of range table entry rtindex uses:
+ *		the view owner for a scan through a view, else the current user.
+ */
+Oid
+hs_scan_user(EState *estate, Index rtindex)
+{
+#if PG_VERSION_NUM >= 160000
+	RTEPermissionInfo *perminfo = getRTEPermissionInfo(estate->es_rteperminfos,
+													   exec_rt_fetch(rtindex, estate));
+
+	return OidIsValid(perminfo->checkAsUser) ? perminfo->checkAsUser : GetUserId();
+#else
+	RangeTblEntry *rte = exec_rt_fetch(rtindex, estate);
+
+	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+#endif
+}

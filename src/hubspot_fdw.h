@@ -1,0 +1,258 @@
+/*-------------------------------------------------------------------------
+ *
+ * hubspot_fdw.h
+ *		Internal declarations of hubspot_fdw, grouped by the file that
+ *		defines them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HUBSPOT_FDW_H
+#define HUBSPOT_FDW_H
+
+#include "postgres.h"
+
+#include "access/attnum.h"
+#include "commands/explain.h"
+#include "foreign/fdwapi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+#include "utils/jsonb.h"
+#include "utils/relcache.h"
+
+/*
+ * PostgreSQL has a SQL function named json_object(), declared in fmgrprotos.h;
+ * json-c has a type of that name.  Rename the type for this extension's
+ * sources (json-c's functions have other names, and C does not link types).
+ */
+#define json_object hs_json_object
+#include <json-c/json.h>
+
+#define HS_MAX_BATCH_SIZE 100	/* HubSpot's cap on batch inputs */
+#define HS_LIST_PAGE_SIZE 100	/* HubSpot's cap on list pages */
+#define HS_HISTORY_PAGE_SIZE 50 /* ... when asking for property history */
+#define HS_MAX_RESPONSE_BYTES (64 * 1024 * 1024)
+
+/* ---------- option.c ---------- */
+
+/* Server and user mapping settings, as used for every request. */
+typedef struct HsServerOptions
+{
+	char	   *api_url;		/* no trailing slash */
+	int			timeout_ms;
+	int			connect_timeout_ms;
+	int			max_retries;
+	int			batch_size;		/* server default for tables */
+} HsServerOptions;
+
+/* What a column of the foreign table stands for. */
+typedef enum HsColumnKind
+{
+	HS_COL_ID,
+	HS_COL_PROPERTIES,
+	HS_COL_CREATED_AT,
+	HS_COL_UPDATED_AT,
+	HS_COL_ARCHIVED,
+	HS_COL_ARCHIVED_AT,
+	HS_COL_ASSOCIATIONS,
+	HS_COL_PROPERTIES_WITH_HISTORY,
+	HS_COL_PROPERTY				/* a typed column for one HubSpot property */
+} HsColumnKind;
+
+/* How a value converts between HubSpot's string and the column's type. */
+typedef enum HsValueKind
+{
+	HS_VAL_TEXT,				/* via the type's input/output functions */
+	HS_VAL_BOOL,
+	HS_VAL_TIMESTAMPTZ,
+	HS_VAL_TIMESTAMP,
+	HS_VAL_DATE,
+	HS_VAL_NUMBER,				/* numeric, integers, floats */
+	HS_VAL_JSONB,
+	HS_VAL_ARRAY				/* multi-select, ';'-joined */
+} HsValueKind;
+
+typedef struct HsColumn
+{
+	AttrNumber	attnum;
+	char	   *name;			/* column name */
+	HsColumnKind kind;
+	char	   *property;		/* HubSpot property (HS_COL_PROPERTY only) */
+	Oid			typid;
+	int32		typmod;
+	HsValueKind vkind;
+	/* input/output of the column type (of the element type for arrays) */
+	Oid			elemtype;
+	int16		elemlen;
+	bool		elembyval;
+	char		elemalign;
+	FmgrInfo	infunc;
+	Oid			ioparam;
+	FmgrInfo	outfunc;
+} HsColumn;
+
+/* Everything about one foreign table that the executor needs. */
+typedef struct HsTable
+{
+	Oid			relid;
+	char	   *relname;
+	Oid			serverid;
+	char	   *object;			/* CRM object type in paths */
+	int			batch_size;
+	HsServerOptions server;
+	int			ncolumns;
+	HsColumn   *columns;		/* live (non-dropped) columns in attnum order */
+	HsColumn   *properties_col; /* NULL if the table has none */
+} HsTable;
+
+extern HsTable *hs_get_table(Relation rel);
+extern void hs_get_server_options(Oid serverid, HsServerOptions *opts);
+extern int	hs_table_batch_size(Oid relid);
+extern HsColumn *hs_find_column(HsTable *table, AttrNumber attnum);
+
+/* ---------- client.c ---------- */
+
+/* Per-node counters shown by EXPLAIN ANALYZE. */
+typedef struct HsStats
+{
+	int64		requests;
+	int64		retries;
+} HsStats;
+
+/* May a request be sent again when its outcome is unknown? */
+typedef enum HsRequestSafety
+{
+	HS_IDEMPOTENT,				/* reads, updates, archives, upserts */
+	HS_NOT_IDEMPOTENT			/* creates: never sent twice */
+} HsRequestSafety;
+
+/* A connection to HubSpot for one user mapping. */
+typedef struct HsConnection
+{
+	Oid			umid;
+	Oid			serverid;
+	char	   *token;			/* from the user mapping; never printed */
+	HsServerOptions server;
+	struct HsHttp *http;
+} HsConnection;
+
+/* A response that came back with some HTTP status. */
+typedef struct HsResponse
+{
+	long		status;
+	json_object *json;			/* parsed body, NULL if empty; freed with the
+								 * memory context it was parsed in */
+	const char *method;
+	const char *path;			/* for error messages: path, no query */
+	char	   *correlation_id;
+} HsResponse;
+
+extern HsConnection *hs_connect(Oid serverid, Oid userid);
+extern HsResponse *hs_request(HsConnection *conn, const char *method,
+							  const char *path, const char *query,
+							  const char *body, HsRequestSafety safety,
+							  HsStats *stats);
+extern void hs_report_response_error(HsResponse *resp, const char *what) pg_attribute_noreturn();
+extern int	hs_errcode_for_category(const char *category, long status);
+extern json_object *hs_json_parse_owned(const char *text, size_t len,
+										MemoryContext owner);
+extern const char *hs_json_string(json_object *obj, const char *key);
+extern char *hs_error_message_text(json_object *err);
+extern char *hs_url_escape(const char *s);
+
+/* ---------- properties.c ---------- */
+
+typedef enum HsPropertyType
+{
+	HS_PROP_STRING,
+	HS_PROP_NUMBER,
+	HS_PROP_BOOL,
+	HS_PROP_DATE,
+	HS_PROP_DATETIME,
+	HS_PROP_ENUMERATION,
+	HS_PROP_OTHER
+} HsPropertyType;
+
+typedef struct HsProperty
+{
+	char	   *name;
+	HsPropertyType type;
+	bool		read_only;
+	bool		unique;
+} HsProperty;
+
+typedef struct HsCatalog
+{
+	char	   *object;
+	int			nproperties;
+	HsProperty *properties;		/* sorted by name */
+	char	   *all_names;		/* comma-separated, URL-escaped */
+} HsCatalog;
+
+extern HsCatalog *hs_get_catalog(HsConnection *conn, const char *object,
+								 bool refresh, HsStats *stats);
+extern HsProperty *hs_catalog_lookup(HsCatalog *catalog, const char *name);
+extern HsProperty *hs_find_property(HsConnection *conn, const char *object,
+								   const char *name, HsStats *stats);
+extern void hs_check_typed_columns(HsConnection *conn, HsTable *table,
+								   HsStats *stats);
+
+/* ---------- convert.c ---------- */
+
+extern void hs_init_column_io(HsColumn *col);
+extern Datum hs_string_to_datum(HsColumn *col, const char *value);
+extern char *hs_datum_to_string(HsColumn *col, Datum value);
+extern Datum hs_timestamp_string_to_datum(const char *value);
+extern Jsonb *hs_json_to_jsonb(json_object *obj);
+extern Jsonb *hs_string_map_to_jsonb(json_object *props);
+extern char *hs_jsonb_scalar_to_string(JsonbValue *v, bool *isnull);
+extern void hs_json_append_escaped(StringInfo buf, const char *s);
+
+/* ---------- scan.c ---------- */
+
+extern void hubspotGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+									 Oid foreigntableid);
+extern void hubspotGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+								   Oid foreigntableid);
+extern ForeignScan *hubspotGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
+										  Oid foreigntableid, ForeignPath *best_path,
+										  List *tlist, List *scan_clauses,
+										  Plan *outer_plan);
+extern void hubspotBeginForeignScan(ForeignScanState *node, int eflags);
+extern TupleTableSlot *hubspotIterateForeignScan(ForeignScanState *node);
+extern void hubspotReScanForeignScan(ForeignScanState *node);
+extern void hubspotEndForeignScan(ForeignScanState *node);
+extern void hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es);
+extern void hs_fill_slot_from_object(HsTable *table, json_object *obj,
+									 TupleTableSlot *slot, bool *wanted);
+
+/* ---------- modify.c ---------- */
+
+extern List *hubspotPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+									  Index resultRelation, int subplan_index);
+extern void hubspotBeginForeignModify(ModifyTableState *mtstate,
+									  ResultRelInfo *rinfo, List *fdw_private,
+									  int subplan_index, int eflags);
+extern TupleTableSlot *hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
+												TupleTableSlot *slot,
+												TupleTableSlot *planSlot);
+extern TupleTableSlot **hubspotExecForeignBatchInsert(EState *estate,
+													  ResultRelInfo *rinfo,
+													  TupleTableSlot **slots,
+													  TupleTableSlot **planSlots,
+													  int *numSlots);
+extern int	hubspotGetForeignModifyBatchSize(ResultRelInfo *rinfo);
+extern void hubspotEndForeignModify(EState *estate, ResultRelInfo *rinfo);
+extern void hubspotBeginForeignInsert(ModifyTableState *mtstate,
+									  ResultRelInfo *rinfo);
+extern void hubspotEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
+extern int	hubspotIsForeignRelUpdatable(Relation rel);
+extern void hubspotExplainForeignModify(ModifyTableState *mtstate,
+										ResultRelInfo *rinfo, List *fdw_private,
+										int subplan_index, ExplainState *es);
+
+/* ---------- hubspot_fdw.c ---------- */
+
+extern Oid	hs_scan_user(EState *estate, Index rtindex);
+
+#endif							/* HUBSPOT_FDW_H */

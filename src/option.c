@@ -1,0 +1,467 @@
+/*-------------------------------------------------------------------------
+ *
+ * option.c
+ *		Options of hubspot_fdw: the validator and the readers that turn
+ *		catalog options into HsServerOptions and HsTable.
+ *
+ * Every option is listed once, in valid_options[], with the catalog it may
+ * appear in and how its value is checked.  The README's option table
+ * mirrors this one.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "access/reloptions.h"
+#include "access/table.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_foreign_table.h"
+#include "catalog/pg_user_mapping.h"
+#include "catalog/pg_attribute.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "foreign/foreign.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "hubspot_fdw.h"
+#include "http.h"
+
+#define DEFAULT_API_URL "https://api.hubapi.com"
+#define DEFAULT_TIMEOUT_MS 30000
+#define DEFAULT_CONNECT_TIMEOUT_MS 10000
+#define DEFAULT_MAX_RETRIES 5
+#define DEFAULT_OBJECT "products"
+
+typedef enum HsOptionKind
+{
+	OPT_URL,
+	OPT_INT,
+	OPT_OBJECT,
+	OPT_TOKEN,
+	OPT_PROPERTY
+} HsOptionKind;
+
+typedef struct HsOptionDef
+{
+	const char *name;
+	Oid			context;		/* catalog the option may appear in */
+	HsOptionKind kind;
+	int			min;			/* OPT_INT only */
+	int			max;
+} HsOptionDef;
+
+static const HsOptionDef valid_options[] = {
+	{"api_url", ForeignServerRelationId, OPT_URL, 0, 0},
+	{"timeout_ms", ForeignServerRelationId, OPT_INT, 1, 3600000},
+	{"connect_timeout_ms", ForeignServerRelationId, OPT_INT, 1, 600000},
+	{"max_retries", ForeignServerRelationId, OPT_INT, 0, 20},
+	{"batch_size", ForeignServerRelationId, OPT_INT, 1, HS_MAX_BATCH_SIZE},
+	{"access_token", UserMappingRelationId, OPT_TOKEN, 0, 0},
+	{"object", ForeignTableRelationId, OPT_OBJECT, 0, 0},
+	{"batch_size", ForeignTableRelationId, OPT_INT, 1, HS_MAX_BATCH_SIZE},
+	{"property", AttributeRelationId, OPT_PROPERTY, 0, 0},
+	{NULL, InvalidOid, 0, 0, 0}
+};
+
+static const char *
+context_name(Oid context)
+{
+	switch (context)
+	{
+		case ForeignServerRelationId:
+			return "a server";
+		case UserMappingRelationId:
+			return "a user mapping";
+		case ForeignTableRelationId:
+			return "a foreign table";
+		case AttributeRelationId:
+			return "a column of a foreign table";
+		default:
+			return "this object";
+	}
+}
+
+/* "a server or a foreign table": where else a misplaced option belongs */
+static char *
+places_of_option(const char *name)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (const HsOptionDef *opt = valid_options; opt->name; opt++)
+	{
+		if (strcmp(opt->name, name) != 0)
+			continue;
+		if (buf.len > 0)
+			appendStringInfoString(&buf, " or ");
+		appendStringInfoString(&buf, context_name(opt->context));
+	}
+	return buf.len > 0 ? buf.data : NULL;
+}
+
+static char *
+options_of_context(Oid context)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (const HsOptionDef *opt = valid_options; opt->name; opt++)
+	{
+		if (opt->context != context)
+			continue;
+		if (buf.len > 0)
+			appendStringInfoString(&buf, ", ");
+		appendStringInfoString(&buf, opt->name);
+	}
+	return buf.len > 0 ? buf.data : "(none)";
+}
+
+static bool
+parse_int_option(const char *value, int *result)
+{
+	char	   *end;
+	long		v;
+
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (end == value || *end != '\0' || errno != 0 || v < INT_MIN || v > INT_MAX)
+		return false;
+	*result = (int) v;
+	return true;
+}
+
+static bool
+only_chars(const char *s, const char *extra)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+	{
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			  (*s >= '0' && *s <= '9') || strchr(extra, *s) != NULL))
+			return false;
+	}
+	return true;
+}
+
+static void
+check_api_url(const char *url)
+{
+	const char *host;
+
+	if (strncmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else if (strncmp(url, "http://", 7) == 0)
+		host = url + 7;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"api_url\": \"%s\"", url),
+				 errhint("Use an https:// URL such as %s.", DEFAULT_API_URL)));
+
+	if (*host == '\0' || *host == '/' ||
+		strpbrk(url, "?#@ \t\r\n") != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"api_url\": \"%s\"", url),
+				 errhint("Give only the scheme, host and port, such as %s, without credentials, query or fragment.",
+						 DEFAULT_API_URL)));
+
+	if (strncmp(url, "http://", 7) == 0 && !hs_http_is_loopback_url(url))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"api_url\" may use http:// only for a loopback host"),
+				 errdetail("The access token would travel unencrypted."),
+				 errhint("Use https://, or http:// with localhost, 127.0.0.1 or [::1] for a local emulator.")));
+}
+
+static void
+check_option_value(const HsOptionDef *opt, const char *value)
+{
+	int			ival;
+
+	switch (opt->kind)
+	{
+		case OPT_URL:
+			check_api_url(value);
+			break;
+		case OPT_INT:
+			if (!parse_int_option(value, &ival) || ival < opt->min || ival > opt->max)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"%s\": \"%s\"",
+								opt->name, value),
+						 errhint("Valid values are integers from %d to %d.",
+								 opt->min, opt->max)));
+			break;
+		case OPT_OBJECT:
+			if (!only_chars(value, "_-") || strlen(value) > 100)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"object\": \"%s\"", value),
+						 errhint("Give a CRM object type such as \"products\" or \"0-7\".")));
+			break;
+		case OPT_TOKEN:
+			/* never echo the value: it is a secret */
+			if (*value == '\0' || strpbrk(value, " \t\r\n\v\f") != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"access_token\""),
+						 errhint("Give a HubSpot private app or OAuth access token, without spaces.")));
+			for (const char *p = value; *p; p++)
+				if ((unsigned char) *p < 0x20 || *p == 0x7f)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("invalid value for option \"access_token\""),
+							 errhint("The token contains a control character.")));
+			break;
+		case OPT_PROPERTY:
+			if (!only_chars(value, "_") || strlen(value) > 200)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"property\": \"%s\"", value),
+						 errhint("Give the internal name of a HubSpot property, such as \"hs_sku\".")));
+			break;
+	}
+}
+
+PG_FUNCTION_INFO_V1(hubspot_fdw_validator);
+
+/*
+ * hubspot_fdw_validator
+ *		Check the options of a server, user mapping, foreign table or column.
+ */
+Datum
+hubspot_fdw_validator(PG_FUNCTION_ARGS)
+{
+	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
+	Oid			catalog = PG_GETARG_OID(1);
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+		const HsOptionDef *found = NULL;
+
+		for (const HsOptionDef *opt = valid_options; opt->name; opt++)
+		{
+			if (opt->context == catalog && strcmp(opt->name, def->defname) == 0)
+			{
+				found = opt;
+				break;
+			}
+		}
+		if (found == NULL)
+		{
+			char	   *places = places_of_option(def->defname);
+
+			if (places != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+						 errmsg("option \"%s\" is not valid in %s",
+								def->defname, context_name(catalog)),
+						 errhint("\"%s\" belongs in %s. Valid options in %s are: %s.",
+								 def->defname, places, context_name(catalog),
+								 options_of_context(catalog))));
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("invalid option \"%s\"", def->defname),
+					 errhint("Valid options in %s are: %s.",
+							 context_name(catalog), options_of_context(catalog))));
+		}
+		check_option_value(found, defGetString(def));
+	}
+	PG_RETURN_VOID();
+}
+
+/*
+ * hs_get_server_options
+ *		Read a server's options, with defaults filled in.
+ */
+void
+hs_get_server_options(Oid serverid, HsServerOptions *opts)
+{
+	ForeignServer *server = GetForeignServer(serverid);
+	ListCell   *lc;
+
+	opts->api_url = DEFAULT_API_URL;
+	opts->timeout_ms = DEFAULT_TIMEOUT_MS;
+	opts->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+	opts->max_retries = DEFAULT_MAX_RETRIES;
+	opts->batch_size = HS_MAX_BATCH_SIZE;
+
+	foreach(lc, server->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+		const char *value = defGetString(def);
+
+		if (strcmp(def->defname, "api_url") == 0)
+		{
+			char	   *url = pstrdup(value);
+			size_t		len = strlen(url);
+
+			while (len > 0 && url[len - 1] == '/')
+				url[--len] = '\0';
+			opts->api_url = url;
+		}
+		else if (strcmp(def->defname, "timeout_ms") == 0)
+			(void) parse_int_option(value, &opts->timeout_ms);
+		else if (strcmp(def->defname, "connect_timeout_ms") == 0)
+			(void) parse_int_option(value, &opts->connect_timeout_ms);
+		else if (strcmp(def->defname, "max_retries") == 0)
+			(void) parse_int_option(value, &opts->max_retries);
+		else if (strcmp(def->defname, "batch_size") == 0)
+			(void) parse_int_option(value, &opts->batch_size);
+	}
+}
+
+/*
+ * hs_table_batch_size
+ *		Rows per batch request: the table's batch_size, else the server's,
+ *		else HubSpot's cap.  Reads the catalogs only, never HubSpot, so that
+ *		plain EXPLAIN can call it.
+ */
+int
+hs_table_batch_size(Oid relid)
+{
+	ForeignTable *ft = GetForeignTable(relid);
+	HsServerOptions server;
+	ListCell   *lc;
+	int			batch_size;
+
+	hs_get_server_options(ft->serverid, &server);
+	batch_size = server.batch_size;
+	foreach(lc, ft->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "batch_size") == 0)
+			(void) parse_int_option(defGetString(def), &batch_size);
+	}
+	return batch_size;
+}
+
+static HsColumnKind
+special_column_kind(const char *name)
+{
+	static const struct
+	{
+		const char *name;
+		HsColumnKind kind;
+	}			special[] =
+	{
+		{"id", HS_COL_ID},
+		{"properties", HS_COL_PROPERTIES},
+		{"created_at", HS_COL_CREATED_AT},
+		{"updated_at", HS_COL_UPDATED_AT},
+		{"archived", HS_COL_ARCHIVED},
+		{"archived_at", HS_COL_ARCHIVED_AT},
+		{"associations", HS_COL_ASSOCIATIONS},
+		{"properties_with_history", HS_COL_PROPERTIES_WITH_HISTORY},
+	};
+
+	for (size_t i = 0; i < lengthof(special); i++)
+		if (strcmp(special[i].name, name) == 0)
+			return special[i].kind;
+	return HS_COL_PROPERTY;
+}
+
+/*
+ * hs_get_table
+ *		Describe a foreign table: options, server settings and columns.
+ *
+ * Reads catalogs only (no HubSpot request).  Allocates in the current memory
+ * context.  Column types that cannot hold what HubSpot sends are an error
+ * here, so that they surface before any request is made.
+ */
+HsTable *
+hs_get_table(Relation rel)
+{
+	HsTable    *table = palloc0(sizeof(HsTable));
+	ForeignTable *ft = GetForeignTable(RelationGetRelid(rel));
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	ListCell   *lc;
+
+	table->relid = RelationGetRelid(rel);
+	table->relname = pstrdup(RelationGetRelationName(rel));
+	table->serverid = ft->serverid;
+	table->object = DEFAULT_OBJECT;
+	hs_get_server_options(ft->serverid, &table->server);
+	table->batch_size = table->server.batch_size;
+
+	foreach(lc, ft->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "object") == 0)
+			table->object = pstrdup(defGetString(def));
+		else if (strcmp(def->defname, "batch_size") == 0)
+			(void) parse_int_option(defGetString(def), &table->batch_size);
+	}
+
+	table->columns = palloc0(sizeof(HsColumn) * Max(tupdesc->natts, 1));
+	for (int i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
+		HsColumn   *col;
+		char	   *property = NULL;
+		List	   *colopts;
+
+		if (attr->attisdropped)
+			continue;
+		col = &table->columns[table->ncolumns++];
+		col->attnum = attr->attnum;
+		col->name = pstrdup(NameStr(attr->attname));
+		col->typid = attr->atttypid;
+		col->typmod = attr->atttypmod;
+
+		colopts = GetForeignColumnOptions(table->relid, attr->attnum);
+		foreach(lc, colopts)
+		{
+			DefElem    *def = (DefElem *) lfirst(lc);
+
+			if (strcmp(def->defname, "property") == 0)
+				property = pstrdup(defGetString(def));
+		}
+		col->kind = property ? HS_COL_PROPERTY : special_column_kind(col->name);
+		if (col->kind == HS_COL_PROPERTY)
+			col->property = property ? property : col->name;
+
+		switch (col->kind)
+		{
+			case HS_COL_PROPERTIES:
+			case HS_COL_ASSOCIATIONS:
+			case HS_COL_PROPERTIES_WITH_HISTORY:
+				if (col->typid != JSONBOID)
+					ereport(ERROR,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("column \"%s\" of foreign table \"%s\" must have type jsonb",
+									col->name, table->relname),
+							 errhint("Give the column another name and a \"property\" option to map it to a HubSpot property instead.")));
+				if (col->kind == HS_COL_PROPERTIES)
+					table->properties_col = col;
+				break;
+			default:
+				break;
+		}
+		hs_init_column_io(col);
+	}
+	return table;
+}
+
+/*
+ * hs_find_column
+ *		The column with this attribute number, or NULL (dropped).
+ */
+HsColumn *
+hs_find_column(HsTable *table, AttrNumber attnum)
+{
+	for (int i = 0; i < table->ncolumns; i++)
+		if (table->columns[i].attnum == attnum)
+			return &table->columns[i];
+	return NULL;
+}

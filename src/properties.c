@@ -1,0 +1,223 @@
+/*-------------------------------------------------------------------------
+ *
+ * properties.c
+ *		The property catalogue of a CRM object, from HubSpot's Properties API
+ *		(GET /crm/v3/properties/{object}), read once per backend.
+ *
+ * A scan that returns the properties column asks for every property in the
+ * catalogue; writes use it to refuse unknown and read-only properties before
+ * anything is sent.  A lookup that misses reads the catalogue again once,
+ * so that a property created in HubSpot after the first read is found.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/memutils.h"
+
+#include "hubspot_fdw.h"
+
+typedef struct CatalogCacheEntry
+{
+	Oid			umid;
+	HsCatalog  *catalog;
+} CatalogCacheEntry;
+
+/* entries live in TopMemoryContext */
+static List *catalog_cache = NIL;
+
+static int
+property_cmp(const void *a, const void *b)
+{
+	return strcmp(((const HsProperty *) a)->name, ((const HsProperty *) b)->name);
+}
+
+static HsPropertyType
+property_type(const char *type)
+{
+	if (type == NULL)
+		return HS_PROP_OTHER;
+	if (strcmp(type, "string") == 0 || strcmp(type, "phone_number") == 0)
+		return HS_PROP_STRING;
+	if (strcmp(type, "number") == 0)
+		return HS_PROP_NUMBER;
+	if (strcmp(type, "bool") == 0)
+		return HS_PROP_BOOL;
+	if (strcmp(type, "date") == 0)
+		return HS_PROP_DATE;
+	if (strcmp(type, "datetime") == 0)
+		return HS_PROP_DATETIME;
+	if (strcmp(type, "enumeration") == 0)
+		return HS_PROP_ENUMERATION;
+	return HS_PROP_OTHER;
+}
+
+static bool
+json_bool_member(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	return obj != NULL && json_object_object_get_ex(obj, key, &v) &&
+		json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
+}
+
+/* Read the catalogue from HubSpot into a new HsCatalog in TopMemoryContext. */
+static HsCatalog *
+fetch_catalog(HsConnection *conn, const char *object, HsStats *stats)
+{
+	MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext,
+											  "hubspot_fdw property catalogue",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext oldcxt = MemoryContextSwitchTo(tmp);
+	char	   *path = psprintf("/crm/v3/properties/%s", object);
+	HsResponse *resp = hs_request(conn, "GET", path, "archived=false", NULL,
+								  HS_IDEMPOTENT, stats);
+	json_object *results;
+	HsCatalog  *catalog;
+	StringInfoData names;
+	size_t		n;
+
+	if (resp->status != 200)
+		hs_report_response_error(resp, "reading the property catalogue");
+	if (!json_object_object_get_ex(resp->json, "results", &results) ||
+		!json_object_is_type(results, json_type_array))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("HubSpot's property catalogue has no \"results\" array"),
+				 errdetail("Request: GET %s.", path)));
+
+	MemoryContextSwitchTo(TopMemoryContext);
+	n = json_object_array_length(results);
+	catalog = palloc0(sizeof(HsCatalog));
+	catalog->object = pstrdup(object);
+	catalog->properties = palloc0(sizeof(HsProperty) * Max(n, 1));
+	for (size_t i = 0; i < n; i++)
+	{
+		json_object *p = json_object_array_get_idx(results, i);
+		const char *name = hs_json_string(p, "name");
+		json_object *meta;
+		HsProperty *prop;
+
+		if (name == NULL)
+			continue;
+		prop = &catalog->properties[catalog->nproperties++];
+		prop->name = pstrdup(name);
+		prop->type = property_type(hs_json_string(p, "type"));
+		prop->unique = json_bool_member(p, "hasUniqueValue");
+		prop->read_only = json_object_object_get_ex(p, "modificationMetadata", &meta) &&
+			json_bool_member(meta, "readOnlyValue");
+	}
+	qsort(catalog->properties, catalog->nproperties, sizeof(HsProperty), property_cmp);
+
+	MemoryContextSwitchTo(tmp);
+	initStringInfo(&names);
+	for (int i = 0; i < catalog->nproperties; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&names, ',');
+		appendStringInfoString(&names, hs_url_escape(catalog->properties[i].name));
+	}
+	catalog->all_names = MemoryContextStrdup(TopMemoryContext, names.data);
+
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(tmp);
+	return catalog;
+}
+
+/*
+ * hs_get_catalog
+ *		The property catalogue for a user mapping's account and an object,
+ *		from the backend's cache unless refresh is asked for.
+ *
+ * A replaced catalogue is not freed: a running scan may still point into it.
+ */
+HsCatalog *
+hs_get_catalog(HsConnection *conn, const char *object, bool refresh,
+			   HsStats *stats)
+{
+	ListCell   *lc;
+	CatalogCacheEntry *entry = NULL;
+	MemoryContext oldcxt;
+
+	foreach(lc, catalog_cache)
+	{
+		CatalogCacheEntry *e = (CatalogCacheEntry *) lfirst(lc);
+
+		if (e->umid == conn->umid && strcmp(e->catalog->object, object) == 0)
+		{
+			entry = e;
+			break;
+		}
+	}
+	if (entry != NULL && !refresh)
+		return entry->catalog;
+
+	if (entry != NULL)
+	{
+		entry->catalog = fetch_catalog(conn, object, stats);
+		return entry->catalog;
+	}
+
+	{
+		HsCatalog  *catalog = fetch_catalog(conn, object, stats);
+
+		oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+		entry = palloc(sizeof(CatalogCacheEntry));
+		entry->umid = conn->umid;
+		entry->catalog = catalog;
+		catalog_cache = lappend(catalog_cache, entry);
+		MemoryContextSwitchTo(oldcxt);
+		return catalog;
+	}
+}
+
+/* The property with this name, or NULL. */
+HsProperty *
+hs_catalog_lookup(HsCatalog *catalog, const char *name)
+{
+	HsProperty	key;
+
+	key.name = (char *) name;
+	return bsearch(&key, catalog->properties, catalog->nproperties,
+				   sizeof(HsProperty), property_cmp);
+}
+
+/*
+ * hs_find_property
+ *		Look a property up; on a miss, read the catalogue again once, since
+ *		the property may have been created after the cached read.
+ */
+HsProperty *
+hs_find_property(HsConnection *conn, const char *object, const char *name,
+				 HsStats *stats)
+{
+	HsProperty *prop = hs_catalog_lookup(hs_get_catalog(conn, object, false, stats),
+										 name);
+
+	if (prop == NULL)
+		prop = hs_catalog_lookup(hs_get_catalog(conn, object, true, stats), name);
+	return prop;
+}
+
+/*
+ * hs_check_typed_columns
+ *		Every typed property column must name a property that exists:
+ *		HubSpot ignores unknown names on reads, which would turn a typo into
+ *		a column that is always NULL.
+ */
+void
+hs_check_typed_columns(HsConnection *conn, HsTable *table, HsStats *stats)
+{
+	for (int i = 0; i < table->ncolumns; i++)
+	{
+		HsColumn   *col = &table->columns[i];
+
+		if (col->kind == HS_COL_PROPERTY &&
+			hs_find_property(conn, table->object, col->property, stats) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of foreign table \"%s\" maps to HubSpot property \"%s\", which %s do not have",
+							col->name, table->relname, col->property, table->object),
+					 errhint("Set the column's \"property\" option to the internal name of an existing property.")));
+	}
+}

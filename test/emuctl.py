@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Control the HubSpot emulator (test/emulator.py) from the shell or from SQL tests.
+
+    emuctl.py [--url URL] [--copy] COMMAND [ARG]
+
+URL comes from --url or the HUBSPOT_EMULATOR_URL environment variable.
+
+Commands:
+    reset                  everything back to defaults (records, log, faults, config, counters)
+    log                    the request log, one compact JSON object per line
+    clear-log              empty the request log
+    fault JSON             append a fault rule (object) or rules (list)
+    config [JSON]          merge keys into the configuration; prints the configuration
+    seed JSON              create records directly; prints {"ids":[…]}
+    objects [--archived|--all]
+                           stored records (live by default), one JSON object per line,
+                           sorted by numeric id
+
+--copy escapes the output for PostgreSQL's COPY text format (every backslash doubled), so that
+`COPY t(line) FROM PROGRAM 'python3 test/emuctl.py --copy log'` reads one JSON text per row.
+
+Exits non-zero with a message on stderr when the emulator cannot be reached or refuses.
+"""
+
+import argparse
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+
+
+class EmuctlError(Exception):
+    pass
+
+
+def call(base_url, method, path, body=None):
+    """Send one control request; returns the parsed JSON answer."""
+    data = None
+    headers = {}
+    if body is not None:
+        data = body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8")
+        headers["Content-Type"] = "application/json"
+    req = urllib.request.Request(base_url.rstrip("/") + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            payload = resp.read()
+    except urllib.error.HTTPError as e:
+        detail = e.read().decode("utf-8", errors="replace")
+        try:
+            detail = json.loads(detail).get("message", detail)
+        except (ValueError, AttributeError):
+            pass
+        raise EmuctlError("%s %s: HTTP %d: %s" % (method, path, e.code, detail))
+    except (urllib.error.URLError, OSError) as e:
+        raise EmuctlError("cannot reach the emulator at %s: %s" % (base_url, getattr(e, "reason", e)))
+    try:
+        return json.loads(payload.decode("utf-8")) if payload else None
+    except ValueError:
+        raise EmuctlError("%s %s: the answer is not JSON" % (method, path))
+
+
+def parse_json_arg(text, what):
+    try:
+        return json.loads(text)
+    except ValueError as e:
+        raise EmuctlError("%s is not valid JSON: %s" % (what, e))
+
+
+def line(obj, copy_format):
+    text = json.dumps(obj, separators=(",", ":"))
+    if copy_format:
+        text = text.replace("\\", "\\\\")
+    return text
+
+
+def run(args, out):
+    url = args.url or os.environ.get("HUBSPOT_EMULATOR_URL")
+    if not url:
+        raise EmuctlError("no emulator URL: pass --url or set HUBSPOT_EMULATOR_URL")
+    cmd = args.command
+    lines = []
+    if cmd == "reset":
+        call(url, "POST", "/_emulator/reset")
+    elif cmd == "clear-log":
+        call(url, "DELETE", "/_emulator/requests")
+    elif cmd == "log":
+        lines = call(url, "GET", "/_emulator/requests")["requests"]
+    elif cmd == "fault":
+        if args.arg is None:
+            raise EmuctlError("fault needs a JSON rule or list of rules")
+        call(url, "POST", "/_emulator/faults", parse_json_arg(args.arg, "fault rule"))
+    elif cmd == "config":
+        if args.arg is None:
+            lines = [call(url, "GET", "/_emulator/config")]
+        else:
+            lines = [call(url, "POST", "/_emulator/config", parse_json_arg(args.arg, "config"))]
+    elif cmd == "seed":
+        if args.arg is None:
+            raise EmuctlError("seed needs a JSON body")
+        lines = [call(url, "POST", "/_emulator/seed", parse_json_arg(args.arg, "seed"))]
+    elif cmd == "objects":
+        which = "all" if args.all else ("true" if args.archived else "false")
+        results = call(url, "GET", "/_emulator/objects?archived=" + which)["results"]
+        lines = sorted(results, key=lambda r: int(r["id"]))
+    for obj in lines:
+        out.write(line(obj, args.copy) + "\n")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Control the HubSpot emulator.")
+    parser.add_argument("--url", help="emulator base URL (default: $HUBSPOT_EMULATOR_URL)")
+    parser.add_argument("--copy", action="store_true",
+                        help="escape output for PostgreSQL COPY text format")
+    parser.add_argument("--archived", action="store_true", help="objects: archived records only")
+    parser.add_argument("--all", action="store_true", help="objects: live and archived records")
+    parser.add_argument("command", choices=["reset", "log", "clear-log", "fault", "config", "seed", "objects"])
+    parser.add_argument("arg", nargs="?", help="JSON argument of fault, config and seed")
+    args = parser.parse_args(argv)
+    try:
+        run(args, sys.stdout)
+        sys.stdout.flush()
+    except EmuctlError as e:
+        sys.stderr.write("emuctl: %s\n" % e)
+        return 1
+    except BrokenPipeError:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1663 @@
+#!/usr/bin/env python3
+"""HubSpot CRM v3 emulator for the hubspot_fdw test suite.
+
+A local stand-in for the parts of HubSpot's CRM API that hubspot_fdw uses, written with the
+Python 3 standard library only and bound to 127.0.0.1. It follows shared/docs/hubspot-api.md:
+status codes, error bodies, validation, shuffled batch results, 207 partial failures,
+rate-limit headers and 429s, `archived` handling.
+
+Served now (object type `products`, also addressable as `0-7`):
+
+    GET  /crm/v3/properties/products              property catalogue
+    GET  /crm/v3/properties/products/{name}       one property
+    GET  /crm/v3/objects/products                 list (paging, properties, history, archived)
+    GET  /crm/v3/objects/products/{id}            read one (also idProperty)
+    POST /crm/v3/objects/products                 create
+    POST /crm/v3/objects/products/batch/create    batch create (201 / 207 / 400)
+
+Control API for tests (no authentication, never logged, never rate limited):
+
+    POST   /_emulator/reset                       everything back to defaults
+    GET    /_emulator/requests                    request log of API calls
+    DELETE /_emulator/requests                    clear the log
+    GET    /_emulator/faults                      fault rules with their counters
+    POST   /_emulator/faults                      append a rule or a list of rules
+    DELETE /_emulator/faults                      remove every rule
+    GET    /_emulator/config                      current configuration
+    POST   /_emulator/config                      merge keys into the configuration
+    POST   /_emulator/seed                        create records directly
+    GET    /_emulator/objects?archived=false|true|all   stored records, in full
+
+Usage: python3 test/emulator.py [--port N] [--port-file PATH] [--verbose]
+
+New endpoints are added as a method on Emulator plus one line in Emulator.ROUTES.
+"""
+
+import argparse
+import copy
+import datetime
+import decimal
+import json
+import os
+import random
+import re
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections import deque
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+
+# ---------------------------------------------------------------------------
+# Constants and default configuration
+# ---------------------------------------------------------------------------
+
+OBJECT_TYPES = {"products": "products", "0-7": "products"}
+
+# Properties returned when a read names no `properties` (hubspot-api.md section 2).
+DEFAULT_RETURNED_PROPERTIES = ("name", "description", "price", "createdate",
+                               "hs_lastmodifieddate", "hs_object_id")
+# Properties every read returns, whatever was asked for.
+ALWAYS_RETURNED_PROPERTIES = ("createdate", "hs_lastmodifieddate", "hs_object_id")
+
+LIST_MAX_LIMIT = 100
+LIST_MAX_LIMIT_WITH_HISTORY = 50
+
+HISTORY_SOURCE_TYPE = "API"
+HISTORY_SOURCE_ID = "emulator"
+
+DEFAULT_CONFIG = {
+    # Accepted bearer tokens: None accepts any non-empty token.
+    "tokens": None,
+    # Tokens answered with 401 EXPIRED_AUTHENTICATION.
+    "expired_tokens": [],
+    # Tokens that may read but not write (403 MISSING_SCOPES on writes).
+    "read_only_tokens": [],
+    # First record id handed out (applies after reset, or at once while the store is empty).
+    "id_start": 1000001,
+    # Fixed time (ISO-8601) for every timestamp the emulator makes; None = real time.
+    "clock": None,
+    # List `limit` above the maximum: "error" (400) or "clamp".
+    "list_over_limit": "error",
+    # Requested properties without a value: "omit" them or send them as JSON "null".
+    "empty_values": "omit",
+    # Maximum inputs of a batch request.
+    "batch_max": 100,
+    # Shuffle batch results, as HubSpot does.
+    "shuffle": True,
+    # Seed of the random generator used for shuffling (None = unpredictable).
+    "random_seed": None,
+    # Echo objectWriteTraceId on successful batch results.
+    "echo_trace_ids": True,
+    # Rolling window per token; `max` None disables it, `daily` None disables the daily limit.
+    "rate_limit": {"max": 100, "interval_ms": 10000, "daily": 250000},
+    # Seconds sent as Retry-After on 429s (None: no header).
+    "retry_after": None,
+    # Portal id shown in validation messages.
+    "portal_id": 62515000,
+}
+
+RATE_LIMIT_KEYS = ("max", "interval_ms", "daily")
+
+INVALID_AUTH_MESSAGE = ("Authentication credentials not found. This API supports OAuth 2.0 "
+                        "authentication and you can find more details at "
+                        "https://developers.hubspot.com/docs/methods/auth/oauth-overview")
+EXPIRED_AUTH_MESSAGE = "The OAuth token used to make this call expired 1 hour(s) ago."
+MISSING_SCOPES_MESSAGE = ("This app hasn't been granted all required scopes to make this call. "
+                          "Read more about required scopes here: https://developers.hubspot.com/scopes.")
+NOT_FOUND_MESSAGE = "Object not found.  objectId are usually numeric."
+
+# Default bodies of fault-injected responses, by status: (category, message).
+FAULT_DEFAULTS = {
+    400: ("VALIDATION_ERROR", "Invalid request."),
+    401: ("INVALID_AUTHENTICATION", INVALID_AUTH_MESSAGE),
+    403: ("MISSING_SCOPES", MISSING_SCOPES_MESSAGE),
+    404: ("OBJECT_NOT_FOUND", NOT_FOUND_MESSAGE),
+    409: ("CONFLICT", "Conflict"),
+    414: ("VALIDATION_ERROR", "URI Too Long"),
+    423: ("LOCKED", "Locked. Too many concurrent requests to the same record; retry after 2 seconds."),
+    477: ("MIGRATION_IN_PROGRESS", "Migration in progress."),
+    500: ("INTERNAL_ERROR", "Internal Server Error"),
+    502: ("BAD_GATEWAY", "Bad Gateway"),
+    503: ("SERVICE_UNAVAILABLE", "Service Unavailable"),
+    504: ("GATEWAY_TIMEOUT", "Gateway Timeout"),
+}
+
+FAULT_ACTIONS = ("respond", "delay", "reset_before", "reset_after", "malformed")
+FAULT_KEYS = {"method", "path", "skip", "times", "action", "status", "body", "headers", "delay_ms"}
+
+
+# ---------------------------------------------------------------------------
+# Time
+# ---------------------------------------------------------------------------
+
+UTC = datetime.timezone.utc
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def iso_ms(dt):
+    """Format an aware datetime as ISO-8601 UTC with milliseconds and Z."""
+    dt = dt.astimezone(UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (dt.microsecond // 1000)
+
+
+def parse_iso_datetime(text):
+    """Parse ISO-8601 text into an aware UTC datetime (naive means UTC); ValueError if bad."""
+    if not isinstance(text, str) or not re.match(r"^\d{4}-\d{2}-\d{2}", text):
+        raise ValueError("not an ISO-8601 date-time")
+    dt = datetime.datetime.fromisoformat(text)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def from_epoch_ms(ms):
+    return EPOCH + datetime.timedelta(milliseconds=ms)
+
+
+def new_correlation_id():
+    return str(uuid.uuid4())
+
+
+def status_phrase(status):
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+# ---------------------------------------------------------------------------
+# Property catalogue (hubspot-api.md sections 3.12 and 7)
+# ---------------------------------------------------------------------------
+
+FIELD_TYPES = {
+    "string": "text",
+    "number": "number",
+    "date": "date",
+    "datetime": "date",
+    "bool": "booleancheckbox",
+    "enumeration": "select",
+}
+
+DEFINED_AT = "2019-08-06T02:43:14.491Z"
+CUSTOM_AT = "2026-01-15T09:30:00.000Z"
+
+
+def _options(pairs):
+    return [{"label": label, "value": value, "displayOrder": i, "hidden": False}
+            for i, (value, label) in enumerate(pairs)]
+
+
+BOOL_OPTIONS = _options([("true", "Yes"), ("false", "No")])
+
+
+def make_property(name, label, ptype, field_type=None, options=None, read_only=False,
+                  unique=False, defined=True, description="", group="productinformation",
+                  display_order=-1, external_options=False, hidden=False):
+    """Build one Property object in the full shape of the Properties API."""
+    if options is None:
+        options = copy.deepcopy(BOOL_OPTIONS) if ptype == "bool" else []
+    stamp = DEFINED_AT if defined else CUSTOM_AT
+    return {
+        "name": name,
+        "label": label,
+        "type": ptype,
+        "fieldType": field_type or FIELD_TYPES[ptype],
+        "groupName": group,
+        "description": description,
+        "options": options,
+        "displayOrder": display_order,
+        "calculated": False,
+        "externalOptions": external_options,
+        "hasUniqueValue": unique,
+        "hidden": hidden,
+        "hubspotDefined": defined,
+        "formField": False,
+        "modificationMetadata": {
+            "archivable": not defined,
+            "readOnlyDefinition": defined,
+            "readOnlyValue": read_only,
+        },
+        "createdAt": stamp,
+        "updatedAt": stamp,
+        "archived": False,
+    }
+
+
+def build_product_properties():
+    """The product property catalogue: HubSpot's defaults plus the test portal's custom ones."""
+    p = make_property
+    ro = {"read_only": True}
+    props = [
+        p("hs_object_id", "Record ID", "number", description="The unique ID for this record. This value is set automatically by HubSpot.", **ro),
+        p("name", "Name", "string", description="Product name"),
+        p("description", "Description", "string", "textarea", description="Full description of product"),
+        p("price", "Unit price", "number", description="Cost of product"),
+        p("hs_sku", "SKU", "string", description="Unique product identifier"),
+        p("hs_cost_of_goods_sold", "Unit cost", "number", description="The amount that sold goods cost the HubSpot customer"),
+        p("recurringbillingfrequency", "Billing frequency", "enumeration", options=_options([
+            ("weekly", "Weekly"), ("biweekly", "Biweekly"), ("monthly", "Monthly"),
+            ("quarterly", "Quarterly"), ("per_six_months", "Every six months"),
+            ("annually", "Annually"), ("per_two_years", "Every two years"),
+            ("per_three_years", "Every three years"), ("per_four_years", "Every four years"),
+            ("per_five_years", "Every five years")]),
+          description="How often a line item with this product should be billed"),
+        p("hs_recurring_billing_period", "Term", "string", description="The length of a recurring billing term, as an ISO-8601 period P#M"),
+        p("hs_recurring_billing_start_date", "Start date", "date", description="Recurring billing start date for a line item"),
+        p("discount", "Unit discount", "number", description="The discount amount applied"),
+        p("hs_discount_percentage", "Discount percentage", "number", description="The discount percentage applied"),
+        p("tax", "Tax", "number", description="The tax amount applied"),
+        p("hs_tax_category", "Tax category", "enumeration", options=_options([
+            ("standard", "Standard"), ("reduced", "Reduced"), ("zero_rated", "Zero rated"),
+            ("exempt", "Exempt")]), description="Tax category of the product"),
+        p("hs_product_type", "Product type", "enumeration", options=_options([
+            ("inventory", "Inventory"), ("non_inventory", "Non-inventory"), ("service", "Service")]),
+          description="The type of product"),
+        p("hs_status", "Status", "enumeration", options=_options([
+            ("active", "Active"), ("inactive", "Inactive")]), description="Status of the product"),
+        p("hs_pricing_model", "Pricing model", "enumeration", options=_options([
+            ("flat", "Flat"), ("tiered", "Tiered")]), description="Pricing model of the product"),
+        p("hs_tier_prices", "Tier prices", "string", description="Prices of the pricing tiers"),
+        p("hs_tier_ranges", "Tier ranges", "string", description="Ranges of the pricing tiers"),
+        p("hs_bundle_pricing_type", "Pricing", "enumeration", options=_options([
+            ("individual", "Individual"), ("bundle", "Bundle")]), description="Pricing of a bundle"),
+        p("hs_url", "URL", "string", description="The web page URL of the product"),
+        p("hs_images", "Image URL", "string", description="Image URL of the product"),
+        p("hs_rich_text_description", "Description (rich)", "string", "html", description="Rich text description of the product"),
+        p("hs_folder", "Folder", "enumeration", options=_options([
+            ("301", "Hardware"), ("302", "Services")]), external_options=True,
+          description="Folder of the product"),
+        p("hs_folder_id", "Folder Id", "number", description="Id of the folder of the product"),
+        p("hubspot_owner_id", "Owner", "enumeration", options=_options([
+            ("101", "Avery Owner"), ("102", "Blake Owner"), ("103", "Casey Owner")]),
+          external_options=True, description="The owner of the object"),
+        p("hs_all_assigned_business_unit_ids", "Business units", "enumeration", "checkbox",
+          options=_options([("0", "Default business unit"), ("1", "Second business unit")]),
+          external_options=True, description="The business units this record is assigned to"),
+        p("hs_owning_teams", "Owning teams", "enumeration", "checkbox",
+          options=_options([("201", "Sales"), ("202", "Services")]),
+          external_options=True, description="The teams that own this record"),
+        p("hs_pinned_engagement_id", "Pinned engagement ID", "number", description="The object ID of the current pinned engagement"),
+        p("createdate", "Create Date", "datetime", description="The date the product was created"),
+        p("hs_lastmodifieddate", "Last Modified Date", "datetime", description="The date any property on this product was modified", **ro),
+        p("hs_createdate", "Object create date/time", "datetime", description="The date and time at which this object was created", **ro),
+        p("hs_created_by_user_id", "Created by user ID", "number", description="The user who created this record", **ro),
+        p("hs_updated_by_user_id", "Updated by user ID", "number", description="The user who last updated this record", **ro),
+        p("hs_merged_object_ids", "Merged record IDs", "enumeration", "checkbox", description="The list of record IDs that have been merged into this record", **ro),
+        p("hs_object_source", "Record source", "enumeration", options=_options([
+            ("API", "API"), ("CRM_UI", "CRM UI"), ("IMPORT", "Import"),
+            ("INTEGRATION", "Integration"), ("INTERNAL_PROCESSING", "Internal processing")]),
+          description="Raw internal PropertySource present in the RequestContext when this record was created", **ro),
+        p("hs_object_source_label", "Record source label", "string", description="Human readable source of this record", **ro),
+        p("hs_object_source_id", "Record source ID", "string", description="Raw internal sourceId present in the RequestContext when this record was created", **ro),
+        p("hs_object_source_detail_1", "Record source detail 1", "string", description="First level of detail on how this record was created", **ro),
+        p("hs_object_source_detail_2", "Record source detail 2", "string", description="Second level of detail on how this record was created", **ro),
+        p("hs_object_source_detail_3", "Record source detail 3", "string", description="Third level of detail on how this record was created", **ro),
+        p("hubspot_owner_assigneddate", "Owner assigned date", "datetime", description="The most recent timestamp of when an owner was assigned to this record", **ro),
+        p("hs_all_owner_ids", "All owner IDs", "enumeration", "checkbox", description="Values of all default and custom owner properties for this record", **ro),
+        p("hs_all_team_ids", "All team IDs", "enumeration", "checkbox", description="The team IDs, including the team hierarchy, of all default and custom owner properties for this record", **ro),
+        p("hs_all_accessible_team_ids", "All accessible team IDs", "enumeration", "checkbox", description="The team IDs, including the team hierarchy, of all teams that can access this record", **ro),
+        p("hubspot_team_id", "HubSpot Team", "enumeration", description="The primary team of the record owner", **ro),
+        # Custom properties of the test portal.
+        p("external_id", "External ID", "string", unique=True, defined=False, display_order=1,
+          description="Identifier of the product in the source catalogue (unique)"),
+        p("in_stock", "In stock", "bool", defined=False, display_order=2,
+          description="Whether the product is in stock"),
+        p("sales_channels", "Sales channels", "enumeration", "checkbox", defined=False, display_order=3,
+          options=_options([("web", "Web"), ("retail", "Retail"), ("partner", "Partner")]),
+          description="Channels the product is sold through"),
+        p("launch_date", "Launch date", "date", defined=False, display_order=4,
+          description="Date the product was launched"),
+        p("weight_kg", "Weight (kg)", "number", defined=False, display_order=5,
+          description="Shipping weight in kilograms"),
+    ]
+    return {prop["name"]: prop for prop in props}
+
+
+# ---------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------
+
+class ApiError(Exception):
+    """An error answered with HubSpot's error body."""
+
+    def __init__(self, status, category, message, errors=None, context=None, links=None,
+                 extra=None, headers=None):
+        super().__init__(message)
+        self.status = status
+        self.category = category
+        self.message = message
+        self.errors = errors
+        self.context = context
+        self.links = links
+        self.extra = extra or {}
+        self.headers = headers or {}
+
+    def body(self, correlation_id):
+        body = {"status": "error", "message": self.message, "correlationId": correlation_id}
+        if self.errors is not None:
+            body["errors"] = self.errors
+        if self.context is not None:
+            body["context"] = self.context
+        if self.links is not None:
+            body["links"] = self.links
+        body.update(self.extra)
+        if self.category is not None:
+            body["category"] = self.category
+        return body
+
+
+def validation_error(message, errors=None, context=None):
+    return ApiError(400, "VALIDATION_ERROR", message, errors=errors, context=context)
+
+
+def input_json_error(line, column, detail):
+    return validation_error("Invalid input JSON on line %d, column %d: %s" % (line, column, detail))
+
+
+def object_not_found(object_id):
+    return ApiError(404, "OBJECT_NOT_FOUND", NOT_FOUND_MESSAGE, context={"id": [object_id]})
+
+
+def unknown_object_type(name):
+    return ApiError(404, "OBJECT_NOT_FOUND", "Unable to infer object type from: %s" % name)
+
+
+# ---------------------------------------------------------------------------
+# Validation of request bodies and property values
+# ---------------------------------------------------------------------------
+
+NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EPOCH_MS_RE = re.compile(r"^-?\d+$")
+ASSOCIATION_CATEGORIES = ("HUBSPOT_DEFINED", "USER_DEFINED", "INTEGRATOR_DEFINED")
+MS_PER_DAY = 86400000
+
+
+def parse_json_body(raw):
+    """Parse a request body, turning bad JSON into HubSpot's 'Invalid input JSON' 400."""
+    text = raw.decode("utf-8", errors="replace")
+    if not text.strip():
+        raise input_json_error(1, 1, "No content to map due to end-of-input")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise input_json_error(e.lineno, e.colno, "Unexpected character (%s)" % e.msg)
+
+
+def _json_position(raw_text, key):
+    """Best-effort (line, column) of the value of "key" in a raw JSON text, 1-based."""
+    m = re.search(r'"%s"\s*:\s*' % re.escape(json.dumps(key)[1:-1]), raw_text)
+    if not m:
+        return 1, 1
+    offset = m.end()
+    line = raw_text.count("\n", 0, offset) + 1
+    column = offset - (raw_text.rfind("\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def _json_kind(value):
+    if isinstance(value, bool):
+        return "Boolean value (token `JsonToken.VALUE_%s`)" % ("TRUE" if value else "FALSE")
+    if isinstance(value, int):
+        return "Integer value (token `JsonToken.VALUE_NUMBER_INT`)"
+    if isinstance(value, float):
+        return "Floating-point value (token `JsonToken.VALUE_NUMBER_FLOAT`)"
+    if isinstance(value, dict):
+        return "Object value (token `JsonToken.START_OBJECT`)"
+    return "Array value (token `JsonToken.START_ARRAY`)"
+
+
+def check_property_map_shape(props, raw_text, where="properties"):
+    """Whole-request checks of a `properties` map: an object whose values are strings or null."""
+    if not isinstance(props, dict):
+        line, col = _json_position(raw_text, where)
+        raise input_json_error(line, col, "Cannot deserialize value of type `java.util.HashMap<java.lang.String,java.lang.String>` from %s"
+                               % (_json_kind(props) if props is not None else "null value"))
+    for name, value in props.items():
+        if value is None or isinstance(value, str):
+            continue
+        line, col = _json_position(raw_text, name)
+        raise input_json_error(line, col, "Cannot deserialize value of type `java.lang.String` from %s"
+                               % _json_kind(value))
+
+
+def check_associations_shape(assocs):
+    """Validate create-time associations; returns a normalised copy. Bad shape is a 400."""
+    if assocs is None:
+        return []
+    if not isinstance(assocs, list):
+        raise validation_error("Invalid input JSON: associations must be a list of {\"to\":{\"id\":…},\"types\":[…]}")
+    result = []
+    for i, a in enumerate(assocs):
+        where = "associations[%d]" % i
+        if not isinstance(a, dict):
+            raise validation_error("Invalid input JSON: %s must be an object" % where)
+        to = a.get("to")
+        if not isinstance(to, dict) or isinstance(to.get("id"), bool) or not isinstance(to.get("id"), (str, int)) \
+                or str(to.get("id")) == "":
+            raise validation_error("Invalid input JSON: %s.to.id is required" % where)
+        types = a.get("types")
+        if not isinstance(types, list) or not types:
+            raise validation_error("Invalid input JSON: %s.types must be a non-empty list" % where)
+        norm_types = []
+        for j, t in enumerate(types):
+            if not isinstance(t, dict):
+                raise validation_error("Invalid input JSON: %s.types[%d] must be an object" % (where, j))
+            category = t.get("associationCategory")
+            type_id = t.get("associationTypeId")
+            if category not in ASSOCIATION_CATEGORIES:
+                raise validation_error("Invalid input JSON: %s.types[%d].associationCategory must be one of %s"
+                                       % (where, j, ", ".join(ASSOCIATION_CATEGORIES)))
+            if isinstance(type_id, bool) or not isinstance(type_id, int):
+                raise validation_error("Invalid input JSON: %s.types[%d].associationTypeId must be an integer"
+                                       % (where, j))
+            norm_types.append({"associationCategory": category, "associationTypeId": type_id})
+        result.append({"to": {"id": str(to["id"])}, "types": norm_types})
+    return result
+
+
+class PropertyProblem:
+    """One invalid property value, as HubSpot lists them in 'Property values were not valid'."""
+
+    def __init__(self, name, code, message):
+        self.name = name
+        self.code = code
+        self.message = message
+
+    def as_json(self, portal_id):
+        return {"isValid": False, "message": self.message, "error": self.code, "name": self.name,
+                "localizedErrorMessage": self.message, "portalId": portal_id}
+
+
+def _normalise_number(name, value):
+    if not NUMBER_RE.match(value):
+        return None, PropertyProblem(name, "INVALID_FLOAT", '"%s" is not a valid number' % value)
+    try:
+        decimal.Decimal(value)
+    except decimal.InvalidOperation:
+        return None, PropertyProblem(name, "INVALID_FLOAT", '"%s" is not a valid number' % value)
+    return value, None
+
+
+def _normalise_bool(name, value):
+    if value in ("true", "false"):
+        return value, None
+    return None, PropertyProblem(name, "INVALID_BOOLEAN",
+                                 '"%s" is not a valid boolean; use "true" or "false"' % value)
+
+
+def _normalise_date(name, value):
+    bad = PropertyProblem(name, "INVALID_DATE",
+                          '"%s" is not a valid date; use YYYY-MM-DD or epoch milliseconds at midnight UTC' % value)
+    if DATE_RE.match(value):
+        try:
+            return datetime.date.fromisoformat(value).isoformat(), None
+        except ValueError:
+            return None, bad
+    if EPOCH_MS_RE.match(value):
+        ms = int(value)
+        if ms % MS_PER_DAY != 0:
+            return None, bad
+        try:
+            return from_epoch_ms(ms).date().isoformat(), None
+        except OverflowError:
+            return None, bad
+    return None, bad
+
+
+def _normalise_datetime(name, value):
+    bad = PropertyProblem(name, "INVALID_DATETIME",
+                          '"%s" is not a valid date-time; use ISO-8601 or epoch milliseconds' % value)
+    try:
+        if EPOCH_MS_RE.match(value):
+            return iso_ms(from_epoch_ms(int(value))), None
+        return iso_ms(parse_iso_datetime(value)), None
+    except (ValueError, OverflowError):
+        return None, bad
+
+
+def _normalise_enumeration(name, value, prop):
+    multi = prop["fieldType"] == "checkbox"
+    parts = value.split(";") if multi else [value]
+    allowed = {o["value"] for o in prop["options"]}
+    for part in parts:
+        if part != part.strip():
+            return None, PropertyProblem(name, "LEADING_TRAILING_WHITESPACE",
+                                         '"%s" has leading or trailing whitespace' % part)
+        if part not in allowed:
+            return None, PropertyProblem(name, "INVALID_OPTION",
+                                         '"%s" was not one of the allowed options: [%s]'
+                                         % (part, ", ".join(o["value"] for o in prop["options"])))
+    return value, None
+
+
+def normalise_property_value(prop, value):
+    """Validate one non-empty string value of a writable property; returns (stored, problem)."""
+    name, ptype = prop["name"], prop["type"]
+    if ptype == "number":
+        return _normalise_number(name, value)
+    if ptype == "bool":
+        return _normalise_bool(name, value)
+    if ptype == "date":
+        return _normalise_date(name, value)
+    if ptype == "datetime":
+        return _normalise_datetime(name, value)
+    if ptype == "enumeration":
+        return _normalise_enumeration(name, value, prop)
+    return value, None
+
+
+def validate_property_map(props, catalogue):
+    """Check a property map whose shape was already checked; returns (clean, problems).
+
+    clean maps each valid name to its stored form, "" meaning "no value".
+    """
+    clean, problems = {}, []
+    for name, value in props.items():
+        prop = catalogue.get(name)
+        if prop is None:
+            problems.append(PropertyProblem(name, "PROPERTY_DOESNT_EXIST",
+                                            'Property "%s" does not exist' % name))
+            continue
+        if prop["modificationMetadata"]["readOnlyValue"]:
+            problems.append(PropertyProblem(name, "READ_ONLY_VALUE",
+                                            '"%s" is a read only property; its value cannot be set.' % name))
+            continue
+        if value is None or value == "":
+            clean[name] = ""
+            continue
+        stored, problem = normalise_property_value(prop, value)
+        if problem:
+            problems.append(problem)
+        else:
+            clean[name] = stored
+    return clean, problems
+
+
+def problems_message(problems, portal_id):
+    return "Property values were not valid: " + json.dumps(
+        [p.as_json(portal_id) for p in problems], separators=(",", ":"))
+
+
+def problems_error(problems, portal_id):
+    """The whole-request 400 for invalid property values (hubspot-api.md section 4.1)."""
+    return validation_error(
+        problems_message(problems, portal_id),
+        errors=[{"message": p.message, "code": p.code, "context": {"propertyName": [p.name]}}
+                for p in problems])
+
+
+def parse_bool_param(query, name, default=False):
+    values = query.get(name)
+    if not values:
+        return default
+    v = values[0].strip().lower()
+    if v in ("true", "false"):
+        return v == "true"
+    raise validation_error("Invalid value for query parameter %s: %r (expected true or false)" % (name, values[0]))
+
+
+def parse_list_param(query, name):
+    """A string[] query parameter sent either as repeated keys or comma-separated, or both."""
+    names = []
+    for value in query.get(name, []):
+        for part in value.split(","):
+            part = part.strip()
+            if part and part not in names:
+                names.append(part)
+    return names
+
+
+# ---------------------------------------------------------------------------
+# Store
+# ---------------------------------------------------------------------------
+
+class Record:
+    """One stored CRM object."""
+
+    def __init__(self, object_id):
+        self.id = object_id
+        self.properties = {}      # name -> non-empty string value
+        self.history = {}         # name -> [(value, timestamp)], newest first
+        self.created_at = None
+        self.updated_at = None
+        self.archived = False
+        self.archived_at = None
+        self.associations = []
+
+    def set_property(self, name, value, timestamp):
+        """Set (or with "" clear) a property, recording it in the property's history."""
+        if value == "":
+            self.properties.pop(name, None)
+        else:
+            self.properties[name] = value
+        self.history.setdefault(name, []).insert(0, (value, timestamp))
+
+    def history_json(self, name):
+        return [{"value": v, "timestamp": ts, "sourceType": HISTORY_SOURCE_TYPE, "sourceId": HISTORY_SOURCE_ID}
+                for v, ts in self.history.get(name, [])]
+
+
+class Store:
+    """In-memory records of one object type. Callers hold the emulator lock."""
+
+    def __init__(self, catalogue, id_start):
+        self.catalogue = catalogue
+        self.records = {}         # id -> Record
+        self.next_id = id_start
+
+    def set_id_start(self, id_start):
+        self.next_id = id_start if not self.records else max(self.next_id, id_start)
+
+    def create(self, clean, associations, now, archived=False):
+        """Create a record from validated properties; returns it."""
+        object_id = str(self.next_id)
+        self.next_id += 1
+        ts = iso_ms(now)
+        rec = Record(object_id)
+        system = {
+            "hs_object_id": object_id,
+            "hs_createdate": ts,
+            "hs_lastmodifieddate": ts,
+            "hs_object_source": "API",
+            "hs_object_source_id": HISTORY_SOURCE_ID,
+            "hs_object_source_label": "API",
+        }
+        values = dict(system)
+        values["createdate"] = ts
+        for name, value in clean.items():
+            if value != "":
+                values[name] = value
+        for name in sorted(values):
+            rec.set_property(name, values[name], ts)
+        rec.created_at = values["createdate"]
+        rec.updated_at = ts
+        rec.associations = associations
+        if archived:
+            rec.archived = True
+            rec.archived_at = ts
+        self.records[object_id] = rec
+        return rec
+
+    def sorted_records(self, archived):
+        """Records in ascending numeric id; archived True/False/None (= all)."""
+        recs = [r for r in self.records.values() if archived is None or r.archived == archived]
+        recs.sort(key=lambda r: int(r.id))
+        return recs
+
+    def get(self, object_id, archived):
+        rec = self.records.get(object_id)
+        if rec is None or rec.archived != archived:
+            return None
+        return rec
+
+    def find_by_property(self, name, value, archived):
+        for rec in self.sorted_records(archived):
+            if rec.properties.get(name) == value:
+                return rec
+        return None
+
+    def unique_properties(self):
+        return [n for n, p in self.catalogue.items() if p["hasUniqueValue"]]
+
+    def unique_problems(self, clean, pending):
+        """Problems for unique-value properties already used by a live record or in `pending`
+        (a set of (name, value) claimed earlier in the same request)."""
+        problems = []
+        for name in self.unique_properties():
+            value = clean.get(name, "")
+            if value == "":
+                continue
+            if (name, value) in pending or self.find_by_property(name, value, archived=False):
+                problems.append(PropertyProblem(name, "INVALID_UNIQUE_VALUE",
+                                                "%s already has that value" % name))
+        return problems
+
+
+# ---------------------------------------------------------------------------
+# Rate limiting (hubspot-api.md section 5)
+# ---------------------------------------------------------------------------
+
+class RateLimiter:
+    """A rolling window and a daily counter per token. Callers hold the emulator lock."""
+
+    def __init__(self):
+        self.windows = {}         # token -> deque of monotonic times
+        self.daily = {}           # token -> (utc date, count)
+
+    def _prune(self, token, interval_ms):
+        window = self.windows.setdefault(token, deque())
+        horizon = time.monotonic() - interval_ms / 1000.0
+        while window and window[0] <= horizon:
+            window.popleft()
+        return window
+
+    def _daily_count(self, token):
+        today = datetime.datetime.now(UTC).date()
+        day, count = self.daily.get(token, (today, 0))
+        return count if day == today else 0
+
+    def check(self, token, limits):
+        """Count one request, or return the policy name ("DAILY"/"TEN_SECONDLY_ROLLING") that refuses it."""
+        daily_max, window_max = limits.get("daily"), limits.get("max")
+        if daily_max is not None and self._daily_count(token) >= daily_max:
+            return "DAILY"
+        if window_max is not None:
+            window = self._prune(token, limits["interval_ms"])
+            if len(window) >= window_max:
+                return "TEN_SECONDLY_ROLLING"
+            window.append(time.monotonic())
+        today = datetime.datetime.now(UTC).date()
+        self.daily[token] = (today, self._daily_count(token) + 1)
+        return None
+
+    def headers(self, token, limits):
+        """The X-HubSpot-RateLimit-* headers describing the token's state now."""
+        h = {}
+        daily_max, window_max = limits.get("daily"), limits.get("max")
+        if daily_max is not None:
+            h["X-HubSpot-RateLimit-Daily"] = str(daily_max)
+            h["X-HubSpot-RateLimit-Daily-Remaining"] = str(max(0, daily_max - self._daily_count(token)))
+        if window_max is not None:
+            window = self._prune(token, limits["interval_ms"])
+            secondly = max(1, window_max // 10)
+            last_second = sum(1 for t in window if t > time.monotonic() - 1.0)
+            h["X-HubSpot-RateLimit-Interval-Milliseconds"] = str(limits["interval_ms"])
+            h["X-HubSpot-RateLimit-Max"] = str(window_max)
+            h["X-HubSpot-RateLimit-Remaining"] = str(max(0, window_max - len(window)))
+            h["X-HubSpot-RateLimit-Secondly"] = str(secondly)
+            h["X-HubSpot-RateLimit-Secondly-Remaining"] = str(max(0, secondly - last_second))
+        return h
+
+
+# ---------------------------------------------------------------------------
+# Fault injection
+# ---------------------------------------------------------------------------
+
+class FaultRule:
+    def __init__(self, spec):
+        unknown = set(spec) - FAULT_KEYS
+        if unknown:
+            raise ValueError("unknown fault rule keys: %s" % ", ".join(sorted(unknown)))
+        self.spec = spec
+        self.method = spec.get("method")
+        self.path = spec.get("path")
+        self.skip = spec.get("skip", 0)
+        self.times = spec.get("times", 1)
+        self.action = spec.get("action", "respond")
+        self.status = spec.get("status")
+        self.body = spec.get("body")
+        self.headers = spec.get("headers") or {}
+        self.delay_ms = spec.get("delay_ms", 0)
+        self.seen = 0
+        self.fired = 0
+        if not isinstance(self.path, str) or not self.path:
+            raise ValueError("fault rule needs a path")
+        if self.method is not None and not isinstance(self.method, str):
+            raise ValueError("fault rule method must be a string")
+        if self.action not in FAULT_ACTIONS:
+            raise ValueError("fault rule action must be one of %s" % ", ".join(FAULT_ACTIONS))
+        for key in ("skip", "delay_ms"):
+            v = getattr(self, key)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValueError("fault rule %s must be a non-negative integer" % key)
+        if self.times is not None and (isinstance(self.times, bool) or not isinstance(self.times, int) or self.times < 0):
+            raise ValueError("fault rule times must be a non-negative integer or null (unlimited)")
+        if self.action == "respond":
+            if isinstance(self.status, bool) or not isinstance(self.status, int) or not 100 <= self.status <= 599:
+                raise ValueError("a respond rule needs an integer status")
+        if self.action == "delay" and not self.delay_ms:
+            raise ValueError("a delay rule needs delay_ms")
+        if not isinstance(self.headers, dict) or not all(isinstance(v, str) for v in self.headers.values()):
+            raise ValueError("fault rule headers must map names to strings")
+
+    def matches(self, method, path):
+        if self.method is not None and self.method.upper() != method:
+            return False
+        if self.path.endswith("*"):
+            return path.startswith(self.path[:-1])
+        return path == self.path
+
+    def as_json(self):
+        d = dict(self.spec)
+        d["seen"] = self.seen
+        d["fired"] = self.fired
+        return d
+
+
+class FaultSet:
+    def __init__(self):
+        self.rules = []
+
+    def add(self, specs):
+        if isinstance(specs, dict):
+            specs = [specs]
+        if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs):
+            raise ValueError("expected a fault rule object or a list of them")
+        rules = [FaultRule(s) for s in specs]
+        self.rules.extend(rules)
+        return len(rules)
+
+    def pick(self, method, path):
+        """Count the request against every matching rule and return the rule that fires, if any."""
+        chosen = None
+        for rule in self.rules:
+            if not rule.matches(method, path):
+                continue
+            rule.seen += 1
+            if rule.seen <= rule.skip:
+                continue
+            if rule.times is not None and rule.fired >= rule.times:
+                continue
+            if chosen is None:
+                rule.fired += 1
+                chosen = rule
+        return chosen
+
+
+# ---------------------------------------------------------------------------
+# HTTP plumbing objects
+# ---------------------------------------------------------------------------
+
+class Request:
+    def __init__(self, method, raw_path, headers, body):
+        parts = urlsplit(raw_path)
+        self.method = method
+        self.path = unquote(parts.path)
+        self.raw_query = parts.query
+        self.query = parse_qs(parts.query, keep_blank_values=True)
+        self.headers = headers
+        self.body = body
+        self.host = headers.get("Host") or "127.0.0.1"
+        self.token = None
+        auth = headers.get("Authorization") or ""
+        if auth[:7].lower() == "bearer ":
+            token = auth[7:].strip()
+            self.token = token or None
+
+    def json(self):
+        return parse_json_body(self.body)
+
+    def text(self):
+        return self.body.decode("utf-8", errors="replace")
+
+    def logged_body(self):
+        if not self.body:
+            return None
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None
+
+
+class Response:
+    def __init__(self, status, body=None, headers=None, raw=None, content_type=None):
+        self.status = status
+        self.body = body
+        self.raw = raw
+        self.headers = dict(headers or {})
+        self.content_type = content_type
+
+    def payload(self):
+        if self.status == 204 or (self.raw is None and self.body is None):
+            return b""
+        if self.raw is not None:
+            return self.raw
+        return json.dumps(self.body, separators=(",", ":")).encode("utf-8")
+
+
+class Route:
+    def __init__(self, method, pattern, handler, write=False):
+        self.method = method
+        self.regex = re.compile("^" + pattern + "$")
+        self.handler = handler
+        self.write = write
+
+
+# ---------------------------------------------------------------------------
+# The emulator: state and endpoint implementations
+# ---------------------------------------------------------------------------
+
+OT = r"(?P<object_type>[^/]+)"
+
+
+class Emulator:
+    """All emulator state, behind one lock, and the endpoint implementations."""
+
+    ROUTES = [
+        Route("GET", r"/crm/v3/properties/" + OT, "api_list_properties"),
+        Route("GET", r"/crm/v3/properties/" + OT + r"/(?P<name>[^/]+)", "api_get_property"),
+        Route("GET", r"/crm/v3/objects/" + OT, "api_list_objects"),
+        Route("POST", r"/crm/v3/objects/" + OT, "api_create_object", write=True),
+        Route("POST", r"/crm/v3/objects/" + OT + r"/batch/create", "api_batch_create", write=True),
+        Route("GET", r"/crm/v3/objects/" + OT + r"/(?P<object_id>[^/]+)", "api_get_object"),
+    ]
+
+    CONTROL_ROUTES = [
+        Route("POST", r"/_emulator/reset", "ctl_reset"),
+        Route("GET", r"/_emulator/requests", "ctl_get_requests"),
+        Route("DELETE", r"/_emulator/requests", "ctl_clear_requests"),
+        Route("GET", r"/_emulator/faults", "ctl_get_faults"),
+        Route("POST", r"/_emulator/faults", "ctl_add_faults"),
+        Route("DELETE", r"/_emulator/faults", "ctl_clear_faults"),
+        Route("GET", r"/_emulator/config", "ctl_get_config"),
+        Route("POST", r"/_emulator/config", "ctl_set_config"),
+        Route("POST", r"/_emulator/seed", "ctl_seed"),
+        Route("GET", r"/_emulator/objects", "ctl_objects"),
+    ]
+
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.config = copy.deepcopy(DEFAULT_CONFIG)
+            self.catalogue = build_product_properties()
+            self.store = Store(self.catalogue, self.config["id_start"])
+            self.log = []
+            self.seq = 0
+            self.faults = FaultSet()
+            self.limiter = RateLimiter()
+            self.random = random.Random()
+
+    # -- utilities ---------------------------------------------------------
+
+    def now(self):
+        clock = self.config["clock"]
+        if clock:
+            return parse_iso_datetime(clock)
+        return datetime.datetime.now(UTC)
+
+    def record_request(self, req, status):
+        with self.lock:
+            self.seq += 1
+            self.log.append({"seq": self.seq, "method": req.method, "path": req.path,
+                             "query": req.query, "body": req.logged_body(), "status": status})
+
+    def resolve_object_type(self, name):
+        if name not in OBJECT_TYPES:
+            raise unknown_object_type(name)
+        return OBJECT_TYPES[name]
+
+    def rate_headers(self, token):
+        if token is None:
+            return {}
+        with self.lock:
+            return self.limiter.headers(token, self.config["rate_limit"])
+
+    @staticmethod
+    def match(routes, method, path):
+        """Return (route, params), or (None, allowed_methods) when nothing matches."""
+        allowed = []
+        for route in routes:
+            m = route.regex.match(path)
+            if m:
+                if route.method == method:
+                    return route, m.groupdict()
+                allowed.append(route.method)
+        return None, allowed
+
+    # -- API dispatch ------------------------------------------------------
+
+    def handle_api(self, req):
+        """Authenticate, rate-limit and dispatch one API request; always returns a Response."""
+        with self.lock:
+            try:
+                return self._handle_api(req)
+            except ApiError as e:
+                headers = dict(e.headers)
+                if req.token is not None and e.status != 401:
+                    headers.update(self.limiter.headers(req.token, self.config["rate_limit"]))
+                return self.error_response(e, headers)
+
+    def error_response(self, error, headers=None):
+        cid = new_correlation_id()
+        headers = dict(headers or {})
+        headers["X-HubSpot-Correlation-Id"] = cid
+        return Response(error.status, error.body(cid), headers)
+
+    def _handle_api(self, req):
+        cfg = self.config
+        token = req.token
+        if token is None:
+            raise ApiError(401, "INVALID_AUTHENTICATION", INVALID_AUTH_MESSAGE)
+        if token in cfg["expired_tokens"]:
+            raise ApiError(401, "EXPIRED_AUTHENTICATION", EXPIRED_AUTH_MESSAGE)
+        if cfg["tokens"] is not None and token not in cfg["tokens"]:
+            raise ApiError(401, "INVALID_AUTHENTICATION", INVALID_AUTH_MESSAGE)
+
+        refused = self.limiter.check(token, cfg["rate_limit"])
+        if refused:
+            raise self.rate_limit_error(refused)
+
+        route, params = self.match(self.ROUTES, req.method, req.path)
+        if route is None:
+            if params:
+                raise ApiError(405, "VALIDATION_ERROR", "HTTP 405 Method Not Allowed: %s is not supported on %s; allowed: %s"
+                               % (req.method, req.path, ", ".join(params)))
+            raise ApiError(404, "RESOURCE_NOT_FOUND", "Unable to find a resource for %s %s" % (req.method, req.path))
+        if route.write and token in cfg["read_only_tokens"]:
+            object_type = OBJECT_TYPES.get(params.get("object_type"), params.get("object_type"))
+            raise ApiError(403, "MISSING_SCOPES", MISSING_SCOPES_MESSAGE,
+                           errors=[{"message": "One or more of the following scopes are required.",
+                                    "context": {"requiredGranularScopes": ["crm.objects.%s.write" % object_type]}}],
+                           links={"scopes": "https://developers.hubspot.com/scopes"})
+        response = getattr(self, route.handler)(req, **params)
+        response.headers.update(self.limiter.headers(token, cfg["rate_limit"]))
+        response.headers.setdefault("X-HubSpot-Correlation-Id", new_correlation_id())
+        return response
+
+    def rate_limit_error(self, policy):
+        if policy == "DAILY":
+            message = "You have reached your daily limit."
+        else:
+            message = "You have reached your ten_secondly_rolling limit."
+        headers = {}
+        if self.config["retry_after"] is not None:
+            headers["Retry-After"] = str(self.config["retry_after"])
+        return ApiError(429, "RATE_LIMITS", message,
+                        extra={"errorType": "RATE_LIMIT", "policyName": policy}, headers=headers)
+
+    # -- output shaping ----------------------------------------------------
+
+    def known_names(self, names):
+        return [n for n in names if n in self.catalogue]
+
+    def object_json(self, rec, properties=None, with_history=(), all_properties=False):
+        """SimplePublicObject(WithAssociations) for a record.
+
+        properties: names requested (None = the default set); all_properties: every stored value.
+        """
+        if all_properties:
+            props = dict(rec.properties)
+        else:
+            names = list(DEFAULT_RETURNED_PROPERTIES if properties is None else properties)
+            names += [n for n in ALWAYS_RETURNED_PROPERTIES if n not in names]
+            props = {}
+            for name in self.known_names(names):
+                if name in rec.properties:
+                    props[name] = rec.properties[name]
+                elif self.config["empty_values"] == "null":
+                    props[name] = None
+        out = {"id": rec.id, "properties": dict(sorted(props.items()))}
+        history_names = self.known_names(with_history)
+        if history_names:
+            out["propertiesWithHistory"] = {n: rec.history_json(n) for n in history_names if rec.history.get(n)}
+        out["createdAt"] = rec.created_at
+        out["updatedAt"] = rec.updated_at
+        out["archived"] = rec.archived
+        if rec.archived:
+            out["archivedAt"] = rec.archived_at
+        return out
+
+    def full_record_json(self, rec):
+        out = self.object_json(rec, all_properties=True)
+        out["associations"] = copy.deepcopy(rec.associations)
+        return out
+
+    # -- API endpoints -----------------------------------------------------
+
+    def api_list_properties(self, req, object_type):
+        self.resolve_object_type(object_type)
+        if parse_bool_param(req.query, "archived"):
+            return Response(200, {"results": []})
+        return Response(200, {"results": copy.deepcopy(list(self.catalogue.values()))})
+
+    def api_get_property(self, req, object_type, name):
+        self.resolve_object_type(object_type)
+        prop = self.catalogue.get(name)
+        if prop is None:
+            raise ApiError(404, "OBJECT_NOT_FOUND", "Unable to find property %s for object type %s"
+                           % (name, object_type))
+        return Response(200, copy.deepcopy(prop))
+
+    def _read_params(self, req):
+        properties = parse_list_param(req.query, "properties") if "properties" in req.query else None
+        history = parse_list_param(req.query, "propertiesWithHistory")
+        archived = parse_bool_param(req.query, "archived")
+        return properties, history, archived
+
+    def api_list_objects(self, req, object_type):
+        self.resolve_object_type(object_type)
+        properties, history, archived = self._read_params(req)
+        limit = self._list_limit(req, with_history=bool(history))
+        after = None
+        if req.query.get("after"):
+            after = req.query["after"][0]
+            if not after.isdigit():
+                raise validation_error("Invalid after cursor: %s" % after)
+            after = int(after)
+        recs = [r for r in self.store.sorted_records(archived) if after is None or int(r.id) >= after]
+        page, rest = recs[:limit], recs[limit:]
+        body = {"results": [self.object_json(r, properties, history) for r in page]}
+        if rest:
+            next_after = rest[0].id
+            query = [(k, v) for k, vs in req.query.items() if k != "after" for v in vs]
+            query.append(("after", next_after))
+            link = "http://%s%s?%s" % (req.host, quote(req.path), urlencode(query))
+            body["paging"] = {"next": {"after": next_after, "link": link}}
+        return Response(200, body)
+
+    def _list_limit(self, req, with_history):
+        maximum = LIST_MAX_LIMIT_WITH_HISTORY if with_history else LIST_MAX_LIMIT
+        raw = (req.query.get("limit") or ["10"])[0]
+        try:
+            limit = int(raw)
+        except ValueError:
+            raise validation_error("Invalid value for query parameter limit: %r (expected an integer)" % raw)
+        if limit < 1:
+            raise validation_error("limit must be at least 1, got %d" % limit)
+        if limit > maximum:
+            if self.config["list_over_limit"] == "clamp":
+                return maximum
+            if with_history:
+                raise validation_error("The maximum number of objects supported in a request for property "
+                                       "histories is %d. Please reduce the limit and try again" % maximum)
+            raise validation_error("limit must be less than or equal to %d, got %d" % (maximum, limit))
+        return limit
+
+    def api_get_object(self, req, object_type, object_id):
+        self.resolve_object_type(object_type)
+        properties, history, archived = self._read_params(req)
+        id_property = (req.query.get("idProperty") or [""])[0]
+        if id_property and id_property != "hs_object_id":
+            prop = self.catalogue.get(id_property)
+            if prop is None:
+                raise validation_error('Property "%s" does not exist' % id_property)
+            if not prop["hasUniqueValue"]:
+                raise validation_error("Unable to perform get by non-unique %s property %s in portal ID %s"
+                                       % (object_type, id_property, self.config["portal_id"]))
+            rec = self.store.find_by_property(id_property, object_id, archived)
+        else:
+            rec = self.store.get(object_id, archived)
+        if rec is None:
+            raise object_not_found(object_id)
+        return Response(200, self.object_json(rec, properties, history))
+
+    def _create_input(self, item, raw_text):
+        """Whole-request shape checks of one create input; returns (props, associations)."""
+        if not isinstance(item, dict):
+            raise input_json_error(1, 1, "Cannot deserialize value of type `SimplePublicObjectInputForCreate` from %s"
+                                   % (_json_kind(item) if item is not None else "null value"))
+        props = item.get("properties")
+        if props is None:
+            raise validation_error("Invalid input JSON: properties is required")
+        check_property_map_shape(props, raw_text)
+        associations = check_associations_shape(item.get("associations"))
+        return props, associations
+
+    def api_create_object(self, req, object_type):
+        self.resolve_object_type(object_type)
+        body = req.json()
+        props, associations = self._create_input(body, req.text())
+        clean, problems = validate_property_map(props, self.catalogue)
+        if not problems:
+            problems = self.store.unique_problems(clean, set())
+        if problems:
+            raise problems_error(problems, self.config["portal_id"])
+        rec = self.store.create(clean, associations, self.now())
+        return Response(201, self.object_json(rec, all_properties=True))
+
+    def api_batch_create(self, req, object_type):
+        self.resolve_object_type(object_type)
+        started = self.now()
+        body = req.json()
+        raw_text = req.text()
+        if not isinstance(body, dict) or "inputs" not in body or body["inputs"] is None:
+            raise validation_error("Invalid input JSON: inputs is required")
+        inputs = body["inputs"]
+        if not isinstance(inputs, list):
+            line, col = _json_position(raw_text, "inputs")
+            raise input_json_error(line, col, "Cannot deserialize value of type `java.util.ArrayList<SimplePublicObjectInputForCreate>` from %s"
+                                   % _json_kind(inputs))
+        if len(inputs) > self.config["batch_max"]:
+            raise validation_error("The maximum number of inputs supported in a batch request is %d; %d were sent. "
+                                   "Please reduce the number of items and try again"
+                                   % (self.config["batch_max"], len(inputs)))
+        parsed = []
+        for item in inputs:
+            props, associations = self._create_input(item, raw_text)
+            trace = item.get("objectWriteTraceId")
+            if trace is not None:
+                if isinstance(trace, bool) or not isinstance(trace, (str, int, float)):
+                    line, col = _json_position(raw_text, "objectWriteTraceId")
+                    raise input_json_error(line, col, "Cannot deserialize value of type `java.lang.String` from %s"
+                                           % _json_kind(trace))
+                trace = str(trace)
+            parsed.append((props, associations, trace))
+
+        # Validate every input; a unique value is claimed by the first valid input using it.
+        pending, outcomes = set(), []
+        for props, associations, trace in parsed:
+            clean, problems = validate_property_map(props, self.catalogue)
+            if not problems:
+                problems = self.store.unique_problems(clean, pending)
+            if not problems:
+                for name in self.store.unique_properties():
+                    if clean.get(name):
+                        pending.add((name, clean[name]))
+            outcomes.append((clean, associations, trace, problems))
+
+        failed = [o for o in outcomes if o[3]]
+        multi_status = all(o[2] is not None for o in outcomes)
+        portal = self.config["portal_id"]
+        if failed and not multi_status:
+            raise problems_error(failed[0][3], portal)
+
+        now = self.now()
+        results = []
+        for clean, associations, trace, problems in outcomes:
+            if problems:
+                continue
+            rec = self.store.create(clean, associations, now)
+            result = self.object_json(rec, all_properties=True)
+            if trace is not None and self.config["echo_trace_ids"]:
+                result["objectWriteTraceId"] = trace
+            results.append(result)
+        if self.config["shuffle"]:
+            self.random.shuffle(results)
+        body = {"status": "COMPLETE", "results": results}
+        if failed:
+            body["numErrors"] = len(failed)
+            body["errors"] = [{"status": "error", "category": "VALIDATION_ERROR",
+                               "message": problems_message(problems, portal),
+                               "context": {"objectWriteTraceId": [trace]}}
+                              for clean, associations, trace, problems in failed]
+        body["startedAt"] = iso_ms(started)
+        body["completedAt"] = iso_ms(self.now())
+        return Response(207 if failed else 201, body)
+
+    # -- control endpoints ---------------------------------------------------
+
+    def handle_control(self, req):
+        with self.lock:
+            route, params = self.match(self.CONTROL_ROUTES, req.method, req.path)
+            if route is None:
+                status = 405 if params else 404
+                return Response(status, {"status": "error", "message": "no control endpoint %s %s" % (req.method, req.path)})
+            try:
+                return getattr(self, route.handler)(req, **params)
+            except (ApiError, ValueError) as e:
+                message = e.message if isinstance(e, ApiError) else str(e)
+                return Response(400, {"status": "error", "message": message})
+
+    def _control_json(self, req):
+        if not req.body.strip():
+            return None
+        try:
+            return json.loads(req.body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ValueError("body is not valid JSON: %s" % e)
+
+    def ctl_reset(self, req):
+        self.reset()
+        return Response(200, {"status": "ok"})
+
+    def ctl_get_requests(self, req):
+        return Response(200, {"requests": copy.deepcopy(self.log)})
+
+    def ctl_clear_requests(self, req):
+        self.log = []
+        return Response(200, {"status": "ok"})
+
+    def ctl_get_faults(self, req):
+        return Response(200, {"faults": [r.as_json() for r in self.faults.rules]})
+
+    def ctl_add_faults(self, req):
+        added = self.faults.add(self._control_json(req))
+        return Response(200, {"added": added, "total": len(self.faults.rules)})
+
+    def ctl_clear_faults(self, req):
+        self.faults = FaultSet()
+        return Response(200, {"status": "ok"})
+
+    def ctl_get_config(self, req):
+        return Response(200, copy.deepcopy(self.config))
+
+    def ctl_set_config(self, req):
+        changes = self._control_json(req)
+        if not isinstance(changes, dict):
+            raise ValueError("config must be a JSON object")
+        new = copy.deepcopy(self.config)
+        for key, value in changes.items():
+            if key not in DEFAULT_CONFIG:
+                raise ValueError("unknown config key %r; known keys: %s" % (key, ", ".join(sorted(DEFAULT_CONFIG))))
+            if key == "rate_limit":
+                if not isinstance(value, dict):
+                    raise ValueError("rate_limit must be an object with keys %s" % ", ".join(RATE_LIMIT_KEYS))
+                for k, v in value.items():
+                    if k not in RATE_LIMIT_KEYS:
+                        raise ValueError("unknown rate_limit key %r; known keys: %s" % (k, ", ".join(RATE_LIMIT_KEYS)))
+                    new["rate_limit"][k] = v
+            else:
+                new[key] = value
+        validate_config(new)
+        old_seed = self.config["random_seed"]
+        self.config = new
+        if "id_start" in changes:
+            self.store.set_id_start(new["id_start"])
+        if "random_seed" in changes or new["random_seed"] != old_seed:
+            self.random = random.Random(new["random_seed"])
+        return Response(200, copy.deepcopy(self.config))
+
+    def ctl_seed(self, req):
+        spec = self._control_json(req)
+        if not isinstance(spec, dict):
+            raise ValueError('seed body must be {"objects":[…]} or {"count":N,"properties":{…}}')
+        items = []
+        if "objects" in spec:
+            if not isinstance(spec["objects"], list):
+                raise ValueError("objects must be a list")
+            for obj in spec["objects"]:
+                if not isinstance(obj, dict):
+                    raise ValueError("each seeded object must be a JSON object")
+                items.append((obj.get("properties") or {}, bool(obj.get("archived", False)),
+                              obj.get("associations")))
+        elif "count" in spec:
+            count = spec["count"]
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise ValueError("count must be a non-negative integer")
+            template = spec.get("properties", {"name": "Product {i}"})
+            if not isinstance(template, dict):
+                raise ValueError("properties must be an object")
+            archived = bool(spec.get("archived", False))
+            for i in range(1, count + 1):
+                props = {k: v.replace("{i}", str(i)) if isinstance(v, str) else v for k, v in template.items()}
+                items.append((props, archived, None))
+        else:
+            raise ValueError('seed body must have "objects" or "count"')
+
+        prepared, pending = [], set()
+        for index, (props, archived, assocs) in enumerate(items):
+            if not isinstance(props, dict):
+                raise ValueError("object %d: properties must be an object" % index)
+            props = {k: (v if v is None or isinstance(v, str) else json.dumps(v)) for k, v in props.items()}
+            clean, problems = validate_property_map(props, self.catalogue)
+            if not problems and not archived:
+                problems = self.store.unique_problems(clean, pending)
+                for name in self.store.unique_properties():
+                    if clean.get(name):
+                        pending.add((name, clean[name]))
+            if problems:
+                raise ValueError("object %d: %s" % (index, problems_message(problems, self.config["portal_id"])))
+            try:
+                associations = check_associations_shape(assocs)
+            except ApiError as e:
+                raise ValueError("object %d: %s" % (index, e.message))
+            prepared.append((clean, associations, archived))
+        now = self.now()
+        ids = [self.store.create(clean, assocs, now, archived=archived).id for clean, assocs, archived in prepared]
+        return Response(200, {"ids": ids})
+
+    def ctl_objects(self, req):
+        which = (req.query.get("archived") or ["false"])[0].lower()
+        if which not in ("true", "false", "all"):
+            raise ValueError("archived must be true, false or all")
+        archived = None if which == "all" else which == "true"
+        return Response(200, {"results": [self.full_record_json(r) for r in self.store.sorted_records(archived)]})
+
+
+def validate_config(cfg):
+    """Raise ValueError when a configuration value has the wrong type."""
+    def is_int(v, minimum=0):
+        return isinstance(v, int) and not isinstance(v, bool) and v >= minimum
+
+    def token_list(v, allow_none=False):
+        return (allow_none and v is None) or (isinstance(v, list) and all(isinstance(t, str) for t in v))
+
+    checks = [
+        ("tokens", token_list(cfg["tokens"], allow_none=True), "null or a list of strings"),
+        ("expired_tokens", token_list(cfg["expired_tokens"]), "a list of strings"),
+        ("read_only_tokens", token_list(cfg["read_only_tokens"]), "a list of strings"),
+        ("id_start", is_int(cfg["id_start"], 1), "a positive integer"),
+        ("list_over_limit", cfg["list_over_limit"] in ("error", "clamp"), '"error" or "clamp"'),
+        ("empty_values", cfg["empty_values"] in ("omit", "null"), '"omit" or "null"'),
+        ("batch_max", is_int(cfg["batch_max"], 1), "a positive integer"),
+        ("shuffle", isinstance(cfg["shuffle"], bool), "a boolean"),
+        ("random_seed", cfg["random_seed"] is None or isinstance(cfg["random_seed"], (int, str)), "null, an integer or a string"),
+        ("echo_trace_ids", isinstance(cfg["echo_trace_ids"], bool), "a boolean"),
+        ("retry_after", cfg["retry_after"] is None or (isinstance(cfg["retry_after"], (int, float))
+                                                       and not isinstance(cfg["retry_after"], bool)
+                                                       and cfg["retry_after"] >= 0), "null or a number of seconds"),
+        ("portal_id", is_int(cfg["portal_id"]), "a non-negative integer"),
+        ("rate_limit.max", cfg["rate_limit"]["max"] is None or is_int(cfg["rate_limit"]["max"]), "null or a non-negative integer"),
+        ("rate_limit.interval_ms", is_int(cfg["rate_limit"]["interval_ms"], 1), "a positive integer"),
+        ("rate_limit.daily", cfg["rate_limit"]["daily"] is None or is_int(cfg["rate_limit"]["daily"]), "null or a non-negative integer"),
+    ]
+    for key, ok, expected in checks:
+        if not ok:
+            raise ValueError("config %s must be %s" % (key, expected))
+    if cfg["clock"] is not None:
+        try:
+            parse_iso_datetime(cfg["clock"])
+        except (ValueError, TypeError):
+            raise ValueError("config clock must be null or an ISO-8601 date-time, e.g. 2026-11-23T10:00:00.123Z")
+
+
+# ---------------------------------------------------------------------------
+# HTTP handler
+# ---------------------------------------------------------------------------
+
+CONTROL_PREFIX = "/_emulator/"
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "hubspot-emulator"
+    # Set on the server class: emulator (Emulator) and verbose (bool).
+
+    def do_GET(self):
+        self.dispatch()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def version_string(self):
+        return self.server_version
+
+    # -- logging -------------------------------------------------------------
+
+    def log_message(self, fmt, *args):
+        if self.server.verbose:
+            sys.stderr.write("%s - %s\n" % (self.address_string(), fmt % args))
+
+    # -- request reading -----------------------------------------------------
+
+    def read_body(self):
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks = []
+            while True:
+                size_line = self.rfile.readline(65537)
+                size = int(size_line.split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(65537)
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    # -- response writing ----------------------------------------------------
+
+    def send(self, response, truncate=False):
+        """Write a response; returns False when the client has gone away."""
+        payload = response.payload()
+        if truncate and payload:
+            payload = payload[:max(1, len(payload) // 2)]
+        try:
+            self.send_response(response.status)
+            if response.status != 204:
+                content_type = response.content_type or "application/json;charset=utf-8"
+                self.send_header("Content-Type", content_type)
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            if response.status != 204 and response.status >= 200:
+                self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            if self.command != "HEAD" and response.status != 204:
+                self.wfile.write(payload)
+            self.wfile.flush()
+            return True
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, OSError):
+            self.close_connection = True
+            return False
+
+    def abort_connection(self):
+        """Close the connection with a TCP RST, without a response."""
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.close_connection = True
+        try:
+            self.connection.close()
+            self.rfile.close()
+        except OSError:
+            pass
+
+    # -- dispatch ------------------------------------------------------------
+
+    def dispatch(self):
+        emulator = self.server.emulator
+        try:
+            body = self.read_body()
+        except (ValueError, OSError):
+            self.close_connection = True
+            self.send(Response(400, {"status": "error", "message": "malformed request body"}))
+            return
+        req = Request(self.command, self.path, self.headers, body)
+        if req.path.startswith(CONTROL_PREFIX) or req.path == CONTROL_PREFIX.rstrip("/"):
+            try:
+                self.send(emulator.handle_control(req))
+            except Exception:
+                traceback.print_exc()
+                self.send(Response(500, {"status": "error", "message": "emulator control error"}))
+            return
+        try:
+            self.dispatch_api(emulator, req)
+        except Exception:
+            traceback.print_exc()
+            resp = emulator.error_response(ApiError(500, "INTERNAL_ERROR", "emulator internal error"))
+            emulator.record_request(req, 500)
+            self.send(resp)
+
+    def dispatch_api(self, emulator, req):
+        with emulator.lock:
+            rule = emulator.faults.pick(req.method, req.path)
+        if rule is not None and rule.delay_ms:
+            time.sleep(rule.delay_ms / 1000.0)
+        action = rule.action if rule is not None else None
+
+        if action == "reset_before":
+            emulator.record_request(req, None)
+            self.abort_connection()
+            return
+        if action == "respond":
+            response = self.fault_response(emulator, rule, req)
+            emulator.record_request(req, response.status)
+            self.send(response)
+            return
+
+        response = emulator.handle_api(req)
+        if action == "reset_after":
+            emulator.record_request(req, None)
+            self.abort_connection()
+            return
+        emulator.record_request(req, response.status)
+        self.send(response, truncate=(action == "malformed"))
+
+    @staticmethod
+    def fault_response(emulator, rule, req):
+        status = rule.status
+        headers = emulator.rate_headers(req.token)
+        if rule.body is not None:
+            body = rule.body
+        elif status == 429:
+            body = emulator.rate_limit_error("TEN_SECONDLY_ROLLING").body(new_correlation_id())
+        elif status >= 400:
+            category, message = FAULT_DEFAULTS.get(status, ("ERROR", status_phrase(status)))
+            body = ApiError(status, category, message).body(new_correlation_id())
+        else:
+            body = None
+        correlation = body.get("correlationId") if isinstance(body, dict) else None
+        headers["X-HubSpot-Correlation-Id"] = correlation or new_correlation_id()
+        headers.update(rule.headers)
+        if isinstance(body, str):
+            return Response(status, raw=body.encode("utf-8"), headers=headers,
+                            content_type=rule.headers.get("Content-Type", "text/plain;charset=utf-8"))
+        return Response(status, body, headers)
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, port=0, verbose=False, emulator=None):
+        self.emulator = emulator or Emulator()
+        self.verbose = verbose
+        super().__init__(("127.0.0.1", port), Handler)
+
+    def handle_error(self, request, client_address):
+        if self.verbose:
+            super().handle_error(request, client_address)
+
+    @property
+    def port(self):
+        return self.server_address[1]
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+
+def start_in_thread(port=0, verbose=False):
+    """Start an emulator server in a background thread (for in-process tests); returns it."""
+    server = EmulatorServer(port, verbose)
+    thread = threading.Thread(target=server.serve_forever, name="hubspot-emulator", daemon=True)
+    thread.start()
+    server.thread = thread
+    return server
+
+
+def write_port_file(path, port):
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        f.write("%d\n" % port)
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="HubSpot CRM v3 emulator for hubspot_fdw tests")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 = pick a free one)")
+    parser.add_argument("--port-file", help="write the port number to this file once listening")
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    args = parser.parse_args(argv)
+
+    server = EmulatorServer(args.port, args.verbose)
+
+    def stop(signum, frame):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if args.port_file:
+        write_port_file(args.port_file, server.port)
+    print("hubspot emulator listening on %s" % server.url, flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
