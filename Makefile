@@ -18,7 +18,8 @@ PKG_CONFIG ?= pkg-config
 # judges this extension's code only.
 PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server) \
 	$(shell $(PKG_CONFIG) --cflags libcurl json-c)
-PG_CFLAGS += -std=gnu11 -Wall -Wextra
+# "override" so that "make PG_CFLAGS=-Werror" adds to these instead of replacing them
+override PG_CFLAGS += -std=gnu11 -Wall -Wextra
 SHLIB_LINK = $(shell $(PKG_CONFIG) --libs libcurl json-c)
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)

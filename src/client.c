@@ -383,7 +383,7 @@ hint_for_category(const char *category, long status)
  * correlation id that HubSpot support asks for.
  */
 void
-hs_report_response_error(HsResponse *resp, const char *what)
+hs_report_response_error(HsResponse *resp)
 {
 	const char *category = hs_json_string(resp->json, "category");
 	char	   *message = resp->json ? hs_error_message_text(resp->json) : NULL;
@@ -395,10 +395,8 @@ hs_report_response_error(HsResponse *resp, const char *what)
 	ereport(ERROR,
 			(errcode(hs_errcode_for_category(category, resp->status)),
 			 message ?
-			 errmsg("HubSpot %s %s: %s", category ? category : "error",
-					what ? what : "", message) :
-			 errmsg("HubSpot answered HTTP %ld%s%s", resp->status,
-					what ? " " : "", what ? what : ""),
+			 errmsg("HubSpot %s: %s", category ? category : "error", message) :
+			 errmsg("HubSpot answered HTTP %ld", resp->status),
 			 errdetail("Request: %s %s; HTTP status %ld; correlationId %s.",
 					   resp->method, resp->path, resp->status,
 					   resp->correlation_id && resp->correlation_id[0] ?
@@ -484,21 +482,26 @@ requested_wait_ms(const HsHttpResult *res, long fallback_ms)
 	return fallback_ms;
 }
 
-static const char *
-outcome_text(HsHttpOutcome outcome)
+/* Our own words for a transport failure; libcurl's text goes to the detail. */
+static char *
+outcome_text(HsConnection *conn, const HsHttpResult *res)
 {
-	switch (outcome)
+	switch (res->outcome)
 	{
 		case HS_HTTP_CONNECT_FAILED:
-			return "could not connect to HubSpot";
+			return pstrdup("could not connect to HubSpot");
 		case HS_HTTP_TIMEOUT:
-			return "HubSpot request timed out";
+			return psprintf("HubSpot request timed out after %d ms",
+							conn->server.timeout_ms);
 		case HS_HTTP_BROKEN:
-			return "connection to HubSpot failed";
+			return pstrdup("the connection to HubSpot broke");
 		case HS_HTTP_TOO_LARGE:
-			return "HubSpot response too large";
+			return psprintf("HubSpot's response exceeded %d MB",
+							HS_MAX_RESPONSE_BYTES / (1024 * 1024));
+		case HS_HTTP_ABORTED:
+			return pstrdup("the request was interrupted");
 		default:
-			return "HubSpot request failed";
+			return pstrdup("HubSpot request failed");
 	}
 }
 
@@ -529,27 +532,34 @@ report_transport_error(HsConnection *conn, const char *method, const char *path,
 	}
 	ereport(ERROR,
 			(errcode(code),
-			 errmsg("%s: %s", outcome_text(res->outcome), res->errmsg),
-			 errdetail("Request: %s %s; %d attempt%s; last attempt: connect %.0f ms, TLS %.0f ms, first byte %.0f ms, total %.0f ms%s.",
+			 errmsg("%s", outcome_text(conn, res)),
+			 errdetail("Request: %s %s; %d attempt%s; last attempt: %s (connect %.0f ms, TLS %.0f ms, first byte %.0f ms, total %.0f ms%s).",
 					   method, path, attempts, attempts == 1 ? "" : "s",
-					   res->connect_ms, res->tls_ms, res->first_byte_ms,
-					   res->total_ms,
+					   res->errmsg, res->connect_ms, res->tls_ms,
+					   res->first_byte_ms, res->total_ms,
 					   res->reused_connection ? ", reused connection" : ""),
 			 res->outcome == HS_HTTP_TIMEOUT ?
 			 errhint("Raise the server option timeout_ms (now %d) or connect_timeout_ms (now %d).",
 					 conn->server.timeout_ms, conn->server.connect_timeout_ms) : 0));
 }
 
-/* Raise the ERROR for a create whose outcome cannot be known. */
+/*
+ * Raise the ERROR for a create whose outcome cannot be known.  why is our
+ * own text; transport, if not NULL, libcurl's.
+ */
 static void
-report_unknown_outcome(const char *method, const char *path, const char *why)
+report_unknown_outcome(const char *method, const char *path, const char *why,
+					   const char *transport)
 {
 	ereport(ERROR,
 			(errcode(HS_ERRCODE_UNKNOWN_OUTCOME),
 			 errmsg("HubSpot may or may not have created the records of this request: %s", why),
+			 transport ?
+			 errdetail("Request: %s %s (%s). It was not sent again, because sending a create twice can duplicate records.",
+					   method, path, transport) :
 			 errdetail("Request: %s %s. It was not sent again, because sending a create twice can duplicate records.",
 					   method, path),
-			 errhint("Look the records up in HubSpot before running the statement again, or load with an idempotent method.")));
+			 errhint("Look the records up in HubSpot before running the statement again.")));
 }
 
 /*
@@ -635,12 +645,13 @@ hs_request(HsConnection *conn, const char *method, const char *path,
 			if (res.outcome == HS_HTTP_TOO_LARGE || res.outcome == HS_HTTP_INTERNAL)
 			{
 				if (safety == HS_NOT_IDEMPOTENT && res.maybe_sent)
-					report_unknown_outcome(method, path, res.errmsg);
+					report_unknown_outcome(method, path, outcome_text(conn, &res),
+										   res.errmsg);
 				report_transport_error(conn, method, path, &res, attempt);
 			}
 			if (res.maybe_sent && safety == HS_NOT_IDEMPOTENT)
-				report_unknown_outcome(method, path,
-									   psprintf("%s: %s", outcome_text(res.outcome), res.errmsg));
+				report_unknown_outcome(method, path, outcome_text(conn, &res),
+									   res.errmsg);
 			if (attempt > conn->server.max_retries)
 				report_transport_error(conn, method, path, &res, attempt);
 			retry_transport = true;
@@ -680,7 +691,8 @@ hs_request(HsConnection *conn, const char *method, const char *path,
 		{
 			if (safety == HS_NOT_IDEMPOTENT)
 				report_unknown_outcome(method, path,
-									   psprintf("HubSpot answered HTTP %ld", res.status));
+									   psprintf("HubSpot answered HTTP %ld", res.status),
+									   NULL);
 			if (attempt > conn->server.max_retries)
 				break;
 			wait = backoff_ms(attempt - 1);
@@ -707,7 +719,8 @@ hs_request(HsConnection *conn, const char *method, const char *path,
 		{
 			if (safety == HS_NOT_IDEMPOTENT)
 				report_unknown_outcome(method, path,
-									   "HubSpot accepted the request, but its response could not be read");
+									   "HubSpot accepted the request, but its response could not be read",
+									   NULL);
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("HubSpot sent a malformed response"),

@@ -499,6 +499,8 @@ hs_http_perform(HsHttp *http, const HsHttpRequest *req, HsHttpResult *res,
 	}
 	else
 		classify_failure(http, cc, res);
+	if (res->outcome == HS_HTTP_CONNECT_FAILED)
+		res->reused_connection = false;
 
 	/* removing the handle mid-transfer closes that connection for good */
 	curl_multi_remove_handle(http->multi, http->easy);

@@ -152,7 +152,7 @@ extern HsResponse *hs_request(HsConnection *conn, const char *method,
 							  const char *path, const char *query,
 							  const char *body, HsRequestSafety safety,
 							  HsStats *stats);
-extern void hs_report_response_error(HsResponse *resp, const char *what) pg_attribute_noreturn();
+extern void hs_report_response_error(HsResponse *resp) pg_attribute_noreturn();
 extern int	hs_errcode_for_category(const char *category, long status);
 extern json_object *hs_json_parse_owned(const char *text, size_t len,
 										MemoryContext owner);

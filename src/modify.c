@@ -33,6 +33,8 @@ typedef struct HsModifyState
 	MemoryContext batch_cxt;	/* request and response of one batch */
 	int64		rows_seen;		/* rows handed to us by the executor */
 	int64		rows_created;	/* rows HubSpot reported as created */
+	int64		created_before; /* rows_created when the request in flight
+								 * was started */
 	char	   *create_path;
 	char	   *batch_path;
 	/* for errcontext: the rows of the request in flight */
@@ -300,14 +302,20 @@ static void
 modify_error_callback(void *arg)
 {
 	HsModifyState *fmstate = (HsModifyState *) arg;
+	char	   *rows;
 
 	if (fmstate->first_row == fmstate->last_row)
-		errcontext("INSERT into foreign table \"%s\", row " INT64_FORMAT "; HubSpot had created " INT64_FORMAT " rows of this statement before it",
-				   fmstate->table->relname, fmstate->first_row, fmstate->rows_created);
+		rows = psprintf("row " INT64_FORMAT, fmstate->first_row);
 	else
-		errcontext("INSERT into foreign table \"%s\", rows " INT64_FORMAT " to " INT64_FORMAT "; HubSpot had created " INT64_FORMAT " rows of this statement before them",
-				   fmstate->table->relname, fmstate->first_row, fmstate->last_row,
-				   fmstate->rows_created);
+		rows = psprintf("rows " INT64_FORMAT " to " INT64_FORMAT,
+						fmstate->first_row, fmstate->last_row);
+	if (fmstate->created_before == 0)
+		errcontext("INSERT into foreign table \"%s\", %s",
+				   fmstate->table->relname, rows);
+	else
+		errcontext("INSERT into foreign table \"%s\", %s; HubSpot had already created " INT64_FORMAT " row%s of this statement",
+				   fmstate->table->relname, rows, fmstate->created_before,
+				   fmstate->created_before == 1 ? "" : "s");
 }
 
 static Oid
@@ -403,6 +411,7 @@ hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	oldcxt = MemoryContextSwitchTo(fmstate->batch_cxt);
 
 	fmstate->first_row = fmstate->last_row = row;
+	fmstate->created_before = fmstate->rows_created;
 	errcallback.callback = modify_error_callback;
 	errcallback.arg = fmstate;
 	errcallback.previous = error_context_stack;
@@ -425,7 +434,7 @@ hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	resp = hs_request(fmstate->conn, "POST", fmstate->create_path, NULL,
 					  body.data, HS_NOT_IDEMPOTENT, &fmstate->stats);
 	if (resp->status != 200 && resp->status != 201)
-		hs_report_response_error(resp, "refused the row");
+		hs_report_response_error(resp);
 	fmstate->rows_created++;
 
 	error_context_stack = errcallback.previous;
@@ -521,8 +530,9 @@ report_rejected_rows(HsModifyState *fmstate, json_object *errors, int ninputs,
 			(errcode(hs_errcode_for_category(category, 400)),
 			 errmsg("HubSpot rejected %zu of %d rows of a batch create", n, ninputs),
 			 errdetail("%s", detail.data),
-			 errhint("HubSpot created " INT64_FORMAT " rows of this statement, %d of them in this batch; they stay created, because HubSpot writes are not transactional.",
-					 fmstate->rows_created, created_in_batch)));
+			 errhint("HubSpot created " INT64_FORMAT " row%s of this statement, %d of them in this batch; they stay created, because HubSpot writes are not transactional.",
+					 fmstate->rows_created, fmstate->rows_created == 1 ? "" : "s",
+					 created_in_batch)));
 }
 
 /*
@@ -554,6 +564,7 @@ hubspotExecForeignBatchInsert(EState *estate pg_attribute_unused(), ResultRelInf
 
 	fmstate->first_row = fmstate->rows_seen + 1;
 	fmstate->last_row = fmstate->rows_seen + n;
+	fmstate->created_before = fmstate->rows_created;
 	errcallback.callback = modify_error_callback;
 	errcallback.arg = fmstate;
 	errcallback.previous = error_context_stack;
@@ -573,7 +584,7 @@ hubspotExecForeignBatchInsert(EState *estate pg_attribute_unused(), ResultRelInf
 					  body.data, HS_NOT_IDEMPOTENT, &fmstate->stats);
 
 	if (resp->status != 200 && resp->status != 201 && resp->status != 207)
-		hs_report_response_error(resp, "refused the batch");
+		hs_report_response_error(resp);
 
 	if (!json_object_object_get_ex(resp->json, "results", &results) ||
 		!json_object_is_type(results, json_type_array))

@@ -16,6 +16,7 @@
 
 #include "access/reloptions.h"
 #include "access/table.h"
+#include "catalog/pg_foreign_data_wrapper.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_foreign_table.h"
 #include "catalog/pg_user_mapping.h"
@@ -80,6 +81,8 @@ context_name(Oid context)
 			return "a foreign table";
 		case AttributeRelationId:
 			return "a column of a foreign table";
+		case ForeignDataWrapperRelationId:
+			return "the foreign-data wrapper";
 		default:
 			return "this object";
 	}

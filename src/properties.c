@@ -78,7 +78,7 @@ fetch_catalog(HsConnection *conn, const char *object, HsStats *stats)
 	size_t		n;
 
 	if (resp->status != 200)
-		hs_report_response_error(resp, "reading the property catalogue");
+		hs_report_response_error(resp);
 	if (!json_object_object_get_ex(resp->json, "results", &results) ||
 		!json_object_is_type(results, json_type_array))
 		ereport(ERROR,

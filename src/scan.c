@@ -60,6 +60,8 @@ typedef struct HsScanState
 	HsConnection *conn;			/* NULL under plain EXPLAIN */
 	HsStats		stats;
 
+	MemoryContext scan_cxt;		/* lives as long as the scan */
+
 	MemoryContext page_cxt;		/* the parsed page; reset per page */
 	MemoryContext row_cxt;		/* the current row's values */
 	json_object *results;		/* the current page's records */
@@ -328,6 +330,7 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 
 	ss->conn = hs_connect(ss->table->serverid,
 						  hs_scan_user(estate, fsplan->scan.scanrelid));
+	ss->scan_cxt = estate->es_query_cxt;
 	ss->page_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										 "hubspot_fdw page data",
 										 ALLOCSET_DEFAULT_SIZES);
@@ -360,13 +363,17 @@ requested_properties(HsScanState *ss)
 	return names.len > 0 ? names.data : NULL;
 }
 
-/* Build the query string on first use: it may need the catalogue. */
+/*
+ * Build the query string on first use: it may need the catalogue, which
+ * plain EXPLAIN must not fetch.  Called in a short-lived memory context.
+ */
 static void
 start_scan(HsScanState *ss)
 {
 	StringInfoData query;
 	char	   *names;
 	bool		typed = false;
+	MemoryContext oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
 
 	for (int i = 0; i < ss->table->ncolumns; i++)
 		if (ss->wanted[i] && ss->table->columns[i].kind == HS_COL_PROPERTY)
@@ -385,6 +392,7 @@ start_scan(HsScanState *ss)
 	ss->started = true;
 	ss->more = true;
 	resetStringInfo(&ss->after);
+	MemoryContextSwitchTo(oldcxt);
 }
 
 /* Fetch the next page into page_cxt. */
@@ -408,7 +416,7 @@ fetch_page(HsScanState *ss)
 	resp = hs_request(ss->conn, "GET", ss->path, query, NULL, HS_IDEMPOTENT,
 					  &ss->stats);
 	if (resp->status != 200)
-		hs_report_response_error(resp, "listing records");
+		hs_report_response_error(resp);
 
 	ss->results = member(resp->json, "results");
 	if (ss->results == NULL || !json_object_is_type(ss->results, json_type_array))

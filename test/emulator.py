@@ -101,6 +101,8 @@ DEFAULT_CONFIG = {
     "retry_after": None,
     # Portal id shown in validation messages.
     "portal_id": 62515000,
+    # Correlation ids: "random" (uuid4, as HubSpot) or "sequential" (stable test output).
+    "correlation_ids": "random",
 }
 
 RATE_LIMIT_KEYS = ("max", "interval_ms", "daily")
@@ -161,7 +163,21 @@ def from_epoch_ms(ms):
     return EPOCH + datetime.timedelta(milliseconds=ms)
 
 
+_correlation = {"sequential": False, "n": 0, "lock": threading.Lock()}
+
+
+def set_correlation_mode(mode):
+    """Switch correlation ids between uuid4 and a counter that restarts at 1."""
+    with _correlation["lock"]:
+        _correlation["sequential"] = (mode == "sequential")
+        _correlation["n"] = 0
+
+
 def new_correlation_id():
+    with _correlation["lock"]:
+        if _correlation["sequential"]:
+            _correlation["n"] += 1
+            return "00000000-0000-4000-8000-%012d" % _correlation["n"]
     return str(uuid.uuid4())
 
 
@@ -960,6 +976,7 @@ class Emulator:
     def reset(self):
         with self.lock:
             self.config = copy.deepcopy(DEFAULT_CONFIG)
+            set_correlation_mode(self.config["correlation_ids"])
             self.catalogue = build_product_properties()
             self.store = Store(self.catalogue, self.config["id_start"])
             self.log = []
@@ -1342,6 +1359,8 @@ class Emulator:
         validate_config(new)
         old_seed = self.config["random_seed"]
         self.config = new
+        if "correlation_ids" in changes:
+            set_correlation_mode(new["correlation_ids"])
         if "id_start" in changes:
             self.store.set_id_start(new["id_start"])
         if "random_seed" in changes or new["random_seed"] != old_seed:
@@ -1418,6 +1437,7 @@ def validate_config(cfg):
         ("expired_tokens", token_list(cfg["expired_tokens"]), "a list of strings"),
         ("read_only_tokens", token_list(cfg["read_only_tokens"]), "a list of strings"),
         ("id_start", is_int(cfg["id_start"], 1), "a positive integer"),
+        ("correlation_ids", cfg["correlation_ids"] in ("random", "sequential"), '"random" or "sequential"'),
         ("list_over_limit", cfg["list_over_limit"] in ("error", "clamp"), '"error" or "clamp"'),
         ("empty_values", cfg["empty_values"] in ("omit", "null"), '"omit" or "null"'),
         ("batch_max", is_int(cfg["batch_max"], 1), "a positive integer"),

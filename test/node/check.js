@@ -5,7 +5,7 @@
 //   HUBSPOT_EMULATOR_URL=http://127.0.0.1:PORT node check.js
 //
 // Prints one line per check ("ok - name" or "not ok - name: reason"), then
-// "node client: N passed, M failed"; exits 1 when any check failed.
+// "node client checks: N ok, M not ok"; exits 1 when any check failed.
 'use strict';
 
 const hubspot = require('@hubspot/api-client');
@@ -205,12 +205,12 @@ async function main() {
     assert(props && props.status === 200, 'properties request not logged');
   });
 
-  console.log(`node client: ${passed} passed, ${failed} failed`);
+  console.log(`node client checks: ${passed} ok, ${failed} not ok`);
   process.exit(failed ? 1 : 0);
 }
 
 main().catch((err) => {
   console.log(`not ok - unexpected error: ${(err && err.stack) || err}`);
-  console.log(`node client: ${passed} passed, ${failed + 1} failed`);
+  console.log(`node client checks: ${passed} ok, ${failed + 1} not ok`);
   process.exit(1);
 });

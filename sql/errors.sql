@@ -1,0 +1,194 @@
+--
+-- errors: bad input is refused before anything is sent; HubSpot's errors,
+-- rejected rows, rate limits, timeouts and broken connections
+--
+\getenv emulator_url HUBSPOT_EMULATOR_URL
+SELECT emu.reset();
+SET timezone = 'UTC';
+
+-- properties must be a JSON object of scalars
+SELECT emu.clear_log();
+INSERT INTO products (properties) VALUES ('{"name": "ok"}'), ('[1, 2]');
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO products (properties) VALUES ('"just a string"');
+INSERT INTO products (properties) VALUES ('{"name": "ok"}'), ('{"name": "x"}'), ('{"name": {"first": "x"}}');
+INSERT INTO products (properties) VALUES ('{"sales_channels": ["web", "retail"]}');
+-- unknown and read-only properties, and columns HubSpot assigns
+INSERT INTO products (properties) VALUES ('{"name": "ok", "colour": "red"}');
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO products (properties) VALUES ('{"name": "ok", "hs_lastmodifieddate": "2026-01-01"}');
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO products (id, properties) VALUES ('123', '{"name": "ok"}');
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO products (properties, created_at) VALUES ('{"name": "ok"}', now());
+INSERT INTO products (properties, associations) VALUES ('{"name": "ok"}', '{"to": 1}');
+INSERT INTO products (properties, associations) VALUES ('{"name": "ok"}', '[1]');
+-- typed columns: conflicting values, values HubSpot cannot hold
+CREATE FOREIGN TABLE products_e (id text, properties jsonb, price numeric, weight_kg float8,
+    launch_date date, sales_channels text[], createdate timestamptz) SERVER hubspot;
+INSERT INTO products_e (properties, price) VALUES ('{"price": "5"}', 6);
+INSERT INTO products_e (price) VALUES ('NaN');
+INSERT INTO products_e (weight_kg) VALUES ('Infinity');
+INSERT INTO products_e (launch_date) VALUES ('infinity');
+INSERT INTO products_e (sales_channels) VALUES (ARRAY['web', NULL]);
+INSERT INTO products_e (sales_channels) VALUES (ARRAY['web;retail']);
+-- none of these sent anything: the catalogue was read, and read again when
+-- "colour" was not in it (it might have been created since)
+SELECT method, path FROM emu.requests();
+SELECT count(*) FROM emu.objects();
+
+-- HubSpot rejects some rows of a batch (207): one ERROR lists them all
+SELECT emu.reset();
+INSERT INTO products (properties) VALUES
+  ('{"name": "good 1", "price": "1"}'),
+  ('{"name": "bad 2", "price": "two"}'),
+  ('{"name": "good 3", "price": "3"}'),
+  ('{"name": "bad 4", "recurringbillingfrequency": "fortnightly"}'),
+  ('{"name": "good 5"}');
+\echo :LAST_ERROR_SQLSTATE
+-- HubSpot created the good rows, and the hint said so: nothing is rolled back
+SELECT o->'properties'->>'name' AS name FROM emu.objects() o ORDER BY 1;
+SELECT status, jsonb_array_length(body->'inputs') AS inputs FROM emu.requests()
+  WHERE path LIKE '%batch/create';
+
+-- ... also when earlier batches went through
+CREATE FOREIGN TABLE products_b2 (id text, properties jsonb) SERVER hubspot OPTIONS (batch_size '2');
+SELECT emu.reset();
+INSERT INTO products_b2 (properties) VALUES
+  ('{"name": "r1"}'), ('{"name": "r2"}'), ('{"name": "r3", "price": "x"}'), ('{"name": "r4"}'),
+  ('{"name": "r5"}');
+SELECT status, jsonb_array_length(body->'inputs') AS inputs FROM emu.requests() ORDER BY seq;
+SELECT count(*) FROM emu.objects();
+
+-- a create rejected with RETURNING (one request per row)
+SELECT emu.reset();
+INSERT INTO products (properties) VALUES ('{"name": "a"}'), ('{"name": "b", "price": "b"}') RETURNING id;
+
+-- a batch refused as a whole (400)
+SELECT emu.reset();
+SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 400,
+                   "body": {"status": "error", "message": "Something about the batch is wrong",
+                            "correlationId": "aaaaaaaa-0000-0000-0000-000000000001", "category": "VALIDATION_ERROR"}}');
+INSERT INTO products (properties) VALUES ('{"name": "a"}');
+\echo :LAST_ERROR_SQLSTATE
+
+-- authentication: HubSpot's 401 becomes 28000; the token appears nowhere
+SELECT emu.config('{"tokens": ["another-token"]}');
+SELECT count(*) FROM products;
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO products (properties) VALUES ('{"name": "a"}');
+SELECT emu.config('{"tokens": null, "expired_tokens": ["pat-test-token"]}');
+SELECT count(*) FROM products;
+-- missing scopes: 403 becomes 42501
+SELECT emu.config('{"expired_tokens": [], "read_only_tokens": ["pat-test-token"]}');
+INSERT INTO products (properties) VALUES ('{"name": "a"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT emu.config('{"read_only_tokens": []}');
+
+-- an object type HubSpot does not know
+CREATE FOREIGN TABLE widgets (id text) SERVER hubspot OPTIONS (object 'widgets');
+SELECT * FROM widgets;
+\echo :LAST_ERROR_SQLSTATE
+
+-- 429 TEN_SECONDLY_ROLLING is waited out (Retry-After) and retried, even for a create
+SELECT emu.reset();
+SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 429, "headers": {"Retry-After": "1"}}');
+INSERT INTO products (properties) VALUES ('{"name": "after 429"}');
+SELECT method, path, status FROM emu.requests() ORDER BY seq;
+SELECT count(*) FROM emu.objects();
+-- ... and the emulator's own rolling window: 3 requests a second, 5 pages
+SELECT emu.reset();
+SELECT emu.seed('{"count": 500}') IS NOT NULL AS seeded;
+SELECT emu.config('{"rate_limit": {"max": 3, "interval_ms": 1000}}');
+SELECT count(*) FROM products;
+SELECT status, count(*) FROM emu.requests() GROUP BY 1 ORDER BY 1;
+SELECT emu.config('{"rate_limit": {"max": 100, "interval_ms": 10000}}');
+-- DAILY is an immediate error with a hint
+SELECT emu.fault('{"path": "/crm/v3/objects/products", "status": 429,
+  "body": {"status": "error", "message": "You have reached your daily limit.", "errorType": "RATE_LIMIT",
+           "correlationId": "c033cdaa-2c40-4a64-ae48-b4cec88dad24", "policyName": "DAILY"}}');
+SELECT count(*) FROM products;
+\echo :LAST_ERROR_SQLSTATE
+
+-- 502 on a read is retried; on a create it is never resent
+SELECT emu.reset();
+SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "status": 502}');
+SELECT count(*) FROM products;
+SELECT method, status FROM emu.requests() ORDER BY seq;
+SELECT emu.clear_log();
+SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 503}');
+INSERT INTO products (properties) VALUES ('{"name": "maybe"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT method, path, status FROM emu.requests() ORDER BY seq;
+
+-- a connection dropped before HubSpot processed a read: retried
+SELECT emu.reset();
+SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "action": "reset_before"}');
+SELECT count(*) FROM products;
+SELECT method, status FROM emu.requests() ORDER BY seq;
+-- a connection dropped after HubSpot processed a create, on a reused
+-- keep-alive connection: the rows exist, and the request is not sent again
+SELECT emu.clear_log();
+SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "action": "reset_after"}');
+\set VERBOSITY terse
+INSERT INTO products (properties) VALUES ('{"name": "once 1"}'), ('{"name": "once 2"}');
+\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE
+SELECT method, path, status FROM emu.requests() ORDER BY seq;
+SELECT o->'properties'->>'name' AS name FROM emu.objects() o ORDER BY 1;
+
+-- a malformed response is an error, never an empty result
+SELECT emu.reset();
+SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "action": "malformed"}');
+SELECT count(*) FROM products;
+
+-- statement_timeout interrupts a slow response promptly; the backend stays usable
+SELECT emu.reset();
+SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "action": "delay", "delay_ms": 5000}');
+SET statement_timeout = '300ms';
+SELECT clock_timestamp() AS t0 \gset
+SELECT count(*) FROM products;
+\echo :LAST_ERROR_SQLSTATE
+RESET statement_timeout;
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '3 seconds' AS prompt;
+SELECT count(*) FROM products;
+-- ... and a create interrupted while in flight says its outcome is unknown
+SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "action": "delay", "delay_ms": 1000}');
+SET statement_timeout = '300ms';
+INSERT INTO products (properties) VALUES ('{"name": "interrupted"}');
+RESET statement_timeout;
+SELECT pg_sleep(1.5);  -- the emulator finishes the request it was given
+SELECT o->'properties'->>'name' AS name FROM emu.objects() o;
+
+-- the server's timeout_ms: reads are retried, then fail; creates fail at once
+CREATE SERVER hubspot_slow FOREIGN DATA WRAPPER hubspot_fdw
+  OPTIONS (api_url :'emulator_url', timeout_ms '200', max_retries '1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot_slow OPTIONS (access_token 'pat-test-token');
+CREATE FOREIGN TABLE products_slow (id text, properties jsonb) SERVER hubspot_slow;
+SELECT emu.reset();
+SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "action": "delay", "delay_ms": 1000, "times": 5}');
+\set VERBOSITY terse
+SELECT count(*) FROM products_slow;
+\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_sleep(1.5);  -- the emulator logs a delayed request when it is done
+SELECT method, path FROM emu.requests() ORDER BY seq;
+SELECT emu.reset();
+SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "action": "delay", "delay_ms": 1000}');
+\set VERBOSITY terse
+INSERT INTO products_slow (properties) VALUES ('{"name": "slow"}');
+\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_sleep(1.5);
+SELECT method, path FROM emu.requests() ORDER BY seq;
+SELECT o->'properties'->>'name' AS name FROM emu.objects() o;
+
+-- nothing listens: connection failures are retried, then reported
+CREATE SERVER hubspot_closed FOREIGN DATA WRAPPER hubspot_fdw
+  OPTIONS (api_url 'http://127.0.0.1:9', max_retries '1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot_closed OPTIONS (access_token 'pat-test-token');
+CREATE FOREIGN TABLE products_closed (id text) SERVER hubspot_closed;
+\set VERBOSITY terse
+SELECT * FROM products_closed;
+\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE

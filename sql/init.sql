@@ -1,0 +1,76 @@
+--
+-- init: the extension, a server on the emulator, and helpers that let tests
+-- look at what the emulator received (its request log) and steer it.
+--
+\getenv emulator_url HUBSPOT_EMULATOR_URL
+\getenv emuctl HUBSPOT_EMUCTL
+
+CREATE EXTENSION hubspot_fdw;
+\dx hubspot_fdw
+
+CREATE SERVER hubspot FOREIGN DATA WRAPPER hubspot_fdw
+  OPTIONS (api_url :'emulator_url', max_retries '2');
+CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot
+  OPTIONS (access_token 'pat-test-token');
+
+CREATE FOREIGN TABLE products (
+    id          text,
+    properties  jsonb,
+    created_at  timestamptz,
+    updated_at  timestamptz,
+    archived    boolean,
+    associations jsonb
+) SERVER hubspot OPTIONS (object 'products');
+
+-- The emulator's control CLI, run by the server (COPY FROM PROGRAM).
+CREATE SCHEMA emu;
+CREATE TABLE emu.settings (emuctl text, url text);
+INSERT INTO emu.settings VALUES (:'emuctl', :'emulator_url');
+
+CREATE FUNCTION emu.shell_quote(t text) RETURNS text LANGUAGE sql IMMUTABLE
+  AS $$ SELECT '''' || replace(t, '''', '''\''''') || '''' $$;
+
+CREATE FUNCTION emu.ctl(cmd text, arg text DEFAULT NULL) RETURNS SETOF jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+  s emu.settings;
+BEGIN
+  SELECT * INTO s FROM emu.settings;
+  IF to_regclass('pg_temp.emu_output') IS NULL THEN
+    CREATE TEMP TABLE emu_output (line text);
+  END IF;
+  TRUNCATE emu_output;
+  EXECUTE format('COPY emu_output FROM PROGRAM %L',
+                 format('python3 %s --url %s --copy %s %s', s.emuctl, s.url, cmd,
+                        coalesce(emu.shell_quote(arg), '')));
+  RETURN QUERY SELECT line::jsonb FROM emu_output;
+END $$;
+
+-- Everything back to a known state: empty store, empty log, fixed clock,
+-- seeded shuffling (results still come back out of order), correlation ids
+-- counting from 1.
+CREATE FUNCTION emu.reset() RETURNS void LANGUAGE sql AS $$
+  SELECT emu.ctl('reset');
+  SELECT emu.ctl('config', '{"clock": "2026-01-15T10:00:00.000Z", "random_seed": 7,
+                             "correlation_ids": "sequential"}');
+$$;
+CREATE FUNCTION emu.clear_log() RETURNS void LANGUAGE sql AS $$ SELECT emu.ctl('clear-log') $$;
+CREATE FUNCTION emu.config(cfg jsonb) RETURNS void LANGUAGE sql AS $$ SELECT emu.ctl('config', cfg::text) $$;
+CREATE FUNCTION emu.fault(rule jsonb) RETURNS void LANGUAGE sql AS $$ SELECT emu.ctl('fault', rule::text) $$;
+CREATE FUNCTION emu.seed(spec jsonb) RETURNS jsonb LANGUAGE sql AS $$ SELECT emu.ctl('seed', spec::text) $$;
+
+-- The request log: one row per API request the emulator received.
+CREATE FUNCTION emu.requests()
+RETURNS TABLE (seq int, method text, path text, query jsonb, status int, body jsonb)
+LANGUAGE sql AS $$
+  SELECT (r->>'seq')::int, r->>'method', r->>'path', r->'query', (r->>'status')::int, r->'body'
+  FROM emu.ctl('log') AS r ORDER BY 1
+$$;
+
+-- Stored records, as the emulator holds them.
+CREATE FUNCTION emu.objects(which text DEFAULT '') RETURNS SETOF jsonb
+LANGUAGE sql AS $$ SELECT emu.ctl('objects ' || which) $$;
+
+SELECT emu.reset();
+SELECT count(*) FROM products;
+SELECT method, path, status FROM emu.requests();

@@ -1,0 +1,104 @@
+# Shared by test/demo.sh and test/run-tests.sh: install what is missing, build
+# and install the extension, start the emulator and throw-away PostgreSQL
+# clusters, and clean up on exit.  Source it; it does nothing by itself.
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG_MAJOR=15
+PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+PG_CONFIG=$PG_BIN/pg_config
+PG_REGRESS=/usr/lib/postgresql/$PG_MAJOR/lib/pgxs/src/test/regress/pg_regress
+APT_PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libcurl4-openssl-dev
+              libjson-c-dev pkg-config make gcc python3 ca-certificates)
+
+WORK=""
+EMULATOR_PID=""
+CLUSTER_DIR=""
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# install_deps: Debian packages and the Node client, only what is missing.
+install_deps() {
+    local missing=() p
+    for p in "${APT_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+    done
+    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+    if [ ${#missing[@]} -gt 0 ]; then
+        [ "$(id -u)" = 0 ] || die "missing packages (${missing[*]}); run as root to install them"
+        log "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+    if [ ! -d "$REPO/test/node/node_modules/@hubspot/api-client" ]; then
+        log "installing @hubspot/api-client (test/node)"
+        (cd "$REPO/test/node" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    fi
+}
+
+# build_install [extra PG_CFLAGS]: a clean build, then make install.
+build_install() {
+    log "building hubspot_fdw"
+    make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" clean >/dev/null
+    make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" PG_CFLAGS="${1:-}" >/dev/null
+    make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+}
+
+# make_workdir: a scratch directory the postgres OS user can write.
+make_workdir() {
+    WORK=$(mktemp -d /tmp/hubspot_fdw.XXXXXX)
+    chmod 755 "$WORK"
+    chown postgres: "$WORK"
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_emulator: the HubSpot emulator on a free loopback port.
+start_emulator() {
+    local i
+    python3 "$REPO/test/emulator.py" --port 0 --port-file "$WORK/emulator.port" \
+        >"$WORK/emulator.log" 2>&1 &
+    EMULATOR_PID=$!
+    for i in $(seq 1 100); do
+        [ -s "$WORK/emulator.port" ] && break
+        kill -0 "$EMULATOR_PID" 2>/dev/null || { cat "$WORK/emulator.log" >&2; die "the emulator did not start"; }
+        sleep 0.1
+    done
+    [ -s "$WORK/emulator.port" ] || die "the emulator did not start within 10 s"
+    export HUBSPOT_EMULATOR_URL="http://127.0.0.1:$(cat "$WORK/emulator.port")"
+    # the emulator control CLI, where the postgres OS user can run it
+    cp "$REPO/test/emuctl.py" "$WORK/emuctl.py"
+    export HUBSPOT_EMUCTL="$WORK/emuctl.py"
+    log "emulator at $HUBSPOT_EMULATOR_URL"
+}
+
+as_postgres() { runuser -u postgres -- env PATH="$PG_BIN:$PATH" "$@"; }
+
+# start_cluster: a throw-away PostgreSQL cluster, socket in $WORK; sets PGPORT/PGHOST.
+start_cluster() {
+    CLUSTER_DIR="$WORK/pgdata"
+    export PGPORT PGHOST="$WORK"
+    PGPORT=$(free_port)
+    as_postgres initdb -D "$CLUSTER_DIR" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$WORK/initdb.log" 2>&1 \
+        || { cat "$WORK/initdb.log" >&2; die "initdb failed"; }
+    as_postgres pg_ctl -D "$CLUSTER_DIR" -l "$WORK/postgres.log" -w \
+        -o "-p $PGPORT -k $WORK -c listen_addresses=''" start >/dev/null \
+        || { cat "$WORK/postgres.log" >&2; die "PostgreSQL did not start"; }
+    log "PostgreSQL $PG_MAJOR on socket $WORK, port $PGPORT"
+}
+
+cleanup() {
+    if [ -n "$CLUSTER_DIR" ] && [ -d "$CLUSTER_DIR" ]; then
+        as_postgres pg_ctl -D "$CLUSTER_DIR" -m immediate stop >/dev/null 2>&1 || true
+    fi
+    if [ -n "$EMULATOR_PID" ]; then
+        kill "$EMULATOR_PID" 2>/dev/null || true
+        wait "$EMULATOR_PID" 2>/dev/null || true
+    fi
+    if [ -n "$WORK" ] && [ -z "${KEEP_WORKDIR:-}" ]; then
+        rm -rf "$WORK"
+    fi
+}
