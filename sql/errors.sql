@@ -142,6 +142,22 @@ SELECT emu.reset();
 SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "action": "malformed"}');
 SELECT count(*) FROM products;
 
+-- redirects are never followed: the token must not go anywhere else
+SELECT emu.reset();
+SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "status": 302,
+                   "headers": {"Location": "http://127.0.0.1:9/elsewhere"}}');
+SELECT count(*) FROM products;
+SELECT method, path, status FROM emu.requests();
+
+-- a response larger than the cap (64 MB) is refused, not buffered
+SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "status": 200,
+                   "body": {"results": []}, "pad_bytes": 70000000}');
+\set VERBOSITY terse
+SELECT count(*) FROM products;
+\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM products;
+
 -- statement_timeout interrupts a slow response promptly; the backend stays usable
 SELECT emu.reset();
 SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "action": "delay", "delay_ms": 5000}');

@@ -107,3 +107,22 @@ CREATE FOREIGN TABLE products_by_type_id (id text, name text) SERVER hubspot OPT
 SELECT emu.clear_log();
 SELECT name FROM products_by_type_id ORDER BY id;
 SELECT DISTINCT path FROM emu.requests() ORDER BY 1;
+
+-- SELECT streams page by page: the backend's peak memory does not grow with
+-- the number of rows (30 pages, then 300 pages of about 1 kB records)
+SELECT emu.reset();
+SELECT emu.config('{"rate_limit": {"max": null}}');
+SELECT emu.seed(jsonb_build_object('count', 3000, 'properties', jsonb_build_object(
+  'name', 'Streaming product {i}', 'price', '{i}', 'hs_sku', 'STREAM-{i}',
+  'description', repeat('A description that makes each record weigh about a kilobyte. ', 12) || '{i}')))
+  IS NOT NULL AS seeded;
+CREATE FUNCTION backend_peak_kb() RETURNS bigint LANGUAGE sql
+  AS $$ SELECT (regexp_match(pg_read_file('/proc/self/status'), 'VmHWM:\s+(\d+) kB'))[1]::bigint $$;
+SELECT count(*), sum(length(properties::text)) > 3000 * 900 AS about_1kb_each FROM products;
+SELECT backend_peak_kb() AS peak_kb_before \gset
+SELECT emu.seed(jsonb_build_object('count', 27000, 'properties', jsonb_build_object(
+  'name', 'Streaming product {i}', 'price', '{i}', 'hs_sku', 'STREAM-{i}',
+  'description', repeat('A description that makes each record weigh about a kilobyte. ', 12) || '{i}')))
+  IS NOT NULL AS seeded;
+SELECT count(*), sum(length(properties::text)) > 30000 * 900 AS about_1kb_each FROM products;
+SELECT backend_peak_kb() - :peak_kb_before < 4096 AS peak_grew_less_than_4mb;

@@ -389,6 +389,9 @@ hs_report_response_error(HsResponse *resp)
 	char	   *message = resp->json ? hs_error_message_text(resp->json) : NULL;
 	const char *hint = hint_for_category(category, resp->status);
 
+	if (resp->status >= 300 && resp->status < 400)
+		hint = "hubspot_fdw never follows redirects, so that the access token goes nowhere else; check the server's api_url.";
+
 	if (category == NULL && hs_json_string(resp->json, "policyName") != NULL)
 		category = "RATE_LIMITS";
 

@@ -26,6 +26,8 @@
 #include "http.h"
 
 #define WAIT_SLICE_MS 100
+#define HS_HTTP_INITIAL_BUFFER 16384
+#define HS_HTTP_KEEP_BUFFER (4 * 1024 * 1024)
 #define USER_AGENT "hubspot_fdw/1.0"
 
 struct HsHttp
@@ -77,7 +79,7 @@ hs_http_create(void)
 		return NULL;
 	http->multi = curl_multi_init();
 	http->easy = curl_easy_init();
-	http->cap = 16384;
+	http->cap = HS_HTTP_INITIAL_BUFFER;
 	http->buf = malloc(http->cap);
 	if (http->multi == NULL || http->easy == NULL || http->buf == NULL)
 	{
@@ -403,6 +405,17 @@ hs_http_perform(HsHttp *http, const HsHttpRequest *req, HsHttpResult *res,
 	long		connects = 0;
 
 	memset(res, 0, sizeof(HsHttpResult));
+	/* give back what an unusually large earlier response made us keep */
+	if (http->cap > HS_HTTP_KEEP_BUFFER)
+	{
+		char	   *small = realloc(http->buf, HS_HTTP_INITIAL_BUFFER);
+
+		if (small != NULL)
+		{
+			http->buf = small;
+			http->cap = HS_HTTP_INITIAL_BUFFER;
+		}
+	}
 	http->res = res;
 	http->len = 0;
 	http->buf[0] = '\0';

@@ -132,7 +132,8 @@ FAULT_DEFAULTS = {
 }
 
 FAULT_ACTIONS = ("respond", "delay", "reset_before", "reset_after", "malformed")
-FAULT_KEYS = {"method", "path", "skip", "times", "action", "status", "body", "headers", "delay_ms"}
+FAULT_KEYS = {"method", "path", "skip", "times", "action", "status", "body", "headers", "delay_ms",
+              "pad_bytes"}
 
 
 # ---------------------------------------------------------------------------
@@ -812,6 +813,8 @@ class FaultRule:
         self.body = spec.get("body")
         self.headers = spec.get("headers") or {}
         self.delay_ms = spec.get("delay_ms", 0)
+        # a respond rule's JSON body grows a "padding" string of this many bytes
+        self.pad_bytes = spec.get("pad_bytes", 0)
         self.seen = 0
         self.fired = 0
         if not isinstance(self.path, str) or not self.path:
@@ -820,7 +823,7 @@ class FaultRule:
             raise ValueError("fault rule method must be a string")
         if self.action not in FAULT_ACTIONS:
             raise ValueError("fault rule action must be one of %s" % ", ".join(FAULT_ACTIONS))
-        for key in ("skip", "delay_ms"):
+        for key in ("skip", "delay_ms", "pad_bytes"):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise ValueError("fault rule %s must be a non-negative integer" % key)
@@ -1608,6 +1611,9 @@ class Handler(BaseHTTPRequestHandler):
             body = ApiError(status, category, message).body(new_correlation_id())
         else:
             body = None
+        if rule.pad_bytes:
+            body = dict(body) if isinstance(body, dict) else {}
+            body["padding"] = "x" * rule.pad_bytes
         correlation = body.get("correlationId") if isinstance(body, dict) else None
         headers["X-HubSpot-Correlation-Id"] = correlation or new_correlation_id()
         headers.update(rule.headers)
