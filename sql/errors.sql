@@ -208,3 +208,31 @@ CREATE FOREIGN TABLE products_closed (id text) SERVER hubspot_closed;
 SELECT * FROM products_closed;
 \set VERBOSITY default
 \echo :LAST_ERROR_SQLSTATE
+
+-- errors free what they allocated: 300 rejected batches whose 200 kB error
+-- bodies json-c parsed, and 300 broken connections, leave the backend's
+-- memory where it was
+SELECT emu.reset();
+CREATE FUNCTION backend_rss_kb() RETURNS bigint LANGUAGE sql
+  AS $$ SELECT (regexp_match(pg_read_file('/proc/self/status'), 'VmRSS:\s+(\d+) kB'))[1]::bigint $$;
+CREATE PROCEDURE fail_repeatedly(n int) LANGUAGE plpgsql AS $$
+BEGIN
+  FOR i IN 1..n LOOP
+    BEGIN
+      INSERT INTO products (properties) VALUES ('{"name": "refused"}');
+    EXCEPTION WHEN invalid_parameter_value THEN NULL;
+    END;
+    BEGIN
+      PERFORM count(*) FROM products_closed;
+    EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection THEN NULL;
+    END;
+  END LOOP;
+END $$;
+ALTER SERVER hubspot_closed OPTIONS (SET max_retries '0');
+SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 400, "times": null,
+                   "pad_bytes": 200000}');
+CALL fail_repeatedly(20);
+SELECT backend_rss_kb() AS rss_kb_before \gset
+CALL fail_repeatedly(300);
+SELECT count(*) AS refused_batches FROM emu.requests() WHERE status = 400;
+SELECT backend_rss_kb() - :rss_kb_before < 8192 AS rss_grew_less_than_8mb;

@@ -451,38 +451,59 @@ hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	return slot;
 }
 
-/* Row number of an error item of a batch response, or 0 if it names none. */
-static int64
-error_row(json_object *err)
-{
-	json_object *ctx;
-	json_object *ids;
-	json_object *first;
-	const char *s;
-
-	if (!json_object_object_get_ex(err, "context", &ctx) ||
-		!json_object_object_get_ex(ctx, "objectWriteTraceId", &ids))
-		return 0;
-	first = json_object_is_type(ids, json_type_array) ?
-		json_object_array_get_idx(ids, 0) : ids;
-	s = first ? json_object_get_string(first) : NULL;
-	return s ? strtoll(s, NULL, 10) : 0;
-}
-
 typedef struct RejectedRow
 {
-	int64		row;
+	int64		row;			/* row number in the statement, 0 if unknown */
 	const char *category;
 	char	   *message;
 } RejectedRow;
 
 static int
-rejected_cmp(const void *a, const void *b)
+rejected_cmp_list(const ListCell *a, const ListCell *b)
 {
-	int64		ra = ((const RejectedRow *) a)->row;
-	int64		rb = ((const RejectedRow *) b)->row;
+	int64		ra = ((const RejectedRow *) lfirst(a))->row;
+	int64		rb = ((const RejectedRow *) lfirst(b))->row;
 
 	return ra < rb ? -1 : ra > rb ? 1 : 0;
+}
+
+/*
+ * collect_rejected_rows
+ *		The rows an error item of a batch response names through
+ *		context.objectWriteTraceId (one item may name several), or a single
+ *		row 0 when it names none.
+ */
+static List *
+collect_rejected_rows(List *rows, json_object *err)
+{
+	json_object *ctx;
+	json_object *ids = NULL;
+	const char *category = hs_json_string(err, "category");
+	char	   *message = hs_error_message_text(err);
+	size_t		nids = 0;
+
+	if (json_object_object_get_ex(err, "context", &ctx) &&
+		json_object_object_get_ex(ctx, "objectWriteTraceId", &ids) && ids != NULL)
+		nids = json_object_is_type(ids, json_type_array) ?
+			json_object_array_length(ids) : 1;
+
+	for (size_t i = 0; i < Max(nids, 1); i++)
+	{
+		RejectedRow *r = palloc0(sizeof(RejectedRow));
+
+		if (nids > 0)
+		{
+			json_object *id = json_object_is_type(ids, json_type_array) ?
+				json_object_array_get_idx(ids, i) : ids;
+			const char *s = id ? json_object_get_string(id) : NULL;
+
+			r->row = s ? strtoll(s, NULL, 10) : 0;
+		}
+		r->category = category;
+		r->message = message;
+		rows = lappend(rows, r);
+	}
+	return rows;
 }
 
 /*
@@ -495,40 +516,36 @@ static void
 report_rejected_rows(HsModifyState *fmstate, json_object *errors, int ninputs,
 					 int created_in_batch)
 {
-	size_t		n = json_object_array_length(errors);
-	RejectedRow *rows = palloc0(sizeof(RejectedRow) * Max(n, 1));
+	List	   *rows = NIL;
+	ListCell   *lc;
 	StringInfoData detail;
 	const char *category = NULL;
 
-	for (size_t i = 0; i < n; i++)
-	{
-		json_object *err = json_object_array_get_idx(errors, i);
-
-		rows[i].row = error_row(err);
-		rows[i].category = hs_json_string(err, "category");
-		rows[i].message = hs_error_message_text(err);
-		if (category == NULL)
-			category = rows[i].category;
-	}
-	qsort(rows, n, sizeof(RejectedRow), rejected_cmp);
+	for (size_t i = 0; i < json_object_array_length(errors); i++)
+		rows = collect_rejected_rows(rows, json_object_array_get_idx(errors, i));
+	list_sort(rows, rejected_cmp_list);
 
 	initStringInfo(&detail);
-	for (size_t i = 0; i < n; i++)
+	foreach(lc, rows)
 	{
-		if (i > 0)
+		RejectedRow *r = (RejectedRow *) lfirst(lc);
+
+		if (category == NULL)
+			category = r->category;
+		if (detail.len > 0)
 			appendStringInfoChar(&detail, '\n');
-		if (rows[i].row > 0)
-			appendStringInfo(&detail, "row " INT64_FORMAT ": ", rows[i].row);
+		if (r->row > 0)
+			appendStringInfo(&detail, "row " INT64_FORMAT ": ", r->row);
 		else
 			appendStringInfoString(&detail, "a row HubSpot did not identify: ");
-		appendStringInfo(&detail, "%s: %s",
-						 rows[i].category ? rows[i].category : "ERROR",
-						 rows[i].message);
+		appendStringInfo(&detail, "%s: %s", r->category ? r->category : "ERROR",
+						 r->message);
 	}
 
 	ereport(ERROR,
 			(errcode(hs_errcode_for_category(category, 400)),
-			 errmsg("HubSpot rejected %zu of %d rows of a batch create", n, ninputs),
+			 errmsg("HubSpot rejected %d of %d rows of a batch create",
+					ninputs - created_in_batch, ninputs),
 			 errdetail("%s", detail.data),
 			 errhint("HubSpot created " INT64_FORMAT " row%s of this statement, %d of them in this batch; they stay created, because HubSpot writes are not transactional.",
 					 fmstate->rows_created, fmstate->rows_created == 1 ? "" : "s",
