@@ -136,6 +136,9 @@ SELECT count(*) FROM products;
 SELECT p.properties->>'hs_sku' AS sku, p.properties->>'price' AS price
   FROM products p JOIN catalog c ON c.sku = p.properties->>'hs_sku' ORDER BY c.price;
 
+-- ON CONFLICT cannot be honoured, so it is refused, not ignored
+INSERT INTO products (properties) VALUES ('{"name": "x"}') ON CONFLICT DO NOTHING;
+
 -- UPDATE and DELETE are not supported yet
 UPDATE products SET properties = '{}';
 DELETE FROM products;

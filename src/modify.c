@@ -69,6 +69,12 @@ hubspotPlanForeignModify(PlannerInfo *root pg_attribute_unused(), ModifyTable *p
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("hubspot_fdw supports only INSERT into foreign tables")));
+	/* HubSpot cannot tell us about a conflict: refuse rather than ignore */
+	if (plan->onConflictAction != ONCONFLICT_NONE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("INSERT with ON CONFLICT is not supported by hubspot_fdw"),
+				 errdetail("HubSpot's create endpoints cannot report a conflict, so ON CONFLICT DO NOTHING could not be honoured.")));
 	return NIL;
 }
 
