@@ -6,6 +6,7 @@
 #   - the emulator's own tests (test/emulator_selftest.py),
 #   - HubSpot's official Node client against the emulator (test/node/check.js),
 #   - the pg_regress suites (sql/*.sql, expected/*.out) in a throw-away cluster,
+#   - a pg_regress suite against an independent HubSpot stand-in (test/standin),
 # and ends with one line "N passed, M failed".  Exit status 0 only if M is 0.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -68,6 +69,15 @@ if [ -f "$WORK/regress/regression.diffs" ]; then
     cp "$WORK/regress/regression.diffs" "$REPO/regression.diffs" 2>/dev/null || true
 fi
 count "pg_regress" "$ok" "$nok"
+
+log "pg_regress against the independent HubSpot stand-in (test/standin)"
+if out=$(bash "$REPO/test/standin/run.sh" 2>&1); then rc=0; else rc=$?; fi
+printf '%s\n' "$out" | grep -E '^ *test ' | sed 's/^ */    /' >&2 || true
+ok=$(printf '%s\n' "$out" | grep -cE '\.\.\. ok ' || true)
+nok=$(printf '%s\n' "$out" | grep -cE '\.\.\. FAILED' || true)
+if [ "$rc" != 0 ] && [ "$nok" = 0 ]; then nok=1; fi
+[ "$rc" = 0 ] || printf '%s\n' "$out" | tail -n 60
+count "stand-in" "$ok" "$nok"
 
 for f in "${failures[@]+"${failures[@]}"}"; do log "FAILED $f"; done
 echo "$passed passed, $failed failed"
