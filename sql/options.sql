@@ -70,6 +70,32 @@ DROP USER MAPPING FOR CURRENT_USER SERVER unmapped;
 CREATE USER MAPPING FOR PUBLIC SERVER unmapped OPTIONS (access_token 'pat-test-token');
 SELECT count(*) FROM unmapped_products;
 
+-- each role uses its own user mapping; a view uses its owner's
+CREATE ROLE regress_hs_alice;
+GRANT USAGE ON SCHEMA public TO regress_hs_alice;
+GRANT SELECT, INSERT ON products TO regress_hs_alice;
+SET ROLE regress_hs_alice;
+SELECT count(*) FROM products;
+RESET ROLE;
+CREATE USER MAPPING FOR regress_hs_alice SERVER hubspot OPTIONS (access_token 'alice-token');
+SELECT emu.config('{"tokens": ["pat-test-token"]}');
+SET ROLE regress_hs_alice;
+\set VERBOSITY terse
+SELECT count(*) FROM products;
+\set VERBOSITY default
+RESET ROLE;
+CREATE VIEW products_ids AS SELECT id FROM products;
+GRANT SELECT ON products_ids TO regress_hs_alice;
+SET ROLE regress_hs_alice;
+SELECT count(*) FROM products_ids;
+RESET ROLE;
+SELECT emu.config('{"tokens": null}');
+DROP VIEW products_ids;
+DROP USER MAPPING FOR regress_hs_alice SERVER hubspot;
+REVOKE ALL ON products FROM regress_hs_alice;
+REVOKE ALL ON SCHEMA public FROM regress_hs_alice;
+DROP ROLE regress_hs_alice;
+
 DROP SERVER good CASCADE;
 DROP SERVER good_local, good_v6;
 DROP SERVER unmapped CASCADE;

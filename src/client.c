@@ -494,6 +494,9 @@ outcome_text(HsConnection *conn, const HsHttpResult *res)
 		case HS_HTTP_CONNECT_FAILED:
 			return pstrdup("could not connect to HubSpot");
 		case HS_HTTP_TIMEOUT:
+			if (!res->maybe_sent)
+				return psprintf("connecting to HubSpot timed out after %d ms",
+								conn->server.connect_timeout_ms);
 			return psprintf("HubSpot request timed out after %d ms",
 							conn->server.timeout_ms);
 		case HS_HTTP_BROKEN:
