@@ -116,7 +116,7 @@ epoch_ms_to_timestamp(const char *value)
  * hs_timestamp_string_to_datum
  *		HubSpot's createdAt/updatedAt/datetime values: ISO-8601 or epoch ms.
  */
-Datum
+static Datum
 hs_timestamp_string_to_datum(const char *value)
 {
 	if (all_digits(value))
@@ -273,7 +273,11 @@ hs_datum_to_string(HsColumn *col, Datum value)
 				return text;
 			}
 		case HS_VAL_JSONB:
-			return JsonbToCString(NULL, &DatumGetJsonbP(value)->root, VARSIZE_ANY(DatumGetPointer(value)));
+			{
+				Jsonb	   *jb = DatumGetJsonbP(value);
+
+				return JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+			}
 		case HS_VAL_ARRAY:
 			{
 				ArrayType  *arr = DatumGetArrayTypeP(value);

@@ -108,7 +108,6 @@ typedef struct HsTable
 extern HsTable *hs_get_table(Relation rel);
 extern void hs_get_server_options(Oid serverid, HsServerOptions *opts);
 extern int	hs_table_batch_size(Oid relid);
-extern HsColumn *hs_find_column(HsTable *table, AttrNumber attnum);
 
 /* ---------- client.c ---------- */
 
@@ -191,7 +190,6 @@ typedef struct HsCatalog
 
 extern HsCatalog *hs_get_catalog(HsConnection *conn, const char *object,
 								 bool refresh, HsStats *stats);
-extern HsProperty *hs_catalog_lookup(HsCatalog *catalog, const char *name);
 extern HsProperty *hs_find_property(HsConnection *conn, const char *object,
 								   const char *name, HsStats *stats);
 extern void hs_check_typed_columns(HsConnection *conn, HsTable *table,
@@ -202,7 +200,6 @@ extern void hs_check_typed_columns(HsConnection *conn, HsTable *table,
 extern void hs_init_column_io(HsColumn *col);
 extern Datum hs_string_to_datum(HsColumn *col, const char *value);
 extern char *hs_datum_to_string(HsColumn *col, Datum value);
-extern Datum hs_timestamp_string_to_datum(const char *value);
 extern Jsonb *hs_json_to_jsonb(json_object *obj);
 extern Jsonb *hs_string_map_to_jsonb(json_object *props);
 extern char *hs_jsonb_scalar_to_string(JsonbValue *v, bool *isnull);

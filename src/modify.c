@@ -42,6 +42,9 @@ typedef struct HsModifyState
 	int64		last_row;
 } HsModifyState;
 
+#define ASSOCIATIONS_HINT \
+	"Use HubSpot's create input shape: [{\"to\":{\"id\":\"123\"},\"types\":[{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":20}]}]."
+
 /* One property to send, in order of first appearance. */
 typedef struct PropValue
 {
@@ -83,38 +86,46 @@ hubspotPlanForeignModify(PlannerInfo *root pg_attribute_unused(), ModifyTable *p
  * ----------------------------------------------------------------
  */
 
+/* Where a property's value came from, for messages. */
+static char *
+describe_source(const PropValue *pv)
+{
+	if (strcmp(pv->source, "properties") == 0)
+		return psprintf("key \"%s\" of column \"properties\"", pv->name);
+	return psprintf("column \"%s\"", pv->source);
+}
+
+/*
+ * add_prop
+ *		Add a property to a row's list; the same property given twice must
+ *		have the same value.
+ */
 static void
 add_prop(List **props, int64 row, const char *name, char *value,
 		 const char *source)
 {
 	ListCell   *lc;
-	PropValue  *pv;
+	PropValue  *pv = palloc(sizeof(PropValue));
 
+	pv->name = name;
+	pv->value = value;
+	pv->source = source;
 	foreach(lc, *props)
 	{
-		pv = (PropValue *) lfirst(lc);
-		if (strcmp(pv->name, name) != 0)
+		PropValue  *other = (PropValue *) lfirst(lc);
+
+		if (strcmp(other->name, name) != 0)
 			continue;
-		if (strcmp(pv->value, value) != 0)
+		if (strcmp(other->value, value) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("row " INT64_FORMAT ": property \"%s\" is given two different values",
 							row, name),
-					 errdetail("%s%s%s gives \"%s\", %s%s%s gives \"%s\".",
-							   strcmp(pv->source, "properties") == 0 ? "key \"" : "column \"",
-							   strcmp(pv->source, "properties") == 0 ? name : pv->source,
-							   strcmp(pv->source, "properties") == 0 ? "\" of column \"properties\"" : "\"",
-							   pv->value,
-							   strcmp(source, "properties") == 0 ? "key \"" : "column \"",
-							   strcmp(source, "properties") == 0 ? name : source,
-							   strcmp(source, "properties") == 0 ? "\" of column \"properties\"" : "\"",
-							   value)));
+					 errdetail("%s gives \"%s\", %s gives \"%s\".",
+							   describe_source(other), other->value,
+							   describe_source(pv), value)));
 		return;
 	}
-	pv = palloc(sizeof(PropValue));
-	pv->name = name;
-	pv->value = value;
-	pv->source = source;
 	*props = lappend(*props, pv);
 }
 
@@ -256,7 +267,7 @@ append_row_input(HsModifyState *fmstate, StringInfo buf, TupleTableSlot *slot,
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("row " INT64_FORMAT ": column \"associations\" must be a JSON array", row),
-					 errhint("Use HubSpot's create input shape: [{\"to\":{\"id\":\"123\"},\"types\":[{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":20}]}].")));
+					 errhint("%s", ASSOCIATIONS_HINT)));
 		it = JsonbIteratorInit(&jb->root);
 		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 		{
@@ -265,7 +276,7 @@ append_row_input(HsModifyState *fmstate, StringInfo buf, TupleTableSlot *slot,
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("row " INT64_FORMAT ": every element of column \"associations\" must be a JSON object", row),
-						 errhint("Use HubSpot's create input shape: [{\"to\":{\"id\":\"123\"},\"types\":[{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":20}]}].")));
+						 errhint("%s", ASSOCIATIONS_HINT)));
 		}
 	}
 

@@ -455,16 +455,3 @@ hs_get_table(Relation rel)
 	}
 	return table;
 }
-
-/*
- * hs_find_column
- *		The column with this attribute number, or NULL (dropped).
- */
-HsColumn *
-hs_find_column(HsTable *table, AttrNumber attnum)
-{
-	for (int i = 0; i < table->ncolumns; i++)
-		if (table->columns[i].attnum == attnum)
-			return &table->columns[i];
-	return NULL;
-}

@@ -172,7 +172,7 @@ hs_get_catalog(HsConnection *conn, const char *object, bool refresh,
 }
 
 /* The property with this name, or NULL. */
-HsProperty *
+static HsProperty *
 hs_catalog_lookup(HsCatalog *catalog, const char *name)
 {
 	HsProperty	key;
