@@ -56,19 +56,29 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# start_emulator: the HubSpot emulator on a free loopback port.
-start_emulator() {
-    local i
-    python3 "$REPO/test/emulator.py" --port 0 --port-file "$WORK/emulator.port" \
-        >"$WORK/emulator.log" 2>&1 &
-    EMULATOR_PID=$!
+# start_listener NAME LOGFILE PORTFILE COMMAND...: run a server in the
+# background and wait until it has written its port to PORTFILE; sets
+# LISTENER_PID and LISTENER_PORT.
+start_listener() {
+    local name=$1 logfile=$2 portfile=$3 i
+    shift 3
+    "$@" >"$logfile" 2>&1 &
+    LISTENER_PID=$!
     for i in $(seq 1 100); do
-        [ -s "$WORK/emulator.port" ] && break
-        kill -0 "$EMULATOR_PID" 2>/dev/null || { cat "$WORK/emulator.log" >&2; die "the emulator did not start"; }
+        [ -s "$portfile" ] && break
+        kill -0 "$LISTENER_PID" 2>/dev/null || { cat "$logfile" >&2; die "the $name did not start"; }
         sleep 0.1
     done
-    [ -s "$WORK/emulator.port" ] || die "the emulator did not start within 10 s"
-    export HUBSPOT_EMULATOR_URL="http://127.0.0.1:$(cat "$WORK/emulator.port")"
+    [ -s "$portfile" ] || die "the $name did not start within 10 s"
+    LISTENER_PORT=$(cat "$portfile")
+}
+
+# start_emulator: the HubSpot emulator on a free loopback port.
+start_emulator() {
+    start_listener emulator "$WORK/emulator.log" "$WORK/emulator.port" \
+        python3 "$REPO/test/emulator.py" --port 0 --port-file "$WORK/emulator.port"
+    EMULATOR_PID=$LISTENER_PID
+    export HUBSPOT_EMULATOR_URL="http://127.0.0.1:$LISTENER_PORT"
     # the emulator control CLI, where the postgres OS user can run it
     cp "$REPO/test/emuctl.py" "$WORK/emuctl.py"
     export HUBSPOT_EMUCTL="$WORK/emuctl.py"
@@ -88,6 +98,28 @@ start_cluster() {
         -o "-p $PGPORT -k $WORK -c listen_addresses=''" start >/dev/null \
         || { cat "$WORK/postgres.log" >&2; die "PostgreSQL did not start"; }
     log "PostgreSQL $PG_MAJOR on socket $WORK, port $PGPORT"
+}
+
+# run_pg_regress SRCDIR TESTS...: the pg_regress tests SRCDIR/sql/TEST.sql
+# (expected output in SRCDIR/expected) in a temporary instance, run as the
+# postgres OS user on copies it can read, with the HUBSPOT_* variables passed
+# through.  Prints pg_regress's output, and the diffs when a test failed;
+# returns pg_regress's status.
+run_pg_regress() {
+    local src=$1 dir rc=0
+    shift
+    dir=$(mktemp -d "$WORK/regress.XXXXXX")
+    chmod 755 "$dir"
+    cp -r "$src/sql" "$src/expected" "$dir/"
+    chown -R postgres: "$dir"
+    (cd "$dir" && as_postgres env $(env | grep -E '^HUBSPOT_[A-Z_]+=' || true) "$PG_REGRESS" \
+        --temp-instance="$dir/instance" --bindir="$PG_BIN" \
+        --inputdir="$dir" --outputdir="$dir" --dbname=contrib_regression "$@") 2>&1 || rc=$?
+    if [ -f "$dir/regression.diffs" ]; then
+        echo "==> $dir/regression.diffs:"
+        head -n 300 "$dir/regression.diffs"
+    fi
+    return "$rc"
 }
 
 cleanup() {

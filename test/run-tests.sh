@@ -50,34 +50,24 @@ nok=$(printf '%s\n' "$out" | grep -c '^not ok ' || true)
 if [ "$rc" != 0 ] && [ "$nok" = 0 ]; then nok=1; printf '%s\n' "$out" | tail -n 20; fi
 count "node client" "$ok" "$nok"
 
+# count_pg_regress NAME RC OUTPUT: count pg_regress's "... ok" and "... FAILED"
+count_pg_regress() {
+    local ok nok
+    printf '%s\n' "$3" | grep -E '^ *test ' | sed 's/^ */    /' >&2 || true
+    ok=$(printf '%s\n' "$3" | grep -cE '\.\.\. ok ' || true)
+    nok=$(printf '%s\n' "$3" | grep -cE '\.\.\. FAILED' || true)
+    if [ "$2" != 0 ] && [ "$nok" = 0 ]; then nok=1; fi
+    [ "$2" = 0 ] || printf '%s\n' "$3" | tail -n 320
+    count "$1" "$ok" "$nok"
+}
+
 log "pg_regress: $REGRESS_TESTS"
-mkdir -p "$WORK/regress"
-cp -r "$REPO/sql" "$REPO/expected" "$WORK/regress/"
-chown -R postgres: "$WORK/regress"
-if out=$(cd "$WORK/regress" && as_postgres env HUBSPOT_EMULATOR_URL="$HUBSPOT_EMULATOR_URL" \
-        HUBSPOT_EMUCTL="$HUBSPOT_EMUCTL" "$PG_REGRESS" \
-        --temp-instance="$WORK/regress/instance" --bindir="$PG_BIN" \
-        --inputdir="$WORK/regress" --outputdir="$WORK/regress" \
-        --dbname=contrib_regression $REGRESS_TESTS 2>&1); then rc=0; else rc=$?; fi
-printf '%s\n' "$out" | grep -E '^(test| ?[a-z_]+ +\.\.\.|ok|not ok)' | sed 's/^/    /' >&2 || true
-ok=$(printf '%s\n' "$out" | grep -cE '\.\.\. ok ' || true)
-nok=$(printf '%s\n' "$out" | grep -cE '\.\.\. FAILED' || true)
-if [ "$rc" != 0 ] && [ "$nok" = 0 ]; then nok=1; printf '%s\n' "$out" | tail -n 30; fi
-if [ -f "$WORK/regress/regression.diffs" ]; then
-    log "regression.diffs:"
-    head -n 300 "$WORK/regress/regression.diffs"
-    cp "$WORK/regress/regression.diffs" "$REPO/regression.diffs" 2>/dev/null || true
-fi
-count "pg_regress" "$ok" "$nok"
+if out=$(run_pg_regress "$REPO" $REGRESS_TESTS); then rc=0; else rc=$?; fi
+count_pg_regress pg_regress "$rc" "$out"
 
 log "pg_regress against the independent HubSpot stand-in (test/standin)"
 if out=$(bash "$REPO/test/standin/run.sh" 2>&1); then rc=0; else rc=$?; fi
-printf '%s\n' "$out" | grep -E '^ *test ' | sed 's/^ */    /' >&2 || true
-ok=$(printf '%s\n' "$out" | grep -cE '\.\.\. ok ' || true)
-nok=$(printf '%s\n' "$out" | grep -cE '\.\.\. FAILED' || true)
-if [ "$rc" != 0 ] && [ "$nok" = 0 ]; then nok=1; fi
-[ "$rc" = 0 ] || printf '%s\n' "$out" | tail -n 60
-count "stand-in" "$ok" "$nok"
+count_pg_regress stand-in "$rc" "$out"
 
 for f in "${failures[@]+"${failures[@]}"}"; do log "FAILED $f"; done
 echo "$passed passed, $failed failed"

@@ -35,33 +35,15 @@ command -v node >/dev/null 2>&1 || die "node is not installed"
 
 make_workdir
 
-node "$STANDIN_DIR/server.js" --port-file "$WORK/standin.port" --token "$STANDIN_TOKEN" \
-    >"$WORK/standin.log" 2>&1 &
-STANDIN_PID=$!
-for i in $(seq 1 100); do
-    [ -s "$WORK/standin.port" ] && break
-    kill -0 "$STANDIN_PID" 2>/dev/null || { cat "$WORK/standin.log" >&2; die "the stand-in did not start"; }
-    sleep 0.1
-done
-[ -s "$WORK/standin.port" ] || die "the stand-in did not start within 10 s"
-export HUBSPOT_STANDIN_URL="http://127.0.0.1:$(cat "$WORK/standin.port")"
+start_listener stand-in "$WORK/standin.log" "$WORK/standin.port" \
+    node "$STANDIN_DIR/server.js" --port-file "$WORK/standin.port" --token "$STANDIN_TOKEN"
+STANDIN_PID=$LISTENER_PID
+export HUBSPOT_STANDIN_URL="http://127.0.0.1:$LISTENER_PORT"
 log "HubSpot stand-in at $HUBSPOT_STANDIN_URL"
-
-mkdir -p "$WORK/regress"
-cp -r "$STANDIN_DIR/sql" "$STANDIN_DIR/expected" "$WORK/regress/"
-chown -R postgres: "$WORK/regress"
 
 log "pg_regress: standin"
 rc=0
-(cd "$WORK/regress" && as_postgres env HUBSPOT_STANDIN_URL="$HUBSPOT_STANDIN_URL" "$PG_REGRESS" \
-    --temp-instance="$WORK/regress/instance" --bindir="$PG_BIN" \
-    --inputdir="$WORK/regress" --outputdir="$WORK/regress" \
-    --dbname=contrib_regression standin) 2>&1 || rc=$?
-
-if [ -f "$WORK/regress/regression.diffs" ]; then
-    log "regression.diffs:"
-    head -n 300 "$WORK/regress/regression.diffs"
-fi
+run_pg_regress "$STANDIN_DIR" standin || rc=$?
 if [ "$rc" != 0 ] && [ -s "$WORK/standin.log" ]; then
     log "stand-in log:"
     tail -n 40 "$WORK/standin.log" >&2
