@@ -26,6 +26,13 @@ SELECT (SELECT count(*) FROM regexp_split_to_table(query->'properties'->>0, ',')
        query->'properties'->>0 LIKE '%hs_sku%' AS has_sku
   FROM emu.requests() WHERE path = '/crm/v3/objects/products' LIMIT 1;
 
+-- a new token may be another HubSpot account: its catalogue is read anew
+ALTER USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (SET access_token 'pat-other-token');
+SELECT emu.clear_log();
+SELECT count(*) FROM products WHERE properties ? 'name';
+SELECT method, path, count(*) FROM emu.requests() GROUP BY 1, 2 ORDER BY 2;
+ALTER USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (SET access_token 'pat-test-token');
+
 -- LIMIT stops paging early
 SELECT emu.clear_log();
 SELECT id FROM products ORDER BY id LIMIT 0;

@@ -264,12 +264,16 @@ find_user_mapping(Oid userid, Oid serverid)
 	return um;
 }
 
+/*
+ * A copy of "new" in TopMemoryContext, or "old" if it is equal.  The old copy
+ * is never freed: a running scan may still use it, and the property
+ * catalogue cache tells a changed token by its new address.
+ */
 static char *
 top_strdup_if_changed(char *old, const char *new)
 {
 	if (old != NULL && strcmp(old, new) == 0)
 		return old;
-	/* the old copy may still be in use by a running scan: keep it */
 	return MemoryContextStrdup(TopMemoryContext, new);
 }
 

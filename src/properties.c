@@ -20,6 +20,8 @@
 typedef struct CatalogCacheEntry
 {
 	Oid			umid;
+	const char *token;			/* the connection's token when read: a new
+								 * token may be another HubSpot account */
 	HsCatalog  *catalog;
 } CatalogCacheEntry;
 
@@ -149,12 +151,13 @@ hs_get_catalog(HsConnection *conn, const char *object, bool refresh,
 			break;
 		}
 	}
-	if (entry != NULL && !refresh)
+	if (entry != NULL && !refresh && entry->token == conn->token)
 		return entry->catalog;
 
 	if (entry != NULL)
 	{
 		entry->catalog = fetch_catalog(conn, object, stats);
+		entry->token = conn->token;
 		return entry->catalog;
 	}
 
@@ -164,6 +167,7 @@ hs_get_catalog(HsConnection *conn, const char *object, bool refresh,
 		oldcxt = MemoryContextSwitchTo(TopMemoryContext);
 		entry = palloc(sizeof(CatalogCacheEntry));
 		entry->umid = conn->umid;
+		entry->token = conn->token;
 		entry->catalog = catalog;
 		catalog_cache = lappend(catalog_cache, entry);
 		MemoryContextSwitchTo(oldcxt);
