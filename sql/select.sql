@@ -133,3 +133,25 @@ SELECT emu.seed(jsonb_build_object('count', 27000, 'properties', jsonb_build_obj
   IS NOT NULL AS seeded;
 SELECT count(*), sum(length(properties::text)) > 30000 * 900 AS about_1kb_each FROM products;
 SELECT backend_peak_kb() - :peak_kb_before < 4096 AS peak_grew_less_than_4mb;
+
+-- epoch milliseconds read as timestamps and dates; "…Z" into a timestamp
+-- without time zone is the UTC wall clock; JSON text into jsonb; a
+-- multi-select of numbers into an integer array
+SELECT emu.reset();
+SELECT emu.seed('{"objects": [{"properties": {"name": "Epochs", "hs_sku": "1700000000123",
+  "description": "1772323200000", "hs_url": "{\"tier\": [1, 2]}", "sales_channels": "web",
+  "hs_tier_ranges": "10;20;30"}}]}');
+CREATE FOREIGN TABLE products_conv (
+    id          text,
+    name        text,
+    sku_ts      timestamptz OPTIONS (property 'hs_sku'),
+    sku_ts_utc  timestamp   OPTIONS (property 'hs_sku'),
+    descr_date  date        OPTIONS (property 'description'),
+    created     timestamp   OPTIONS (property 'createdate'),
+    url_json    jsonb       OPTIONS (property 'hs_url'),
+    ranges      int[]       OPTIONS (property 'hs_tier_ranges')
+) SERVER hubspot;
+SET timezone = 'America/New_York';
+SELECT name, sku_ts, sku_ts_utc, descr_date, created, url_json, ranges
+  FROM products_conv WHERE name = 'Epochs';
+SET timezone = 'UTC';
