@@ -11,12 +11,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../test/lib.sh"
 ROWS=${1:-5000}
 
-trap cleanup EXIT
-install_deps
-build_install
-make_workdir
-start_emulator
-start_cluster
+start_session
 EMUCTL=(python3 "$REPO/test/emuctl.py")
 "${EMUCTL[@]}" config '{"rate_limit": {"max": null, "daily": null}}' >/dev/null
 

@@ -309,7 +309,6 @@ hs_connect(Oid serverid, Oid userid)
 		memset(&entry->conn, 0, sizeof(HsConnection));
 		entry->conn.umid = um->umid;
 	}
-	entry->conn.serverid = serverid;
 
 	old_url = entry->conn.server.api_url;
 	hs_get_server_options(serverid, &entry->conn.server);

@@ -344,12 +344,6 @@ hs_jsonb_scalar_to_string(JsonbValue *v, bool *isnull)
 	return NULL;				/* keep compiler quiet */
 }
 
-void
-hs_json_append_escaped(StringInfo buf, const char *s)
-{
-	escape_json(buf, s);
-}
-
 static void
 push_string(JsonbParseState **state, JsonbIteratorToken tok, const char *s, size_t len)
 {

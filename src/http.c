@@ -159,7 +159,6 @@ static void
 clear_headers(HsHttpResult *res)
 {
 	res->retry_after[0] = '\0';
-	res->ratelimit_remaining[0] = '\0';
 	res->ratelimit_interval_ms[0] = '\0';
 	res->correlation_id[0] = '\0';
 }
@@ -178,7 +177,6 @@ header_cb(char *ptr, size_t size, size_t nitems, void *userdata)
 	}			wanted[] =
 	{
 		{"retry-after", offsetof(HsHttpResult, retry_after)},
-		{"x-hubspot-ratelimit-remaining", offsetof(HsHttpResult, ratelimit_remaining)},
 		{"x-hubspot-ratelimit-interval-milliseconds", offsetof(HsHttpResult, ratelimit_interval_ms)},
 		{"x-hubspot-correlation-id", offsetof(HsHttpResult, correlation_id)},
 	};

@@ -69,7 +69,6 @@ typedef struct HsHttpResult
 
 	/* selected response headers ("" when absent) */
 	char		retry_after[HS_HTTP_HEADER_LEN];
-	char		ratelimit_remaining[HS_HTTP_HEADER_LEN];
 	char		ratelimit_interval_ms[HS_HTTP_HEADER_LEN];
 	char		correlation_id[HS_HTTP_HEADER_LEN];
 

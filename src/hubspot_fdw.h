@@ -99,7 +99,6 @@ typedef struct HsTable
 	Oid			serverid;
 	char	   *object;			/* CRM object type in paths */
 	int			batch_size;
-	HsServerOptions server;
 	int			ncolumns;
 	HsColumn   *columns;		/* live (non-dropped) columns in attnum order */
 	HsColumn   *properties_col; /* NULL if the table has none */
@@ -129,7 +128,6 @@ typedef enum HsRequestSafety
 typedef struct HsConnection
 {
 	Oid			umid;
-	Oid			serverid;
 	char	   *token;			/* from the user mapping; never printed */
 	HsServerOptions server;
 	struct HsHttp *http;
@@ -203,7 +201,6 @@ extern char *hs_datum_to_string(HsColumn *col, Datum value);
 extern Jsonb *hs_json_to_jsonb(json_object *obj);
 extern Jsonb *hs_string_map_to_jsonb(json_object *props);
 extern char *hs_jsonb_scalar_to_string(JsonbValue *v, bool *isnull);
-extern void hs_json_append_escaped(StringInfo buf, const char *s);
 
 /* ---------- scan.c ---------- */
 

@@ -18,6 +18,7 @@
 #include "nodes/nodeFuncs.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -294,9 +295,9 @@ append_row_input(HsModifyState *fmstate, StringInfo buf, TupleTableSlot *slot,
 		if (!first)
 			appendStringInfoChar(buf, ',');
 		first = false;
-		hs_json_append_escaped(buf, pv->name);
+		escape_json(buf, pv->name);
 		appendStringInfoChar(buf, ':');
-		hs_json_append_escaped(buf, pv->value);
+		escape_json(buf, pv->value);
 	}
 	appendStringInfoString(buf, "},\"associations\":");
 	if (has_associations)

@@ -386,6 +386,7 @@ hs_get_table(Relation rel)
 {
 	HsTable    *table = palloc0(sizeof(HsTable));
 	ForeignTable *ft = GetForeignTable(RelationGetRelid(rel));
+	HsServerOptions server;
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	ListCell   *lc;
 
@@ -393,8 +394,8 @@ hs_get_table(Relation rel)
 	table->relname = pstrdup(RelationGetRelationName(rel));
 	table->serverid = ft->serverid;
 	table->object = DEFAULT_OBJECT;
-	hs_get_server_options(ft->serverid, &table->server);
-	table->batch_size = table->server.batch_size;
+	hs_get_server_options(ft->serverid, &server);
+	table->batch_size = server.batch_size;
 
 	foreach(lc, ft->options)
 	{

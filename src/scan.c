@@ -340,14 +340,15 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 	initStringInfo(&ss->after);
 }
 
-/* The property names the scan asks for, comma-separated, or NULL for none. */
+/*
+ * typed_properties
+ *		The properties of the typed columns the scan reads, joined with sep
+ *		(URL-escaped if asked), or NULL if there are none.
+ */
 static char *
-requested_properties(HsScanState *ss)
+typed_properties(HsScanState *ss, const char *sep, bool url_escape)
 {
 	StringInfoData names;
-
-	if (ss->want_properties || ss->want_history)
-		return hs_get_catalog(ss->conn, ss->table->object, false, &ss->stats)->all_names;
 
 	initStringInfo(&names);
 	for (int i = 0; i < ss->table->ncolumns; i++)
@@ -357,8 +358,9 @@ requested_properties(HsScanState *ss)
 		if (!ss->wanted[i] || col->kind != HS_COL_PROPERTY)
 			continue;
 		if (names.len > 0)
-			appendStringInfoChar(&names, ',');
-		appendStringInfoString(&names, hs_url_escape(col->property));
+			appendStringInfoString(&names, sep);
+		appendStringInfoString(&names,
+							   url_escape ? hs_url_escape(col->property) : col->property);
 	}
 	return names.len > 0 ? names.data : NULL;
 }
@@ -372,16 +374,15 @@ start_scan(HsScanState *ss)
 {
 	StringInfoData query;
 	char	   *names;
-	bool		typed = false;
 	MemoryContext oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
 
-	for (int i = 0; i < ss->table->ncolumns; i++)
-		if (ss->wanted[i] && ss->table->columns[i].kind == HS_COL_PROPERTY)
-			typed = true;
-	if (typed)
+	names = typed_properties(ss, ",", true);
+	if (names != NULL)
 		hs_check_typed_columns(ss->conn, ss->table, &ss->stats);
+	/* the properties column (and history) get every property there is */
+	if (ss->want_properties || ss->want_history)
+		names = hs_get_catalog(ss->conn, ss->table->object, false, &ss->stats)->all_names;
 
-	names = requested_properties(ss);
 	initStringInfo(&query);
 	appendStringInfo(&query, "limit=%d&archived=false", ss->page_size);
 	/* without a properties parameter HubSpot sends a default set: ask for one */
@@ -506,27 +507,13 @@ hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	ExplainPropertyInteger("HubSpot Page Size", NULL, ss->page_size, es);
 	if (es->verbose)
 	{
-		StringInfoData props;
+		const char *props;
 
-		initStringInfo(&props);
 		if (ss->want_properties || ss->want_history)
-			appendStringInfoString(&props, "all (from the property catalogue)");
+			props = "all (from the property catalogue)";
 		else
-		{
-			for (int i = 0; i < ss->table->ncolumns; i++)
-			{
-				HsColumn   *col = &ss->table->columns[i];
-
-				if (!ss->wanted[i] || col->kind != HS_COL_PROPERTY)
-					continue;
-				if (props.len > 0)
-					appendStringInfoString(&props, ", ");
-				appendStringInfoString(&props, col->property);
-			}
-			if (props.len == 0)
-				appendStringInfoString(&props, "none");
-		}
-		ExplainPropertyText("HubSpot Properties", props.data, es);
+			props = typed_properties(ss, ", ", false);
+		ExplainPropertyText("HubSpot Properties", props ? props : "none", es);
 		if (ss->want_history)
 			ExplainPropertyText("HubSpot Properties With History", "all", es);
 	}

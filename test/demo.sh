@@ -9,12 +9,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-trap cleanup EXIT
-install_deps
-build_install
-make_workdir
-start_emulator
-start_cluster
+start_session
 
 cp "$REPO/test/demo.sql" "$WORK/demo.sql"
 chown postgres: "$WORK/demo.sql"

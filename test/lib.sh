@@ -122,6 +122,17 @@ run_pg_regress() {
     return "$rc"
 }
 
+# start_session: everything a session against the emulator needs, stopped
+# again on exit: packages, a fresh build, the emulator and a cluster.
+start_session() {
+    trap cleanup EXIT
+    install_deps
+    build_install
+    make_workdir
+    start_emulator
+    start_cluster
+}
+
 cleanup() {
     if [ -n "$CLUSTER_DIR" ] && [ -d "$CLUSTER_DIR" ]; then
         as_postgres pg_ctl -D "$CLUSTER_DIR" -m immediate stop >/dev/null 2>&1 || true
