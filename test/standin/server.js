@@ -13,6 +13,76 @@
 //     (the document says echoing it on successes is unverified);
 //   * ids are large numeric strings (512000000001, ...).
 //
+// Endpoints (both /crm/v3/objects/products... and /crm/v3/objects/0-7...):
+//
+//   GET    /crm/v3/properties/products[/NAME]   the catalogue: a few default
+//          product properties plus one custom property, external_id (string,
+//          hasUniqueValue: true).  Nothing else is unique, not even
+//          hs_object_id.
+//   GET    /crm/v3/objects/products   list; archived=true lists ONLY archived
+//          records; with `properties` the three system properties always come
+//          along.
+//   POST   /crm/v3/objects/products               create one, 201
+//   POST   /crm/v3/objects/products/batch/create  201 / 207 (see above)
+//   GET    /crm/v3/objects/products/{id}   read one.  archived=true finds ONLY
+//          archived records (a live one is then 404, like the list).  With
+//          idProperty (a unique property: external_id) {id} is its value; a
+//          non-unique or unknown idProperty is a 400.  With `properties` only
+//          those come back (no system properties added).  404 body:
+//          OBJECT_NOT_FOUND, "Object not found.  objectId are usually
+//          numeric.", context.id.
+//   PATCH  /crm/v3/objects/products/{id}   (idProperty allowed) 200.  The
+//          answer's properties are ONLY the ones written by this request plus
+//          createdate, hs_lastmodifieddate and hs_object_id, not the whole
+//          record.  Unknown or archived id: 404 as for GET.  Unknown,
+//          read-only or invalid property: 400 VALIDATION_ERROR.
+//   DELETE /crm/v3/objects/products/{id}   204 always (unknown ids too);
+//          archives the record.
+//   POST   .../batch/read      (?archived=) 200, or 207 with ONE
+//          OBJECT_NOT_FOUND error whose context.ids lists every id not found.
+//          Results shuffled; a repeated id comes back once.  properties [] or
+//          absent: the default set; otherwise only the named ones.
+//   POST   .../batch/update    200 / 207.  Results shuffled, WITHOUT
+//          objectWriteTraceId, properties as for PATCH.  Ids not found: ONE
+//          OBJECT_NOT_FOUND error with context.ids and WITHOUT
+//          context.objectWriteTraceId, even when the inputs carried one.
+//   POST   .../batch/upsert    200 / 207, per-input idProperty (must be
+//          unique: external_id).  Results have "new": true|false, shuffled,
+//          WITHOUT objectWriteTraceId; properties are the written ones, the
+//          idProperty and the three system ones.
+//   POST   .../batch/archive   204, unknown ids ignored.
+//
+// Writes (PATCH, batch/update, batch/upsert):
+//   * "" clears a property (it then reads back as null); JSON null is taken
+//     as "not sent": the stored value stays, and the property is not in the
+//     answer (the document only promises that "" clears);
+//   * hs_lastmodifieddate and updatedAt move to the wall-clock time of the
+//     write (strictly later than before), while creates keep the fixed
+//     clock below; records created by an upsert use the fixed clock too;
+//   * two inputs of one batch/update or batch/upsert naming the same record
+//     (or the same idProperty value): 400 VALIDATION_ERROR "Duplicate IDs
+//     found in batch input: [a, b]", nothing written;
+//   * a non-unique idProperty (also hs_object_id, and a missing idProperty on
+//     upsert): 400 VALIDATION_ERROR "Unable to perform update/upsert by
+//     non-unique 0-7 property NAME in portal ID 24681357";
+//   * a bad property in an input WITH objectWriteTraceId is a 207 item
+//     (VALIDATION_ERROR, context.objectWriteTraceId); in an input without
+//     one, the whole request is a 400 and nothing is written;
+//   * a unique value another live record already has (or an earlier input of
+//     the same batch claims) is a validation problem "propertyValue: already
+//     has that value external_id" (creates too).
+//     Its error code, DUPLICATE_UNIQUE_PROPERTY_VALUE, is the stand-in's own
+//     (the document gives no exact body); archived records do not count;
+//   * checks come in this order, the first failing one answering: request
+//     shape, idProperty, (batch) duplicate ids, (PATCH) record exists,
+//     property values;
+//   * archived records carry archivedAt (wall clock of the archive);
+//   * ids are matched as strings: "00512000000001" is not 512000000001.
+//
+// Every answer, errors included, goes through the same Bearer check, rate
+// limit, chunked/gzip sending and request log; 204 answers have no body and
+// are sent neither chunked nor compressed (the log says gzip: false).
+//
 // Node 20, standard library only (http, zlib, crypto).
 //
 //   node test/standin/server.js [--port-file PATH] [--port N] [--token TOKEN]
@@ -101,6 +171,16 @@ const CATALOGUE = [
     prop('createdate', 'Create Date', 'datetime', 'date', false, { description: 'The date the product was created' }),
     prop('hs_lastmodifieddate', 'Last Modified Date', 'datetime', 'date', true, { description: 'Most recent timestamp of any property update for this product' }),
     prop('hs_object_id', 'Record ID', 'number', 'number', true, { description: 'The unique ID for this record. This value is set automatically by HubSpot and may not be modified.' }),
+    // a custom property with unique values, as batch/upsert and idProperty
+    // need one (hubspot-api.md section 6)
+    prop('external_id', 'External ID', 'string', 'text', false, {
+        description: 'Identifier of the product in an external system',
+        hasUniqueValue: true,
+        hubspotDefined: false,
+        modificationMetadata: { archivable: true, readOnlyDefinition: false, readOnlyValue: false },
+        createdAt: '2026-01-12T10:20:30.400Z',
+        updatedAt: '2026-01-12T10:20:30.400Z',
+    }),
 ];
 const CATALOGUE_BY_NAME = new Map(CATALOGUE.map((p) => [p.name, p]));
 const DEFAULT_PROPERTIES = ['name', 'description', 'price', 'createdate', 'hs_lastmodifieddate', 'hs_object_id'];
@@ -185,7 +265,45 @@ function view(rec, names) {
         if (!CATALOGUE_BY_NAME.has(n)) continue;
         properties[n] = Object.prototype.hasOwnProperty.call(rec.properties, n) ? rec.properties[n] : null;
     }
-    return { id: rec.id, properties, createdAt: rec.createdAt, updatedAt: rec.updatedAt, archived: rec.archived };
+    const out = { id: rec.id, properties, createdAt: rec.createdAt, updatedAt: rec.updatedAt, archived: rec.archived };
+    if (rec.archived) out.archivedAt = rec.archivedAt;
+    return out;
+}
+
+const SYSTEM_PROPERTIES = ['createdate', 'hs_lastmodifieddate', 'hs_object_id'];
+
+// What PATCH, batch/update and batch/upsert answer: only the given (written)
+// properties and the three system ones, not the whole record.
+function writtenView(rec, names) {
+    return view(rec, [...new Set([...names, ...SYSTEM_PROPERTIES])]);
+}
+
+// The live (or, with archived, only the archived) record whose id, or whose
+// idProperty value, is key.
+function findRecord(key, idProperty, archived) {
+    if (idProperty) return state.records.find((r) => r.archived === archived && r.properties[idProperty] === key);
+    return state.records.find((r) => r.archived === archived && r.id === key);
+}
+
+// A write's time: the wall clock, but always later than the record's last
+// modification (and its fixed-clock creation).
+function touch(rec, now) {
+    const t = Math.max(now, Date.parse(rec.updatedAt) + 1);
+    rec.updatedAt = iso(t);
+    rec.properties.hs_lastmodifieddate = iso(t);
+}
+
+// Apply checked values to a record: "" clears, null is left alone.  Returns
+// the names written.
+function applyValues(rec, values) {
+    const written = [];
+    for (const [k, v] of Object.entries(values)) {
+        if (v === null) continue;
+        if (v === '') delete rec.properties[k];
+        else rec.properties[k] = v;
+        written.push(k);
+    }
+    return written;
 }
 
 // What create and batch/create answer: every property the record has, plus
@@ -248,6 +366,37 @@ function validateProperties(properties) {
     return { problems, values };
 }
 
+// Values of unique properties another live record already has, or that an
+// earlier input of the same request claimed (claims: Map "name\0value" ->
+// the claiming record's id or a placeholder), as validation results.  target
+// is the record being written, or null for a new one.
+function uniqueProblems(values, target, claims) {
+    const problems = [];
+    for (const [name, value] of Object.entries(values)) {
+        const def = CATALOGUE_BY_NAME.get(name);
+        if (!def || !def.hasUniqueValue || value === null || value === '') continue;
+        const key = name + '\0' + value;
+        const owner = state.records.find((r) => !r.archived && r !== target && r.properties[name] === value);
+        const claimed = claims && claims.has(key) && claims.get(key) !== (target ? target.id : undefined);
+        if (owner || claimed) {
+            const message = `propertyValue: already has that value ${name}`;
+            problems.push({
+                isValid: false, message, error: 'DUPLICATE_UNIQUE_PROPERTY_VALUE', name,
+                localizedErrorMessage: message, portalId: PORTAL_ID,
+            });
+        }
+    }
+    return problems;
+}
+
+function claimValues(values, target, claims, placeholder) {
+    for (const [name, value] of Object.entries(values)) {
+        const def = CATALOGUE_BY_NAME.get(name);
+        if (!def || !def.hasUniqueValue || value === null || value === '') continue;
+        claims.set(name + '\0' + value, target ? target.id : placeholder);
+    }
+}
+
 // ---------------------------------------------------------------- responses
 
 function acceptsGzip(header) {
@@ -299,6 +448,14 @@ async function sendChunked(req, res, status, headers, payload, ctx) {
     }, headers);
     if (ctx.keepAlive) h['keep-alive'] = 'timeout=60';
     if (gzip) h['content-encoding'] = 'gzip';
+    if (status === 204) {
+        // no body: neither chunked nor typed nor compressed
+        delete h['content-type'];
+        delete h['transfer-encoding'];
+        res.writeHead(status, h);
+        res.end();
+        return;
+    }
     res.writeHead(status, h);
     let pos = 0;
     let k = 0;
@@ -392,6 +549,8 @@ function createOne(ctx, input) {
     const v = validateProperties(input.properties);
     if (v.invalid) return [400, errorBody(ctx, 'VALIDATION_ERROR', v.invalid)];
     if (v.problems.length > 0) return [400, validationError(ctx, v.problems)];
+    const taken = uniqueProblems(v.values, null, null);
+    if (taken.length > 0) return [400, validationError(ctx, taken)];
     const rec = newRecord(v.values);
     rec.associations = Array.isArray(input.associations) ? input.associations : [];
     return [201, createdView(rec)];
@@ -418,6 +577,12 @@ function batchCreate(ctx, body) {
     });
     const broken = checked.findIndex((c) => c.invalid);
     if (broken >= 0) return [400, errorBody(ctx, 'VALIDATION_ERROR', `inputs[${broken}]: ${checked[broken].invalid}`)];
+    const claims = new Map();
+    checked.forEach((c, i) => {
+        if (c.problems.length > 0) return;
+        c.problems = uniqueProblems(c.values, null, claims);
+        if (c.problems.length === 0) claimValues(c.values, null, claims, `new:${i}`);
+    });
     const traced = inputs.every((i) => typeof i.objectWriteTraceId === 'string' && i.objectWriteTraceId !== '');
     const firstBad = checked.findIndex((c) => c.problems.length > 0);
     if (firstBad >= 0 && !traced) {
@@ -456,10 +621,257 @@ function batchCreate(ctx, body) {
     }];
 }
 
+const NOT_FOUND_MESSAGE = 'Object not found.  objectId are usually numeric.';
+const BATCH_NOT_FOUND_MESSAGE = 'Could not get some PRODUCT objects, they may be deleted or not exist. Check that ids are valid.';
+
+function notFound(ctx, key) {
+    return [404, errorBody(ctx, 'OBJECT_NOT_FOUND', NOT_FOUND_MESSAGE, { context: { id: [key] } })];
+}
+
+// null when name may serve as idProperty (a property with unique values;
+// hs_object_id is not one), else the 400 answer
+function checkIdProperty(ctx, name) {
+    const def = CATALOGUE_BY_NAME.get(name);
+    if (def && def.hasUniqueValue) return null;
+    return [400, errorBody(ctx, 'VALIDATION_ERROR',
+        `Unable to perform update/upsert by non-unique 0-7 property ${name} in portal ID ${PORTAL_ID}`)];
+}
+
+function isTraced(input) {
+    return typeof input.objectWriteTraceId === 'string' && input.objectWriteTraceId !== '';
+}
+
+function archiveRecord(rec, now) {
+    rec.archived = true;
+    rec.archivedAt = iso(Math.max(now, Date.parse(rec.updatedAt) + 1));
+}
+
+function getOne(ctx, key) {
+    const idProperty = ctx.params.get('idProperty') || null;
+    if (idProperty) {
+        const bad = checkIdProperty(ctx, idProperty);
+        if (bad) return bad;
+    }
+    // like the list, archived=true finds only archived records
+    const rec = findRecord(key, idProperty, ctx.params.get('archived') === 'true');
+    if (!rec) return notFound(ctx, key);
+    const names = [];
+    for (const v of ctx.params.getAll('properties')) for (const n of v.split(',')) if (n.trim()) names.push(n.trim());
+    return [200, view(rec, ctx.params.has('properties') ? names : DEFAULT_PROPERTIES)];
+}
+
+function patchOne(ctx, key, body) {
+    const idProperty = ctx.params.get('idProperty') || null;
+    if (idProperty) {
+        const bad = checkIdProperty(ctx, idProperty);
+        if (bad) return bad;
+    }
+    if (!body || typeof body !== 'object' || Array.isArray(body) || body.properties === undefined || body.properties === null) {
+        return [400, errorBody(ctx, 'VALIDATION_ERROR', 'Invalid input JSON on line 1, column 1: Cannot build SimplePublicObjectInput, some of required attributes are not set [properties]')];
+    }
+    const rec = findRecord(key, idProperty, false);
+    if (!rec) return notFound(ctx, key);
+    const v = validateProperties(body.properties);
+    if (v.invalid) return [400, errorBody(ctx, 'VALIDATION_ERROR', v.invalid)];
+    if (v.problems.length > 0) return [400, validationError(ctx, v.problems)];
+    const taken = uniqueProblems(v.values, rec, null);
+    if (taken.length > 0) return [400, validationError(ctx, taken)];
+    const written = applyValues(rec, v.values);
+    touch(rec, Date.now());
+    return [200, writtenView(rec, written)];
+}
+
+function deleteOne(ctx, key) {
+    const rec = findRecord(key, null, false);
+    if (rec) archiveRecord(rec, Date.now());
+    return [204, undefined];
+}
+
+// The inputs of a batch request, each an object with a non-empty string id,
+// or the 400 answer.
+function batchInputs(ctx, body, schema) {
+    if (!body || typeof body !== 'object' || Array.isArray(body) || !Array.isArray(body.inputs)) {
+        return { error: [400, errorBody(ctx, 'VALIDATION_ERROR', `Invalid input JSON on line 1, column 1: Cannot build ${schema}, some of required attributes are not set [inputs]`)] };
+    }
+    const inputs = body.inputs;
+    if (inputs.length === 0 || inputs.length > BATCH_MAX) {
+        return { error: [400, errorBody(ctx, 'VALIDATION_ERROR', `Batch size must be between 1 and ${BATCH_MAX} inputs, got ${inputs.length}`)] };
+    }
+    for (let i = 0; i < inputs.length; i++) {
+        const input = inputs[i];
+        if (!input || typeof input !== 'object' || Array.isArray(input)) {
+            return { error: [400, errorBody(ctx, 'VALIDATION_ERROR', `inputs[${i}]: input must be an object`)] };
+        }
+        if (typeof input.id !== 'string' || input.id === '') {
+            return { error: [400, errorBody(ctx, 'VALIDATION_ERROR', `inputs[${i}]: id must be a non-empty string`)] };
+        }
+    }
+    return { inputs };
+}
+
+function batchRead(ctx, body) {
+    const r = batchInputs(ctx, body, 'BatchReadInputSimplePublicObjectId');
+    if (r.error) return r.error;
+    const inputs = r.inputs;
+    const idProperty = typeof body.idProperty === 'string' && body.idProperty !== '' ? body.idProperty : null;
+    if (idProperty) {
+        const bad = checkIdProperty(ctx, idProperty);
+        if (bad) return bad;
+    }
+    if (body.properties !== undefined && body.properties !== null && !Array.isArray(body.properties)) {
+        return [400, errorBody(ctx, 'VALIDATION_ERROR', 'Invalid input JSON on line 1, column 1: properties must be an array')];
+    }
+    if (Array.isArray(body.propertiesWithHistory) && body.propertiesWithHistory.length > 0 && inputs.length > 50) {
+        return [400, errorBody(ctx, 'VALIDATION_ERROR', 'The maximum number of inputs supported in a batch request for property histories is 50. Please reduce the number of items and try again')];
+    }
+    const asked = (body.properties || []).filter((n) => typeof n === 'string' && n !== '');
+    const names = asked.length > 0 ? asked : DEFAULT_PROPERTIES;
+    const archived = ctx.params.get('archived') === 'true';
+    const startedAt = Date.now();
+    const seen = new Set();
+    const results = [];
+    const missing = [];
+    for (const input of inputs) {
+        // a repeated id comes back once
+        if (seen.has(input.id)) continue;
+        seen.add(input.id);
+        const rec = findRecord(input.id, idProperty, archived);
+        if (rec) results.push(view(rec, names));
+        else missing.push(input.id);
+    }
+    const times = { startedAt: iso(startedAt), completedAt: iso(Math.max(Date.now(), startedAt + 3)) };
+    if (missing.length === 0) return [200, Object.assign({ status: 'COMPLETE', results: shuffle(results) }, times)];
+    return [207, Object.assign({
+        status: 'COMPLETE',
+        results: shuffle(results),
+        numErrors: 1,
+        errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: BATCH_NOT_FOUND_MESSAGE, context: { ids: shuffle(missing) } }],
+    }, times)];
+}
+
+// batch/update and batch/upsert
+function batchWrite(ctx, body, upsert) {
+    const schema = upsert ? 'BatchInputSimplePublicObjectBatchInputUpsert' : 'BatchInputSimplePublicObjectBatchInput';
+    const r = batchInputs(ctx, body, schema);
+    if (r.error) return r.error;
+    const inputs = r.inputs;
+    const idProps = [];
+    for (let i = 0; i < inputs.length; i++) {
+        const input = inputs[i];
+        if (input.properties === undefined || input.properties === null) {
+            return [400, errorBody(ctx, 'VALIDATION_ERROR', `Invalid input JSON on line 1, column 1: inputs[${i}]: Cannot build ${schema.replace(/^BatchInput/, '')}, some of required attributes are not set [properties]`)];
+        }
+        if (input.idProperty !== undefined && input.idProperty !== null && typeof input.idProperty !== 'string') {
+            return [400, errorBody(ctx, 'VALIDATION_ERROR', `inputs[${i}]: idProperty must be a string`)];
+        }
+        const idProperty = input.idProperty ? input.idProperty : null;
+        // an upsert needs a unique property; the record id is not one
+        const bad = upsert && !idProperty ? checkIdProperty(ctx, 'hs_object_id') : idProperty ? checkIdProperty(ctx, idProperty) : null;
+        if (bad) return bad;
+        idProps.push(idProperty);
+    }
+    const targets = inputs.map((input, i) => findRecord(input.id, idProps[i], false) || null);
+
+    // two inputs naming the same record, or the same idProperty value
+    const byKey = new Map();
+    inputs.forEach((input, i) => {
+        const key = targets[i] ? 'record\0' + targets[i].id : (idProps[i] || '') + '\0' + input.id;
+        if (!byKey.has(key)) byKey.set(key, []);
+        byKey.get(key).push(input.id);
+    });
+    const dups = [];
+    for (const ids of byKey.values()) {
+        if (ids.length < 2) continue;
+        for (const id of ids) if (!dups.includes(id)) dups.push(id);
+    }
+    if (dups.length > 0) {
+        return [400, errorBody(ctx, 'VALIDATION_ERROR', `Duplicate IDs found in batch input: [${dups.join(', ')}]`)];
+    }
+
+    const checked = inputs.map((input) => validateProperties(input.properties));
+    const broken = checked.findIndex((c) => c.invalid);
+    if (broken >= 0) return [400, errorBody(ctx, 'VALIDATION_ERROR', `inputs[${broken}]: ${checked[broken].invalid}`)];
+    const claims = new Map();
+    checked.forEach((c, i) => {
+        // the upsert's id is the unique property's value, whatever the
+        // properties say
+        if (upsert) c.values[idProps[i]] = inputs[i].id;
+        if (c.problems.length > 0 || (!upsert && !targets[i])) return;
+        c.problems = uniqueProblems(c.values, targets[i], claims);
+        if (c.problems.length === 0) claimValues(c.values, targets[i], claims, `new:${i}`);
+    });
+    // without a trace id, one bad input fails the whole request
+    const untraced = checked.findIndex((c, i) => c.problems.length > 0 && !isTraced(inputs[i]));
+    if (untraced >= 0) return [400, validationError(ctx, checked[untraced].problems)];
+
+    const now = Date.now();
+    const results = [];
+    const errors = [];
+    const missing = [];
+    inputs.forEach((input, i) => {
+        const c = checked[i];
+        if (c.problems.length > 0) {
+            errors.push({
+                status: 'error',
+                category: 'VALIDATION_ERROR',
+                message: 'Property values were not valid: ' + JSON.stringify(c.problems),
+                context: { objectWriteTraceId: [input.objectWriteTraceId] },
+            });
+            return;
+        }
+        let rec = targets[i];
+        let written;
+        let isNew = false;
+        if (!rec) {
+            if (!upsert) {
+                missing.push(input.id);
+                return;
+            }
+            rec = newRecord(c.values);
+            written = Object.keys(c.values).filter((k) => c.values[k] !== null);
+            isNew = true;
+        } else {
+            written = applyValues(rec, c.values);
+            touch(rec, now);
+        }
+        // no objectWriteTraceId on results
+        const out = writtenView(rec, upsert ? [...written, idProps[i]] : written);
+        if (upsert) out.new = isNew;
+        results.push(out);
+    });
+    if (missing.length > 0) {
+        // one error for all of them, and no objectWriteTraceId in its context
+        errors.push({ status: 'error', category: 'OBJECT_NOT_FOUND', message: BATCH_NOT_FOUND_MESSAGE, context: { ids: shuffle(missing) } });
+    }
+    const times = { startedAt: iso(now), completedAt: iso(Math.max(Date.now(), now + 3)) };
+    if (errors.length === 0) return [200, Object.assign({ status: 'COMPLETE', results: shuffle(results) }, times)];
+    return [207, Object.assign({
+        status: 'COMPLETE',
+        results: shuffle(results),
+        numErrors: errors.length,
+        errors: shuffle(errors),
+    }, times)];
+}
+
+function batchArchive(ctx, body) {
+    const r = batchInputs(ctx, body, 'BatchInputSimplePublicObjectId');
+    if (r.error) return r.error;
+    const now = Date.now();
+    for (const input of r.inputs) {
+        const rec = findRecord(input.id, null, false);
+        if (rec) archiveRecord(rec, now);
+    }
+    return [204, undefined];
+}
+
+function notAllowed(ctx) {
+    return [405, errorBody(ctx, 'VALIDATION_ERROR', `HTTP ${ctx.method} not supported`)];
+}
+
 function route(ctx, body) {
     const { method, path } = ctx;
     if (path === '/crm/v3/properties/products' || path === '/crm/v3/properties/0-7') {
-        if (method !== 'GET') return [405, errorBody(ctx, 'VALIDATION_ERROR', `HTTP ${method} not supported`)];
+        if (method !== 'GET') return notAllowed(ctx);
         const archived = ctx.params.get('archived') === 'true';
         return [200, { results: archived ? [] : CATALOGUE }];
     }
@@ -469,22 +881,38 @@ function route(ctx, body) {
         if (!p) return [404, errorBody(ctx, 'OBJECT_NOT_FOUND', `Unable to find property ${decodeURIComponent(m[2])}`)];
         return [200, p];
     }
-    if (path === '/crm/v3/objects/products' || path === '/crm/v3/objects/0-7') {
-        if (method === 'GET') return listProducts(ctx);
-        if (method === 'POST') return createOne(ctx, body);
-        return [405, errorBody(ctx, 'VALIDATION_ERROR', `HTTP ${method} not supported`)];
-    }
-    if (path === '/crm/v3/objects/products/batch/create' || path === '/crm/v3/objects/0-7/batch/create') {
-        if (method === 'POST') return batchCreate(ctx, body);
-        return [405, errorBody(ctx, 'VALIDATION_ERROR', `HTTP ${method} not supported`)];
-    }
-    m = /^\/crm\/v3\/objects\/(products|0-7)\/(\d+)$/.exec(path);
-    if (m && method === 'GET') {
-        const rec = state.records.find((r) => r.id === m[2] && !r.archived);
-        if (!rec) return [404, errorBody(ctx, 'OBJECT_NOT_FOUND', 'Object not found.  objectId are usually numeric.', { context: { id: [m[2]] } })];
-        const names = [];
-        for (const v of ctx.params.getAll('properties')) for (const n of v.split(',')) if (n) names.push(n);
-        return [200, view(rec, ctx.params.has('properties') ? names : DEFAULT_PROPERTIES)];
+    m = /^\/crm\/v3\/objects\/(?:products|0-7)(\/.*)?$/.exec(path);
+    if (m) {
+        const rest = m[1] || '';
+        if (rest === '' || rest === '/') {
+            if (method === 'GET') return listProducts(ctx);
+            if (method === 'POST') return createOne(ctx, body);
+            return notAllowed(ctx);
+        }
+        const batch = {
+            '/batch/create': () => batchCreate(ctx, body),
+            '/batch/read': () => batchRead(ctx, body),
+            '/batch/update': () => batchWrite(ctx, body, false),
+            '/batch/upsert': () => batchWrite(ctx, body, true),
+            '/batch/archive': () => batchArchive(ctx, body),
+        };
+        if (Object.prototype.hasOwnProperty.call(batch, rest)) {
+            if (method !== 'POST') return notAllowed(ctx);
+            return batch[rest]();
+        }
+        const one = /^\/([^/]+)$/.exec(rest);
+        if (one && one[1] !== 'batch' && one[1] !== 'search') {
+            let key;
+            try {
+                key = decodeURIComponent(one[1]);
+            } catch (e) {
+                key = one[1];
+            }
+            if (method === 'GET') return getOne(ctx, key);
+            if (method === 'PATCH') return patchOne(ctx, key, body);
+            if (method === 'DELETE') return deleteOne(ctx, key);
+            return notAllowed(ctx);
+        }
     }
     return [404, errorBody(ctx, 'OBJECT_NOT_FOUND', `Unable to route ${method} ${path}`)];
 }
@@ -593,7 +1021,7 @@ async function handle(req, res) {
         }
     }
     entry.status = status;
-    ctx.gzip = acceptsGzip(req.headers['accept-encoding']);
+    ctx.gzip = status !== 204 && acceptsGzip(req.headers['accept-encoding']);
     entry.gzip = ctx.gzip;
     await sendChunked(req, res, status, headers, JSON.stringify(payload), ctx);
 }
