@@ -43,6 +43,7 @@ typedef struct HsServerOptions
 	int			connect_timeout_ms;
 	int			max_retries;
 	int			batch_size;		/* server default for tables */
+	bool		on_error_skip;	/* server default for tables */
 } HsServerOptions;
 
 /* What a column of the foreign table stands for. */
@@ -99,9 +100,12 @@ typedef struct HsTable
 	Oid			serverid;
 	char	   *object;			/* CRM object type in paths */
 	int			batch_size;
+	bool		on_error_skip;	/* on_error 'skip': warn about rejected rows */
+	char	   *id_property;	/* upsert key, or NULL */
 	int			ncolumns;
 	HsColumn   *columns;		/* live (non-dropped) columns in attnum order */
 	HsColumn   *properties_col; /* NULL if the table has none */
+	HsColumn   *id_col;			/* NULL if the table has none */
 } HsTable;
 
 extern HsTable *hs_get_table(Relation rel);

@@ -43,7 +43,8 @@ typedef enum HsOptionKind
 	OPT_INT,
 	OPT_OBJECT,
 	OPT_TOKEN,
-	OPT_PROPERTY
+	OPT_PROPERTY,
+	OPT_ON_ERROR
 } HsOptionKind;
 
 typedef struct HsOptionDef
@@ -61,9 +62,12 @@ static const HsOptionDef valid_options[] = {
 	{"connect_timeout_ms", ForeignServerRelationId, OPT_INT, 1, 600000},
 	{"max_retries", ForeignServerRelationId, OPT_INT, 0, 20},
 	{"batch_size", ForeignServerRelationId, OPT_INT, 1, HS_MAX_BATCH_SIZE},
+	{"on_error", ForeignServerRelationId, OPT_ON_ERROR, 0, 0},
 	{"access_token", UserMappingRelationId, OPT_TOKEN, 0, 0},
 	{"object", ForeignTableRelationId, OPT_OBJECT, 0, 0},
 	{"batch_size", ForeignTableRelationId, OPT_INT, 1, HS_MAX_BATCH_SIZE},
+	{"on_error", ForeignTableRelationId, OPT_ON_ERROR, 0, 0},
+	{"id_property", ForeignTableRelationId, OPT_PROPERTY, 0, 0},
 	{"property", AttributeRelationId, OPT_PROPERTY, 0, 0},
 	{NULL, InvalidOid, 0, 0, 0}
 };
@@ -137,6 +141,19 @@ parse_int_option(const char *value, int *result)
 	return true;
 }
 
+/* on_error: "abort" or "skip" (sets *skip) */
+static bool
+parse_on_error(const char *value, bool *skip)
+{
+	if (pg_strcasecmp(value, "abort") == 0)
+		*skip = false;
+	else if (pg_strcasecmp(value, "skip") == 0)
+		*skip = true;
+	else
+		return false;
+	return true;
+}
+
 static bool
 only_chars(const char *s, const char *extra)
 {
@@ -186,6 +203,7 @@ static void
 check_option_value(const HsOptionDef *opt, const char *value)
 {
 	int			ival;
+	bool		bval;
 
 	switch (opt->kind)
 	{
@@ -226,8 +244,22 @@ check_option_value(const HsOptionDef *opt, const char *value)
 			if (!only_chars(value, "_") || strlen(value) > 200)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid value for option \"property\": \"%s\"", value),
+						 errmsg("invalid value for option \"%s\": \"%s\"", opt->name, value),
 						 errhint("Give the internal name of a HubSpot property, such as \"hs_sku\".")));
+			if (strcmp(opt->name, "id_property") == 0 &&
+				(strcmp(value, "hs_object_id") == 0 || strcmp(value, "id") == 0))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"id_property\": \"%s\"", value),
+						 errdetail("The record id cannot be an upsert key: HubSpot assigns it."),
+						 errhint("Name a custom property created with \"hasUniqueValue\": true, such as \"external_id\".")));
+			break;
+		case OPT_ON_ERROR:
+			if (!parse_on_error(value, &bval))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"on_error\": \"%s\"", value),
+						 errhint("Valid values are \"abort\" and \"skip\".")));
 			break;
 	}
 }
@@ -296,6 +328,7 @@ hs_get_server_options(Oid serverid, HsServerOptions *opts)
 	opts->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
 	opts->max_retries = DEFAULT_MAX_RETRIES;
 	opts->batch_size = HS_MAX_BATCH_SIZE;
+	opts->on_error_skip = false;
 
 	foreach(lc, server->options)
 	{
@@ -319,6 +352,8 @@ hs_get_server_options(Oid serverid, HsServerOptions *opts)
 			(void) parse_int_option(value, &opts->max_retries);
 		else if (strcmp(def->defname, "batch_size") == 0)
 			(void) parse_int_option(value, &opts->batch_size);
+		else if (strcmp(def->defname, "on_error") == 0)
+			(void) parse_on_error(value, &opts->on_error_skip);
 	}
 }
 
@@ -396,6 +431,7 @@ hs_get_table(Relation rel)
 	table->object = DEFAULT_OBJECT;
 	hs_get_server_options(ft->serverid, &server);
 	table->batch_size = server.batch_size;
+	table->on_error_skip = server.on_error_skip;
 
 	foreach(lc, ft->options)
 	{
@@ -405,6 +441,10 @@ hs_get_table(Relation rel)
 			table->object = pstrdup(defGetString(def));
 		else if (strcmp(def->defname, "batch_size") == 0)
 			(void) parse_int_option(defGetString(def), &table->batch_size);
+		else if (strcmp(def->defname, "on_error") == 0)
+			(void) parse_on_error(defGetString(def), &table->on_error_skip);
+		else if (strcmp(def->defname, "id_property") == 0)
+			table->id_property = pstrdup(defGetString(def));
 	}
 
 	table->columns = palloc0(sizeof(HsColumn) * Max(tupdesc->natts, 1));
@@ -448,6 +488,9 @@ hs_get_table(Relation rel)
 							 errhint("Give the column another name and a \"property\" option to map it to a HubSpot property instead.")));
 				if (col->kind == HS_COL_PROPERTIES)
 					table->properties_col = col;
+				break;
+			case HS_COL_ID:
+				table->id_col = col;
 				break;
 			default:
 				break;

@@ -1,8 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * scan.c
- *		Planning and executing scans of a HubSpot object: the list endpoint,
- *		page by page, with flat memory.
+ *		Planning and executing scans of a HubSpot object, page by page, with
+ *		flat memory: the list endpoint, or, when the query names the records
+ *		(WHERE id = ... / id IN (...) / id = ANY(...)), exactly those records
+ *		through GET by id or batch/read.  WHERE archived lists archived
+ *		records instead of live ones.
  *
  *-------------------------------------------------------------------------
  */
@@ -11,15 +14,22 @@
 #include <math.h>
 
 #include "access/sysattr.h"
+#include "access/table.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/clauses.h"
 #include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
@@ -36,13 +46,35 @@
 enum FdwScanPrivateIndex
 {
 	/* Integer list of the attnums the query reads */
-	FdwScanPrivateAttnums
+	FdwScanPrivateAttnums,
+	/* Integer: an HsLookup */
+	FdwScanPrivateLookup,
+	/* Integer: 1 to read archived records instead of live ones */
+	FdwScanPrivateArchived
 };
+
+/*
+ * How a scan finds its records.  For the lookups, the ForeignScan's
+ * fdw_exprs holds the expression giving the id (or the array of ids).
+ */
+typedef enum HsLookup
+{
+	HS_LOOKUP_LIST,				/* GET /crm/v3/objects/{object}, paged */
+	HS_LOOKUP_ONE,				/* WHERE id = x: GET .../{id} */
+	HS_LOOKUP_MANY				/* WHERE id = ANY(x): POST .../batch/read */
+} HsLookup;
+
+/* ids assumed for id = ANY(x) when x is not a constant */
+#define DEFAULT_LOOKUP_IDS 10
 
 /* What the planner found out about a scanned relation. */
 typedef struct HsRelInfo
 {
 	Bitmapset  *attrs_used;
+	HsLookup	lookup;
+	Expr	   *id_expr;		/* the id or the id array (not LIST) */
+	double		nids;			/* ids expected (not LIST) */
+	bool		archived;		/* WHERE archived */
 } HsRelInfo;
 
 /* Execution state of a scan. */
@@ -52,10 +84,21 @@ typedef struct HsScanState
 	bool	   *wanted;			/* per table->columns entry: read it? */
 	bool		want_properties;	/* the properties column is read */
 	bool		want_history;	/* properties_with_history is read */
-	int			page_size;
-	char	   *path;			/* request path */
+	HsLookup	lookup;
+	bool		archived;		/* read archived records */
+	int			page_size;		/* records per list page or batch/read */
+	char	   *path;			/* request path (LIST, MANY) */
 	char	   *query;			/* query string without the cursor; built
 								 * at the first fetch */
+	char	   *read_props;		/* batch/read: "properties" and
+								 * "propertiesWithHistory" members, JSON */
+	ExprState  *id_state;		/* lookups: evaluates the id(s) */
+
+	/* lookups: the ids to read, distinct, evaluated at each (re)start */
+	MemoryContext ids_cxt;
+	char	  **ids;
+	int			nids;
+	int			next_id;
 
 	HsConnection *conn;			/* NULL under plain EXPLAIN */
 	HsStats		stats;
@@ -65,6 +108,7 @@ typedef struct HsScanState
 	MemoryContext page_cxt;		/* the parsed page; reset per page */
 	MemoryContext row_cxt;		/* the current row's values */
 	json_object *results;		/* the current page's records */
+	json_object *single;		/* ... or its one record (GET by id) */
 	size_t		nresults;
 	size_t		next_result;
 	StringInfoData after;		/* cursor of the next page */
@@ -77,38 +121,159 @@ typedef struct HsScanState
  * ----------------------------------------------------------------
  */
 
+/* The Var under a binary-compatible cast, if it is column attnum of rel. */
+static bool
+is_column(Node *node, Index relid, AttrNumber attnum)
+{
+	while (node && IsA(node, RelabelType))
+		node = (Node *) ((RelabelType *) node)->arg;
+	return node && IsA(node, Var) &&
+		((Var *) node)->varno == (int) relid &&
+		((Var *) node)->varattno == attnum &&
+		((Var *) node)->varlevelsup == 0;
+}
+
+/* Can an expression be evaluated once when the scan starts? */
+static bool
+is_scan_constant(Node *node)
+{
+	return !contain_var_clause(node) &&
+		!contain_volatile_functions(node) &&
+		!contain_subplans(node);
+}
+
+/* Is opno the equality operator of type typid (what id = x means)? */
+static bool
+is_type_equality(Oid opno, Oid typid)
+{
+	TypeCacheEntry *tce = lookup_type_cache(typid, TYPECACHE_EQ_OPR);
+
+	return OidIsValid(tce->eq_opr) && tce->eq_opr == opno;
+}
+
+/*
+ * find_id_lookup
+ *		Does a restriction clause name the records: id = x, x = id, or
+ *		id = ANY(x) (which is also what id IN (...) becomes), with x free of
+ *		this relation's columns and of volatile functions?
+ */
+static bool
+find_id_lookup(Expr *clause, Index relid, HsColumn *idcol, HsRelInfo *info)
+{
+	if (IsA(clause, OpExpr))
+	{
+		OpExpr	   *op = (OpExpr *) clause;
+		Node	   *left,
+				   *right;
+
+		if (list_length(op->args) != 2 || !is_type_equality(op->opno, idcol->typid))
+			return false;
+		left = linitial(op->args);
+		right = lsecond(op->args);
+		if (is_column(right, relid, idcol->attnum))
+		{
+			Node	   *tmp = left;
+
+			left = right;
+			right = tmp;
+		}
+		if (!is_column(left, relid, idcol->attnum) || !is_scan_constant(right))
+			return false;
+		info->lookup = HS_LOOKUP_ONE;
+		info->id_expr = (Expr *) right;
+		info->nids = 1;
+		return true;
+	}
+	if (IsA(clause, ScalarArrayOpExpr))
+	{
+		ScalarArrayOpExpr *saop = (ScalarArrayOpExpr *) clause;
+		Node	   *array = lsecond(saop->args);
+
+		if (!saop->useOr || !is_type_equality(saop->opno, idcol->typid) ||
+			!is_column(linitial(saop->args), relid, idcol->attnum) ||
+			!is_scan_constant(array))
+			return false;
+		info->lookup = HS_LOOKUP_MANY;
+		info->id_expr = (Expr *) array;
+		info->nids = DEFAULT_LOOKUP_IDS;
+		if (IsA(array, Const))
+		{
+			Const	   *c = (Const *) array;
+
+			info->nids = c->constisnull ? 0 :
+				ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(c->constvalue)),
+							   ARR_DIMS(DatumGetArrayTypeP(c->constvalue)));
+		}
+		else if (IsA(array, ArrayExpr))
+			info->nids = list_length(((ArrayExpr *) array)->elements);
+		return true;
+	}
+	return false;
+}
+
+/* Is the clause "archived" or "archived IS TRUE"? */
+static bool
+is_archived_clause(Expr *clause, Index relid, HsColumn *col)
+{
+	if (col->typid != BOOLOID)
+		return false;
+	if (IsA(clause, BooleanTest) && ((BooleanTest *) clause)->booltesttype == IS_TRUE)
+		clause = ((BooleanTest *) clause)->arg;
+	return is_column((Node *) clause, relid, col->attnum);
+}
+
 void
 hubspotGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
-						 Oid foreigntableid pg_attribute_unused())
+						 Oid foreigntableid)
 {
 	HsRelInfo  *info = palloc0(sizeof(HsRelInfo));
+	Relation	rel = table_open(foreigntableid, NoLock);
+	HsTable    *table = hs_get_table(rel);
 	ListCell   *lc;
 	Selectivity sel;
 
+	table_close(rel, NoLock);
 	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid,
 				   &info->attrs_used);
+	info->lookup = HS_LOOKUP_LIST;
 	foreach(lc, baserel->baserestrictinfo)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 
 		pull_varattnos((Node *) ri->clause, baserel->relid, &info->attrs_used);
+		for (int i = 0; i < table->ncolumns; i++)
+		{
+			HsColumn   *col = &table->columns[i];
+
+			if (col->kind == HS_COL_ID && info->lookup == HS_LOOKUP_LIST)
+				(void) find_id_lookup(ri->clause, baserel->relid, col, info);
+			if (col->kind == HS_COL_ARCHIVED &&
+				is_archived_clause(ri->clause, baserel->relid, col))
+				info->archived = true;
+		}
 	}
 	baserel->fdw_private = info;
 
 	/* no request at plan time: plain EXPLAIN must not touch HubSpot */
 	sel = clauselist_selectivity(root, baserel->baserestrictinfo, 0,
 								 JOIN_INNER, NULL);
-	baserel->rows = clamp_row_est(DEFAULT_ROW_ESTIMATE * sel);
+	if (info->lookup == HS_LOOKUP_LIST)
+		baserel->rows = clamp_row_est(DEFAULT_ROW_ESTIMATE * sel);
+	else
+		baserel->rows = clamp_row_est(info->nids);
 }
 
 void
 hubspotGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 					   Oid foreigntableid pg_attribute_unused())
 {
-	double		pages = ceil((double) DEFAULT_ROW_ESTIMATE / HS_LIST_PAGE_SIZE);
+	HsRelInfo  *info = (HsRelInfo *) baserel->fdw_private;
+	double		rows = info->lookup == HS_LOOKUP_LIST ? DEFAULT_ROW_ESTIMATE : info->nids;
+	double		requests = info->lookup == HS_LOOKUP_ONE ? 1 :
+		Max(ceil(rows / HS_LIST_PAGE_SIZE), 1);
 	Cost		startup_cost = REQUEST_COST;
-	Cost		total_cost = startup_cost + pages * REQUEST_COST +
-		DEFAULT_ROW_ESTIMATE * cpu_tuple_cost * 10;
+	Cost		total_cost = startup_cost + requests * REQUEST_COST +
+		rows * cpu_tuple_cost * 10;
 
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
@@ -127,10 +292,14 @@ hubspotGetForeignPlan(PlannerInfo *root pg_attribute_unused(), RelOptInfo *baser
 {
 	HsRelInfo  *info = (HsRelInfo *) baserel->fdw_private;
 	List	   *attnums = NIL;
+	List	   *fdw_exprs = NIL;
 	bool		whole_row;
 	int			x = -1;
 
-	/* nothing is pushed down yet: every clause is checked locally */
+	/*
+	 * Every clause is also checked locally, the id and archived ones
+	 * included: what HubSpot returns for them is only a superset.
+	 */
 	scan_clauses = extract_actual_clauses(scan_clauses, false);
 
 	whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber,
@@ -147,9 +316,13 @@ hubspotGetForeignPlan(PlannerInfo *root pg_attribute_unused(), RelOptInfo *baser
 				attnums = lappend_int(attnums, attnum);
 		}
 	}
+	if (info->lookup != HS_LOOKUP_LIST)
+		fdw_exprs = list_make1(info->id_expr);
 
-	return make_foreignscan(tlist, scan_clauses, baserel->relid, NIL,
-							list_make1(attnums), NIL, NIL, outer_plan);
+	return make_foreignscan(tlist, scan_clauses, baserel->relid, fdw_exprs,
+							list_make3(attnums, makeInteger(info->lookup),
+									   makeInteger(info->archived ? 1 : 0)),
+							NIL, NIL, outer_plan);
 }
 
 /* ----------------------------------------------------------------
@@ -310,6 +483,8 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 
 	node->fdw_state = ss;
 	ss->table = hs_get_table(node->ss.ss_currentRelation);
+	ss->lookup = (HsLookup) intVal(list_nth(fsplan->fdw_private, FdwScanPrivateLookup));
+	ss->archived = intVal(list_nth(fsplan->fdw_private, FdwScanPrivateArchived)) != 0;
 	ss->wanted = palloc0(sizeof(bool) * Max(ss->table->ncolumns, 1));
 	for (int i = 0; i < ss->table->ncolumns; i++)
 	{
@@ -322,12 +497,26 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 			ss->want_history = true;
 	}
 	ss->page_size = ss->want_history ? HS_HISTORY_PAGE_SIZE : HS_LIST_PAGE_SIZE;
-	ss->path = psprintf("/crm/v3/objects/%s", ss->table->object);
+	switch (ss->lookup)
+	{
+		case HS_LOOKUP_LIST:
+			ss->path = psprintf("/crm/v3/objects/%s", ss->table->object);
+			break;
+		case HS_LOOKUP_ONE:
+			ss->path = psprintf("/crm/v3/objects/%s/{id}", ss->table->object);
+			break;
+		case HS_LOOKUP_MANY:
+			ss->path = psprintf("/crm/v3/objects/%s/batch/read", ss->table->object);
+			break;
+	}
 
 	/* plain EXPLAIN: describe the scan, touch nothing */
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
+	if (ss->lookup != HS_LOOKUP_LIST)
+		ss->id_state = ExecInitExpr((Expr *) linitial(fsplan->fdw_exprs),
+									(PlanState *) node);
 	ss->conn = hs_connect(ss->table->serverid,
 						  hs_scan_user(estate, fsplan->scan.scanrelid));
 	ss->scan_cxt = estate->es_query_cxt;
@@ -336,6 +525,9 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 										 ALLOCSET_DEFAULT_SIZES);
 	ss->row_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										"hubspot_fdw row data",
+										ALLOCSET_DEFAULT_SIZES);
+	ss->ids_cxt = AllocSetContextCreate(estate->es_query_cxt,
+										"hubspot_fdw ids",
 										ALLOCSET_DEFAULT_SIZES);
 	initStringInfo(&ss->after);
 }
@@ -365,52 +557,205 @@ typed_properties(HsScanState *ss, const char *sep, bool url_escape)
 	return names.len > 0 ? names.data : NULL;
 }
 
+/* The properties a scan reads, as a JSON array (for batch/read). */
+static char *
+properties_json_array(HsScanState *ss, HsCatalog *catalog)
+{
+	StringInfoData buf;
+	bool		first = true;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	if (catalog != NULL)
+	{
+		for (int i = 0; i < catalog->nproperties; i++)
+		{
+			if (!first)
+				appendStringInfoChar(&buf, ',');
+			first = false;
+			escape_json(&buf, catalog->properties[i].name);
+		}
+	}
+	else
+	{
+		for (int i = 0; i < ss->table->ncolumns; i++)
+		{
+			HsColumn   *col = &ss->table->columns[i];
+
+			if (!ss->wanted[i] || col->kind != HS_COL_PROPERTY)
+				continue;
+			if (!first)
+				appendStringInfoChar(&buf, ',');
+			first = false;
+			escape_json(&buf, col->property);
+		}
+		/* an empty list would get HubSpot's default set: ask for one */
+		if (first)
+			appendStringInfoString(&buf, "\"hs_object_id\"");
+	}
+	appendStringInfoChar(&buf, ']');
+	return buf.data;
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
 /*
- * Build the query string on first use: it may need the catalogue, which
- * plain EXPLAIN must not fetch.  Called in a short-lived memory context.
+ * evaluate_ids
+ *		The ids a lookup reads: the value(s) of its expression, now, without
+ *		NULLs and duplicates.  Ids that cannot name a record ("", ".", "..",
+ *		which would change the request path) are left out: no record has them.
  */
 static void
-start_scan(HsScanState *ss)
+evaluate_ids(HsScanState *ss, ExprContext *econtext)
 {
-	StringInfoData query;
-	char	   *names;
-	MemoryContext oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
+	MemoryContext oldcxt;
+	Datum		value;
+	bool		isnull;
+	Datum	   *elems = NULL;
+	bool	   *nulls = NULL;
+	int			nelems = 0;
+	Oid			outfunc;
+	bool		isvarlena;
+	Oid			elemtype;
+	int			n = 0;
 
-	names = typed_properties(ss, ",", true);
-	if (names != NULL)
-		hs_check_typed_columns(ss->conn, ss->table, &ss->stats);
-	/* the properties column (and history) get every property there is */
-	if (ss->want_properties || ss->want_history)
-		names = hs_get_catalog(ss->conn, ss->table->object, false, &ss->stats)->all_names;
+	MemoryContextReset(ss->ids_cxt);
+	ss->ids = NULL;
+	ss->nids = ss->next_id = 0;
 
-	initStringInfo(&query);
-	appendStringInfo(&query, "limit=%d&archived=false", ss->page_size);
-	/* without a properties parameter HubSpot sends a default set: ask for one */
-	appendStringInfo(&query, "&properties=%s", names ? names : "hs_object_id");
-	if (ss->want_history)
-		appendStringInfo(&query, "&propertiesWithHistory=%s", names);
-	ss->query = query.data;
-	ss->started = true;
-	ss->more = true;
-	resetStringInfo(&ss->after);
+	oldcxt = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+	value = ExecEvalExpr(ss->id_state, econtext, &isnull);
+	MemoryContextSwitchTo(ss->ids_cxt);
+	if (isnull)
+	{
+		MemoryContextSwitchTo(oldcxt);
+		return;
+	}
+	if (ss->lookup == HS_LOOKUP_ONE)
+	{
+		elemtype = exprType((Node *) ss->id_state->expr);
+		elems = &value;
+		nelems = 1;
+	}
+	else
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(value);
+		int16		elmlen;
+		bool		elmbyval;
+		char		elmalign;
+
+		elemtype = ARR_ELEMTYPE(arr);
+		get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
+		deconstruct_array(arr, elemtype, elmlen, elmbyval, elmalign,
+						  &elems, &nulls, &nelems);
+	}
+	getTypeOutputInfo(elemtype, &outfunc, &isvarlena);
+	ss->ids = palloc(sizeof(char *) * Max(nelems, 1));
+	for (int i = 0; i < nelems; i++)
+	{
+		char	   *id;
+
+		if (nulls && nulls[i])
+			continue;
+		id = OidOutputFunctionCall(outfunc, elems[i]);
+		if (id[0] == '\0' || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+			continue;
+		ss->ids[n++] = id;
+	}
+	if (n > 1)
+	{
+		int			m = 1;
+
+		qsort(ss->ids, n, sizeof(char *), id_cmp);
+		for (int i = 1; i < n; i++)
+			if (strcmp(ss->ids[i], ss->ids[m - 1]) != 0)
+				ss->ids[m++] = ss->ids[i];
+		n = m;
+	}
+	ss->nids = n;
 	MemoryContextSwitchTo(oldcxt);
 }
 
-/* Fetch the next page into page_cxt. */
+/*
+ * Build the request parameters on first use: they may need the catalogue,
+ * which plain EXPLAIN must not fetch.  Lookups evaluate their ids at every
+ * (re)start.
+ */
 static void
-fetch_page(HsScanState *ss)
+start_scan(HsScanState *ss, ExprContext *econtext)
 {
-	MemoryContext oldcxt;
+	if (ss->query == NULL)
+	{
+		StringInfoData query;
+		char	   *names;
+		HsCatalog  *catalog = NULL;
+		MemoryContext oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
+
+		names = typed_properties(ss, ",", true);
+		if (names != NULL)
+			hs_check_typed_columns(ss->conn, ss->table, &ss->stats);
+		/* the properties column (and history) get every property there is */
+		if (ss->want_properties || ss->want_history)
+		{
+			catalog = hs_get_catalog(ss->conn, ss->table->object, false, &ss->stats);
+			names = catalog->all_names;
+		}
+
+		initStringInfo(&query);
+		if (ss->lookup == HS_LOOKUP_LIST)
+			appendStringInfo(&query, "limit=%d&", ss->page_size);
+		appendStringInfo(&query, "archived=%s", ss->archived ? "true" : "false");
+		if (ss->lookup == HS_LOOKUP_MANY)
+		{
+			char	   *props = properties_json_array(ss, catalog);
+
+			ss->read_props = psprintf("\"properties\":%s,\"propertiesWithHistory\":%s",
+									  props, ss->want_history ? props : "[]");
+		}
+		else
+		{
+			/* without a properties parameter HubSpot sends a default set */
+			appendStringInfo(&query, "&properties=%s", names ? names : "hs_object_id");
+			if (ss->want_history)
+				appendStringInfo(&query, "&propertiesWithHistory=%s", names);
+		}
+		ss->query = query.data;
+		MemoryContextSwitchTo(oldcxt);
+	}
+	if (ss->lookup != HS_LOOKUP_LIST)
+		evaluate_ids(ss, econtext);
+	ss->started = true;
+	ss->more = true;
+	resetStringInfo(&ss->after);
+}
+
+/* The "results" array of a response, which must have one. */
+static json_object *
+response_results(HsScanState *ss, HsResponse *resp)
+{
+	json_object *results = member(resp->json, "results");
+
+	if (results == NULL || !json_object_is_type(results, json_type_array))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("HubSpot's response has no \"results\" array"),
+				 errdetail("Request: %s %s.", resp->method, ss->path)));
+	return results;
+}
+
+/* Fetch the next page of a list into page_cxt. */
+static void
+fetch_list_page(HsScanState *ss)
+{
 	HsResponse *resp;
 	json_object *paging;
 	const char *next_after = NULL;
 	char	   *query;
 
-	MemoryContextReset(ss->page_cxt);
-	ss->results = NULL;
-	ss->nresults = ss->next_result = 0;
-
-	oldcxt = MemoryContextSwitchTo(ss->page_cxt);
 	query = ss->after.len > 0 ?
 		psprintf("%s&after=%s", ss->query, hs_url_escape(ss->after.data)) :
 		ss->query;
@@ -419,12 +764,7 @@ fetch_page(HsScanState *ss)
 	if (resp->status != 200)
 		hs_report_response_error(resp);
 
-	ss->results = member(resp->json, "results");
-	if (ss->results == NULL || !json_object_is_type(ss->results, json_type_array))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("HubSpot's list response has no \"results\" array"),
-				 errdetail("Request: GET %s.", ss->path)));
+	ss->results = response_results(ss, resp);
 	ss->nresults = json_object_array_length(ss->results);
 
 	paging = member(member(resp->json, "paging"), "next");
@@ -442,6 +782,127 @@ fetch_page(HsScanState *ss)
 	}
 	else
 		ss->more = false;
+}
+
+/* Is this response HubSpot's "no such record"? */
+static bool
+is_not_found(HsResponse *resp)
+{
+	const char *category = hs_json_string(resp->json, "category");
+
+	return resp->status == 404 && category != NULL &&
+		strcmp(category, "OBJECT_NOT_FOUND") == 0;
+}
+
+/* WHERE id = x: one GET; a record that does not exist is no row. */
+static void
+fetch_one(HsScanState *ss)
+{
+	HsResponse *resp;
+	char	   *path;
+
+	ss->more = false;
+	if (ss->nids == 0)
+		return;
+	path = psprintf("/crm/v3/objects/%s/%s", ss->table->object,
+					hs_url_escape(ss->ids[0]));
+	resp = hs_request(ss->conn, "GET", path, ss->query, NULL, HS_IDEMPOTENT,
+					  &ss->stats);
+	if (is_not_found(resp))
+		return;
+	if (resp->status != 200)
+		hs_report_response_error(resp);
+	if (resp->json == NULL || !json_object_is_type(resp->json, json_type_object))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("HubSpot's response is not a record"),
+				 errdetail("Request: GET %s.", path)));
+	ss->single = resp->json;
+	ss->nresults = 1;
+}
+
+/*
+ * WHERE id = ANY(x): batch/read of the next page_size ids.  Ids that do not
+ * exist come back as an OBJECT_NOT_FOUND error item (207): no rows.
+ */
+static void
+fetch_many(HsScanState *ss)
+{
+	StringInfoData body;
+	HsResponse *resp;
+	json_object *errors;
+	int			end = Min(ss->next_id + ss->page_size, ss->nids);
+
+	if (ss->next_id >= ss->nids)
+	{
+		ss->more = false;
+		return;
+	}
+	initStringInfo(&body);
+	appendStringInfo(&body, "{%s,\"inputs\":[", ss->read_props);
+	for (int i = ss->next_id; i < end; i++)
+	{
+		if (i > ss->next_id)
+			appendStringInfoChar(&body, ',');
+		appendStringInfoString(&body, "{\"id\":");
+		escape_json(&body, ss->ids[i]);
+		appendStringInfoChar(&body, '}');
+	}
+	appendStringInfoString(&body, "]}");
+	ss->next_id = end;
+	ss->more = ss->next_id < ss->nids;
+
+	resp = hs_request(ss->conn, "POST", ss->path, ss->query, body.data,
+					  HS_IDEMPOTENT, &ss->stats);
+	if (resp->status != 200 && resp->status != 207)
+		hs_report_response_error(resp);
+	ss->results = response_results(ss, resp);
+	ss->nresults = json_object_array_length(ss->results);
+
+	errors = member(resp->json, "errors");
+	if (errors != NULL && json_object_is_type(errors, json_type_array))
+	{
+		for (size_t i = 0; i < json_object_array_length(errors); i++)
+		{
+			json_object *err = json_object_array_get_idx(errors, i);
+			const char *category = hs_json_string(err, "category");
+
+			if (category != NULL && strcmp(category, "OBJECT_NOT_FOUND") == 0)
+				continue;
+			ereport(ERROR,
+					(errcode(hs_errcode_for_category(category, 400)),
+					 errmsg("HubSpot could not read some records: %s",
+							hs_error_message_text(err)),
+					 errdetail("Request: POST %s; category %s; correlationId %s.",
+							   ss->path, category ? category : "none",
+							   resp->correlation_id[0] ? resp->correlation_id : "none")));
+		}
+	}
+}
+
+/* Fetch the next page of records into page_cxt. */
+static void
+fetch_page(HsScanState *ss)
+{
+	MemoryContext oldcxt;
+
+	MemoryContextReset(ss->page_cxt);
+	ss->results = ss->single = NULL;
+	ss->nresults = ss->next_result = 0;
+
+	oldcxt = MemoryContextSwitchTo(ss->page_cxt);
+	switch (ss->lookup)
+	{
+		case HS_LOOKUP_LIST:
+			fetch_list_page(ss);
+			break;
+		case HS_LOOKUP_ONE:
+			fetch_one(ss);
+			break;
+		case HS_LOOKUP_MANY:
+			fetch_many(ss);
+			break;
+	}
 	MemoryContextSwitchTo(oldcxt);
 }
 
@@ -453,7 +914,7 @@ hubspotIterateForeignScan(ForeignScanState *node)
 	MemoryContext oldcxt;
 
 	if (!ss->started)
-		start_scan(ss);
+		start_scan(ss, node->ss.ps.ps_ExprContext);
 
 	while (ss->next_result >= ss->nresults)
 	{
@@ -465,8 +926,10 @@ hubspotIterateForeignScan(ForeignScanState *node)
 	MemoryContextReset(ss->row_cxt);
 	oldcxt = MemoryContextSwitchTo(ss->row_cxt);
 	hs_fill_slot_from_object(ss->table,
-							 json_object_array_get_idx(ss->results, ss->next_result++),
+							 ss->single ? ss->single :
+							 json_object_array_get_idx(ss->results, ss->next_result),
 							 slot, ss->wanted);
+	ss->next_result++;
 	MemoryContextSwitchTo(oldcxt);
 	return slot;
 }
@@ -479,10 +942,10 @@ hubspotReScanForeignScan(ForeignScanState *node)
 	if (!ss->started)
 		return;
 	MemoryContextReset(ss->page_cxt);
-	ss->results = NULL;
+	ss->results = ss->single = NULL;
 	ss->nresults = ss->next_result = 0;
-	ss->more = true;
-	resetStringInfo(&ss->after);
+	/* start again at the next fetch; lookups evaluate their ids again */
+	ss->started = false;
 }
 
 void
@@ -502,9 +965,16 @@ void
 hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
 	HsScanState *ss = (HsScanState *) node->fdw_state;
+	const char *method = ss->lookup == HS_LOOKUP_MANY ? "POST" : "GET";
 
-	ExplainPropertyText("HubSpot Request", psprintf("GET %s", ss->path), es);
-	ExplainPropertyInteger("HubSpot Page Size", NULL, ss->page_size, es);
+	ExplainPropertyText("HubSpot Request",
+						psprintf("%s %s%s", method, ss->path,
+								 ss->archived ? "?archived=true" : ""),
+						es);
+	if (ss->lookup != HS_LOOKUP_ONE)
+		ExplainPropertyInteger(ss->lookup == HS_LOOKUP_LIST ?
+							   "HubSpot Page Size" : "HubSpot Ids Per Request",
+							   NULL, ss->page_size, es);
 	if (es->verbose)
 	{
 		const char *props;
@@ -519,6 +989,8 @@ hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	}
 	if (es->analyze)
 	{
+		if (ss->lookup != HS_LOOKUP_LIST)
+			ExplainPropertyInteger("HubSpot Ids", NULL, ss->nids, es);
 		ExplainPropertyInteger("HubSpot Requests", NULL, ss->stats.requests, es);
 		ExplainPropertyInteger("HubSpot Retries", NULL, ss->stats.retries, es);
 	}
