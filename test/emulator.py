@@ -8,12 +8,23 @@ rate-limit headers and 429s, `archived` handling.
 
 Served now (object type `products`, also addressable as `0-7`):
 
-    GET  /crm/v3/properties/products              property catalogue
-    GET  /crm/v3/properties/products/{name}       one property
-    GET  /crm/v3/objects/products                 list (paging, properties, history, archived)
-    GET  /crm/v3/objects/products/{id}            read one (also idProperty)
-    POST /crm/v3/objects/products                 create
-    POST /crm/v3/objects/products/batch/create    batch create (201 / 207 / 400)
+    GET    /crm/v3/properties/products            property catalogue
+    GET    /crm/v3/properties/products/{name}     one property
+    GET    /crm/v3/objects/products               list (paging, properties, history, archived)
+    GET    /crm/v3/objects/products/{id}          read one (also idProperty, archived)
+    POST   /crm/v3/objects/products               create
+    PATCH  /crm/v3/objects/products/{id}          update (also idProperty; 200 / 400 / 404)
+    DELETE /crm/v3/objects/products/{id}          archive (204, unknown ids too)
+    POST   /crm/v3/objects/products/batch/create  batch create (201 / 207 / 400)
+    POST   /crm/v3/objects/products/batch/read    batch read (idProperty, archived; 200 / 207)
+    POST   /crm/v3/objects/products/batch/update  batch update (idProperty per input; 200 / 207 / 400)
+    POST   /crm/v3/objects/products/batch/upsert  batch upsert by a unique property (200 / 207 / 400)
+    POST   /crm/v3/objects/products/batch/archive batch archive (204)
+
+Batch writes with objectWriteTraceId on an input report that input's failure as an item error
+(207); a validation failure of an input without one fails the whole request (400) and writes
+nothing. Records not found are item errors in batch/update, ignored by the archives. Archived
+records are seen only with archived=true (list, read one, batch/read).
 
 Control API for tests (no authentication, never logged, never rate limited):
 
@@ -59,6 +70,9 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 # ---------------------------------------------------------------------------
 
 OBJECT_TYPES = {"products": "products", "0-7": "products"}
+# Object type ids and the singular upper-case names of batch error messages, by object type.
+OBJECT_TYPE_IDS = {"products": "0-7"}
+OBJECT_TYPE_NAMES = {"products": "PRODUCT"}
 
 # Properties returned when a read names no `properties` (hubspot-api.md section 2).
 DEFAULT_RETURNED_PROPERTIES = ("name", "description", "price", "createdate",
@@ -68,6 +82,8 @@ ALWAYS_RETURNED_PROPERTIES = ("createdate", "hs_lastmodifieddate", "hs_object_id
 
 LIST_MAX_LIMIT = 100
 LIST_MAX_LIMIT_WITH_HISTORY = 50
+# batch/read inputs when propertiesWithHistory is not empty (hubspot-api.md section 3.6).
+BATCH_MAX_WITH_HISTORY = 50
 
 HISTORY_SOURCE_TYPE = "API"
 HISTORY_SOURCE_ID = "emulator"
@@ -386,6 +402,12 @@ def unknown_object_type(name):
     return ApiError(404, "OBJECT_NOT_FOUND", "Unable to infer object type from: %s" % name)
 
 
+def batch_not_found_message(object_type):
+    """Message of a batch OBJECT_NOT_FOUND item error (hubspot-api.md section 3.6)."""
+    return ("Could not get some %s objects, they may be deleted or not exist. Check that ids are valid."
+            % OBJECT_TYPE_NAMES[object_type])
+
+
 # ---------------------------------------------------------------------------
 # Validation of request bodies and property values
 # ---------------------------------------------------------------------------
@@ -420,6 +442,8 @@ def _json_position(raw_text, key):
 
 
 def _json_kind(value):
+    if isinstance(value, str):
+        return "String value (token `JsonToken.VALUE_STRING`)"
     if isinstance(value, bool):
         return "Boolean value (token `JsonToken.VALUE_%s`)" % ("TRUE" if value else "FALSE")
     if isinstance(value, int):
@@ -724,18 +748,33 @@ class Store:
     def unique_properties(self):
         return [n for n, p in self.catalogue.items() if p["hasUniqueValue"]]
 
-    def unique_problems(self, clean, pending):
+    def unique_problems(self, clean, pending, exclude=None):
         """Problems for unique-value properties already used by a live record or in `pending`
-        (a set of (name, value) claimed earlier in the same request)."""
+        (a set of (name, value) claimed earlier in the same request). The record whose id is
+        `exclude` (the one being updated) may keep its own value."""
         problems = []
         for name in self.unique_properties():
             value = clean.get(name, "")
             if value == "":
                 continue
-            if (name, value) in pending or self.find_by_property(name, value, archived=False):
+            taken = any(r.id != exclude and r.properties.get(name) == value
+                        for r in self.records.values() if not r.archived)
+            if (name, value) in pending or taken:
                 problems.append(PropertyProblem(name, "INVALID_UNIQUE_VALUE",
                                                 "%s already has that value" % name))
         return problems
+
+    def claim_unique(self, clean, pending):
+        """Add the non-empty unique values of `clean` to `pending`."""
+        for name in self.unique_properties():
+            if clean.get(name):
+                pending.add((name, clean[name]))
+
+    def archive(self, rec, now):
+        """Move a live record to the recycling bin."""
+        if not rec.archived:
+            rec.archived = True
+            rec.archived_at = iso_ms(now)
 
 
 # ---------------------------------------------------------------------------
@@ -956,7 +995,13 @@ class Emulator:
         Route("GET", r"/crm/v3/objects/" + OT, "api_list_objects"),
         Route("POST", r"/crm/v3/objects/" + OT, "api_create_object", write=True),
         Route("POST", r"/crm/v3/objects/" + OT + r"/batch/create", "api_batch_create", write=True),
+        Route("POST", r"/crm/v3/objects/" + OT + r"/batch/read", "api_batch_read"),
+        Route("POST", r"/crm/v3/objects/" + OT + r"/batch/update", "api_batch_update", write=True),
+        Route("POST", r"/crm/v3/objects/" + OT + r"/batch/upsert", "api_batch_upsert", write=True),
+        Route("POST", r"/crm/v3/objects/" + OT + r"/batch/archive", "api_batch_archive", write=True),
         Route("GET", r"/crm/v3/objects/" + OT + r"/(?P<object_id>[^/]+)", "api_get_object"),
+        Route("PATCH", r"/crm/v3/objects/" + OT + r"/(?P<object_id>[^/]+)", "api_update_object", write=True),
+        Route("DELETE", r"/crm/v3/objects/" + OT + r"/(?P<object_id>[^/]+)", "api_archive_object", write=True),
     ]
 
     CONTROL_ROUTES = [
@@ -1184,35 +1229,130 @@ class Emulator:
             raise validation_error("limit must be less than or equal to %d, got %d" % (maximum, limit))
         return limit
 
+    def _id_property(self, name, object_type, action):
+        """Check an idProperty; returns None when it names the record id, else the property name.
+
+        action "get" (GET, batch/read) and "update" (PATCH) take hs_object_id as the record id;
+        "update/upsert" (batch/update, batch/upsert) refuses it like any non-unique property.
+        """
+        if not name:
+            return None
+        if name == "hs_object_id" and action in ("get", "update"):
+            return None
+        prop = self.catalogue.get(name)
+        if prop is None:
+            raise validation_error('Property "%s" does not exist' % name)
+        if not prop["hasUniqueValue"]:
+            portal = self.config["portal_id"]
+            if action == "get":
+                raise validation_error("Unable to perform get by non-unique %s property %s in portal ID %s"
+                                       % (object_type, name, portal))
+            raise validation_error("Unable to perform update/upsert by non-unique %s property %s in portal ID %s"
+                                   % (OBJECT_TYPE_IDS[self.resolve_object_type(object_type)], name, portal))
+        return name
+
+    def _find_record(self, id_property, value, archived=False):
+        """The record whose id (id_property None) or unique property equals value."""
+        if id_property is None:
+            return self.store.get(value, archived)
+        return self.store.find_by_property(id_property, value, archived)
+
     def api_get_object(self, req, object_type, object_id):
         self.resolve_object_type(object_type)
         properties, history, archived = self._read_params(req)
-        id_property = (req.query.get("idProperty") or [""])[0]
-        if id_property and id_property != "hs_object_id":
-            prop = self.catalogue.get(id_property)
-            if prop is None:
-                raise validation_error('Property "%s" does not exist' % id_property)
-            if not prop["hasUniqueValue"]:
-                raise validation_error("Unable to perform get by non-unique %s property %s in portal ID %s"
-                                       % (object_type, id_property, self.config["portal_id"]))
-            rec = self.store.find_by_property(id_property, object_id, archived)
-        else:
-            rec = self.store.get(object_id, archived)
+        id_property = self._id_property((req.query.get("idProperty") or [""])[0], object_type, "get")
+        rec = self._find_record(id_property, object_id, archived)
         if rec is None:
             raise object_not_found(object_id)
         return Response(200, self.object_json(rec, properties, history))
 
-    def _create_input(self, item, raw_text):
-        """Whole-request shape checks of one create input; returns (props, associations)."""
+    @staticmethod
+    def _properties_input(item, raw_text, type_name):
+        """Whole-request shape checks of one input carrying a `properties` map; returns the map."""
         if not isinstance(item, dict):
-            raise input_json_error(1, 1, "Cannot deserialize value of type `SimplePublicObjectInputForCreate` from %s"
-                                   % (_json_kind(item) if item is not None else "null value"))
+            raise input_json_error(1, 1, "Cannot deserialize value of type `%s` from %s"
+                                   % (type_name, _json_kind(item) if item is not None else "null value"))
         props = item.get("properties")
         if props is None:
             raise validation_error("Invalid input JSON: properties is required")
         check_property_map_shape(props, raw_text)
+        return props
+
+    def _create_input(self, item, raw_text):
+        """Whole-request shape checks of one create input; returns (props, associations)."""
+        props = self._properties_input(item, raw_text, "SimplePublicObjectInputForCreate")
         associations = check_associations_shape(item.get("associations"))
         return props, associations
+
+    @staticmethod
+    def _string_field(item, key, raw_text, required=False):
+        """A string field of a batch input (numbers are taken as their text, as Jackson does).
+        Missing or null gives None; when required, that or "" is a 400."""
+        value = item.get(key)
+        if required and (value is None or value == ""):
+            raise validation_error("Invalid input JSON: %s is required" % key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            line, col = _json_position(raw_text, key)
+            raise input_json_error(line, col, "Cannot deserialize value of type `java.lang.String` from %s"
+                                   % _json_kind(value))
+        return str(value)
+
+    @staticmethod
+    def _name_list(body, key, raw_text):
+        """A list of property names in a request body (missing or null: empty)."""
+        value = body.get(key)
+        if value is None:
+            return []
+        if isinstance(value, list):
+            wrong = [v for v in value if not isinstance(v, str)]
+            if not wrong:
+                return value
+            value = wrong[0]
+        line, col = _json_position(raw_text, key)
+        raise input_json_error(line, col, "Cannot deserialize value of type `java.util.ArrayList<java.lang.String>` from %s"
+                               % (_json_kind(value) if value is not None else "null value"))
+
+    def _batch_inputs(self, req, element_type):
+        """Whole-request checks of a batch body {"inputs": [{…}, …]}: returns (body, inputs, raw_text)."""
+        body = req.json()
+        raw_text = req.text()
+        if not isinstance(body, dict) or "inputs" not in body or body["inputs"] is None:
+            raise validation_error("Invalid input JSON: inputs is required")
+        inputs = body["inputs"]
+        if not isinstance(inputs, list):
+            line, col = _json_position(raw_text, "inputs")
+            raise input_json_error(line, col, "Cannot deserialize value of type `java.util.ArrayList<%s>` from %s"
+                                   % (element_type, _json_kind(inputs)))
+        if len(inputs) > self.config["batch_max"]:
+            raise validation_error("The maximum number of inputs supported in a batch request is %d; %d were sent. "
+                                   "Please reduce the number of items and try again"
+                                   % (self.config["batch_max"], len(inputs)))
+        for item in inputs:
+            if not isinstance(item, dict):
+                raise input_json_error(1, 1, "Cannot deserialize value of type `%s` from %s"
+                                       % (element_type, _json_kind(item) if item is not None else "null value"))
+        return body, inputs, raw_text
+
+    def _batch_response(self, started, results, errors, ok_status):
+        """The BatchResponse envelope: ok_status, or 207 with numErrors/errors; results shuffled
+        when the configuration says so."""
+        if self.config["shuffle"]:
+            self.random.shuffle(results)
+        body = {"status": "COMPLETE", "results": results}
+        if errors:
+            body["numErrors"] = len(errors)
+            body["errors"] = errors
+        body["startedAt"] = iso_ms(started)
+        body["completedAt"] = iso_ms(self.now())
+        return Response(207 if errors else ok_status, body)
+
+    def _traced_result(self, rec, trace):
+        result = self.object_json(rec, all_properties=True)
+        if trace is not None and self.config["echo_trace_ids"]:
+            result["objectWriteTraceId"] = trace
+        return result
 
     def api_create_object(self, req, object_type):
         self.resolve_object_type(object_type)
@@ -1229,30 +1369,11 @@ class Emulator:
     def api_batch_create(self, req, object_type):
         self.resolve_object_type(object_type)
         started = self.now()
-        body = req.json()
-        raw_text = req.text()
-        if not isinstance(body, dict) or "inputs" not in body or body["inputs"] is None:
-            raise validation_error("Invalid input JSON: inputs is required")
-        inputs = body["inputs"]
-        if not isinstance(inputs, list):
-            line, col = _json_position(raw_text, "inputs")
-            raise input_json_error(line, col, "Cannot deserialize value of type `java.util.ArrayList<SimplePublicObjectInputForCreate>` from %s"
-                                   % _json_kind(inputs))
-        if len(inputs) > self.config["batch_max"]:
-            raise validation_error("The maximum number of inputs supported in a batch request is %d; %d were sent. "
-                                   "Please reduce the number of items and try again"
-                                   % (self.config["batch_max"], len(inputs)))
+        body, inputs, raw_text = self._batch_inputs(req, "SimplePublicObjectInputForCreate")
         parsed = []
         for item in inputs:
             props, associations = self._create_input(item, raw_text)
-            trace = item.get("objectWriteTraceId")
-            if trace is not None:
-                if isinstance(trace, bool) or not isinstance(trace, (str, int, float)):
-                    line, col = _json_position(raw_text, "objectWriteTraceId")
-                    raise input_json_error(line, col, "Cannot deserialize value of type `java.lang.String` from %s"
-                                           % _json_kind(trace))
-                trace = str(trace)
-            parsed.append((props, associations, trace))
+            parsed.append((props, associations, self._string_field(item, "objectWriteTraceId", raw_text)))
 
         # Validate every input; a unique value is claimed by the first valid input using it.
         pending, outcomes = set(), []
@@ -1261,9 +1382,7 @@ class Emulator:
             if not problems:
                 problems = self.store.unique_problems(clean, pending)
             if not problems:
-                for name in self.store.unique_properties():
-                    if clean.get(name):
-                        pending.add((name, clean[name]))
+                self.store.claim_unique(clean, pending)
             outcomes.append((clean, associations, trace, problems))
 
         failed = [o for o in outcomes if o[3]]
@@ -1273,27 +1392,198 @@ class Emulator:
             raise problems_error(failed[0][3], portal)
 
         now = self.now()
-        results = []
-        for clean, associations, trace, problems in outcomes:
+        results = [self._traced_result(self.store.create(clean, associations, now), trace)
+                   for clean, associations, trace, problems in outcomes if not problems]
+        errors = [{"status": "error", "category": "VALIDATION_ERROR",
+                   "message": problems_message(problems, portal),
+                   "context": {"objectWriteTraceId": [trace]}}
+                  for clean, associations, trace, problems in failed]
+        return self._batch_response(started, results, errors, 201)
+
+    # -- updates and archiving -------------------------------------------------
+
+    def _update_problems(self, rec, props, pending):
+        """Validate an update (or, rec None, a create) of props; claims its unique values in
+        `pending` when valid. Returns (clean, problems)."""
+        clean, problems = validate_property_map(props, self.catalogue)
+        if not problems:
+            problems = self.store.unique_problems(clean, pending, exclude=rec.id if rec is not None else None)
+        if not problems:
+            self.store.claim_unique(clean, pending)
+        return clean, problems
+
+    @staticmethod
+    def _apply_update(rec, clean, now):
+        """Write validated values to a record (recording history) and stamp the modification."""
+        ts = iso_ms(now)
+        for name, value in clean.items():
+            rec.set_property(name, value, ts)
+        if clean.get("createdate"):
+            rec.created_at = clean["createdate"]
+        rec.set_property("hs_lastmodifieddate", ts, ts)
+        rec.updated_at = ts
+
+    def api_update_object(self, req, object_type, object_id):
+        self.resolve_object_type(object_type)
+        props = self._properties_input(req.json(), req.text(), "SimplePublicObjectInput")
+        id_property = self._id_property((req.query.get("idProperty") or [""])[0], object_type, "update")
+        rec = self._find_record(id_property, object_id)
+        if rec is None:
+            raise object_not_found(object_id)
+        clean, problems = self._update_problems(rec, props, set())
+        if problems:
+            raise problems_error(problems, self.config["portal_id"])
+        self._apply_update(rec, clean, self.now())
+        return Response(200, self.object_json(rec, all_properties=True))
+
+    def api_archive_object(self, req, object_type, object_id):
+        self.resolve_object_type(object_type)
+        rec = self.store.get(object_id, archived=False)
+        if rec is not None:
+            self.store.archive(rec, self.now())
+        return Response(204)
+
+    def api_batch_archive(self, req, object_type):
+        self.resolve_object_type(object_type)
+        body, inputs, raw_text = self._batch_inputs(req, "SimplePublicObjectId")
+        ids = [self._string_field(item, "id", raw_text, required=True) for item in inputs]
+        now = self.now()
+        for object_id in ids:
+            rec = self.store.get(object_id, archived=False)
+            if rec is not None:
+                self.store.archive(rec, now)
+        return Response(204)
+
+    def api_batch_read(self, req, object_type):
+        resolved = self.resolve_object_type(object_type)
+        started = self.now()
+        archived = parse_bool_param(req.query, "archived")
+        body, inputs, raw_text = self._batch_inputs(req, "SimplePublicObjectId")
+        properties = self._name_list(body, "properties", raw_text) or None
+        history = self._name_list(body, "propertiesWithHistory", raw_text)
+        if history and len(inputs) > BATCH_MAX_WITH_HISTORY:
+            raise validation_error("The maximum number of inputs supported in a batch request for property "
+                                   "histories is %d. Please reduce the number of items and try again"
+                                   % BATCH_MAX_WITH_HISTORY)
+        id_property = self._id_property(self._string_field(body, "idProperty", raw_text) or None, object_type, "get")
+        ids = [self._string_field(item, "id", raw_text, required=True) for item in inputs]
+        results, missing, seen = [], [], set()
+        for object_id in ids:
+            rec = self._find_record(id_property, object_id, archived)
+            if rec is None:
+                if object_id not in missing:
+                    missing.append(object_id)
+            elif rec.id not in seen:
+                seen.add(rec.id)
+                results.append(self.object_json(rec, properties, history))
+        errors = []
+        if missing:
+            errors.append({"status": "error", "category": "OBJECT_NOT_FOUND",
+                           "message": batch_not_found_message(resolved), "context": {"ids": missing}})
+        return self._batch_response(started, results, errors, 200)
+
+    def _batch_write_inputs(self, req, object_type, element_type, upsert):
+        """Whole-request checks of batch/update and batch/upsert inputs; returns
+        [(id, id_property, props, trace)]. Two inputs naming the same record are a 400."""
+        body, inputs, raw_text = self._batch_inputs(req, element_type)
+        parsed = []
+        for item in inputs:
+            object_id = self._string_field(item, "id", raw_text, required=True)
+            props = self._properties_input(item, raw_text, element_type)
+            name = self._string_field(item, "idProperty", raw_text, required=upsert) or None
+            trace = self._string_field(item, "objectWriteTraceId", raw_text)
+            parsed.append((object_id, name, props, trace))
+        checked = []
+        for object_id, name, props, trace in parsed:
+            checked.append((object_id, self._id_property(name, object_type, "update/upsert"), props, trace))
+        # The same record twice: by record id (an update's idProperty is resolved first), or
+        # by the same (idProperty, value).
+        seen, duplicates = set(), []
+        for object_id, id_property, props, trace in checked:
+            rec = None if upsert else self._find_record(id_property, object_id)
+            if rec is not None:
+                key, shown = (None, rec.id), rec.id
+            else:
+                key, shown = (id_property, object_id), object_id
+            if key in seen and shown not in duplicates:
+                duplicates.append(shown)
+            seen.add(key)
+        if duplicates:
+            raise validation_error("Duplicate IDs found in batch input: [%s]. IDs must be unique"
+                                   % ", ".join(duplicates))
+        return checked
+
+    def _batch_write(self, started, outcomes, resolved):
+        """Apply checked batch/update or batch/upsert outcomes.
+
+        outcomes: [(object_id, rec or None, clean, problems, trace, new)]; rec None and new False
+        means the record was not found. A problem on an input without a trace id fails the whole
+        request, before anything is written.
+        """
+        portal = self.config["portal_id"]
+        for object_id, rec, clean, problems, trace, new in outcomes:
+            if problems and trace is None:
+                raise problems_error(problems, portal)
+        now = self.now()
+        results, errors = [], []
+        for object_id, rec, clean, problems, trace, new in outcomes:
             if problems:
-                continue
-            rec = self.store.create(clean, associations, now)
-            result = self.object_json(rec, all_properties=True)
-            if trace is not None and self.config["echo_trace_ids"]:
-                result["objectWriteTraceId"] = trace
-            results.append(result)
-        if self.config["shuffle"]:
-            self.random.shuffle(results)
-        body = {"status": "COMPLETE", "results": results}
-        if failed:
-            body["numErrors"] = len(failed)
-            body["errors"] = [{"status": "error", "category": "VALIDATION_ERROR",
+                errors.append({"status": "error", "category": "VALIDATION_ERROR",
                                "message": problems_message(problems, portal),
-                               "context": {"objectWriteTraceId": [trace]}}
-                              for clean, associations, trace, problems in failed]
-        body["startedAt"] = iso_ms(started)
-        body["completedAt"] = iso_ms(self.now())
-        return Response(207 if failed else 201, body)
+                               "context": {"objectWriteTraceId": [trace]}})
+                continue
+            if rec is None and not new:
+                context = {"ids": [object_id]}
+                if trace is not None:
+                    context["objectWriteTraceId"] = [trace]
+                errors.append({"status": "error", "category": "OBJECT_NOT_FOUND",
+                               "message": batch_not_found_message(resolved), "context": context})
+                continue
+            if new:
+                rec = self.store.create(clean, [], now)
+            else:
+                self._apply_update(rec, clean, now)
+            results.append((rec, trace, new))
+        return results, errors
+
+    def api_batch_update(self, req, object_type):
+        resolved = self.resolve_object_type(object_type)
+        started = self.now()
+        checked = self._batch_write_inputs(req, object_type, "SimplePublicObjectBatchInput", upsert=False)
+        pending, outcomes = set(), []
+        for object_id, id_property, props, trace in checked:
+            rec = self._find_record(id_property, object_id)
+            clean, problems = ({}, []) if rec is None else self._update_problems(rec, props, pending)
+            outcomes.append((object_id, rec, clean, problems, trace, False))
+        results, errors = self._batch_write(started, outcomes, resolved)
+        results = [self._traced_result(rec, trace) for rec, trace, new in results]
+        return self._batch_response(started, results, errors, 200)
+
+    def api_batch_upsert(self, req, object_type):
+        resolved = self.resolve_object_type(object_type)
+        started = self.now()
+        checked = self._batch_write_inputs(req, object_type, "SimplePublicObjectBatchInputUpsert", upsert=True)
+        pending, outcomes = set(), []
+        for object_id, id_property, props, trace in checked:
+            if id_property in props and props[id_property] != object_id:
+                problem = PropertyProblem(id_property, "INVALID_PROPERTY_VALUE",
+                                          'The value of "%s" in properties ("%s") differs from the input id ("%s")'
+                                          % (id_property, props[id_property] or "", object_id))
+                outcomes.append((object_id, None, {}, [problem], trace, False))
+                continue
+            rec = self._find_record(id_property, object_id)
+            if rec is not None:
+                clean, problems = self._update_problems(rec, props, pending)
+            else:
+                clean, problems = self._update_problems(None, dict(props, **{id_property: object_id}), pending)
+            outcomes.append((object_id, rec, clean, problems, trace, rec is None))
+        results, errors = self._batch_write(started, outcomes, resolved)
+        out = []
+        for rec, trace, new in results:
+            result = self._traced_result(rec, trace)
+            result["new"] = new
+            out.append(result)
+        return self._batch_response(started, out, errors, 200)
 
     # -- control endpoints ---------------------------------------------------
 

@@ -33,6 +33,14 @@ EMUCTL = os.path.join(HERE, "emuctl.py")
 CLOCK = "2026-11-23T10:00:00.123Z"
 PRODUCTS = "/crm/v3/objects/products"
 BATCH_CREATE = PRODUCTS + "/batch/create"
+BATCH_READ = PRODUCTS + "/batch/read"
+BATCH_UPDATE = PRODUCTS + "/batch/update"
+BATCH_UPSERT = PRODUCTS + "/batch/upsert"
+BATCH_ARCHIVE = PRODUCTS + "/batch/archive"
+LATER = "2026-11-24T11:30:00.456Z"
+NOT_FOUND_BATCH = "Could not get some PRODUCT objects, they may be deleted or not exist. Check that ids are valid."
+HISTORY_MAX_MESSAGE = ("The maximum number of inputs supported in a batch request for property histories is 50. "
+                       "Please reduce the number of items and try again")
 
 SERVER = None
 
@@ -108,6 +116,21 @@ def batch(inputs, **kw):
 
 def seed(**spec):
     return ok_control("POST", "seed", spec)["ids"]
+
+
+def stored(archived="all"):
+    """Stored records by id, in full."""
+    return {r["id"]: r for r in ok_control("GET", "objects", query={"archived": archived})["results"]}
+
+
+def patch(object_id, props, query=None, **kw):
+    return request("PATCH", PRODUCTS + "/" + object_id, {"properties": props}, query=query, **kw)
+
+
+def problems_of(message):
+    prefix = "Property values were not valid: "
+    assert message.startswith(prefix), message
+    return json.loads(message[len(prefix):])
 
 
 class EmulatorTestCase(unittest.TestCase):
@@ -617,6 +640,663 @@ class TestGetOne(EmulatorTestCase):
         [pid] = seed(objects=[{"properties": {"name": "gone"}, "archived": True}])
         self.assertEqual(request("GET", PRODUCTS + "/" + pid).status, 404)
         self.assertEqual(request("GET", PRODUCTS + "/" + pid, query={"archived": "true"}).status, 200)
+
+
+
+class TestUpdate(EmulatorTestCase):
+    def setUp(self):
+        super().setUp()
+        self.a, self.b = seed(objects=[
+            {"properties": {"name": "A", "price": "1", "hs_sku": "SA", "external_id": "EA"}},
+            {"properties": {"name": "B", "external_id": "EB"}}])
+        configure(clock=LATER)
+
+    def test_update_sets_clears_and_keeps(self):
+        before, before_b = stored()[self.a], stored()[self.b]
+        reply = patch(self.a, {"price": "2.50", "hs_sku": "", "in_stock": "true", "description": None})
+        self.assertEqual(reply.status, 200, reply.raw)
+        self.assertTrue(reply.header("X-HubSpot-Correlation-Id"))
+        self.assertTrue(reply.header("X-HubSpot-RateLimit-Max"))
+        obj = reply.json
+        self.assertEqual(list(obj), ["id", "properties", "createdAt", "updatedAt", "archived"])
+        p = obj["properties"]
+        self.assertEqual((obj["id"], p["price"], p["in_stock"], p["name"], p["external_id"]),
+                         (self.a, "2.50", "true", "A", "EA"))
+        self.assertNotIn("hs_sku", p)
+        self.assertNotIn("description", p)
+        self.assertEqual(p["hs_lastmodifieddate"], LATER)
+        self.assertEqual(p["createdate"], CLOCK)
+        self.assertEqual((obj["createdAt"], obj["updatedAt"]), (CLOCK, LATER))
+        after = stored()[self.a]
+        self.assertEqual(after["properties"], p, "the response shows every stored value")
+        self.assertEqual(after["updatedAt"], LATER)
+        self.assertEqual({k: v for k, v in before["properties"].items() if k not in ("price", "hs_sku", "hs_lastmodifieddate")},
+                         {k: v for k, v in after["properties"].items() if k not in ("price", "in_stock", "hs_lastmodifieddate")})
+        self.assertEqual(stored()[self.b], before_b, "other records untouched")
+
+    def test_history_recorded(self):
+        patch(self.a, {"price": "2"})
+        patch(self.a, {"price": ""})
+        hist = request("GET", PRODUCTS + "/" + self.a,
+                       query="propertiesWithHistory=price,hs_lastmodifieddate").json["propertiesWithHistory"]
+        self.assertEqual([(h["value"], h["timestamp"]) for h in hist["price"]], [("", LATER), ("2", LATER), ("1", CLOCK)])
+        self.assertEqual([h["value"] for h in hist["hs_lastmodifieddate"]], [LATER, LATER, CLOCK])
+        self.assertEqual(hist["price"][0]["sourceType"], "API")
+
+    def test_values_normalised_and_createdate(self):
+        obj = patch(self.a, {"launch_date": "1704153600000", "createdate": "2024-01-02T03:04:05+01:00"}).json
+        self.assertEqual(obj["properties"]["launch_date"], "2024-01-02")
+        self.assertEqual(obj["properties"]["createdate"], "2024-01-02T02:04:05.000Z")
+        self.assertEqual(obj["createdAt"], "2024-01-02T02:04:05.000Z")
+
+    def test_empty_properties_only_touches_modification(self):
+        obj = patch(self.a, {}).json
+        self.assertEqual(obj["properties"]["price"], "1")
+        self.assertEqual(obj["updatedAt"], LATER)
+
+    def test_not_found_and_archived(self):
+        for object_id in ("999", "abc"):
+            body = self.assertHubSpotError(patch(object_id, {"name": "x"}), 404, "OBJECT_NOT_FOUND")
+            self.assertEqual(body["message"], emulator.NOT_FOUND_MESSAGE)
+            self.assertEqual(body["context"], {"id": [object_id]})
+        request("DELETE", PRODUCTS + "/" + self.b)
+        self.assertHubSpotError(patch(self.b, {"name": "x"}), 404, "OBJECT_NOT_FOUND")
+        self.assertHubSpotError(patch("EB", {"name": "x"}, query={"idProperty": "external_id"}), 404, "OBJECT_NOT_FOUND")
+        self.assertEqual(stored()[self.b]["properties"]["name"], "B")
+
+    def test_validation_is_atomic(self):
+        before = stored()
+        cases = [({"price": "3", "nope": "1"}, ["PROPERTY_DOESNT_EXIST"]),
+                 ({"name": "new", "hs_object_id": "5"}, ["READ_ONLY_VALUE"]),
+                 ({"name": "new", "price": "abc", "hs_status": "gone"}, ["INVALID_FLOAT", "INVALID_OPTION"]),
+                 ({"name": "new", "external_id": "EB"}, ["INVALID_UNIQUE_VALUE"])]
+        for props, codes in cases:
+            with self.subTest(props=props):
+                body = self.assertValidation(patch(self.a, props))
+                self.assertEqual([e["code"] for e in body["errors"]], codes)
+                self.assertEqual([p["error"] for p in problems_of(body["message"])], codes)
+        self.assertEqual(stored(), before, "a rejected update changes nothing")
+
+    def test_unique_value_own_and_freed(self):
+        self.assertEqual(patch(self.a, {"external_id": "EA", "name": "same"}).status, 200, "a record keeps its own value")
+        self.assertEqual(patch(self.a, {"external_id": "EA2"}).status, 200)
+        self.assertEqual(patch(self.b, {"external_id": "EA"}).status, 200, "the old value is free again")
+        request("DELETE", PRODUCTS + "/" + self.b)
+        self.assertEqual(patch(self.a, {"external_id": "EA"}).status, 200, "archived records hold no unique value")
+
+    def test_id_property(self):
+        obj = patch("EA", {"name": "by external id"}, query={"idProperty": "external_id"}).json
+        self.assertEqual((obj["id"], obj["properties"]["name"]), (self.a, "by external id"))
+        obj = patch(self.b, {"name": "by record id"}, query={"idProperty": "hs_object_id"}).json
+        self.assertEqual((obj["id"], obj["properties"]["name"]), (self.b, "by record id"))
+        obj = patch("EA", {"external_id": "EA-NEW"}, query={"idProperty": "external_id"}).json
+        self.assertEqual(obj["properties"]["external_id"], "EA-NEW")
+        body = self.assertValidation(patch("SA", {"name": "x"}, query={"idProperty": "hs_sku"}))
+        self.assertEqual(body["message"], "Unable to perform update/upsert by non-unique 0-7 property hs_sku in portal ID 62515000")
+        body = self.assertValidation(patch("x", {"name": "x"}, query={"idProperty": "bogus"}))
+        self.assertEqual(body["message"], 'Property "bogus" does not exist')
+        self.assertHubSpotError(patch("nope", {"name": "x"}, query={"idProperty": "external_id"}), 404, "OBJECT_NOT_FOUND")
+
+    def test_bad_bodies(self):
+        path = PRODUCTS + "/" + self.a
+        self.assertIn("Invalid input JSON", self.assertValidation(request("PATCH", path, raw=b"{nope"))["message"])
+        self.assertValidation(request("PATCH", path, raw=b""))
+        self.assertValidation(request("PATCH", path, {}))
+        self.assertValidation(request("PATCH", path, {"properties": "x"}))
+        self.assertValidation(request("PATCH", path, ["x"]))
+        body = self.assertValidation(request("PATCH", path, {"properties": {"price": 5}}))
+        self.assertIn("Cannot deserialize value of type `java.lang.String`", body["message"])
+        self.assertEqual(stored()[self.a]["properties"]["price"], "1")
+
+    def test_alias_and_read_only_token(self):
+        self.assertEqual(request("PATCH", "/crm/v3/objects/0-7/" + self.a, {"properties": {"name": "z"}}).status, 200)
+        configure(read_only_tokens=["ro"])
+        self.assertHubSpotError(patch(self.a, {"name": "x"}, token="ro"), 403, "MISSING_SCOPES")
+        self.assertHubSpotError(request("DELETE", PRODUCTS + "/" + self.a, token="ro"), 403, "MISSING_SCOPES")
+        self.assertEqual(stored()[self.a]["properties"]["name"], "z")
+
+
+class TestArchive(EmulatorTestCase):
+    def setUp(self):
+        super().setUp()
+        self.ids = seed(count=3, properties={"name": "P {i}", "external_id": "E{i}"})
+        configure(clock=LATER)
+
+    def test_delete(self):
+        a, b, c = self.ids
+        reply = request("DELETE", PRODUCTS + "/" + b)
+        self.assertEqual((reply.status, reply.raw), (204, b""))
+        self.assertIsNone(reply.header("Content-Type"))
+        self.assertTrue(reply.header("X-HubSpot-Correlation-Id"))
+        rec = stored()[b]
+        self.assertIs(rec["archived"], True)
+        self.assertEqual(rec["archivedAt"], LATER)
+        self.assertEqual(rec["updatedAt"], CLOCK)
+        self.assertEqual(rec["properties"]["name"], "P 2")
+        self.assertEqual([r["id"] for r in request("GET", PRODUCTS).json["results"]], [a, c])
+        gone = request("GET", PRODUCTS, query={"archived": "true"}).json["results"]
+        self.assertEqual([(r["id"], r["archived"], r["archivedAt"]) for r in gone], [(b, True, LATER)])
+        self.assertHubSpotError(request("GET", PRODUCTS + "/" + b), 404, "OBJECT_NOT_FOUND")
+        got = request("GET", PRODUCTS + "/" + b, query={"archived": "true"})
+        self.assertEqual((got.status, got.json["archived"], got.json["archivedAt"]), (200, True, LATER))
+        self.assertEqual(request("GET", PRODUCTS + "/E2", query={"idProperty": "external_id", "archived": "true"}).json["id"], b)
+        self.assertHubSpotError(request("GET", PRODUCTS + "/" + a, query={"archived": "true"}), 404, "OBJECT_NOT_FOUND")
+
+    def test_delete_is_always_204(self):
+        b = self.ids[1]
+        request("DELETE", PRODUCTS + "/" + b)
+        configure(clock="2027-01-01T00:00:00.000Z")
+        for object_id in (b, "999", "abc"):
+            reply = request("DELETE", PRODUCTS + "/" + object_id)
+            self.assertEqual((reply.status, reply.raw), (204, b""), object_id)
+        self.assertEqual(stored()[b]["archivedAt"], LATER, "archiving twice keeps the first time")
+        self.assertEqual(len(stored("false")), 2)
+        self.assertEqual([r["status"] for r in log()], [204, 204, 204, 204])
+        self.assertHubSpotError(request("DELETE", "/crm/v3/objects/widgets/1"), 404, "OBJECT_NOT_FOUND")
+
+    def test_unique_value_freed(self):
+        request("DELETE", PRODUCTS + "/" + self.ids[0])
+        self.assertEqual(create({"external_id": "E1"}).status, 201)
+
+    def test_batch_archive(self):
+        a, b, c = self.ids
+        request("DELETE", PRODUCTS + "/" + a)
+        configure(clock="2027-01-01T00:00:00.000Z")
+        reply = request("POST", BATCH_ARCHIVE, {"inputs": [{"id": a}, {"id": b}, {"id": "999"}, {"id": b}]})
+        self.assertEqual((reply.status, reply.raw), (204, b""))
+        self.assertIsNone(reply.header("Content-Type"))
+        recs = stored()
+        self.assertEqual((recs[a]["archivedAt"], recs[b]["archivedAt"]), (LATER, "2027-01-01T00:00:00.000Z"))
+        self.assertIs(recs[c]["archived"], False)
+        self.assertEqual(request("POST", BATCH_ARCHIVE, {"inputs": []}).status, 204)
+        self.assertEqual(request("POST", BATCH_ARCHIVE, {"inputs": [{"id": int(c)}]}).status, 204)
+        self.assertIs(stored()[c]["archived"], True)
+
+    def test_batch_archive_bad_bodies(self):
+        for body in ({}, {"inputs": None}, {"inputs": {"id": "1"}}, {"inputs": ["1"]}, {"inputs": [{}]},
+                     {"inputs": [{"id": None}]}, {"inputs": [{"id": {"x": 1}}]}, {"inputs": [{"id": True}]}):
+            with self.subTest(body=body):
+                self.assertValidation(request("POST", BATCH_ARCHIVE, body))
+        self.assertValidation(request("POST", BATCH_ARCHIVE, raw=b"{nope"))
+        inputs = [{"id": i} for i in self.ids] * 34
+        body = self.assertValidation(request("POST", BATCH_ARCHIVE, {"inputs": inputs}))
+        self.assertIn("100", body["message"])
+        configure(batch_max=2)
+        self.assertValidation(request("POST", BATCH_ARCHIVE, {"inputs": inputs[:3]}))
+        self.assertEqual(len(stored("false")), 3, "a rejected archive changes nothing")
+        configure(read_only_tokens=["ro"])
+        self.assertHubSpotError(request("POST", BATCH_ARCHIVE, {"inputs": inputs[:1]}, token="ro"), 403, "MISSING_SCOPES")
+
+
+class TestBatchRead(EmulatorTestCase):
+    def setUp(self):
+        super().setUp()
+        self.ids = seed(count=4, properties={"name": "P {i}", "price": "{i}", "hs_sku": "S{i}", "external_id": "E{i}"})
+        configure(shuffle=False)
+
+    def read(self, inputs, query=None, **body):
+        body["inputs"] = [{"id": i} for i in inputs]
+        return request("POST", BATCH_READ, body, query=query)
+
+    def test_all_found(self):
+        a, b, c, d = self.ids
+        reply = self.read([c, a], properties=["hs_sku", "bogus"], propertiesWithHistory=[])
+        self.assertEqual(reply.status, 200)
+        self.assertTrue(reply.header("X-HubSpot-Correlation-Id"))
+        body = reply.json
+        self.assertEqual(list(body), ["status", "results", "startedAt", "completedAt"])
+        self.assertEqual(body["status"], "COMPLETE")
+        self.assertEqual((body["startedAt"], body["completedAt"]), (CLOCK, CLOCK))
+        self.assertEqual([r["id"] for r in body["results"]], [c, a], "input order without shuffle")
+        first = body["results"][0]
+        self.assertEqual(list(first), ["id", "properties", "createdAt", "updatedAt", "archived"])
+        self.assertEqual(first["properties"], {"createdate": CLOCK, "hs_lastmodifieddate": CLOCK,
+                                               "hs_object_id": c, "hs_sku": "S3"})
+
+    def test_default_properties(self):
+        for extra in ({}, {"properties": []}, {"properties": None}):
+            with self.subTest(extra=extra):
+                props = self.read(self.ids[:1], **extra).json["results"][0]["properties"]
+                self.assertEqual(sorted(props), ["createdate", "hs_lastmodifieddate", "hs_object_id", "name", "price"])
+
+    def test_history(self):
+        body = self.read(self.ids[:2], properties=["name"], propertiesWithHistory=["price", "bogus"]).json
+        hist = body["results"][0]["propertiesWithHistory"]
+        self.assertEqual(hist, {"price": [{"value": "1", "timestamp": CLOCK, "sourceType": "API", "sourceId": "emulator"}]})
+        self.assertNotIn("price", body["results"][0]["properties"])
+
+    def test_missing_ids_give_207(self):
+        a, b, c, d = self.ids
+        request("DELETE", PRODUCTS + "/" + b)
+        reply = self.read(["999", a, b, "999", "abc", d])
+        self.assertEqual(reply.status, 207)
+        body = reply.json
+        self.assertEqual(list(body), ["status", "results", "numErrors", "errors", "startedAt", "completedAt"])
+        self.assertEqual([r["id"] for r in body["results"]], [a, d])
+        self.assertEqual(body["numErrors"], 1)
+        self.assertEqual(body["errors"], [{"status": "error", "category": "OBJECT_NOT_FOUND",
+                                           "message": NOT_FOUND_BATCH, "context": {"ids": ["999", b, "abc"]}}])
+        reply = self.read(["999"])
+        self.assertEqual((reply.status, reply.json["results"], reply.json["errors"][0]["context"]), (207, [], {"ids": ["999"]}))
+
+    def test_duplicates_and_empty(self):
+        a, b = self.ids[:2]
+        body = self.read([a, b, a, a]).json
+        self.assertEqual([r["id"] for r in body["results"]], [a, b])
+        body = self.read([]).json
+        self.assertEqual((body["results"], "errors" in body), ([], False))
+
+    def test_archived(self):
+        a, b, c, d = self.ids
+        request("DELETE", PRODUCTS + "/" + b)
+        request("DELETE", PRODUCTS + "/" + c)
+        reply = self.read([c, a, b], query={"archived": "true"})
+        self.assertEqual(reply.status, 207)
+        self.assertEqual([(r["id"], r["archived"]) for r in reply.json["results"]], [(c, True), (b, True)])
+        self.assertIn("archivedAt", reply.json["results"][0])
+        self.assertEqual(reply.json["errors"][0]["context"], {"ids": [a]})
+        self.assertEqual(self.read([a], query={"archived": "false"}).status, 200)
+        self.assertValidation(self.read([a], query={"archived": "maybe"}))
+
+    def test_id_property(self):
+        a, b, c, d = self.ids
+        reply = self.read(["E4", "E1", "NOPE", "E4"], idProperty="external_id", properties=["external_id"])
+        self.assertEqual(reply.status, 207)
+        self.assertEqual([(r["id"], r["properties"]["external_id"]) for r in reply.json["results"]], [(d, "E4"), (a, "E1")])
+        self.assertEqual(reply.json["errors"][0]["context"], {"ids": ["NOPE"]})
+        self.assertEqual([r["id"] for r in self.read([b], idProperty="hs_object_id").json["results"]], [b])
+        self.assertEqual([r["id"] for r in self.read([b], idProperty="").json["results"]], [b])
+        body = self.assertValidation(self.read(["S1"], idProperty="hs_sku"))
+        self.assertEqual(body["message"], "Unable to perform get by non-unique products property hs_sku in portal ID 62515000")
+        body = self.assertValidation(self.read(["x"], idProperty="bogus"))
+        self.assertEqual(body["message"], 'Property "bogus" does not exist')
+        self.assertValidation(self.read(["x"], idProperty=5))
+
+    def test_shuffle(self):
+        ids = seed(count=20)
+        configure(shuffle=True, random_seed=3)
+        first = [r["id"] for r in self.read(ids).json["results"]]
+        self.assertEqual(sorted(first), sorted(ids))
+        self.assertNotEqual(first, ids)
+        configure(random_seed=3)
+        self.assertEqual([r["id"] for r in self.read(ids).json["results"]], first)
+
+    def test_limits(self):
+        ids = seed(count=101)
+        body = self.assertValidation(self.read(ids))
+        self.assertIn("100", body["message"])
+        self.assertEqual(self.read(ids[:100]).status, 200)
+        body = self.assertValidation(self.read(ids[:51], propertiesWithHistory=["price"]))
+        self.assertEqual(body["message"], HISTORY_MAX_MESSAGE)
+        self.assertEqual(self.read(ids[:50], propertiesWithHistory=["price"]).status, 200)
+        self.assertEqual(self.read(ids[:51], propertiesWithHistory=[]).status, 200)
+        configure(batch_max=2)
+        self.assertValidation(self.read(ids[:3]))
+
+    def test_bad_bodies_and_read_only_token(self):
+        for body in ({}, {"inputs": "x"}, {"inputs": ["1"]}, {"inputs": [{}]}, {"inputs": [{"id": ["1"]}]},
+                     {"inputs": [], "properties": "name"}, {"inputs": [], "properties": [1]},
+                     {"inputs": [], "propertiesWithHistory": {"a": 1}}):
+            with self.subTest(body=body):
+                self.assertValidation(request("POST", BATCH_READ, body))
+        self.assertValidation(request("POST", BATCH_READ, raw=b""))
+        configure(read_only_tokens=["ro"])
+        self.assertEqual(request("POST", BATCH_READ, {"inputs": [{"id": self.ids[0]}]}, token="ro").status, 200)
+        self.assertEqual(request("POST", BATCH_READ, {"inputs": [{"id": int(self.ids[0])}]}).json["results"][0]["id"],
+                         self.ids[0])
+
+
+class TestBatchUpdate(EmulatorTestCase):
+    def setUp(self):
+        super().setUp()
+        self.ids = seed(count=4, properties={"name": "P {i}", "price": "{i}", "external_id": "E{i}"})
+        configure(clock=LATER, shuffle=False)
+
+    def update(self, inputs, **kw):
+        return request("POST", BATCH_UPDATE, {"inputs": inputs}, **kw)
+
+    def test_all_valid(self):
+        a, b, c, d = self.ids
+        reply = self.update([{"id": b, "properties": {"price": "20", "hs_sku": "SB"}, "objectWriteTraceId": "tb"},
+                             {"id": "E1", "idProperty": "external_id", "properties": {"name": "A!", "price": ""}},
+                             {"id": c, "properties": {}}])
+        self.assertEqual(reply.status, 200, reply.raw)
+        body = reply.json
+        self.assertEqual(list(body), ["status", "results", "startedAt", "completedAt"])
+        self.assertEqual((body["status"], body["startedAt"], body["completedAt"]), ("COMPLETE", LATER, LATER))
+        self.assertEqual([r["id"] for r in body["results"]], [b, a, c])
+        rb, ra, rc = body["results"]
+        self.assertEqual(rb["objectWriteTraceId"], "tb")
+        self.assertNotIn("objectWriteTraceId", ra)
+        self.assertEqual(list(ra), ["id", "properties", "createdAt", "updatedAt", "archived"])
+        self.assertEqual((rb["properties"]["price"], rb["properties"]["hs_sku"], rb["properties"]["name"]), ("20", "SB", "P 2"))
+        self.assertEqual(ra["properties"]["name"], "A!")
+        self.assertNotIn("price", ra["properties"])
+        for r in body["results"]:
+            self.assertEqual((r["updatedAt"], r["createdAt"], r["properties"]["hs_lastmodifieddate"]), (LATER, CLOCK, LATER))
+        recs = stored()
+        for r in body["results"]:
+            self.assertEqual(recs[r["id"]]["properties"], r["properties"])
+        self.assertEqual(recs[d]["updatedAt"], CLOCK)
+        self.assertEqual(self.update([]).json["results"], [])
+
+    def test_shuffle_and_trace_echo(self):
+        inputs = [{"id": i, "properties": {"name": "n" + i}, "objectWriteTraceId": "t" + i} for i in self.ids]
+        configure(shuffle=True, random_seed=5)
+        first = self.update(inputs).json["results"]
+        self.assertEqual(sorted(r["id"] for r in first), self.ids)
+        self.assertNotEqual([r["id"] for r in first], self.ids)
+        for r in first:
+            self.assertEqual((r["objectWriteTraceId"], r["properties"]["name"]), ("t" + r["id"], "n" + r["id"]))
+        configure(random_seed=5)
+        self.assertEqual([r["id"] for r in self.update(inputs).json["results"]], [r["id"] for r in first])
+        configure(echo_trace_ids=False)
+        for r in self.update(inputs).json["results"]:
+            self.assertNotIn("objectWriteTraceId", r)
+
+    def test_not_found_items(self):
+        a, b, c, d = self.ids
+        request("DELETE", PRODUCTS + "/" + d)
+        configure(clock="2027-01-01T00:00:00.000Z")
+        reply = self.update([{"id": "999", "properties": {"name": "x"}, "objectWriteTraceId": "t1"},
+                             {"id": a, "properties": {"name": "ok"}},
+                             {"id": d, "properties": {"name": "x"}},
+                             {"id": "NOPE", "idProperty": "external_id", "properties": {"name": "x"}, "objectWriteTraceId": "t4"}])
+        self.assertEqual(reply.status, 207)
+        body = reply.json
+        self.assertEqual(list(body), ["status", "results", "numErrors", "errors", "startedAt", "completedAt"])
+        self.assertEqual([r["id"] for r in body["results"]], [a])
+        self.assertEqual(body["numErrors"], 3)
+        self.assertEqual(body["errors"], [
+            {"status": "error", "category": "OBJECT_NOT_FOUND", "message": NOT_FOUND_BATCH,
+             "context": {"ids": ["999"], "objectWriteTraceId": ["t1"]}},
+            {"status": "error", "category": "OBJECT_NOT_FOUND", "message": NOT_FOUND_BATCH, "context": {"ids": [d]}},
+            {"status": "error", "category": "OBJECT_NOT_FOUND", "message": NOT_FOUND_BATCH,
+             "context": {"ids": ["NOPE"], "objectWriteTraceId": ["t4"]}}])
+        recs = stored()
+        self.assertEqual((recs[a]["properties"]["name"], recs[d]["properties"]["name"]), ("ok", "P 4"))
+        self.assertEqual(recs[d]["updatedAt"], CLOCK)
+
+    def test_validation_items_with_trace_ids(self):
+        a, b, c, d = self.ids
+        before = stored()
+        reply = self.update([
+            {"id": a, "properties": {"name": "good", "external_id": "E1"}, "objectWriteTraceId": "ta"},
+            {"id": b, "properties": {"name": "bad", "price": "abc"}, "objectWriteTraceId": "tb"},
+            {"id": c, "properties": {"external_id": "E4"}, "objectWriteTraceId": "tc"},
+            {"id": d, "properties": {"external_id": "NEW", "nope": "1", "hs_object_id": "1"}, "objectWriteTraceId": "td"},
+            {"id": "999", "properties": {"price": "abc"}, "objectWriteTraceId": "tx"}])
+        self.assertEqual(reply.status, 207)
+        body = reply.json
+        self.assertEqual([r["objectWriteTraceId"] for r in body["results"]], ["ta"])
+        self.assertEqual(body["numErrors"], 4)
+        errors = body["errors"]
+        self.assertEqual([e["category"] for e in errors], ["VALIDATION_ERROR"] * 3 + ["OBJECT_NOT_FOUND"])
+        self.assertEqual([e["context"] for e in errors[:3]], [{"objectWriteTraceId": [t]} for t in ("tb", "tc", "td")])
+        for e in errors[:3]:
+            self.assertEqual((e["status"], list(e)), ("error", ["status", "category", "message", "context"]))
+        self.assertEqual([p["error"] for p in problems_of(errors[0]["message"])], ["INVALID_FLOAT"])
+        self.assertEqual([p["error"] for p in problems_of(errors[1]["message"])], ["INVALID_UNIQUE_VALUE"])
+        self.assertIn("already has that value", errors[1]["message"])
+        self.assertEqual([p["error"] for p in problems_of(errors[2]["message"])], ["PROPERTY_DOESNT_EXIST", "READ_ONLY_VALUE"])
+        after = stored()
+        self.assertEqual(after[a]["properties"]["name"], "good")
+        for object_id in (b, c, d):
+            self.assertEqual(after[object_id], before[object_id], "a failed input changes nothing")
+
+    def test_unique_conflict_between_inputs(self):
+        a, b, c, d = self.ids
+        reply = self.update([{"id": a, "properties": {"external_id": "X"}, "objectWriteTraceId": "1"},
+                             {"id": b, "properties": {"external_id": "X"}, "objectWriteTraceId": "2"}])
+        self.assertEqual(reply.status, 207)
+        self.assertEqual([r["objectWriteTraceId"] for r in reply.json["results"]], ["1"])
+        self.assertEqual(reply.json["errors"][0]["context"], {"objectWriteTraceId": ["2"]})
+        self.assertIn("INVALID_UNIQUE_VALUE", reply.json["errors"][0]["message"])
+        recs = stored()
+        self.assertEqual((recs[a]["properties"]["external_id"], recs[b]["properties"]["external_id"]), ("X", "E2"))
+        self.assertValidation(self.update([{"id": c, "properties": {"external_id": "Y"}},
+                                                  {"id": d, "properties": {"external_id": "Y"}}]), "INVALID_UNIQUE_VALUE")
+        self.assertEqual(stored()[c]["properties"]["external_id"], "E3")
+
+    def test_without_trace_id_whole_request_fails(self):
+        a, b, c, d = self.ids
+        before = stored()
+        body = self.assertValidation(self.update([
+            {"id": a, "properties": {"name": "good"}, "objectWriteTraceId": "ta"},
+            {"id": "999", "properties": {"name": "missing"}},
+            {"id": b, "properties": {"price": "abc"}, "objectWriteTraceId": "tb"},
+            {"id": c, "properties": {"nope": "1"}},
+            {"id": d, "properties": {"hs_status": "gone"}}]), "PROPERTY_DOESNT_EXIST")
+        self.assertEqual(len(body["errors"]), 1, "the first failing input without a trace id is named")
+        self.assertEqual(stored(), before, "nothing is applied")
+
+    def test_duplicate_ids(self):
+        a, b, c, d = self.ids
+        for inputs, shown in (
+                ([{"id": a, "properties": {}}, {"id": b, "properties": {}}, {"id": a, "properties": {"name": "x"}}], a),
+                ([{"id": a, "properties": {}}, {"id": "E1", "idProperty": "external_id", "properties": {}}], a),
+                ([{"id": "E2", "idProperty": "external_id", "properties": {}, "objectWriteTraceId": "1"},
+                  {"id": "E2", "idProperty": "external_id", "properties": {}, "objectWriteTraceId": "2"}], b),
+                ([{"id": "999", "properties": {}}, {"id": "999", "properties": {}}], "999"),
+                ([{"id": a, "properties": {}}, {"id": a, "properties": {}}, {"id": b, "properties": {}},
+                  {"id": b, "properties": {}}, {"id": a, "properties": {}}], a + ", " + b)):
+            with self.subTest(inputs=inputs):
+                body = self.assertValidation(self.update(inputs))
+                self.assertEqual(body["message"], "Duplicate IDs found in batch input: [%s]. IDs must be unique" % shown)
+        self.assertEqual(stored()[a]["properties"]["name"], "P 1")
+
+    def test_id_property_rules(self):
+        body = self.assertValidation(self.update([{"id": "S", "idProperty": "hs_sku", "properties": {}}]))
+        self.assertEqual(body["message"], "Unable to perform update/upsert by non-unique 0-7 property hs_sku in portal ID 62515000")
+        body = self.assertValidation(self.update([{"id": self.ids[0], "idProperty": "hs_object_id", "properties": {}}]))
+        self.assertEqual(body["message"], "Unable to perform update/upsert by non-unique 0-7 property hs_object_id in portal ID 62515000")
+        body = self.assertValidation(self.update([{"id": self.ids[0], "properties": {}},
+                                                  {"id": "x", "idProperty": "bogus", "properties": {}, "objectWriteTraceId": "t"}]))
+        self.assertEqual(body["message"], 'Property "bogus" does not exist')
+        reply = self.update([{"id": self.ids[0], "idProperty": "", "properties": {"name": "empty idProperty"}}])
+        self.assertEqual(reply.status, 200)
+        self.assertEqual(stored()[self.ids[0]]["properties"]["name"], "empty idProperty")
+
+    def test_limits_and_shapes(self):
+        inputs = [{"id": self.ids[0], "properties": {}}] * 101
+        body = self.assertValidation(self.update(inputs))
+        self.assertIn("100", body["message"])
+        configure(batch_max=2)
+        self.assertValidation(self.update([{"id": i, "properties": {}} for i in self.ids[:3]]))
+        a = self.ids[0]
+        for body in ({}, {"inputs": {"a": 1}}, {"inputs": ["x"]}, {"inputs": [{"properties": {}}]},
+                     {"inputs": [{"id": a}]}, {"inputs": [{"id": a, "properties": "x"}]},
+                     {"inputs": [{"id": a, "properties": {"price": 5}}]},
+                     {"inputs": [{"id": a, "properties": {}, "idProperty": 5}]},
+                     {"inputs": [{"id": a, "properties": {}, "objectWriteTraceId": {"t": 1}}]},
+                     {"inputs": [{"id": a, "properties": {"name": "x"}, "objectWriteTraceId": "t"},
+                                 {"id": self.ids[1], "properties": {"name": ["x"]}, "objectWriteTraceId": "u"}]}):
+            with self.subTest(body=body):
+                self.assertValidation(request("POST", BATCH_UPDATE, body))
+        self.assertValidation(request("POST", BATCH_UPDATE, raw=b"[1"))
+        self.assertEqual(stored()[a]["properties"]["name"], "P 1")
+        configure(read_only_tokens=["ro"])
+        self.assertHubSpotError(self.update([{"id": a, "properties": {}}], token="ro"), 403, "MISSING_SCOPES")
+
+
+class TestBatchUpsert(EmulatorTestCase):
+    def setUp(self):
+        super().setUp()
+        self.ids = seed(count=2, properties={"name": "P {i}", "price": "{i}", "external_id": "E{i}"})
+        configure(clock=LATER, shuffle=False)
+
+    def upsert(self, inputs, **kw):
+        return request("POST", BATCH_UPSERT, {"inputs": inputs}, **kw)
+
+    def item(self, object_id, props, trace=None, id_property="external_id"):
+        out = {"id": object_id, "idProperty": id_property, "properties": props}
+        if trace is not None:
+            out["objectWriteTraceId"] = trace
+        return out
+
+    def test_create_then_update(self):
+        a, b = self.ids
+        reply = self.upsert([self.item("E1", {"price": "10"}, "t1"), self.item("NEW", {"name": "New", "external_id": "NEW"}, "t2")])
+        self.assertEqual(reply.status, 200, reply.raw)
+        body = reply.json
+        self.assertEqual(list(body), ["status", "results", "startedAt", "completedAt"])
+        r1, r2 = body["results"]
+        self.assertEqual((r1["id"], r1["new"], r1["objectWriteTraceId"]), (a, False, "t1"))
+        self.assertEqual((r1["properties"]["price"], r1["properties"]["name"], r1["updatedAt"]), ("10", "P 1", LATER))
+        self.assertEqual(r1["createdAt"], CLOCK)
+        self.assertEqual((r2["id"], r2["new"], r2["objectWriteTraceId"]), ("1000003", True, "t2"))
+        self.assertEqual((r2["properties"]["external_id"], r2["properties"]["name"]), ("NEW", "New"))
+        self.assertEqual((r2["createdAt"], r2["updatedAt"], r2["properties"]["hs_object_id"]), (LATER, LATER, "1000003"))
+        recs = stored()
+        self.assertEqual(recs["1000003"]["properties"], r2["properties"])
+        self.assertEqual(recs[a]["properties"], r1["properties"])
+        reply = self.upsert([self.item("NEW", {"name": "Newer"})])
+        self.assertEqual(reply.status, 200)
+        r = reply.json["results"][0]
+        self.assertEqual((r["id"], r["new"], r["properties"]["name"]), ("1000003", False, "Newer"))
+        self.assertNotIn("objectWriteTraceId", r)
+        self.assertEqual(len(stored()), 3)
+
+    def test_archived_record_is_not_matched(self):
+        a, b = self.ids
+        request("DELETE", PRODUCTS + "/" + a)
+        r = self.upsert([self.item("E1", {"name": "reborn"})]).json["results"][0]
+        self.assertEqual((r["new"], r["properties"]["external_id"]), (True, "E1"))
+        self.assertNotEqual(r["id"], a)
+        self.assertEqual(stored()[a]["properties"]["name"], "P 1")
+
+    def test_id_property_value_in_properties(self):
+        a, b = self.ids
+        before = stored()
+        reply = self.upsert([self.item("E1", {"external_id": "OTHER"}, "t1"), self.item("E2", {"external_id": ""}, "t2"),
+                             self.item("E9", {"external_id": "E9", "name": "nine"}, "t3")])
+        self.assertEqual(reply.status, 207)
+        body = reply.json
+        self.assertEqual([(r["objectWriteTraceId"], r["new"]) for r in body["results"]], [("t3", True)])
+        self.assertEqual(body["numErrors"], 2)
+        for e, trace in zip(body["errors"], ("t1", "t2")):
+            self.assertEqual((e["status"], e["category"], e["context"]), ("error", "VALIDATION_ERROR", {"objectWriteTraceId": [trace]}))
+            self.assertEqual([p["name"] for p in problems_of(e["message"])], ["external_id"])
+        after = stored()
+        self.assertEqual((after[a], after[b]), (before[a], before[b]))
+        self.assertValidation(self.upsert([self.item("E1", {"external_id": "OTHER"})]))
+
+    def test_validation_items_and_whole_request(self):
+        a, b = self.ids
+        before = stored()
+        reply = self.upsert([self.item("E1", {"price": "abc"}, "t1"), self.item("NEW", {"nope": "1"}, "t2"),
+                             self.item("E2", {"name": "fine"}, "t3")])
+        self.assertEqual(reply.status, 207)
+        body = reply.json
+        self.assertEqual([r["objectWriteTraceId"] for r in body["results"]], ["t3"])
+        self.assertEqual([e["context"]["objectWriteTraceId"] for e in body["errors"]], [["t1"], ["t2"]])
+        self.assertIn("INVALID_FLOAT", body["errors"][0]["message"])
+        self.assertIn("PROPERTY_DOESNT_EXIST", body["errors"][1]["message"])
+        self.assertEqual(len(stored()), 2, "the failed create made nothing")
+        self.assertEqual(stored()[a], before[a])
+        before = stored()
+        body = self.assertValidation(self.upsert([self.item("E1", {"name": "ok"}, "t1"), self.item("NEW", {"price": "x"}),
+                                                  self.item("E2", {"hs_status": "gone"})]), "INVALID_FLOAT")
+        self.assertEqual(len(body["errors"]), 1)
+        self.assertEqual(stored(), before, "nothing is applied")
+
+    def test_shuffle_and_trace_echo(self):
+        inputs = [self.item("E%d" % i, {"name": str(i)}, "t%d" % i) for i in range(1, 21)]
+        configure(shuffle=True, random_seed=9)
+        results = self.upsert(inputs).json["results"]
+        self.assertEqual(sorted(r["objectWriteTraceId"] for r in results), sorted("t%d" % i for i in range(1, 21)))
+        self.assertNotEqual([r["objectWriteTraceId"] for r in results], ["t%d" % i for i in range(1, 21)])
+        for r in results:
+            self.assertEqual(r["properties"]["external_id"], "E" + r["objectWriteTraceId"][1:])
+            self.assertEqual(r["new"], r["properties"]["external_id"] not in ("E1", "E2"))
+        configure(echo_trace_ids=False)
+        self.assertNotIn("objectWriteTraceId", self.upsert(inputs[:1]).json["results"][0])
+
+    def test_whole_request_errors(self):
+        cases = [
+            ([{"id": "E1", "properties": {}}], "Invalid input JSON: idProperty is required"),
+            ([{"id": "E1", "idProperty": "", "properties": {}}], "Invalid input JSON: idProperty is required"),
+            ([self.item("E1", {}, id_property="bogus")], 'Property "bogus" does not exist'),
+            ([self.item("S1", {}, id_property="hs_sku")],
+             "Unable to perform update/upsert by non-unique 0-7 property hs_sku in portal ID 62515000"),
+            ([self.item(self.ids[0], {}, id_property="hs_object_id")],
+             "Unable to perform update/upsert by non-unique 0-7 property hs_object_id in portal ID 62515000"),
+            ([self.item("E1", {}, "1"), self.item("X", {}, "2"), self.item("E1", {"name": "again"}, "3")],
+             "Duplicate IDs found in batch input: [E1]. IDs must be unique"),
+            ([self.item("N", {}), self.item("N", {})], "Duplicate IDs found in batch input: [N]. IDs must be unique"),
+        ]
+        before = stored()
+        for inputs, message in cases:
+            with self.subTest(inputs=inputs):
+                self.assertEqual(self.assertValidation(self.upsert(inputs))["message"], message)
+        for body in ({}, {"inputs": "x"}, {"inputs": [None]}, {"inputs": [{"idProperty": "external_id", "properties": {}}]},
+                     {"inputs": [self.item("", {})]}, {"inputs": [{"id": "E1", "idProperty": "external_id"}]},
+                     {"inputs": [self.item("E1", {"price": 1})]}):
+            with self.subTest(body=body):
+                self.assertValidation(request("POST", BATCH_UPSERT, body))
+        self.assertValidation(self.upsert([self.item("E%d" % i, {}) for i in range(101)]))
+        configure(batch_max=1)
+        self.assertValidation(self.upsert([self.item("A", {}), self.item("B", {})]))
+        self.assertEqual(stored(), before)
+        configure(read_only_tokens=["ro"])
+        self.assertHubSpotError(self.upsert([self.item("Z", {})], token="ro"), 403, "MISSING_SCOPES")
+
+
+class TestWriteRoutesPlumbing(EmulatorTestCase):
+    """The request log and fault injection cover the update and archive routes."""
+
+    def test_log_records_bodies(self):
+        [a] = seed(objects=[{"properties": {"name": "A", "external_id": "E1"}}])
+        patch(a, {"name": "B"}, query={"idProperty": "hs_object_id"})
+        request("POST", BATCH_READ, {"inputs": [{"id": a}], "properties": ["name"]}, query={"archived": "false"})
+        request("POST", BATCH_UPDATE, {"inputs": [{"id": a, "properties": {"name": "C"}}]})
+        request("POST", BATCH_UPSERT, {"inputs": [{"id": "E1", "idProperty": "external_id", "properties": {}}]})
+        request("POST", BATCH_ARCHIVE, {"inputs": [{"id": "1"}]})
+        request("DELETE", PRODUCTS + "/" + a)
+        entries = [(e["method"], e["path"], e["query"], e["body"], e["status"]) for e in log()]
+        self.assertEqual(entries, [
+            ("PATCH", PRODUCTS + "/" + a, {"idProperty": ["hs_object_id"]}, {"properties": {"name": "B"}}, 200),
+            ("POST", BATCH_READ, {"archived": ["false"]}, {"inputs": [{"id": a}], "properties": ["name"]}, 200),
+            ("POST", BATCH_UPDATE, {}, {"inputs": [{"id": a, "properties": {"name": "C"}}]}, 200),
+            ("POST", BATCH_UPSERT, {}, {"inputs": [{"id": "E1", "idProperty": "external_id", "properties": {}}]}, 200),
+            ("POST", BATCH_ARCHIVE, {}, {"inputs": [{"id": "1"}]}, 204),
+            ("DELETE", PRODUCTS + "/" + a, {}, None, 204)])
+
+    def test_faults_apply(self):
+        [a] = seed(objects=[{"properties": {"name": "A"}}])
+        ok_control("POST", "faults", [{"path": PRODUCTS + "/*", "method": "PATCH", "status": 503},
+                                      {"path": PRODUCTS + "/*", "method": "DELETE", "status": 500},
+                                      {"path": BATCH_READ, "status": 429},
+                                      {"path": BATCH_UPDATE, "status": 423},
+                                      {"path": BATCH_UPSERT, "action": "reset_before"},
+                                      {"path": BATCH_ARCHIVE, "status": 502}])
+        self.assertHubSpotError(patch(a, {"name": "x"}), 503, "SERVICE_UNAVAILABLE")
+        self.assertHubSpotError(request("DELETE", PRODUCTS + "/" + a), 500, "INTERNAL_ERROR")
+        self.assertEqual(self.assertHubSpotError(request("POST", BATCH_READ, {"inputs": []}), 429, "RATE_LIMITS")["policyName"],
+                         "TEN_SECONDLY_ROLLING")
+        self.assertHubSpotError(request("POST", BATCH_UPDATE, {"inputs": [{"id": a, "properties": {"name": "x"}}]}), 423, "LOCKED")
+        with self.assertRaises((ConnectionResetError, http.client.RemoteDisconnected, urllib.error.URLError)):
+            request("POST", BATCH_UPSERT, {"inputs": [{"id": "N", "idProperty": "external_id", "properties": {}}]})
+        self.assertHubSpotError(request("POST", BATCH_ARCHIVE, {"inputs": [{"id": a}]}), 502, "BAD_GATEWAY")
+        self.assertEqual([f["fired"] for f in ok_control("GET", "faults")["faults"]], [1, 1, 1, 1, 1, 1])
+        recs = stored()
+        self.assertEqual((len(recs), recs[a]["properties"]["name"], recs[a]["archived"]), (1, "A", False))
+        self.assertEqual([r["status"] for r in log()], [503, 500, 429, 423, None, 502])
+        self.assertEqual(patch(a, {"name": "x"}).status, 200, "times defaults to 1")
+        self.assertEqual(request("DELETE", PRODUCTS + "/" + a).status, 204)
+
+    def test_reset_after_still_applies(self):
+        [a] = seed(objects=[{"properties": {"name": "A"}}])
+        ok_control("POST", "faults", {"path": BATCH_UPDATE, "action": "reset_after"})
+        with self.assertRaises((ConnectionResetError, http.client.RemoteDisconnected, urllib.error.URLError)):
+            request("POST", BATCH_UPDATE, {"inputs": [{"id": a, "properties": {"name": "applied"}}]})
+        self.assertEqual(stored()[a]["properties"]["name"], "applied")
+        self.assertIsNone(log()[-1]["status"])
+
+    def test_methods(self):
+        self.assertEqual(request("GET", BATCH_READ).status, 405)
+        self.assertEqual(request("PUT", PRODUCTS + "/1", {"properties": {}}).status, 405)
+        self.assertEqual(request("DELETE", PRODUCTS).status, 405)
 
 
 class TestRateLimit(EmulatorTestCase):
