@@ -188,7 +188,136 @@ async function main() {
     assert(thrown.body.correlationId === thrown.headers['x-hubspot-correlation-id'], 'correlation id header differs from body');
   });
 
-  await check('request log shows the client requests (repeated-key properties understood)', async () => {
+  await check('basicApi.update changes one product (200), by id and by idProperty', async () => {
+    const obj = await products.basicApi.update(created[0], { properties: { price: '15.00', description: 'updated' } });
+    assert(obj.id === created[0], `id ${obj.id}`);
+    assert(obj.properties.price === '15.00', `price ${obj.properties.price}`);
+    assert(obj.properties.name === 'Node widget', 'a property not sent was changed');
+    assert(obj.properties.description === 'updated', `description ${obj.properties.description}`);
+    assert(obj.updatedAt instanceof Date && !isNaN(obj.updatedAt), 'updatedAt is not a date');
+    const byExt = await products.basicApi.update('NODE-1', { properties: { description: '' } }, 'external_id');
+    assert(byExt.id === created[0], `idProperty update hit ${byExt.id}`);
+    assert(!('description' in byExt.properties) || byExt.properties.description == null, 'empty string did not clear');
+  });
+
+  await check('basicApi.update of an unknown id throws ApiException 404', async () => {
+    let thrown;
+    try {
+      await products.basicApi.update('999', { properties: { name: 'x' } });
+    } catch (e) {
+      thrown = e;
+    }
+    assert(thrown instanceof ApiException, `not an ApiException: ${thrown}`);
+    assert(thrown.code === 404, `code ${thrown.code}`);
+    assert(thrown.body.category === 'OBJECT_NOT_FOUND', `category ${thrown.body.category}`);
+  });
+
+  await check('batchApi.read reads products by id and by idProperty (200)', async () => {
+    const ids = created.slice(0, 3);
+    const res = await products.batchApi.read({
+      properties: ['name', 'price'], propertiesWithHistory: ['price'], inputs: ids.map((id) => ({ id })),
+    });
+    assert(res.status === 'COMPLETE', `status ${res.status}`);
+    assert(!res.errors || res.errors.length === 0, `errors ${JSON.stringify(res.errors)}`);
+    assert(JSON.stringify(res.results.map((r) => r.id).sort()) === JSON.stringify([...ids].sort()),
+      `ids ${res.results.map((r) => r.id).join(',')}`);
+    const first = res.results.find((r) => r.id === created[0]);
+    assert(first.properties.price === '15.00', `price ${first.properties.price}`);
+    const hist = first.propertiesWithHistory.price;
+    assert(hist.length === 2 && hist[0].value === '15.00' && hist[0].timestamp instanceof Date,
+      `price history ${JSON.stringify(hist)}`);
+    const byExt = await products.batchApi.read({
+      properties: [], propertiesWithHistory: [], idProperty: 'external_id', inputs: [{ id: 'NODE-1' }],
+    });
+    assert(byExt.results.length === 1 && byExt.results[0].id === created[0], 'idProperty read did not find NODE-1');
+  });
+
+  await check('batchApi.read with a missing id resolves 207 with an OBJECT_NOT_FOUND error (client does not throw)', async () => {
+    const res = await products.batchApi.read({
+      properties: ['name'], propertiesWithHistory: [], inputs: [{ id: created[1] }, { id: '999999' }],
+    });
+    assert(res.numErrors === 1, `numErrors ${res.numErrors}`);
+    assert(res.results.length === 1 && res.results[0].id === created[1], 'found record not returned');
+    const err = res.errors[0];
+    assert(err.category === 'OBJECT_NOT_FOUND', `category ${err.category}`);
+    assert(JSON.stringify(err.context.ids) === '["999999"]', `context ${JSON.stringify(err.context)}`);
+    assert(err.message.includes('PRODUCT objects'), `message ${err.message}`);
+  });
+
+  await check('batchApi.update updates with trace ids (200) and reports a missing id (207)', async () => {
+    const res = await products.batchApi.update({
+      inputs: [
+        { id: created[1], properties: { price: '21.00' }, objectWriteTraceId: 'u-1' },
+        { id: 'NODE-1', idProperty: 'external_id', properties: { name: 'Node widget v2' }, objectWriteTraceId: 'u-2' },
+      ],
+    });
+    assert(res.status === 'COMPLETE' && !res.numErrors, `status ${res.status}, numErrors ${res.numErrors}`);
+    const byTrace = Object.fromEntries(res.results.map((r) => [r.objectWriteTraceId, r]));
+    assert(byTrace['u-1'] && byTrace['u-1'].id === created[1] && byTrace['u-1'].properties.price === '21.00',
+      `u-1 result ${JSON.stringify(byTrace['u-1'])}`);
+    assert(byTrace['u-2'] && byTrace['u-2'].id === created[0] && byTrace['u-2'].properties.name === 'Node widget v2',
+      `u-2 result ${JSON.stringify(byTrace['u-2'])}`);
+    const partial = await products.batchApi.update({
+      inputs: [
+        { id: created[2], properties: { price: '22.00' }, objectWriteTraceId: 'u-3' },
+        { id: '999999', properties: { price: '1' }, objectWriteTraceId: 'u-4' },
+      ],
+    });
+    assert(partial.numErrors === 1, `numErrors ${partial.numErrors}`);
+    assert(partial.results.length === 1 && partial.results[0].objectWriteTraceId === 'u-3', 'valid input not applied');
+    const err = partial.errors[0];
+    assert(err.category === 'OBJECT_NOT_FOUND', `category ${err.category}`);
+    assert(JSON.stringify(err.context) === '{"ids":["999999"],"objectWriteTraceId":["u-4"]}', `context ${JSON.stringify(err.context)}`);
+  });
+
+  let upserted;
+  await check('batchApi.upsert creates (new true) then updates (new false) by external_id', async () => {
+    const input = { id: 'NODE-UP-1', idProperty: 'external_id', properties: { name: 'Upserted' }, objectWriteTraceId: 'up-1' };
+    const first = await products.batchApi.upsert({ inputs: [input] });
+    assert(first.status === 'COMPLETE' && first.results.length === 1, `status ${first.status}`);
+    const made = first.results[0];
+    assert(made._new === true, `new ${made._new}`);
+    assert(made.properties.external_id === 'NODE-UP-1' && made.properties.name === 'Upserted', 'created properties');
+    assert(made.objectWriteTraceId === 'up-1', `trace ${made.objectWriteTraceId}`);
+    upserted = made.id;
+    const second = await products.batchApi.upsert({ inputs: [{ ...input, properties: { name: 'Upserted again' } }] });
+    const same = second.results[0];
+    assert(same._new === false, `new ${same._new}`);
+    assert(same.id === upserted, `second upsert hit ${same.id}, not ${upserted}`);
+    assert(same.properties.name === 'Upserted again', `name ${same.properties.name}`);
+  });
+
+  await check('basicApi.archive (204) hides a product; getById with archived=true finds it', async () => {
+    const res = await products.basicApi.archive(upserted);
+    assert(res === undefined, `archive resolved with ${JSON.stringify(res)}`);
+    let thrown;
+    try {
+      await products.basicApi.getById(upserted);
+    } catch (e) {
+      thrown = e;
+    }
+    assert(thrown && thrown.code === 404, `live getById: ${thrown ? thrown.code : 'no exception'}`);
+    const obj = await products.basicApi.getById(upserted, ['name'], undefined, undefined, true);
+    assert(obj.id === upserted && obj.archived === true, `archived ${obj.archived}`);
+    assert(obj.archivedAt instanceof Date && !isNaN(obj.archivedAt), 'archivedAt is not a date');
+    await products.basicApi.archive('999999');
+  });
+
+  await check('batchApi.archive (204) archives; getPage with archived=true lists only archived products', async () => {
+    const res = await products.batchApi.archive({ inputs: [{ id: created[2] }, { id: created[3] }, { id: '999999' }] });
+    assert(res === undefined, `batch archive resolved with ${JSON.stringify(res)}`);
+    const gone = await products.basicApi.getPage(100, undefined, ['name'], undefined, undefined, true);
+    const ids = gone.results.map((r) => r.id).sort();
+    const expected = [created[2], created[3], upserted].sort();
+    assert(JSON.stringify(ids) === JSON.stringify(expected), `archived ids ${ids.join(',')} != ${expected.join(',')}`);
+    assert(gone.results.every((r) => r.archived === true), 'a listed record is not archived');
+    const live = await products.basicApi.getPage(100);
+    assert(live.results.every((r) => !expected.includes(r.id)), 'an archived record is still listed as live');
+    const archivedRead = await products.batchApi.read({ properties: [], propertiesWithHistory: [], inputs: [{ id: created[2] }] }, true);
+    assert(archivedRead.results.length === 1 && archivedRead.results[0].archived === true, 'batch read archived=true');
+  });
+
+  await check('request log shows the client requests (repeated-key properties, updates and archives)', async () => {
     const log = (await control('GET', '/_emulator/requests')).requests;
     const pages = log.filter((r) => r.method === 'GET' && r.path === '/crm/v3/objects/products');
     assert(pages.length >= 3, `${pages.length} list requests logged`);
@@ -203,6 +332,18 @@ async function main() {
     assert(batches[0].body.inputs[0].objectWriteTraceId === 'trace-1', 'batch body not logged');
     const props = log.find((r) => r.path === '/crm/v3/properties/products');
     assert(props && props.status === 200, 'properties request not logged');
+    const writes = log.filter((r) => ['PATCH', 'DELETE'].includes(r.method) || /\/batch\/(read|update|upsert|archive)$/.test(r.path))
+      .map((r) => `${r.method} ${r.path.replace('/crm/v3/objects/products', '')} ${r.status}`);
+    const expectedWrites = [
+      'PATCH /ID 200', 'PATCH /NODE-1 200', 'PATCH /999 404', 'POST /batch/read 200', 'POST /batch/read 200',
+      'POST /batch/read 207', 'POST /batch/update 200', 'POST /batch/update 207', 'POST /batch/upsert 200',
+      'POST /batch/upsert 200', 'DELETE /UP 204', 'DELETE /999999 204', 'POST /batch/archive 204', 'POST /batch/read 200',
+    ].map((s) => s.replace('/ID ', `/${created[0]} `).replace('/UP ', `/${upserted} `));
+    assert(JSON.stringify(writes) === JSON.stringify(expectedWrites), `update/archive requests logged: ${JSON.stringify(writes)}`);
+    const patchBody = log.find((r) => r.method === 'PATCH').body;
+    assert(JSON.stringify(patchBody) === '{"properties":{"price":"15.00","description":"updated"}}', `PATCH body ${JSON.stringify(patchBody)}`);
+    const idProp = log.find((r) => r.method === 'PATCH' && r.path.endsWith('/NODE-1'));
+    assert(JSON.stringify(idProp.query.idProperty) === '["external_id"]', `PATCH query ${JSON.stringify(idProp.query)}`);
   });
 
   console.log(`node client checks: ${passed} ok, ${failed} not ok`);
