@@ -139,6 +139,9 @@ SELECT p.properties->>'hs_sku' AS sku, p.properties->>'price' AS price
 -- ON CONFLICT cannot be honoured, so it is refused, not ignored
 INSERT INTO products (properties) VALUES ('{"name": "x"}') ON CONFLICT DO NOTHING;
 
--- UPDATE and DELETE are not supported yet
+-- replacing the whole properties object would clear read-only properties:
+-- refused before anything is written
+SELECT emu.clear_log();
 UPDATE products SET properties = '{}';
-DELETE FROM products;
+\echo :LAST_ERROR_SQLSTATE
+SELECT method, path FROM emu.requests() WHERE method <> 'GET';

@@ -371,7 +371,7 @@ hint_for_category(const char *category, long status)
 		strcmp(category, "EXPIRED_AUTHENTICATION") == 0)
 		return "Check the access_token option of the user mapping.";
 	if (strcmp(category, "MISSING_SCOPES") == 0)
-		return "Give the HubSpot app the scopes crm.objects.products.read (SELECT) and crm.objects.products.write (INSERT).";
+		return "Give the HubSpot app the scopes crm.objects.products.read (SELECT) and crm.objects.products.write (INSERT, UPDATE, DELETE).";
 	if (status == 404 && strcmp(category, "OBJECT_NOT_FOUND") == 0)
 		return "Check the object option of the foreign table.";
 	return NULL;

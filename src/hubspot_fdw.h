@@ -240,6 +240,16 @@ extern TupleTableSlot **hubspotExecForeignBatchInsert(EState *estate,
 													  TupleTableSlot **planSlots,
 													  int *numSlots);
 extern int	hubspotGetForeignModifyBatchSize(ResultRelInfo *rinfo);
+extern void hubspotAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+										   RangeTblEntry *target_rte,
+										   Relation target_relation);
+extern TupleTableSlot *hubspotExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
+												TupleTableSlot *slot,
+												TupleTableSlot *planSlot);
+extern TupleTableSlot *hubspotExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
+												TupleTableSlot *slot,
+												TupleTableSlot *planSlot);
+extern void hs_flush_pending(EState *estate);
 extern void hubspotEndForeignModify(EState *estate, ResultRelInfo *rinfo);
 extern void hubspotBeginForeignInsert(ModifyTableState *mtstate,
 									  ResultRelInfo *rinfo);

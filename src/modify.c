@@ -1,47 +1,151 @@
 /*-------------------------------------------------------------------------
  *
  * modify.c
- *		INSERT into a HubSpot object: batch/create of batch_size rows, or one
- *		create per row when RETURNING (or a row trigger) needs the result.
+ *		INSERT, UPDATE and DELETE on a HubSpot object.
+ *
+ * INSERT sends batch/create of batch_size rows (batch/upsert keyed by the
+ * table's id_property when it has one); UPDATE buffers batch/update inputs
+ * carrying only the properties whose value changed; DELETE buffers
+ * batch/archive ids.  Where RETURNING, a row trigger or WITH CHECK OPTION
+ * needs each row's outcome at once, every row is its own request instead.
  *
  * Every row is checked before its request is sent: properties must be a
  * JSON object of scalars, named properties must exist and be writable.
- * HubSpot has no transactions: rows of batches already sent stay created
- * when a later batch fails, and every error says how many there are.
+ * HubSpot has no transactions: rows of batches already sent stay written
+ * when a later batch fails, and every error says how many there are.  Rows
+ * HubSpot rejects either fail the statement (on_error 'abort') or are
+ * reported as WARNINGs and left out of the row count (on_error 'skip').
+ *
+ * Buffered UPDATE and DELETE rows are sent when a batch is full and when
+ * the statement's executor run ends (hs_flush_pending(), called from the
+ * ExecutorRun hook, before the command tag is computed), so that the row
+ * count can leave out rejected rows and AFTER statement triggers see
+ * HubSpot updated.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "common/hashfn.h"
 #include "executor/executor.h"
+#include "lib/ilist.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/appendinfo.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/hsearch.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "hubspot_fdw.h"
 
-/* Execution state of an INSERT. */
+/* name of the junk column carrying a row's HubSpot id */
+#define ID_JUNK_NAME "hubspot_id"
+
+/* What a modification does to HubSpot. */
+typedef enum HsWriteOp
+{
+	OP_CREATE,
+	OP_UPSERT,
+	OP_UPDATE,
+	OP_ARCHIVE
+} HsWriteOp;
+
+static const struct
+{
+	const char *statement;		/* for errcontext */
+	const char *batch;			/* endpoint suffix */
+	const char *done;			/* what HubSpot did to accepted rows */
+	const char *single_method;	/* one row at a time */
+} op_info[] =
+{
+	[OP_CREATE] = {"INSERT into", "create", "created", "POST"},
+	[OP_UPSERT] = {"INSERT into", "upsert", "created or updated", "POST"},
+	[OP_UPDATE] = {"UPDATE of", "update", "updated", "PATCH"},
+	[OP_ARCHIVE] = {"DELETE from", "archive", "archived", "DELETE"},
+};
+
+/* A row of a batch request: its row number and its id or upsert key. */
+typedef struct BatchRow
+{
+	int64		row;
+	char	   *ident;
+	bool		rejected;
+} BatchRow;
+
+/* A row HubSpot rejected, with what it said. */
+typedef struct RejectedRow
+{
+	int64		row;			/* row number in the statement, 0 if unknown */
+	const char *ident;			/* id or key, NULL if unknown */
+	const char *category;
+	char	   *message;
+} RejectedRow;
+
+/* Ids (or keys) a statement has already written, with their row numbers. */
+typedef struct SeenEntry
+{
+	char	   *key;			/* hash key: a pointer to the string */
+	int64		row;
+} SeenEntry;
+
+/* Execution state of an INSERT, UPDATE or DELETE. */
 typedef struct HsModifyState
 {
 	HsTable    *table;
+	HsWriteOp	op;
 	HsConnection *conn;			/* NULL under plain EXPLAIN */
 	HsStats		stats;
+	bool		buffered;		/* UPDATE/DELETE: inputs wait for a batch */
+	int			batch_size;
 	MemoryContext batch_cxt;	/* request and response of one batch */
-	int64		rows_seen;		/* rows handed to us by the executor */
-	int64		rows_created;	/* rows HubSpot reported as created */
-	int64		created_before; /* rows_created when the request in flight
-								 * was started */
-	char	   *create_path;
+	MemoryContext row_cxt;		/* work on one row */
+	char	   *single_path;	/* POST create path, or PATCH/DELETE prefix */
 	char	   *batch_path;
+
+	int64		rows_seen;		/* rows handed to us by the executor */
+	int64		rows_applied;	/* rows HubSpot reported as written */
+	int64		rows_rejected;	/* rows skipped under on_error 'skip' */
+	int64		applied_before; /* rows_applied when the request in flight
+								 * was started */
+	int64		upsert_created; /* upserts HubSpot reported as new */
 	/* for errcontext: the rows of the request in flight */
 	int64		first_row;
 	int64		last_row;
+
+	/* UPDATE/DELETE: junk attributes of the subplan's rows */
+	AttrNumber	id_attno;
+	AttrNumber	wholerow_attno;
+	TupleTableSlot *old_slot;	/* the row as read */
+	TupleTableSlot *stored_slot;	/* UPDATE: what HubSpot stored */
+	TupleTableSlot *new_slot;	/* UPDATE: a copy of the new row */
+
+	/* ids (UPDATE/DELETE) or keys (upsert) already written by the statement */
+	HTAB	   *seen;
+	HsProperty *key_property;	/* upsert: the id_property, once checked */
+
+	/* buffered UPDATE/DELETE inputs, in buffer_cxt */
+	MemoryContext buffer_cxt;
+	StringInfoData pending;		/* the inputs, comma-separated */
+	BatchRow   *pending_rows;
+	int			npending;
+
+	/* flushing at the end of the executor run */
+	EState	   *estate;
+	bool		can_set_tag;	/* does the row count come from us? */
+	dlist_node	registry_node;
+	bool		registered;
+	MemoryContextCallback unregister_cb;
 } HsModifyState;
+
+/* The buffered modifications of running statements. */
+static dlist_head pending_states = DLIST_STATIC_INIT(pending_states);
 
 #define ASSOCIATIONS_HINT \
 	"Use HubSpot's create input shape: [{\"to\":{\"id\":\"123\"},\"types\":[{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":20}]}]."
@@ -50,9 +154,11 @@ typedef struct HsModifyState
 typedef struct PropValue
 {
 	const char *name;
-	char	   *value;
+	char	   *value;			/* NULL: JSON null */
 	const char *source;			/* "properties" or a column name */
 } PropValue;
+
+static void flush_pending(HsModifyState *fmstate);
 
 /* ----------------------------------------------------------------
  *		Planning
@@ -62,23 +168,54 @@ typedef struct PropValue
 int
 hubspotIsForeignRelUpdatable(Relation rel pg_attribute_unused())
 {
-	return (1 << CMD_INSERT);
+	return (1 << CMD_INSERT) | (1 << CMD_UPDATE) | (1 << CMD_DELETE);
+}
+
+/*
+ * hubspotAddForeignUpdateTargets
+ *		UPDATE and DELETE identify records by the id column, fetched as a
+ *		junk column; DELETE ... RETURNING also needs the whole row as read
+ *		(UPDATE always gets it from the planner).
+ */
+void
+hubspotAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+							   RangeTblEntry *target_rte,
+							   Relation target_relation)
+{
+	HsTable    *table = hs_get_table(target_relation);
+	Form_pg_attribute attr;
+	Var		   *var;
+
+	if (table->id_col == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("foreign table \"%s\" has no column \"id\"",
+						table->relname),
+				 errdetail("UPDATE and DELETE identify HubSpot records by their id."),
+				 errhint("Add a column \"id\" of type text to the foreign table.")));
+	attr = TupleDescAttr(RelationGetDescr(target_relation),
+						 table->id_col->attnum - 1);
+	var = makeVar(rtindex, attr->attnum, attr->atttypid, attr->atttypmod,
+				  attr->attcollation, 0);
+	add_row_identity_var(root, var, rtindex, ID_JUNK_NAME);
+
+	if (root->parse->commandType == CMD_DELETE && root->parse->returningList != NIL)
+		add_row_identity_var(root,
+							 makeWholeRowVar(target_rte, rtindex, 0, false),
+							 rtindex, "wholerow");
 }
 
 List *
 hubspotPlanForeignModify(PlannerInfo *root pg_attribute_unused(), ModifyTable *plan,
 						 Index resultRelation pg_attribute_unused(), int subplan_index pg_attribute_unused())
 {
-	if (plan->operation != CMD_INSERT)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("hubspot_fdw supports only INSERT into foreign tables")));
 	/* HubSpot cannot tell us about a conflict: refuse rather than ignore */
 	if (plan->onConflictAction != ONCONFLICT_NONE)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("INSERT with ON CONFLICT is not supported by hubspot_fdw"),
-				 errdetail("HubSpot's create endpoints cannot report a conflict, so ON CONFLICT DO NOTHING could not be honoured.")));
+				 errdetail("HubSpot's create endpoints cannot report a conflict, so ON CONFLICT DO NOTHING could not be honoured."),
+				 errhint("To insert or update by a unique property, set the foreign table's id_property option.")));
 	return NIL;
 }
 
@@ -123,21 +260,27 @@ add_prop(List **props, int64 row, const char *name, char *value,
 					 errmsg("row " INT64_FORMAT ": property \"%s\" is given two different values",
 							row, name),
 					 errdetail("%s gives \"%s\", %s gives \"%s\".",
-							   describe_source(other), other->value,
-							   describe_source(pv), value)));
+							   describe_source(other), other->value[0] ? other->value : "(cleared)",
+							   describe_source(pv), value[0] ? value : "(cleared)")));
 		return;
 	}
 	*props = lappend(*props, pv);
 }
 
-/* The properties of a written "properties" value, checked. */
-static void
-collect_jsonb_properties(List **props, int64 row, Jsonb *jb)
+/*
+ * jsonb_properties
+ *		The members of a "properties" value, checked: an array of PropValue
+ *		in jsonb's key order (value NULL for JSON null).
+ */
+static PropValue *
+jsonb_properties(int64 row, Jsonb *jb, int *count)
 {
 	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
 	char	   *key = NULL;
+	PropValue  *out;
+	int			n = 0;
 
 	if (!JB_ROOT_IS_OBJECT(jb))
 		ereport(ERROR,
@@ -147,6 +290,7 @@ collect_jsonb_properties(List **props, int64 row, Jsonb *jb)
 						   JB_ROOT_IS_SCALAR(jb) ? "scalar" : "array"),
 				 errhint("Write the properties as {\"name\": \"value\", ...}.")));
 
+	out = palloc(sizeof(PropValue) * Max(JB_ROOT_COUNT(jb), 1));
 	it = JsonbIteratorInit(&jb->root);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
@@ -165,11 +309,26 @@ collect_jsonb_properties(List **props, int64 row, Jsonb *jb)
 								JsonContainerIsArray(v.val.binary.data) ? "array" : "object"),
 						 errhint("HubSpot property values are strings; numbers and booleans are sent as their text. Join multi-select values with \";\".")));
 			value = hs_jsonb_scalar_to_string(&v, &isnull);
-			/* null leaves the property out of a create */
-			if (!isnull)
-				add_prop(props, row, key, value, "properties");
+			out[n].name = key;
+			out[n].value = isnull ? NULL : value;
+			out[n].source = "properties";
+			n++;
 		}
 	}
+	*count = n;
+	return out;
+}
+
+/* jsonb's key order: shorter first, then bytewise */
+static int
+jsonb_key_cmp(const char *a, const char *b)
+{
+	size_t		la = strlen(a);
+	size_t		lb = strlen(b);
+
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return memcmp(a, b, la);
 }
 
 /*
@@ -195,32 +354,165 @@ check_property(HsModifyState *fmstate, int64 row, PropValue *pv)
 				(errcode(ERRCODE_GENERATED_ALWAYS),
 				 errmsg("row " INT64_FORMAT ": HubSpot property \"%s\" is read-only",
 						row, pv->name),
-				 errdetail("HubSpot computes its value and refuses writes to it.")));
+				 errdetail("HubSpot computes its value and refuses writes to it."),
+				 fmstate->op == OP_UPDATE ?
+				 errhint("Leave the property as it was read; to change other keys of \"properties\", write properties || '{\"key\": \"value\"}' or properties - 'key'.") : 0));
+}
+
+/* Append {"name":"value",...} */
+static void
+append_properties_object(StringInfo buf, List *props)
+{
+	ListCell   *lc;
+	bool		first = true;
+
+	appendStringInfoChar(buf, '{');
+	foreach(lc, props)
+	{
+		PropValue  *pv = (PropValue *) lfirst(lc);
+
+		if (!first)
+			appendStringInfoChar(buf, ',');
+		first = false;
+		escape_json(buf, pv->name);
+		appendStringInfoChar(buf, ':');
+		escape_json(buf, pv->value);
+	}
+	appendStringInfoChar(buf, '}');
+}
+
+/* A column's value as text, for comparing old and new values. */
+static char *
+column_text(HsColumn *col, TupleTableSlot *slot)
+{
+	int			idx = col->attnum - 1;
+	Oid			outfunc;
+	bool		isvarlena;
+
+	if (slot->tts_isnull[idx])
+		return NULL;
+	if (col->kind == HS_COL_PROPERTY)
+		return hs_datum_to_string(col, slot->tts_values[idx]);
+	getTypeOutputInfo(col->typid, &outfunc, &isvarlena);
+	return OidOutputFunctionCall(outfunc, slot->tts_values[idx]);
+}
+
+static bool
+same_text(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* The upsert key of a row: the id_property's value, which must be given. */
+static char *
+upsert_key(HsModifyState *fmstate, List *props, int64 row)
+{
+	ListCell   *lc;
+	const char *key_name = fmstate->table->id_property;
+
+	foreach(lc, props)
+	{
+		PropValue  *pv = (PropValue *) lfirst(lc);
+
+		if (strcmp(pv->name, key_name) == 0 && pv->value[0] != '\0')
+			return pv->value;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_NOT_NULL_VIOLATION),
+			 errmsg("row " INT64_FORMAT ": no value for \"%s\", the upsert key of foreign table \"%s\"",
+					row, key_name, fmstate->table->relname),
+			 errdetail("With the id_property option, INSERT creates or updates the record whose \"%s\" has the row's value.",
+					   key_name),
+			 errhint("Give \"%s\" a value in the row, as a typed column or a key of column \"properties\".",
+					 key_name)));
+	return NULL;				/* keep compiler quiet */
+}
+
+static uint32
+string_ptr_hash(const void *key, Size keysize pg_attribute_unused())
+{
+	const char *s = *(const char *const *) key;
+
+	return hash_bytes((const unsigned char *) s, (int) strlen(s));
+}
+
+static int
+string_ptr_match(const void *key1, const void *key2, Size keysize pg_attribute_unused())
+{
+	return strcmp(*(const char *const *) key1, *(const char *const *) key2);
 }
 
 /*
- * append_row_input
- *		Append one row as HubSpot create input: {"properties":{...},
- *		"associations":[...]}, with objectWriteTraceId when trace_id > 0.
+ * remember_ident
+ *		Note that the statement writes the record with this id or key.
+ *		Returns the row that already wrote it, or 0.
  */
-static void
-append_row_input(HsModifyState *fmstate, StringInfo buf, TupleTableSlot *slot,
-				 int64 row, bool trace_id)
+static int64
+remember_ident(HsModifyState *fmstate, const char *ident, int64 row)
+{
+	SeenEntry  *entry;
+	bool		found;
+	char	   *key;
+
+	if (fmstate->seen == NULL)
+	{
+		HASHCTL		ctl;
+
+		/* keys are pointers to strings: hash and compare the strings */
+		ctl.keysize = sizeof(char *);
+		ctl.entrysize = sizeof(SeenEntry);
+		ctl.hash = string_ptr_hash;
+		ctl.match = string_ptr_match;
+		ctl.hcxt = fmstate->estate->es_query_cxt;
+		fmstate->seen = hash_create("hubspot_fdw written records", 256, &ctl,
+									HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	}
+	key = (char *) ident;
+	entry = hash_search(fmstate->seen, &key, HASH_FIND, &found);
+	if (found)
+		return entry->row;
+	key = MemoryContextStrdup(fmstate->estate->es_query_cxt, ident);
+	entry = hash_search(fmstate->seen, &key, HASH_ENTER, &found);
+	entry->row = row;
+	return 0;
+}
+
+/*
+ * append_insert_input
+ *		Check one INSERT row and append it as HubSpot input: create input
+ *		{"properties":{...},"associations":[...]}, or upsert input
+ *		{"id":key,"idProperty":...,"properties":{...}}; with
+ *		objectWriteTraceId when trace_id.  Returns the upsert key (or NULL).
+ */
+static char *
+append_insert_input(HsModifyState *fmstate, StringInfo buf, TupleTableSlot *slot,
+					int64 row, bool trace_id)
 {
 	HsTable    *table = fmstate->table;
 	List	   *props = NIL;
 	Datum		associations = (Datum) 0;
 	bool		has_associations = false;
 	ListCell   *lc;
-	bool		first = true;
+	char	   *key = NULL;
 
 	slot_getallattrs(slot);
 
 	/* the properties column first, so that a typed column is compared to it */
 	if (table->properties_col != NULL &&
 		!slot->tts_isnull[table->properties_col->attnum - 1])
-		collect_jsonb_properties(&props, row,
-								 DatumGetJsonbP(slot->tts_values[table->properties_col->attnum - 1]));
+	{
+		int			n;
+		PropValue  *pvs = jsonb_properties(row,
+										   DatumGetJsonbP(slot->tts_values[table->properties_col->attnum - 1]),
+										   &n);
+
+		/* null leaves the property out of a create */
+		for (int i = 0; i < n; i++)
+			if (pvs[i].value != NULL)
+				add_prop(&props, row, pvs[i].name, pvs[i].value, "properties");
+	}
 
 	for (int i = 0; i < table->ncolumns; i++)
 	{
@@ -264,6 +556,11 @@ append_row_input(HsModifyState *fmstate, StringInfo buf, TupleTableSlot *slot,
 		JsonbValue	v;
 		JsonbIteratorToken tok;
 
+		if (fmstate->op == OP_UPSERT)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("row " INT64_FORMAT ": column \"associations\" cannot be written by an upsert", row),
+					 errdetail("HubSpot's batch/upsert endpoint takes no associations; the foreign table has the id_property option.")));
 		if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -284,35 +581,352 @@ append_row_input(HsModifyState *fmstate, StringInfo buf, TupleTableSlot *slot,
 	foreach(lc, props)
 		check_property(fmstate, row, (PropValue *) lfirst(lc));
 
+	if (fmstate->op == OP_UPSERT)
+	{
+		int64		other;
+
+		key = upsert_key(fmstate, props, row);
+		other = remember_ident(fmstate, key, row);
+		if (other != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_CARDINALITY_VIOLATION),
+					 errmsg("rows " INT64_FORMAT " and " INT64_FORMAT " have the same upsert key: %s \"%s\"",
+							other, row, table->id_property, key),
+					 errdetail("An INSERT into a foreign table with id_property cannot write the same HubSpot record twice."),
+					 errhint("Remove the duplicates from the statement's rows, for example with SELECT DISTINCT ON (%s).",
+							 table->id_property)));
+	}
+
 	appendStringInfoChar(buf, '{');
 	if (trace_id)
 		appendStringInfo(buf, "\"objectWriteTraceId\":\"" INT64_FORMAT "\",", row);
-	appendStringInfoString(buf, "\"properties\":{");
-	foreach(lc, props)
+	if (fmstate->op == OP_UPSERT)
 	{
-		PropValue  *pv = (PropValue *) lfirst(lc);
-
-		if (!first)
-			appendStringInfoChar(buf, ',');
-		first = false;
-		escape_json(buf, pv->name);
-		appendStringInfoChar(buf, ':');
-		escape_json(buf, pv->value);
+		appendStringInfoString(buf, "\"id\":");
+		escape_json(buf, key);
+		appendStringInfoString(buf, ",\"idProperty\":");
+		escape_json(buf, table->id_property);
+		appendStringInfoChar(buf, ',');
 	}
-	appendStringInfoString(buf, "},\"associations\":");
-	if (has_associations)
+	appendStringInfoString(buf, "\"properties\":");
+	append_properties_object(buf, props);
+	if (fmstate->op == OP_CREATE)
 	{
-		Jsonb	   *jb = DatumGetJsonbP(associations);
+		appendStringInfoString(buf, ",\"associations\":");
+		if (has_associations)
+		{
+			Jsonb	   *jb = DatumGetJsonbP(associations);
 
-		appendStringInfoString(buf, JsonbToCString(NULL, &jb->root, VARSIZE(jb)));
+			appendStringInfoString(buf, JsonbToCString(NULL, &jb->root, VARSIZE(jb)));
+		}
+		else
+			appendStringInfoString(buf, "[]");
 	}
-	else
-		appendStringInfoString(buf, "[]");
 	appendStringInfoChar(buf, '}');
+	return key;
+}
+
+/*
+ * update_changes
+ *		The properties an UPDATE row changes, checked: changed keys of
+ *		"properties" (removed keys and JSON nulls clear the property, sent as
+ *		""), and changed typed columns (NULL clears).  Columns HubSpot
+ *		maintains cannot change.
+ */
+static List *
+update_changes(HsModifyState *fmstate, TupleTableSlot *old, TupleTableSlot *new,
+			   int64 row)
+{
+	HsTable    *table = fmstate->table;
+	List	   *props = NIL;
+	ListCell   *lc;
+
+	for (int i = 0; i < table->ncolumns; i++)
+	{
+		HsColumn   *col = &table->columns[i];
+		char	   *before;
+		char	   *after;
+
+		if (col->kind == HS_COL_PROPERTIES)
+			continue;
+		before = column_text(col, old);
+		after = column_text(col, new);
+		if (same_text(before, after))
+			continue;
+		switch (col->kind)
+		{
+			case HS_COL_PROPERTY:
+				add_prop(&props, row, col->property, after ? after : "", col->name);
+				break;
+			case HS_COL_ID:
+				ereport(ERROR,
+						(errcode(ERRCODE_GENERATED_ALWAYS),
+						 errmsg("row " INT64_FORMAT ": column \"id\" cannot be changed", row),
+						 errdetail("The id identifies the HubSpot record; HubSpot assigns it.")));
+				break;
+			case HS_COL_ASSOCIATIONS:
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("row " INT64_FORMAT ": column \"associations\" cannot be changed by UPDATE", row),
+						 errdetail("hubspot_fdw writes associations only when it creates a record.")));
+				break;
+			default:
+				ereport(ERROR,
+						(errcode(ERRCODE_GENERATED_ALWAYS),
+						 errmsg("row " INT64_FORMAT ": column \"%s\" cannot be changed by UPDATE",
+								row, col->name),
+						 errdetail("HubSpot maintains it."),
+						 col->kind == HS_COL_ARCHIVED ?
+						 errhint("DELETE archives records.") : 0));
+		}
+	}
+
+	if (table->properties_col != NULL)
+	{
+		int			idx = table->properties_col->attnum - 1;
+		PropValue  *before = NULL;
+		PropValue  *after = NULL;
+		int			nbefore = 0;
+		int			nafter = 0;
+		int			i = 0;
+		int			j = 0;
+
+		if (!old->tts_isnull[idx])
+			before = jsonb_properties(row, DatumGetJsonbP(old->tts_values[idx]), &nbefore);
+		if (!new->tts_isnull[idx])
+			after = jsonb_properties(row, DatumGetJsonbP(new->tts_values[idx]), &nafter);
+
+		/* both are in jsonb's key order: walk them side by side */
+		while (i < nbefore || j < nafter)
+		{
+			int			c;
+
+			if (i >= nbefore)
+				c = 1;
+			else if (j >= nafter)
+				c = -1;
+			else
+				c = jsonb_key_cmp(before[i].name, after[j].name);
+
+			if (c < 0)
+			{
+				/* a removed key clears the property */
+				if (before[i].value != NULL)
+					add_prop(&props, row, before[i].name, "", "properties");
+				i++;
+			}
+			else if (c > 0)
+			{
+				if (after[j].value != NULL)
+					add_prop(&props, row, after[j].name, after[j].value, "properties");
+				j++;
+			}
+			else
+			{
+				if (!same_text(before[i].value, after[j].value))
+					add_prop(&props, row, after[j].name,
+							 after[j].value ? after[j].value : "", "properties");
+				i++;
+				j++;
+			}
+		}
+	}
+
+	foreach(lc, props)
+		check_property(fmstate, row, (PropValue *) lfirst(lc));
+	return props;
 }
 
 /* ----------------------------------------------------------------
- *		Execution
+ *		Rejected rows
+ * ----------------------------------------------------------------
+ */
+
+static int
+rejected_cmp_list(const ListCell *a, const ListCell *b)
+{
+	int64		ra = ((const RejectedRow *) lfirst(a))->row;
+	int64		rb = ((const RejectedRow *) lfirst(b))->row;
+
+	/* rows HubSpot did not identify last */
+	if (ra == 0 || rb == 0)
+		return (ra == 0) - (rb == 0);
+	return ra < rb ? -1 : ra > rb ? 1 : 0;
+}
+
+/* The strings of a context member (an array of strings, or one string). */
+static int
+context_strings(json_object *err, const char *name, const char ***out)
+{
+	json_object *ctx;
+	json_object *val;
+	int			n;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(err, "context", &ctx) || ctx == NULL ||
+		!json_object_object_get_ex(ctx, name, &val) || val == NULL)
+		return 0;
+	if (!json_object_is_type(val, json_type_array))
+	{
+		*out = palloc(sizeof(char *));
+		(*out)[0] = json_object_get_string(val);
+		return 1;
+	}
+	n = (int) json_object_array_length(val);
+	*out = palloc(sizeof(char *) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		(*out)[i] = json_object_get_string(json_object_array_get_idx(val, i));
+	return n;
+}
+
+static RejectedRow *
+new_rejected(BatchRow *br, const char *category, char *message)
+{
+	RejectedRow *r = palloc0(sizeof(RejectedRow));
+
+	if (br != NULL)
+	{
+		r->row = br->row;
+		r->ident = br->ident;
+		br->rejected = true;
+	}
+	r->category = category;
+	r->message = message;
+	return r;
+}
+
+/*
+ * collect_rejected_rows
+ *		The rows an error item of a batch response names, through
+ *		context.objectWriteTraceId (row numbers) or context.ids (ids or
+ *		keys); one row 0 when it names none of this batch's rows.
+ */
+static List *
+collect_rejected_rows(List *list, json_object *err, BatchRow *rows, int nrows)
+{
+	const char *category = hs_json_string(err, "category");
+	char	   *message = hs_error_message_text(err);
+	const char **names;
+	int			nnames;
+	bool		any = false;
+
+	nnames = context_strings(err, "objectWriteTraceId", &names);
+	for (int k = 0; k < nnames; k++)
+	{
+		int64		row = names[k] ? strtoll(names[k], NULL, 10) : 0;
+
+		for (int i = 0; i < nrows; i++)
+			if (rows[i].row == row && !rows[i].rejected)
+			{
+				list = lappend(list, new_rejected(&rows[i], category, message));
+				any = true;
+			}
+	}
+	if (!any)
+	{
+		nnames = context_strings(err, "ids", &names);
+		for (int k = 0; k < nnames; k++)
+			for (int i = 0; i < nrows; i++)
+				if (names[k] && rows[i].ident && !rows[i].rejected &&
+					strcmp(rows[i].ident, names[k]) == 0)
+				{
+					list = lappend(list, new_rejected(&rows[i], category, message));
+					any = true;
+				}
+	}
+	if (!any)
+		list = lappend(list, new_rejected(NULL, category, message));
+	return list;
+}
+
+static char *
+describe_rejected(HsModifyState *fmstate, RejectedRow *r)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	if (r->row > 0)
+		appendStringInfo(&buf, "row " INT64_FORMAT, r->row);
+	else
+		appendStringInfoString(&buf, "a row HubSpot did not identify");
+	if (r->ident != NULL)
+		appendStringInfo(&buf, " (%s %s)",
+						 fmstate->op == OP_UPSERT ? fmstate->table->id_property : "id",
+						 r->ident);
+	appendStringInfo(&buf, ": %s: %s", r->category ? r->category : "ERROR",
+					 r->message);
+	return buf.data;
+}
+
+/*
+ * report_rejected_rows
+ *		Rows HubSpot rejected in a request that applied "applied" others:
+ *		on_error 'abort' raises one ERROR listing them, with a hint counting
+ *		what HubSpot already wrote; 'skip' warns about each and goes on.
+ */
+static void
+report_rejected_rows(HsModifyState *fmstate, List *rejected, int ninputs,
+					 int applied)
+{
+	ListCell   *lc;
+	StringInfoData detail;
+	const char *category = NULL;
+	const char *done = op_info[fmstate->op].done;
+
+	list_sort(rejected, rejected_cmp_list);
+	if (fmstate->table->on_error_skip)
+	{
+		const char *stmt = fmstate->op == OP_UPDATE ? "UPDATE" :
+			fmstate->op == OP_ARCHIVE ? "DELETE" : "INSERT";
+
+		foreach(lc, rejected)
+		{
+			RejectedRow *r = (RejectedRow *) lfirst(lc);
+			char	   *ident = r->ident == NULL ? "" :
+				psprintf(" (%s %s)",
+						 fmstate->op == OP_UPSERT ? fmstate->table->id_property : "id",
+						 r->ident);
+
+			ereport(WARNING,
+					(errcode(hs_errcode_for_category(r->category, 400)),
+					 r->row > 0 ?
+					 errmsg("HubSpot rejected row " INT64_FORMAT "%s of the %s; skipping it",
+							r->row, ident, stmt) :
+					 errmsg("HubSpot rejected a row of the %s without naming it; skipping it",
+							stmt),
+					 errdetail("%s: %s", r->category ? r->category : "ERROR", r->message)));
+		}
+		fmstate->rows_rejected += list_length(rejected);
+		return;
+	}
+
+	initStringInfo(&detail);
+	foreach(lc, rejected)
+	{
+		RejectedRow *r = (RejectedRow *) lfirst(lc);
+
+		if (category == NULL)
+			category = r->category;
+		if (detail.len > 0)
+			appendStringInfoChar(&detail, '\n');
+		appendStringInfoString(&detail, describe_rejected(fmstate, r));
+	}
+
+	ereport(ERROR,
+			(errcode(hs_errcode_for_category(category, 400)),
+			 ninputs == 1 ?
+			 errmsg("HubSpot rejected the row") :
+			 errmsg("HubSpot rejected %d of %d rows of a batch %s",
+					list_length(rejected), ninputs, op_info[fmstate->op].batch),
+			 errdetail("%s", detail.data),
+			 errhint("HubSpot %s " INT64_FORMAT " row%s of this statement, %d of them in this batch; they stay %s, because HubSpot writes are not transactional. With on_error 'skip', rejected rows are reported as warnings instead.",
+					 done, fmstate->rows_applied,
+					 fmstate->rows_applied == 1 ? "" : "s",
+					 applied, done)));
+}
+
+/* ----------------------------------------------------------------
+ *		Requests
  * ----------------------------------------------------------------
  */
 
@@ -327,14 +941,141 @@ modify_error_callback(void *arg)
 	else
 		rows = psprintf("rows " INT64_FORMAT " to " INT64_FORMAT,
 						fmstate->first_row, fmstate->last_row);
-	if (fmstate->created_before == 0)
-		errcontext("INSERT into foreign table \"%s\", %s",
-				   fmstate->table->relname, rows);
+	if (fmstate->applied_before == 0)
+		errcontext("%s foreign table \"%s\", %s",
+				   op_info[fmstate->op].statement, fmstate->table->relname, rows);
 	else
-		errcontext("INSERT into foreign table \"%s\", %s; HubSpot had already created " INT64_FORMAT " row%s of this statement",
-				   fmstate->table->relname, rows, fmstate->created_before,
-				   fmstate->created_before == 1 ? "" : "s");
+		errcontext("%s foreign table \"%s\", %s; HubSpot had already %s " INT64_FORMAT " row%s of this statement",
+				   op_info[fmstate->op].statement, fmstate->table->relname, rows,
+				   op_info[fmstate->op].done, fmstate->applied_before,
+				   fmstate->applied_before == 1 ? "" : "s");
 }
+
+/* Start work on rows first..last: errcontext, a fresh batch context. */
+static void
+begin_rows(HsModifyState *fmstate, ErrorContextCallback *errcallback,
+		   int64 first, int64 last)
+{
+	fmstate->first_row = first;
+	fmstate->last_row = last;
+	fmstate->applied_before = fmstate->rows_applied;
+	errcallback->callback = modify_error_callback;
+	errcallback->arg = fmstate;
+	errcallback->previous = error_context_stack;
+	error_context_stack = errcallback;
+}
+
+/* Is a failed single-row write a rejection of that row (not of the request)? */
+static bool
+is_row_rejection(HsResponse *resp)
+{
+	return resp->status == 400 || resp->status == 404 || resp->status == 409;
+}
+
+/*
+ * reject_single
+ *		A single-row write HubSpot refused: ERROR (abort) or WARNING (skip).
+ */
+static void
+reject_single(HsModifyState *fmstate, HsResponse *resp, int64 row,
+			  const char *ident)
+{
+	BatchRow	br = {row, (char *) ident, false};
+	RejectedRow *r;
+
+	if (!fmstate->table->on_error_skip)
+		hs_report_response_error(resp);
+	r = new_rejected(&br, hs_json_string(resp->json, "category"),
+					 resp->json ? hs_error_message_text(resp->json) :
+					 psprintf("HTTP %ld", resp->status));
+	report_rejected_rows(fmstate, list_make1(r), 1, 0);
+}
+
+/*
+ * batch_results
+ *		Handle a batch/create, batch/update or batch/upsert response: count
+ *		what HubSpot wrote, and report the rows it rejected (marking them in
+ *		rows[]).  Results come back in random order and are never matched
+ *		to inputs by position.  Returns the number of rows written.
+ */
+static int
+batch_results(HsModifyState *fmstate, HsResponse *resp, BatchRow *rows, int n)
+{
+	json_object *results;
+	json_object *errors;
+	List	   *rejected = NIL;
+	int			applied;
+
+	if (resp->status != 200 && resp->status != 201 && resp->status != 207)
+		hs_report_response_error(resp);
+
+	if (!json_object_object_get_ex(resp->json, "results", &results) ||
+		!json_object_is_type(results, json_type_array))
+		results = NULL;
+	applied = results ? (int) json_object_array_length(results) : 0;
+
+	if (json_object_object_get_ex(resp->json, "errors", &errors) &&
+		json_object_is_type(errors, json_type_array))
+	{
+		for (size_t i = 0; i < json_object_array_length(errors); i++)
+			rejected = collect_rejected_rows(rejected,
+											 json_object_array_get_idx(errors, i),
+											 rows, n);
+	}
+
+	/* updates carry their id: a row without a result was not written */
+	if (fmstate->op == OP_UPDATE && results != NULL)
+	{
+		bool	   *written = palloc0(sizeof(bool) * n);
+
+		for (size_t k = 0; k < json_object_array_length(results); k++)
+		{
+			const char *id = hs_json_string(json_object_array_get_idx(results, k), "id");
+
+			for (int i = 0; i < n && id; i++)
+				if (strcmp(rows[i].ident, id) == 0)
+					written[i] = true;
+		}
+		for (int i = 0; i < n; i++)
+			if (!written[i] && !rows[i].rejected)
+				rejected = lappend(rejected,
+								   new_rejected(&rows[i], NULL,
+												"HubSpot returned neither a result nor an error for it"));
+	}
+
+	if (fmstate->op == OP_UPSERT && results != NULL)
+	{
+		for (size_t k = 0; k < json_object_array_length(results); k++)
+		{
+			json_object *isnew;
+
+			if (json_object_object_get_ex(json_object_array_get_idx(results, k), "new", &isnew) &&
+				json_object_get_boolean(isnew))
+				fmstate->upsert_created++;
+		}
+	}
+
+	fmstate->rows_applied += applied;
+	if (rejected != NIL)
+		report_rejected_rows(fmstate, rejected, n, applied);
+
+	if (applied + list_length(rejected) != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("HubSpot reported %d rows written and %d rejected for a batch of %d rows",
+						applied, list_length(rejected), n),
+				 errdetail("Request: POST %s; HTTP status %ld; correlationId %s.",
+						   fmstate->batch_path, resp->status,
+						   resp->correlation_id[0] ? resp->correlation_id : "none"),
+				 errhint("HubSpot %s " INT64_FORMAT " rows of this statement; check them in HubSpot.",
+						 op_info[fmstate->op].done, fmstate->rows_applied)));
+	return applied;
+}
+
+/* ----------------------------------------------------------------
+ *		Execution: setup
+ * ----------------------------------------------------------------
+ */
 
 static Oid
 modify_user(ResultRelInfo *rinfo, EState *estate)
@@ -346,15 +1087,47 @@ modify_user(ResultRelInfo *rinfo, EState *estate)
 #endif
 }
 
+/* The statement's memory is going away: forget its buffered state. */
+static void
+unregister_state(void *arg)
+{
+	HsModifyState *fmstate = (HsModifyState *) arg;
+
+	if (fmstate->registered)
+	{
+		dlist_delete(&fmstate->registry_node);
+		fmstate->registered = false;
+	}
+}
+
 static HsModifyState *
-create_modify_state(ResultRelInfo *rinfo, EState *estate, bool explain_only)
+create_modify_state(ResultRelInfo *rinfo, EState *estate, CmdType operation,
+					bool explain_only)
 {
 	HsModifyState *fmstate = palloc0(sizeof(HsModifyState));
+	const char *object;
 
 	fmstate->table = hs_get_table(rinfo->ri_RelationDesc);
-	fmstate->create_path = psprintf("/crm/v3/objects/%s", fmstate->table->object);
-	fmstate->batch_path = psprintf("/crm/v3/objects/%s/batch/create",
-								   fmstate->table->object);
+	object = fmstate->table->object;
+	switch (operation)
+	{
+		case CMD_UPDATE:
+			fmstate->op = OP_UPDATE;
+			break;
+		case CMD_DELETE:
+			fmstate->op = OP_ARCHIVE;
+			break;
+		default:
+			fmstate->op = fmstate->table->id_property ? OP_UPSERT : OP_CREATE;
+			break;
+	}
+	fmstate->single_path = fmstate->op == OP_CREATE ?
+		psprintf("/crm/v3/objects/%s", object) :
+		psprintf("/crm/v3/objects/%s/{id}", object);
+	fmstate->batch_path = psprintf("/crm/v3/objects/%s/batch/%s", object,
+								   op_info[fmstate->op].batch);
+	fmstate->batch_size = Min(Max(fmstate->table->batch_size, 1), HS_MAX_BATCH_SIZE);
+	fmstate->estate = estate;
 	rinfo->ri_FdwState = fmstate;
 	if (explain_only)
 		return fmstate;
@@ -363,6 +1136,9 @@ create_modify_state(ResultRelInfo *rinfo, EState *estate, bool explain_only)
 	fmstate->batch_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											   "hubspot_fdw batch data",
 											   ALLOCSET_DEFAULT_SIZES);
+	fmstate->row_cxt = AllocSetContextCreate(estate->es_query_cxt,
+											 "hubspot_fdw row data",
+											 ALLOCSET_DEFAULT_SIZES);
 	return fmstate;
 }
 
@@ -370,14 +1146,79 @@ void
 hubspotBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 						  List *fdw_private pg_attribute_unused(), int subplan_index pg_attribute_unused(), int eflags)
 {
-	(void) create_modify_state(rinfo, mtstate->ps.state,
-							   (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0);
+	EState	   *estate = mtstate->ps.state;
+	CmdType		operation = mtstate->operation;
+	ModifyTable *plan = (ModifyTable *) mtstate->ps.plan;
+	HsModifyState *fmstate;
+	TriggerDesc *trig = rinfo->ri_TrigDesc;
+	bool		row_triggers;
+
+	fmstate = create_modify_state(rinfo, estate, operation,
+								  (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0);
+	if (operation == CMD_INSERT)
+		return;
+
+	/*
+	 * Buffer unless something needs each row's outcome at once: RETURNING
+	 * (UPDATE only: DELETE returns the row as read), WITH CHECK OPTION, or a
+	 * row trigger, whose OLD and NEW must be what HubSpot has.
+	 */
+	if (operation == CMD_UPDATE)
+		row_triggers = trig && (trig->trig_update_before_row || trig->trig_update_after_row);
+	else
+		row_triggers = trig && (trig->trig_delete_before_row || trig->trig_delete_after_row);
+	fmstate->buffered = !row_triggers && plan->withCheckOptionLists == NIL &&
+		(operation == CMD_DELETE || plan->returningLists == NIL);
+
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+
+	{
+		Plan	   *subplan = outerPlanState(mtstate)->plan;
+
+		fmstate->id_attno = ExecFindJunkAttributeInTlist(subplan->targetlist, ID_JUNK_NAME);
+		if (!AttributeNumberIsValid(fmstate->id_attno))
+			elog(ERROR, "could not find junk column \"%s\"", ID_JUNK_NAME);
+		fmstate->wholerow_attno = ExecFindJunkAttributeInTlist(subplan->targetlist, "wholerow");
+		if (operation == CMD_UPDATE && !AttributeNumberIsValid(fmstate->wholerow_attno))
+			elog(ERROR, "could not find junk column \"wholerow\"");
+	}
+	fmstate->old_slot = ExecInitExtraTupleSlot(estate,
+											   RelationGetDescr(rinfo->ri_RelationDesc),
+											   &TTSOpsVirtual);
+	fmstate->new_slot = ExecInitExtraTupleSlot(estate,
+											   RelationGetDescr(rinfo->ri_RelationDesc),
+											   &TTSOpsVirtual);
+	fmstate->stored_slot = ExecInitExtraTupleSlot(estate,
+												  RelationGetDescr(rinfo->ri_RelationDesc),
+												  &TTSOpsVirtual);
+
+	if (fmstate->buffered)
+	{
+		MemoryContext oldcxt;
+
+		fmstate->buffer_cxt = AllocSetContextCreate(estate->es_query_cxt,
+													"hubspot_fdw buffered rows",
+													ALLOCSET_DEFAULT_SIZES);
+		oldcxt = MemoryContextSwitchTo(fmstate->buffer_cxt);
+		initStringInfo(&fmstate->pending);
+		fmstate->pending_rows = palloc(sizeof(BatchRow) * fmstate->batch_size);
+		MemoryContextSwitchTo(oldcxt);
+
+		fmstate->can_set_tag = mtstate->canSetTag;
+		dlist_push_tail(&pending_states, &fmstate->registry_node);
+		fmstate->registered = true;
+		fmstate->unregister_cb.func = unregister_state;
+		fmstate->unregister_cb.arg = fmstate;
+		MemoryContextRegisterResetCallback(estate->es_query_cxt,
+										   &fmstate->unregister_cb);
+	}
 }
 
 void
 hubspotBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 {
-	(void) create_modify_state(rinfo, mtstate->ps.state, false);
+	(void) create_modify_state(rinfo, mtstate->ps.state, CMD_INSERT, false);
 }
 
 /*
@@ -406,10 +1247,38 @@ hubspotGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 	return Min(Max(batch_size, 1), HS_MAX_BATCH_SIZE);
 }
 
+/* ----------------------------------------------------------------
+ *		Execution: INSERT
+ * ----------------------------------------------------------------
+ */
+
+/* Upserts need a unique id_property: check it once, before the first send. */
+static void
+check_upsert_key(HsModifyState *fmstate)
+{
+	HsProperty *prop;
+
+	if (fmstate->op != OP_UPSERT || fmstate->key_property != NULL)
+		return;
+	prop = hs_find_property(fmstate->conn, fmstate->table->object,
+							fmstate->table->id_property, &fmstate->stats);
+	if (prop == NULL || !prop->unique)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"id_property\" of foreign table \"%s\" names %s \"%s\"",
+						fmstate->table->relname,
+						prop == NULL ? "no HubSpot property" : "a property without unique values:",
+						fmstate->table->id_property),
+				 errdetail("HubSpot upserts only by a property created with \"hasUniqueValue\": true."),
+				 errhint("Name such a property, or drop the option to create records with INSERT.")));
+	fmstate->key_property = prop;
+}
+
 /*
  * hubspotExecForeignInsert
- *		One row, one create; the slot is refilled with what HubSpot stored,
- *		for RETURNING and AFTER triggers.
+ *		One row, one request (create, or an upsert of one input); the slot
+ *		is refilled with what HubSpot stored, for RETURNING and AFTER
+ *		triggers.  Returns NULL for a row skipped under on_error 'skip'.
  */
 TupleTableSlot *
 hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
@@ -424,19 +1293,20 @@ hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	HsColumn   *assoc_col = NULL;
 	Datum		assoc_value = (Datum) 0;
 	bool		assoc_null = true;
+	json_object *stored;
+	char	   *key;
 
 	MemoryContextReset(fmstate->batch_cxt);
 	oldcxt = MemoryContextSwitchTo(fmstate->batch_cxt);
-
-	fmstate->first_row = fmstate->last_row = row;
-	fmstate->created_before = fmstate->rows_created;
-	errcallback.callback = modify_error_callback;
-	errcallback.arg = fmstate;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
+	begin_rows(fmstate, &errcallback, row, row);
+	check_upsert_key(fmstate);
 
 	initStringInfo(&body);
-	append_row_input(fmstate, &body, slot, row, false);
+	if (fmstate->op == OP_UPSERT)
+		appendStringInfoString(&body, "{\"inputs\":[");
+	key = append_insert_input(fmstate, &body, slot, row, fmstate->op == OP_UPSERT);
+	if (fmstate->op == OP_UPSERT)
+		appendStringInfoString(&body, "]}");
 
 	/* HubSpot's create response has no associations: keep what was sent */
 	for (int i = 0; i < fmstate->table->ncolumns; i++)
@@ -449,17 +1319,44 @@ hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 			assoc_value = datumCopy(slot->tts_values[assoc_col->attnum - 1], false, -1);
 	}
 
-	resp = hs_request(fmstate->conn, "POST", fmstate->create_path, NULL,
-					  body.data, HS_NOT_IDEMPOTENT, &fmstate->stats);
-	if (resp->status != 200 && resp->status != 201)
-		hs_report_response_error(resp);
-	fmstate->rows_created++;
+	if (fmstate->op == OP_UPSERT)
+	{
+		BatchRow	br = {row, key, false};
+		json_object *results;
+
+		resp = hs_request(fmstate->conn, "POST", fmstate->batch_path, NULL,
+						  body.data, HS_IDEMPOTENT, &fmstate->stats);
+		if (batch_results(fmstate, resp, &br, 1) == 0)
+		{
+			error_context_stack = errcallback.previous;
+			MemoryContextSwitchTo(oldcxt);
+			return NULL;
+		}
+		json_object_object_get_ex(resp->json, "results", &results);
+		stored = json_object_array_get_idx(results, 0);
+	}
+	else
+	{
+		resp = hs_request(fmstate->conn, "POST", fmstate->single_path, NULL,
+						  body.data, HS_NOT_IDEMPOTENT, &fmstate->stats);
+		if (resp->status != 200 && resp->status != 201)
+		{
+			if (!is_row_rejection(resp))
+				hs_report_response_error(resp);
+			reject_single(fmstate, resp, row, NULL);
+			error_context_stack = errcallback.previous;
+			MemoryContextSwitchTo(oldcxt);
+			return NULL;
+		}
+		fmstate->rows_applied++;
+		stored = resp->json;
+	}
 
 	error_context_stack = errcallback.previous;
 
 	/* values of the returned slot live in the per-tuple context */
 	MemoryContextSwitchTo(GetPerTupleMemoryContext(estate));
-	hs_fill_slot_from_object(fmstate->table, resp->json, slot, NULL);
+	hs_fill_slot_from_object(fmstate->table, stored, slot, NULL);
 	if (assoc_col != NULL && !assoc_null)
 	{
 		slot->tts_values[assoc_col->attnum - 1] = datumCopy(assoc_value, false, -1);
@@ -469,115 +1366,14 @@ hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	return slot;
 }
 
-typedef struct RejectedRow
-{
-	int64		row;			/* row number in the statement, 0 if unknown */
-	const char *category;
-	char	   *message;
-} RejectedRow;
-
-static int
-rejected_cmp_list(const ListCell *a, const ListCell *b)
-{
-	int64		ra = ((const RejectedRow *) lfirst(a))->row;
-	int64		rb = ((const RejectedRow *) lfirst(b))->row;
-
-	return ra < rb ? -1 : ra > rb ? 1 : 0;
-}
-
-/*
- * collect_rejected_rows
- *		The rows an error item of a batch response names through
- *		context.objectWriteTraceId (one item may name several), or a single
- *		row 0 when it names none.
- */
-static List *
-collect_rejected_rows(List *rows, json_object *err)
-{
-	json_object *ctx;
-	json_object *ids = NULL;
-	const char *category = hs_json_string(err, "category");
-	char	   *message = hs_error_message_text(err);
-	size_t		nids = 0;
-
-	if (json_object_object_get_ex(err, "context", &ctx) &&
-		json_object_object_get_ex(ctx, "objectWriteTraceId", &ids) && ids != NULL)
-		nids = json_object_is_type(ids, json_type_array) ?
-			json_object_array_length(ids) : 1;
-
-	for (size_t i = 0; i < Max(nids, 1); i++)
-	{
-		RejectedRow *r = palloc0(sizeof(RejectedRow));
-
-		if (nids > 0)
-		{
-			json_object *id = json_object_is_type(ids, json_type_array) ?
-				json_object_array_get_idx(ids, i) : ids;
-			const char *s = id ? json_object_get_string(id) : NULL;
-
-			r->row = s ? strtoll(s, NULL, 10) : 0;
-		}
-		r->category = category;
-		r->message = message;
-		rows = lappend(rows, r);
-	}
-	return rows;
-}
-
-/*
- * report_rejected_rows
- *		One ERROR for a batch HubSpot answered with per-row errors (207):
- *		every rejected row with HubSpot's category and message, and a hint
- *		counting the rows HubSpot created anyway.
- */
-static void
-report_rejected_rows(HsModifyState *fmstate, json_object *errors, int ninputs,
-					 int created_in_batch)
-{
-	List	   *rows = NIL;
-	ListCell   *lc;
-	StringInfoData detail;
-	const char *category = NULL;
-
-	for (size_t i = 0; i < json_object_array_length(errors); i++)
-		rows = collect_rejected_rows(rows, json_object_array_get_idx(errors, i));
-	list_sort(rows, rejected_cmp_list);
-
-	initStringInfo(&detail);
-	foreach(lc, rows)
-	{
-		RejectedRow *r = (RejectedRow *) lfirst(lc);
-
-		if (category == NULL)
-			category = r->category;
-		if (detail.len > 0)
-			appendStringInfoChar(&detail, '\n');
-		if (r->row > 0)
-			appendStringInfo(&detail, "row " INT64_FORMAT ": ", r->row);
-		else
-			appendStringInfoString(&detail, "a row HubSpot did not identify: ");
-		appendStringInfo(&detail, "%s: %s", r->category ? r->category : "ERROR",
-						 r->message);
-	}
-
-	ereport(ERROR,
-			(errcode(hs_errcode_for_category(category, 400)),
-			 errmsg("HubSpot rejected %d of %d rows of a batch create",
-					ninputs - created_in_batch, ninputs),
-			 errdetail("%s", detail.data),
-			 errhint("HubSpot created " INT64_FORMAT " row%s of this statement, %d of them in this batch; they stay created, because HubSpot writes are not transactional.",
-					 fmstate->rows_created, fmstate->rows_created == 1 ? "" : "s",
-					 created_in_batch)));
-}
-
 /*
  * hubspotExecForeignBatchInsert
- *		Send up to batch_size rows as one batch/create.
+ *		Send up to batch_size rows as one batch/create (or batch/upsert).
  *
  * Each input carries objectWriteTraceId = its row number in the statement,
  * so that HubSpot reports failures per row (207) instead of failing the
- * whole batch, and so that errors name rows.  Results come back in random
- * order and are never matched to inputs by position.
+ * whole batch, and so that errors name rows.  Under on_error 'skip' the
+ * rows HubSpot wrote are returned and the rejected ones left out.
  */
 TupleTableSlot **
 hubspotExecForeignBatchInsert(EState *estate pg_attribute_unused(), ResultRelInfo *rinfo,
@@ -589,58 +1385,45 @@ hubspotExecForeignBatchInsert(EState *estate pg_attribute_unused(), ResultRelInf
 	StringInfoData body;
 	HsResponse *resp;
 	ErrorContextCallback errcallback;
-	json_object *results;
-	json_object *errors;
 	int			n = *numSlots;
-	int			created;
+	BatchRow   *rows;
+	int			applied;
+	int			kept = 0;
 
 	MemoryContextReset(fmstate->batch_cxt);
 	oldcxt = MemoryContextSwitchTo(fmstate->batch_cxt);
+	begin_rows(fmstate, &errcallback, fmstate->rows_seen + 1, fmstate->rows_seen + n);
+	check_upsert_key(fmstate);
 
-	fmstate->first_row = fmstate->rows_seen + 1;
-	fmstate->last_row = fmstate->rows_seen + n;
-	fmstate->created_before = fmstate->rows_created;
-	errcallback.callback = modify_error_callback;
-	errcallback.arg = fmstate;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
-
+	rows = palloc0(sizeof(BatchRow) * n);
 	initStringInfo(&body);
 	appendStringInfoString(&body, "{\"inputs\":[");
 	for (int i = 0; i < n; i++)
 	{
 		if (i > 0)
 			appendStringInfoChar(&body, ',');
-		append_row_input(fmstate, &body, slots[i], ++fmstate->rows_seen, true);
+		rows[i].row = ++fmstate->rows_seen;
+		rows[i].ident = append_insert_input(fmstate, &body, slots[i], rows[i].row, true);
 	}
 	appendStringInfoString(&body, "]}");
 
+	/* an upsert may be sent again: it cannot create a record twice */
 	resp = hs_request(fmstate->conn, "POST", fmstate->batch_path, NULL,
-					  body.data, HS_NOT_IDEMPOTENT, &fmstate->stats);
+					  body.data,
+					  fmstate->op == OP_UPSERT ? HS_IDEMPOTENT : HS_NOT_IDEMPOTENT,
+					  &fmstate->stats);
+	applied = batch_results(fmstate, resp, rows, n);
 
-	if (resp->status != 200 && resp->status != 201 && resp->status != 207)
-		hs_report_response_error(resp);
+	/* the rows HubSpot wrote first: they are the ones counted */
+	for (int i = 0; i < n; i++)
+		if (!rows[i].rejected)
+		{
+			TupleTableSlot *tmp = slots[kept];
 
-	if (!json_object_object_get_ex(resp->json, "results", &results) ||
-		!json_object_is_type(results, json_type_array))
-		results = NULL;
-	created = results ? (int) json_object_array_length(results) : 0;
-	fmstate->rows_created += created;
-
-	if (json_object_object_get_ex(resp->json, "errors", &errors) &&
-		json_object_is_type(errors, json_type_array) &&
-		json_object_array_length(errors) > 0)
-		report_rejected_rows(fmstate, errors, n, created);
-
-	if (created != n)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("HubSpot reported %d records created for %d rows, and no errors", created, n),
-				 errdetail("Request: POST %s; HTTP status %ld; correlationId %s.",
-						   fmstate->batch_path, resp->status,
-						   resp->correlation_id[0] ? resp->correlation_id : "none"),
-				 errhint("HubSpot created " INT64_FORMAT " rows of this statement; check them in HubSpot.",
-						 fmstate->rows_created)));
+			slots[kept++] = slots[i];
+			slots[i] = tmp;
+		}
+	*numSlots = Min(kept, applied);
 
 	error_context_stack = errcallback.previous;
 	MemoryContextSwitchTo(oldcxt);
@@ -648,12 +1431,434 @@ hubspotExecForeignBatchInsert(EState *estate pg_attribute_unused(), ResultRelInf
 	return slots;
 }
 
+/* ----------------------------------------------------------------
+ *		Execution: UPDATE and DELETE
+ * ----------------------------------------------------------------
+ */
+
+/* The id of the row being updated or deleted (the junk column). */
+static char *
+row_id(HsModifyState *fmstate, TupleTableSlot *planSlot)
+{
+	bool		isnull;
+	Datum		datum = ExecGetJunkAttribute(planSlot, fmstate->id_attno, &isnull);
+	Oid			outfunc;
+	bool		isvarlena;
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("a row of foreign table \"%s\" to %s has no id",
+						fmstate->table->relname,
+						fmstate->op == OP_UPDATE ? "update" : "delete")));
+	getTypeOutputInfo(fmstate->table->id_col->typid, &outfunc, &isvarlena);
+	return OidOutputFunctionCall(outfunc, datum);
+}
+
+/* Put the row as read (the wholerow junk column) into a slot. */
+static void
+store_old_row(HsModifyState *fmstate, TupleTableSlot *planSlot, TupleTableSlot *slot)
+{
+	bool		isnull;
+	Datum		datum = ExecGetJunkAttribute(planSlot, fmstate->wholerow_attno, &isnull);
+	HeapTupleHeader td;
+	HeapTupleData tuple;
+
+	if (isnull)
+		elog(ERROR, "wholerow is NULL");
+	td = DatumGetHeapTupleHeader(datum);
+	tuple.t_len = HeapTupleHeaderGetDatumLength(td);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = td;
+	ExecForceStoreHeapTuple(&tuple, slot, false);
+	slot_getallattrs(slot);
+}
+
+/*
+ * first_time
+ *		Has the statement not written this record yet?  A join can hand the
+ *		same row over twice; like a heap table, only the first counts.
+ */
+static bool
+first_time(HsModifyState *fmstate, const char *id, int64 row)
+{
+	return remember_ident(fmstate, id, row) == 0;
+}
+
+/* Add an input to the buffer, sending the buffer first when it is full. */
+static void
+buffer_input(HsModifyState *fmstate, int64 row, const char *id, const char *input)
+{
+	MemoryContext oldcxt;
+	BatchRow   *br;
+
+	if (fmstate->npending >= fmstate->batch_size)
+		flush_pending(fmstate);
+	oldcxt = MemoryContextSwitchTo(fmstate->buffer_cxt);
+	if (fmstate->npending > 0)
+		appendStringInfoChar(&fmstate->pending, ',');
+	appendStringInfoString(&fmstate->pending, input);
+	br = &fmstate->pending_rows[fmstate->npending++];
+	br->row = row;
+	br->ident = pstrdup(id);
+	br->rejected = false;
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * flush_pending
+ *		Send the buffered inputs as one batch/update or batch/archive.  Rows
+ *		HubSpot rejects under on_error 'skip' are taken off the row count.
+ */
+static void
+flush_pending(HsModifyState *fmstate)
+{
+	ErrorContextCallback errcallback;
+	MemoryContext oldcxt;
+	HsResponse *resp;
+	char	   *body;
+	int			n = fmstate->npending;
+	int64		rejected_before = fmstate->rows_rejected;
+
+	if (n == 0)
+		return;
+	MemoryContextReset(fmstate->batch_cxt);
+	oldcxt = MemoryContextSwitchTo(fmstate->batch_cxt);
+	begin_rows(fmstate, &errcallback, fmstate->pending_rows[0].row,
+			   fmstate->pending_rows[n - 1].row);
+
+	body = psprintf("{\"inputs\":[%s]}", fmstate->pending.data);
+	/* the buffer is spent whatever happens: never send it twice */
+	fmstate->npending = 0;
+	resp = hs_request(fmstate->conn, "POST", fmstate->batch_path, NULL, body,
+					  HS_IDEMPOTENT, &fmstate->stats);
+	if (fmstate->op == OP_ARCHIVE)
+	{
+		/* archiving an id that is gone is not an error: all or nothing */
+		if (resp->status != 200 && resp->status != 204)
+			hs_report_response_error(resp);
+		fmstate->rows_applied += n;
+	}
+	else
+		(void) batch_results(fmstate, resp, fmstate->pending_rows, n);
+
+	if (fmstate->can_set_tag && fmstate->rows_rejected > rejected_before)
+		fmstate->estate->es_processed -= fmstate->rows_rejected - rejected_before;
+
+	error_context_stack = errcallback.previous;
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextReset(fmstate->batch_cxt);
+	resetStringInfo(&fmstate->pending);
+}
+
+/*
+ * hs_flush_pending
+ *		Send what the buffered modifications of a statement still hold: at
+ *		the end of its executor run, before the row count is read.
+ */
+void
+hs_flush_pending(EState *estate)
+{
+	dlist_iter	iter;
+
+	dlist_foreach(iter, &pending_states)
+	{
+		HsModifyState *fmstate = dlist_container(HsModifyState, registry_node, iter.cur);
+
+		if (fmstate->estate == estate && fmstate->npending > 0)
+			flush_pending(fmstate);
+	}
+}
+
+/*
+ * merge_stored_record
+ *		Put what HubSpot stored into the slot of an updated row.  HubSpot's
+ *		answer may carry only some properties: the others keep the row's
+ *		new values.
+ */
+static void
+merge_stored_record(HsModifyState *fmstate, json_object *obj, TupleTableSlot *slot)
+{
+	HsTable    *table = fmstate->table;
+	TupleTableSlot *stored = fmstate->stored_slot;
+	TupleTableSlot *mine = fmstate->new_slot;
+	json_object *props = NULL;
+
+	if (!json_object_object_get_ex(obj, "properties", &props) ||
+		!json_object_is_type(props, json_type_object))
+		props = NULL;
+	hs_fill_slot_from_object(table, obj, stored, NULL);
+
+	/*
+	 * Build the result in a copy of the row (the slot may hold a tuple that
+	 * a trigger made), then store it back as the slot's own values.
+	 */
+	ExecCopySlot(mine, slot);
+	slot_getallattrs(mine);
+
+	for (int i = 0; i < table->ncolumns; i++)
+	{
+		HsColumn   *col = &table->columns[i];
+		int			idx = col->attnum - 1;
+		bool		have;
+		json_object *v;
+
+		switch (col->kind)
+		{
+			case HS_COL_ID:
+				have = json_object_object_get_ex(obj, "id", &v);
+				break;
+			case HS_COL_CREATED_AT:
+				have = json_object_object_get_ex(obj, "createdAt", &v);
+				break;
+			case HS_COL_UPDATED_AT:
+				have = json_object_object_get_ex(obj, "updatedAt", &v);
+				break;
+			case HS_COL_ARCHIVED:
+				have = json_object_object_get_ex(obj, "archived", &v);
+				break;
+			case HS_COL_PROPERTY:
+				have = props != NULL && json_object_object_get_ex(props, col->property, &v);
+				break;
+			case HS_COL_PROPERTIES:
+				{
+					/* the row's properties, with HubSpot's values over them */
+					JsonbParseState *state = NULL;
+					JsonbValue *res;
+					JsonbIterator *it;
+					JsonbValue	jv;
+					JsonbIteratorToken tok;
+					Jsonb	   *ours = mine->tts_isnull[idx] ? NULL :
+						DatumGetJsonbP(mine->tts_values[idx]);
+					Jsonb	   *theirs = stored->tts_isnull[idx] ? NULL :
+						DatumGetJsonbP(stored->tts_values[idx]);
+					char	   *key = NULL;
+
+					(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+					if (ours != NULL && JB_ROOT_IS_OBJECT(ours))
+					{
+						it = JsonbIteratorInit(&ours->root);
+						while ((tok = JsonbIteratorNext(&it, &jv, true)) != WJB_DONE)
+						{
+							if (tok == WJB_KEY)
+								key = pnstrdup(jv.val.string.val, jv.val.string.len);
+							else if (tok == WJB_VALUE)
+							{
+								json_object *sv;
+								JsonbValue	k;
+
+								/* cleared, or answered by HubSpot: skip */
+								if (jv.type == jbvNull ||
+									(props != NULL && json_object_object_get_ex(props, key, &sv)))
+									continue;
+								k.type = jbvString;
+								k.val.string.val = key;
+								k.val.string.len = strlen(key);
+								(void) pushJsonbValue(&state, WJB_KEY, &k);
+								(void) pushJsonbValue(&state, WJB_VALUE, &jv);
+							}
+						}
+					}
+					if (theirs != NULL)
+					{
+						it = JsonbIteratorInit(&theirs->root);
+						while ((tok = JsonbIteratorNext(&it, &jv, true)) != WJB_DONE)
+						{
+							if (tok == WJB_KEY || tok == WJB_VALUE)
+								(void) pushJsonbValue(&state, tok, &jv);
+						}
+					}
+					res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+					mine->tts_values[idx] = JsonbPGetDatum(JsonbValueToJsonb(res));
+					mine->tts_isnull[idx] = false;
+					continue;
+				}
+			default:
+				have = false;
+				break;
+		}
+		if (have)
+		{
+			mine->tts_values[idx] = stored->tts_values[idx];
+			mine->tts_isnull[idx] = stored->tts_isnull[idx];
+		}
+	}
+
+	ExecClearTuple(slot);
+	memcpy(slot->tts_values, mine->tts_values,
+		   sizeof(Datum) * slot->tts_tupleDescriptor->natts);
+	memcpy(slot->tts_isnull, mine->tts_isnull,
+		   sizeof(bool) * slot->tts_tupleDescriptor->natts);
+	ExecStoreVirtualTuple(slot);
+	ExecMaterializeSlot(slot);
+}
+
+/*
+ * hubspotExecForeignUpdate
+ *		Send the properties the row changes: buffered into batch/update, or
+ *		as one PATCH whose answer becomes the returned row.  A row that
+ *		changes nothing costs no request.
+ */
+TupleTableSlot *
+hubspotExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
+						 TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	HsModifyState *fmstate = (HsModifyState *) rinfo->ri_FdwState;
+	ErrorContextCallback errcallback;
+	MemoryContext oldcxt;
+	int64		row = ++fmstate->rows_seen;
+	char	   *id;
+	List	   *changes;
+	StringInfoData input;
+	HsResponse *resp;
+
+	MemoryContextReset(fmstate->row_cxt);
+	oldcxt = MemoryContextSwitchTo(fmstate->row_cxt);
+	begin_rows(fmstate, &errcallback, row, row);
+
+	id = row_id(fmstate, planSlot);
+	if (!first_time(fmstate, id, row))
+	{
+		error_context_stack = errcallback.previous;
+		MemoryContextSwitchTo(oldcxt);
+		return NULL;
+	}
+	store_old_row(fmstate, planSlot, fmstate->old_slot);
+	slot_getallattrs(slot);
+	changes = update_changes(fmstate, fmstate->old_slot, slot, row);
+
+	if (changes == NIL)
+	{
+		error_context_stack = errcallback.previous;
+		MemoryContextSwitchTo(oldcxt);
+		return slot;
+	}
+
+	initStringInfo(&input);
+	if (fmstate->buffered)
+	{
+		appendStringInfoString(&input, "{\"id\":");
+		escape_json(&input, id);
+		appendStringInfo(&input, ",\"objectWriteTraceId\":\"" INT64_FORMAT "\",\"properties\":", row);
+		append_properties_object(&input, changes);
+		appendStringInfoChar(&input, '}');
+		error_context_stack = errcallback.previous;
+		buffer_input(fmstate, row, id, input.data);
+		MemoryContextSwitchTo(oldcxt);
+		return slot;
+	}
+
+	appendStringInfoString(&input, "{\"properties\":");
+	append_properties_object(&input, changes);
+	appendStringInfoChar(&input, '}');
+	resp = hs_request(fmstate->conn, "PATCH",
+					  psprintf("/crm/v3/objects/%s/%s", fmstate->table->object,
+							   hs_url_escape(id)),
+					  NULL, input.data, HS_IDEMPOTENT, &fmstate->stats);
+	if (resp->status != 200)
+	{
+		if (!is_row_rejection(resp))
+			hs_report_response_error(resp);
+		reject_single(fmstate, resp, row, id);
+		error_context_stack = errcallback.previous;
+		MemoryContextSwitchTo(oldcxt);
+		return NULL;
+	}
+	fmstate->rows_applied++;
+	error_context_stack = errcallback.previous;
+
+	/* values of the returned slot live in the per-tuple context */
+	MemoryContextSwitchTo(GetPerTupleMemoryContext(estate));
+	merge_stored_record(fmstate, resp->json, slot);
+	MemoryContextSwitchTo(oldcxt);
+	return slot;
+}
+
+/*
+ * hubspotExecForeignDelete
+ *		Archive the row's record: buffered into batch/archive, or one DELETE.
+ *		RETURNING gets the row as it was read.
+ */
+TupleTableSlot *
+hubspotExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
+						 TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	HsModifyState *fmstate = (HsModifyState *) rinfo->ri_FdwState;
+	ErrorContextCallback errcallback;
+	MemoryContext oldcxt;
+	int64		row = ++fmstate->rows_seen;
+	char	   *id;
+	HsResponse *resp;
+
+	MemoryContextReset(fmstate->row_cxt);
+	oldcxt = MemoryContextSwitchTo(fmstate->row_cxt);
+	begin_rows(fmstate, &errcallback, row, row);
+
+	id = row_id(fmstate, planSlot);
+	if (!first_time(fmstate, id, row))
+	{
+		error_context_stack = errcallback.previous;
+		MemoryContextSwitchTo(oldcxt);
+		return NULL;
+	}
+
+	if (fmstate->buffered)
+	{
+		StringInfoData input;
+
+		initStringInfo(&input);
+		appendStringInfoString(&input, "{\"id\":");
+		escape_json(&input, id);
+		appendStringInfoChar(&input, '}');
+		error_context_stack = errcallback.previous;
+		buffer_input(fmstate, row, id, input.data);
+	}
+	else
+	{
+		resp = hs_request(fmstate->conn, "DELETE",
+						  psprintf("/crm/v3/objects/%s/%s", fmstate->table->object,
+								   hs_url_escape(id)),
+						  NULL, NULL, HS_IDEMPOTENT, &fmstate->stats);
+		if (resp->status != 204 && resp->status != 200)
+		{
+			if (!is_row_rejection(resp))
+				hs_report_response_error(resp);
+			reject_single(fmstate, resp, row, id);
+			error_context_stack = errcallback.previous;
+			MemoryContextSwitchTo(oldcxt);
+			return NULL;
+		}
+		fmstate->rows_applied++;
+		error_context_stack = errcallback.previous;
+	}
+
+	MemoryContextSwitchTo(GetPerTupleMemoryContext(estate));
+	if (AttributeNumberIsValid(fmstate->wholerow_attno))
+	{
+		store_old_row(fmstate, planSlot, fmstate->old_slot);
+		ExecCopySlot(slot, fmstate->old_slot);
+	}
+	MemoryContextSwitchTo(oldcxt);
+	return slot;
+}
+
 void
 hubspotEndForeignModify(EState *estate pg_attribute_unused(), ResultRelInfo *rinfo)
 {
 	HsModifyState *fmstate = (HsModifyState *) rinfo->ri_FdwState;
 
-	if (fmstate != NULL && fmstate->batch_cxt != NULL)
+	if (fmstate == NULL)
+		return;
+	/* normally sent at the end of the executor run already */
+	if (fmstate->npending > 0)
+		flush_pending(fmstate);
+	if (fmstate->registered)
+	{
+		dlist_delete(&fmstate->registry_node);
+		fmstate->registered = false;
+	}
+	if (fmstate->batch_cxt != NULL)
 	{
 		MemoryContextDelete(fmstate->batch_cxt);
 		fmstate->batch_cxt = NULL;
@@ -672,18 +1877,36 @@ hubspotExplainForeignModify(ModifyTableState *mtstate pg_attribute_unused(), Res
 							ExplainState *es)
 {
 	HsModifyState *fmstate = (HsModifyState *) rinfo->ri_FdwState;
-	int			batch_size = rinfo->ri_BatchSize > 0 ? rinfo->ri_BatchSize : 1;
+	int			batch_size;
+	bool		batched;
 
 	if (fmstate == NULL)
 		return;
+	if (fmstate->op == OP_CREATE || fmstate->op == OP_UPSERT)
+		batch_size = rinfo->ri_BatchSize > 0 ? rinfo->ri_BatchSize : 1;
+	else
+		batch_size = fmstate->buffered ? fmstate->batch_size : 1;
+	/* one upsert is still a batch/upsert request */
+	batched = batch_size > 1 || fmstate->buffered || fmstate->op == OP_UPSERT;
 	ExplainPropertyText("HubSpot Request",
-						psprintf("POST %s", batch_size > 1 ?
-								 fmstate->batch_path : fmstate->create_path),
+						batched ?
+						psprintf("POST %s", fmstate->batch_path) :
+						psprintf("%s %s", op_info[fmstate->op].single_method,
+								 fmstate->single_path),
 						es);
 	ExplainPropertyInteger("Batch Size", NULL, batch_size, es);
+	if (fmstate->op == OP_UPSERT)
+		ExplainPropertyText("HubSpot Upsert Key", fmstate->table->id_property, es);
+	if (es->verbose || fmstate->table->on_error_skip)
+		ExplainPropertyText("HubSpot On Error",
+							fmstate->table->on_error_skip ? "skip" : "abort", es);
 	if (es->analyze)
 	{
 		ExplainPropertyInteger("HubSpot Requests", NULL, fmstate->stats.requests, es);
 		ExplainPropertyInteger("HubSpot Retries", NULL, fmstate->stats.retries, es);
+		if (fmstate->table->on_error_skip)
+			ExplainPropertyInteger("HubSpot Rows Rejected", NULL, fmstate->rows_rejected, es);
+		if (fmstate->op == OP_UPSERT)
+			ExplainPropertyInteger("HubSpot Records Created", NULL, fmstate->upsert_created, es);
 	}
 }
