@@ -173,6 +173,77 @@ SELECT id, properties->>'name' AS name, price
 SELECT count(*) FROM products;
 
 --
+-- UPDATE: batch/update carrying only the changed property.  The stand-in
+-- shuffles results, echoes no objectWriteTraceId, and answers only the
+-- written properties: rows are matched by id.
+--
+SELECT max(seq) AS mark FROM standin.requests() \gset
+UPDATE products SET price = price + 1
+ WHERE id IN ('512000000001', '512000000002', '512000000003');
+SELECT seq, method, path, status, body->'inputs' AS inputs
+  FROM standin.requests() WHERE seq > :mark AND method = 'POST' ORDER BY seq;
+SELECT id, price, properties->>'name' AS name FROM products
+ WHERE id IN ('512000000001', '512000000002', '512000000003') ORDER BY id;
+
+-- nothing changed: no write
+SELECT max(seq) AS mark FROM standin.requests() \gset
+UPDATE products SET properties = properties WHERE id IN ('512000000001', '512000000002');
+SELECT count(*) AS writes FROM standin.requests()
+ WHERE seq > :mark AND path <> '/crm/v3/objects/products/batch/read';
+
+-- a record archived behind the statement's back: the stand-in names it by
+-- id only (no trace id), and the error still names its row
+CREATE FOREIGN TABLE products_behind (id text) SERVER standin;
+CREATE FUNCTION archive_behind(victim text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM products_behind WHERE id = victim;
+  RETURN true;
+END $$;
+UPDATE products SET price = 1
+ WHERE id IN ('512000000004', '512000000005') AND (id <> '512000000005' OR archive_behind(id));
+SELECT id, price FROM products WHERE id IN ('512000000004', '512000000005') ORDER BY id;
+
+-- RETURNING: one PATCH; the stand-in answers only the written property,
+-- RETURNING still shows the whole row, with HubSpot's new updated_at
+SELECT max(seq) AS mark FROM standin.requests() \gset
+UPDATE products SET price = 99 WHERE id = '512000000006'
+  RETURNING id, price, properties->>'name' AS name, properties->>'hs_sku' AS sku,
+            properties->>'price' AS stored_price, updated_at > created_at AS newer;
+SELECT seq, method, path, status, body
+  FROM standin.requests() WHERE seq > :mark ORDER BY seq;
+
+--
+-- DELETE: batch/archive (204, no body); archived records listed with
+-- WHERE archived
+--
+SELECT max(seq) AS mark FROM standin.requests() \gset
+DELETE FROM products WHERE id IN ('512000000007', '512000000008');
+SELECT seq, method, path, status, body FROM standin.requests()
+ WHERE seq > :mark AND method = 'POST' AND path LIKE '%archive' ORDER BY seq;
+SELECT id, archived FROM products WHERE archived ORDER BY id;
+SELECT count(*) FROM products WHERE id IN ('512000000007', '512000000008');
+
+--
+-- Upsert by the unique external_id: run twice, one record per key.  The
+-- stand-in returns upsert results shuffled and without trace ids.
+--
+CREATE FOREIGN TABLE keyed (
+    id          text,
+    properties  jsonb,
+    external_id text,
+    price       numeric
+) SERVER standin OPTIONS (id_property 'external_id');
+INSERT INTO keyed (external_id, price) SELECT 'K-' || i, i FROM generate_series(1, 5) i;
+INSERT INTO keyed (external_id, price) SELECT 'K-' || i, i * 100 FROM generate_series(1, 5) i;
+SELECT external_id, price FROM keyed WHERE external_id IS NOT NULL ORDER BY external_id;
+-- a rejected row: its trace id names it
+INSERT INTO keyed (external_id, properties) VALUES ('K-6', '{"price": "6"}'), ('K-7', '{"price": "seven"}');
+SELECT external_id, price FROM keyed WHERE external_id IN ('K-6', 'K-7');
+ALTER FOREIGN TABLE keyed OPTIONS (ADD on_error 'skip');
+INSERT INTO keyed (external_id, properties) VALUES ('K-8', '{"price": "8"}'), ('K-9', '{"price": "nine"}');
+SELECT external_id, price FROM keyed WHERE external_id IN ('K-8', 'K-9');
+
+--
 -- A token the stand-in does not accept: 401 INVALID_AUTHENTICATION
 --
 ALTER USER MAPPING FOR CURRENT_USER SERVER standin
