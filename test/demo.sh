@@ -4,7 +4,8 @@
 #   bash test/demo.sh
 # installs what is missing, builds and installs the extension, starts the
 # emulator and a throw-away PostgreSQL, and runs test/demo.sql in psql:
-# products created in batches, read back, joined with a local table.
+# products created in batches, read back, joined with a local table, updated,
+# archived and upserted.
 # Everything it started is stopped again at the end.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

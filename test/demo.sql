@@ -59,3 +59,36 @@ INSERT INTO hubspot.products (properties) VALUES
 \set ON_ERROR_STOP 1
 SELECT properties->>'name' AS name, price FROM hubspot.products
   WHERE properties->>'name' IN ('Good row', 'Bad price');
+
+-- prices changed locally: send just those, reading just those records
+UPDATE catalog SET price = price * 1.10 WHERE stock = 0;
+EXPLAIN (COSTS OFF)
+UPDATE hubspot.products p SET price = (SELECT c.price FROM catalog c WHERE c.sku = p.sku)
+ WHERE id = ANY (ARRAY(SELECT p2.id FROM hubspot.products p2 JOIN catalog c USING (sku)
+                        WHERE c.stock = 0));
+UPDATE hubspot.products p SET price = c.price
+  FROM catalog c WHERE c.sku = p.sku AND p.price <> c.price;
+-- nothing left to change: no write at all
+UPDATE hubspot.products SET properties = properties;
+
+-- discontinue the products out of stock: archived, 100 ids per request
+DELETE FROM hubspot.products p USING catalog c WHERE c.sku = p.sku AND c.stock = 0;
+SELECT count(*) AS live FROM hubspot.products;
+SELECT count(*) AS archived FROM hubspot.products WHERE archived;
+
+-- loads that can safely run twice: upsert by a unique property
+CREATE FOREIGN TABLE hubspot.products_by_key (
+    id          text,
+    external_id text,
+    name        text,
+    price       numeric
+) SERVER hubspot OPTIONS (id_property 'external_id');
+INSERT INTO hubspot.products_by_key (external_id, name, price)
+  SELECT 'EXT-' || sku, name, price FROM catalog WHERE stock = 1;
+INSERT INTO hubspot.products_by_key (external_id, name, price)
+  SELECT 'EXT-' || sku, name, price FROM catalog WHERE stock = 1;
+SELECT count(*) AS upserted_records FROM hubspot.products_by_key WHERE external_id LIKE 'EXT-%';
+
+-- rows HubSpot rejects can be skipped with a warning instead
+ALTER FOREIGN TABLE hubspot.products OPTIONS (ADD on_error 'skip');
+UPDATE hubspot.products SET properties = properties || '{"price": "n/a"}' WHERE sku = 'SKU-0001';
