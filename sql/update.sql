@@ -92,6 +92,19 @@ BEGIN
   RAISE NOTICE 'updated % rows', n;
 END $$;
 
+-- a join handing over the same record twice: only the first to arrive updates it
+SELECT emu.clear_log();
+DO $$
+DECLARE n bigint;
+BEGIN
+  UPDATE items SET price = v.price
+    FROM (VALUES ('1000090', 1.5), ('1000090', 2.5), ('1000091', 3.5)) AS v(id, price)
+   WHERE items.id = v.id;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RAISE NOTICE 'updated % rows', n;
+END $$;
+SELECT body->'inputs' AS inputs FROM emu.requests() WHERE path LIKE '%batch/update';
+
 -- nothing changed: no write at all
 SELECT emu.clear_log();
 UPDATE items SET properties = properties;

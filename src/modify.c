@@ -128,6 +128,7 @@ typedef struct HsModifyState
 
 	/* ids (UPDATE/DELETE) or keys (upsert) already written by the statement */
 	HTAB	   *seen;
+	bool		track_ids;		/* UPDATE/DELETE: may a record come twice? */
 	HsProperty *key_property;	/* upsert: the id_property, once checked */
 
 	/* buffered UPDATE/DELETE inputs, in buffer_cxt */
@@ -1183,6 +1184,16 @@ hubspotBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 		if (operation == CMD_UPDATE && !AttributeNumberIsValid(fmstate->wholerow_attno))
 			elog(ERROR, "could not find junk column \"wholerow\"");
 	}
+	/*
+	 * A join can hand over the same record twice; a scan of the table alone
+	 * cannot, and then the ids need not be remembered.
+	 */
+	{
+		PlanState  *sub = outerPlanState(mtstate);
+
+		fmstate->track_ids = !(IsA(sub, ForeignScanState) &&
+							   ((Scan *) sub->plan)->scanrelid == rinfo->ri_RangeTableIndex);
+	}
 	fmstate->old_slot = ExecInitExtraTupleSlot(estate,
 											   RelationGetDescr(rinfo->ri_RelationDesc),
 											   &TTSOpsVirtual);
@@ -1483,7 +1494,7 @@ store_old_row(HsModifyState *fmstate, TupleTableSlot *planSlot, TupleTableSlot *
 static bool
 first_time(HsModifyState *fmstate, const char *id, int64 row)
 {
-	return remember_ident(fmstate, id, row) == 0;
+	return !fmstate->track_ids || remember_ident(fmstate, id, row) == 0;
 }
 
 /* Add an input to the buffer, sending the buffer first when it is full. */
