@@ -253,3 +253,11 @@ DROP TRIGGER items_delete ON items;
 CREATE FOREIGN TABLE names_only (name text) SERVER hubspot;
 UPDATE names_only SET name = 'x';
 DELETE FROM names_only;
+
+-- an update is safe to send again: a connection that breaks after HubSpot
+-- processed the batch is retried, and the result is the same
+SELECT emu.clear_log();
+SELECT emu.fault('{"method": "POST", "path": "/crm/v3/objects/products/batch/update", "action": "reset_after", "times": 1}');
+UPDATE items SET price = 123 WHERE id IN ('1000095', '1000096');
+SELECT method, path, jsonb_array_length(body->'inputs') AS inputs FROM emu.requests() ORDER BY seq;
+SELECT id, price FROM items WHERE id IN ('1000095', '1000096') ORDER BY id;
