@@ -67,6 +67,18 @@ SELECT count(*) FROM items
  WHERE id = ANY (ARRAY(SELECT (1000000 + g)::text FROM generate_series(1, 150) g));
 SELECT method, path, jsonb_array_length(body->'inputs') AS inputs FROM emu.requests();
 
+-- a join on id: one GET per outer row when there are few, the list otherwise
+CREATE TEMP TABLE few AS SELECT (1000000 + g)::text AS id FROM generate_series(1, 3) g;
+CREATE TEMP TABLE many AS SELECT (1000000 + g)::text AS id FROM generate_series(1, 500) g;
+ANALYZE few;
+ANALYZE many;
+EXPLAIN (COSTS OFF) SELECT i.id, i.price FROM few JOIN items i USING (id);
+EXPLAIN (COSTS OFF) SELECT count(*) FROM many JOIN items i USING (id);
+SELECT emu.clear_log();
+SELECT i.id, i.price FROM few JOIN items i USING (id) ORDER BY 1;
+SELECT count(*) FROM many JOIN items i USING (id);
+SELECT method, path FROM emu.requests() ORDER BY seq;
+
 -- other conditions are checked here, on what the lookup returned
 SELECT id FROM items WHERE id IN ('1000001', '1000002') AND price > 1;
 

@@ -22,6 +22,7 @@
 #include "optimizer/clauses.h"
 #include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
+#include "optimizer/paths.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
@@ -75,6 +76,7 @@ typedef struct HsRelInfo
 	Expr	   *id_expr;		/* the id or the id array (not LIST) */
 	double		nids;			/* ids expected (not LIST) */
 	bool		archived;		/* WHERE archived */
+	HsColumn   *id_col;			/* the table's id column, or NULL */
 } HsRelInfo;
 
 /* Execution state of a scan. */
@@ -233,6 +235,7 @@ hubspotGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	Selectivity sel;
 
 	table_close(rel, NoLock);
+	info->id_col = table->id_col;
 	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid,
 				   &info->attrs_used);
 	info->lookup = HS_LOOKUP_LIST;
@@ -263,6 +266,107 @@ hubspotGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 		baserel->rows = clamp_row_est(info->nids);
 }
 
+/*
+ * id_join_expr
+ *		If a join clause is id = x (or x = id) with x using other relations
+ *		only, the x; else NULL.
+ */
+static Expr *
+id_join_expr(PlannerInfo *root, Expr *clause, RelOptInfo *baserel, HsColumn *idcol)
+{
+	OpExpr	   *op;
+	Node	   *left,
+			   *right;
+	Relids		varnos;
+
+	if (!IsA(clause, OpExpr))
+		return NULL;
+	op = (OpExpr *) clause;
+	if (list_length(op->args) != 2 || !is_type_equality(op->opno, idcol->typid))
+		return NULL;
+	left = linitial(op->args);
+	right = lsecond(op->args);
+	if (is_column(right, baserel->relid, idcol->attnum))
+	{
+		Node	   *tmp = left;
+
+		left = right;
+		right = tmp;
+	}
+	if (!is_column(left, baserel->relid, idcol->attnum) ||
+		contain_volatile_functions(right) || contain_subplans(right))
+		return NULL;
+	varnos = pull_varnos(root, right);
+	if (bms_overlap(varnos, baserel->relids))
+		return NULL;
+	return (Expr *) right;
+}
+
+/* generate_implied_equalities_for_column: is this member our id column? */
+static bool
+ec_member_is_id(PlannerInfo *root pg_attribute_unused(), RelOptInfo *rel,
+				EquivalenceClass *ec pg_attribute_unused(), EquivalenceMember *em,
+				void *arg)
+{
+	HsColumn   *idcol = (HsColumn *) arg;
+
+	return is_column((Node *) em->em_expr, rel->relid, idcol->attnum);
+}
+
+/*
+ * add_id_join_paths
+ *		For a join on id (products p JOIN staging s ON p.id = s.id), a path
+ *		that reads one record per outer row with GET by id.  Costed as one
+ *		request per outer row against the pages of a full listing, so that
+ *		the planner takes it only for a few outer rows.
+ */
+static void
+add_id_join_paths(PlannerInfo *root, RelOptInfo *baserel, HsRelInfo *info)
+{
+	List	   *clauses = NIL;
+	ListCell   *lc;
+
+	foreach(lc, baserel->joininfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		if (join_clause_is_movable_to(ri, baserel) &&
+			id_join_expr(root, ri->clause, baserel, info->id_col) != NULL)
+			clauses = lappend(clauses, ri);
+	}
+	if (baserel->has_eclass_joins)
+		clauses = list_concat(clauses,
+							  generate_implied_equalities_for_column(root, baserel,
+																	 ec_member_is_id,
+																	 info->id_col,
+																	 baserel->lateral_referencers));
+
+	foreach(lc, clauses)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		Relids		required_outer;
+		ParamPathInfo *ppi;
+
+		if (id_join_expr(root, ri->clause, baserel, info->id_col) == NULL)
+			continue;
+		required_outer = bms_union(bms_difference(ri->clause_relids, baserel->relids),
+								   baserel->lateral_relids);
+		if (bms_is_empty(required_outer))
+			continue;
+		ppi = get_baserel_parampathinfo(root, baserel, required_outer);
+		add_path(baserel, (Path *)
+				 create_foreignscan_path(root, baserel, NULL,
+										 Min(ppi->ppi_rows, 1),
+										 REQUEST_COST,
+										 2 * REQUEST_COST + cpu_tuple_cost * 10,
+										 NIL, required_outer, NULL,
+#if PG_VERSION_NUM >= 170000
+										 NIL,
+#endif
+										 list_make1(ri)));
+	}
+}
+
 void
 hubspotGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 					   Oid foreigntableid pg_attribute_unused())
@@ -283,16 +387,20 @@ hubspotGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 									 NIL,
 #endif
 									 NIL));
+
+	if (info->lookup == HS_LOOKUP_LIST && info->id_col != NULL)
+		add_id_join_paths(root, baserel, info);
 }
 
 ForeignScan *
-hubspotGetForeignPlan(PlannerInfo *root pg_attribute_unused(), RelOptInfo *baserel,
-					  Oid foreigntableid pg_attribute_unused(), ForeignPath *best_path pg_attribute_unused(),
+hubspotGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
+					  Oid foreigntableid pg_attribute_unused(), ForeignPath *best_path,
 					  List *tlist, List *scan_clauses, Plan *outer_plan)
 {
 	HsRelInfo  *info = (HsRelInfo *) baserel->fdw_private;
 	List	   *attnums = NIL;
 	List	   *fdw_exprs = NIL;
+	HsLookup	lookup = info->lookup;
 	bool		whole_row;
 	int			x = -1;
 
@@ -316,11 +424,19 @@ hubspotGetForeignPlan(PlannerInfo *root pg_attribute_unused(), RelOptInfo *baser
 				attnums = lappend_int(attnums, attnum);
 		}
 	}
-	if (info->lookup != HS_LOOKUP_LIST)
+	if (lookup != HS_LOOKUP_LIST)
 		fdw_exprs = list_make1(info->id_expr);
+	else if (best_path->fdw_private != NIL)
+	{
+		/* the id join path: id = the outer row's value, a nestloop param */
+		RestrictInfo *ri = linitial_node(RestrictInfo, best_path->fdw_private);
+
+		lookup = HS_LOOKUP_ONE;
+		fdw_exprs = list_make1(id_join_expr(root, ri->clause, baserel, info->id_col));
+	}
 
 	return make_foreignscan(tlist, scan_clauses, baserel->relid, fdw_exprs,
-							list_make3(attnums, makeInteger(info->lookup),
+							list_make3(attnums, makeInteger(lookup),
 									   makeInteger(info->archived ? 1 : 0)),
 							NIL, NIL, outer_plan);
 }
