@@ -135,6 +135,11 @@ BEGIN
   RAISE NOTICE 'updated % rows', n;
 END $$;
 
+-- UPDATE ... RETURNING under skip: the rejected row is not returned
+UPDATE keyed SET properties = properties || jsonb_build_object('price', CASE WHEN external_id = 'E-33' THEN 'bad' ELSE '5' END)
+ WHERE external_id IN ('E-33', 'E-34')
+ RETURNING external_id, price;
+
 -- UPDATE under abort: the batch's rejected rows in one ERROR, the others written
 ALTER FOREIGN TABLE keyed OPTIONS (SET on_error 'abort');
 UPDATE keyed SET properties = properties || jsonb_build_object('price', CASE WHEN external_id = 'E-41' THEN 'bad' ELSE '8' END)

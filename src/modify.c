@@ -966,11 +966,15 @@ begin_rows(HsModifyState *fmstate, ErrorContextCallback *errcallback,
 	error_context_stack = errcallback;
 }
 
-/* Is a failed single-row write a rejection of that row (not of the request)? */
+/*
+ * Is a failed single-row write a rejection of that row (not of the request)?
+ * A 404 is one only for a PATCH: the record is gone.
+ */
 static bool
-is_row_rejection(HsResponse *resp)
+is_row_rejection(HsModifyState *fmstate, HsResponse *resp)
 {
-	return resp->status == 400 || resp->status == 404 || resp->status == 409;
+	return resp->status == 400 || resp->status == 409 ||
+		(resp->status == 404 && fmstate->op == OP_UPDATE);
 }
 
 /*
@@ -1352,7 +1356,7 @@ hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 						  body.data, HS_NOT_IDEMPOTENT, &fmstate->stats);
 		if (resp->status != 200 && resp->status != 201)
 		{
-			if (!is_row_rejection(resp))
+			if (!is_row_rejection(fmstate, resp))
 				hs_report_response_error(resp);
 			reject_single(fmstate, resp, row, NULL);
 			error_context_stack = errcallback.previous;
@@ -1769,7 +1773,7 @@ hubspotExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
 					  NULL, input.data, HS_IDEMPOTENT, &fmstate->stats);
 	if (resp->status != 200)
 	{
-		if (!is_row_rejection(resp))
+		if (!is_row_rejection(fmstate, resp))
 			hs_report_response_error(resp);
 		reject_single(fmstate, resp, row, id);
 		error_context_stack = errcallback.previous;
@@ -1833,7 +1837,7 @@ hubspotExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 						  NULL, NULL, HS_IDEMPOTENT, &fmstate->stats);
 		if (resp->status != 204 && resp->status != 200)
 		{
-			if (!is_row_rejection(resp))
+			if (!is_row_rejection(fmstate, resp))
 				hs_report_response_error(resp);
 			reject_single(fmstate, resp, row, id);
 			error_context_stack = errcallback.previous;
