@@ -273,3 +273,7 @@ SELECT emu.fault('{"method": "POST", "path": "/crm/v3/objects/products/batch/upd
 UPDATE items SET price = 123 WHERE id IN ('1000095', '1000096');
 SELECT method, path, jsonb_array_length(body->'inputs') AS inputs FROM emu.requests() ORDER BY seq;
 SELECT id, price FROM items WHERE id IN ('1000095', '1000096') ORDER BY id;
+
+-- an error item that names no row is matched to the row without a result
+SELECT emu.fault('{"method": "POST", "path": "/crm/v3/objects/products/batch/update", "action": "respond", "status": 207, "times": 1, "body": {"status": "COMPLETE", "results": [{"id": "1000097", "properties": {}, "createdAt": "2026-01-15T10:00:00.000Z", "updatedAt": "2026-01-15T10:00:00.000Z", "archived": false}], "numErrors": 1, "errors": [{"status": "error", "category": "VALIDATION_ERROR", "message": "Something was wrong"}]}}');
+UPDATE items SET price = 124 WHERE id IN ('1000097', '1000098');

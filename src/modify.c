@@ -1042,10 +1042,34 @@ batch_results(HsModifyState *fmstate, HsResponse *resp, BatchRow *rows, int n)
 					written[i] = true;
 		}
 		for (int i = 0; i < n; i++)
-			if (!written[i] && !rows[i].rejected)
+		{
+			ListCell   *lc;
+			RejectedRow *unnamed = NULL;
+
+			if (written[i] || rows[i].rejected)
+				continue;
+			/* an error that named no row is this row's, if there is one */
+			foreach(lc, rejected)
+			{
+				RejectedRow *r = (RejectedRow *) lfirst(lc);
+
+				if (r->row == 0 && r->ident == NULL)
+				{
+					unnamed = r;
+					break;
+				}
+			}
+			if (unnamed != NULL)
+			{
+				unnamed->row = rows[i].row;
+				unnamed->ident = rows[i].ident;
+				rows[i].rejected = true;
+			}
+			else
 				rejected = lappend(rejected,
 								   new_rejected(&rows[i], NULL,
 												"HubSpot returned neither a result nor an error for it"));
+		}
 	}
 
 	if (fmstate->op == OP_UPSERT && results != NULL)
