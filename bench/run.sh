@@ -66,22 +66,20 @@ node_time() {  # node_time ARGS…: "SECONDS ROWS" of bench/node_baseline.js ARG
 # fdw_run OP WANT SQL / node_run OP WANT ARGS…: one measurement with an empty
 # request log; sets SECS and REQS, and stops unless the statement or the
 # script reports WANT rows
-fdw_run() {
-    local out n
+measure() {  # measure SIDE OP WANT COMMAND…
+    local side=$1 op=$2 want=$3 out n
+    shift 3
     "${EMUCTL[@]}" clear-log
-    out=$(fdw_time "$3")
+    out=$("$@")
     read -r SECS n <<<"$out"
     REQS=$(requests)
-    [ "$n" = "$2" ] || die "hubspot_fdw $1 reported ${n:-no} rows, not $2"
+    [ "$n" = "$want" ] || die "$side $op reported ${n:-no} rows, not $want"
 }
+fdw_run() { measure hubspot_fdw "$1" "$2" fdw_time "$3"; }
 node_run() {
-    local op=$1 want=$2 out n
+    local op=$1 want=$2
     shift 2
-    "${EMUCTL[@]}" clear-log
-    out=$(node_time "$@")
-    read -r SECS n <<<"$out"
-    REQS=$(requests)
-    [ "$n" = "$want" ] || die "node $op reported ${n:-no} rows, not $want"
+    measure node "$op" "$want" node_time "$@"
 }
 # check_store SIDE OP LIVE ARCHIVED PRICE_SUM: stop unless the emulator holds
 # LIVE live and ARCHIVED archived products, the live prices adding up to PRICE_SUM

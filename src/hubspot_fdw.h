@@ -106,6 +106,7 @@ typedef struct HsTable
 	HsColumn   *columns;		/* live (non-dropped) columns in attnum order */
 	HsColumn   *properties_col; /* NULL if the table has none */
 	HsColumn   *id_col;			/* NULL if the table has none */
+	HsColumn   *associations_col;	/* NULL if the table has none */
 } HsTable;
 
 extern HsTable *hs_get_table(Relation rel);

@@ -382,20 +382,31 @@ append_properties_object(StringInfo buf, List *props)
 	appendStringInfoChar(buf, '}');
 }
 
+/* A value of a column in its type's text form. */
+static char *
+column_output(HsColumn *col, Datum value)
+{
+	Oid			outfunc;
+	bool		isvarlena;
+
+	/* col->outfunc is the element type's for arrays */
+	if (col->vkind != HS_VAL_ARRAY)
+		return OutputFunctionCall(&col->outfunc, value);
+	getTypeOutputInfo(col->typid, &outfunc, &isvarlena);
+	return OidOutputFunctionCall(outfunc, value);
+}
+
 /* A column's value as text, for comparing old and new values. */
 static char *
 column_text(HsColumn *col, TupleTableSlot *slot)
 {
 	int			idx = col->attnum - 1;
-	Oid			outfunc;
-	bool		isvarlena;
 
 	if (slot->tts_isnull[idx])
 		return NULL;
 	if (col->kind == HS_COL_PROPERTY)
 		return hs_datum_to_string(col, slot->tts_values[idx]);
-	getTypeOutputInfo(col->typid, &outfunc, &isvarlena);
-	return OidOutputFunctionCall(outfunc, slot->tts_values[idx]);
+	return column_output(col, slot->tts_values[idx]);
 }
 
 static bool
@@ -471,11 +482,11 @@ remember_ident(HsModifyState *fmstate, const char *ident, int64 row)
 									HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 	}
 	key = (char *) ident;
-	entry = hash_search(fmstate->seen, &key, HASH_FIND, &found);
+	entry = hash_search(fmstate->seen, &key, HASH_ENTER, &found);
 	if (found)
 		return entry->row;
-	key = MemoryContextStrdup(fmstate->estate->es_query_cxt, ident);
-	entry = hash_search(fmstate->seen, &key, HASH_ENTER, &found);
+	/* the entry must own its key: same string, same hash */
+	entry->key = MemoryContextStrdup(fmstate->estate->es_query_cxt, ident);
 	entry->row = row;
 	return 0;
 }
@@ -1329,10 +1340,11 @@ hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	HsResponse *resp;
 	ErrorContextCallback errcallback;
 	int64		row = ++fmstate->rows_seen;
-	HsColumn   *assoc_col = NULL;
+	HsColumn   *assoc_col = fmstate->table->associations_col;
 	Datum		assoc_value = (Datum) 0;
 	bool		assoc_null = true;
-	json_object *stored;
+	json_object *stored = NULL;
+	bool		written = false;
 	char	   *key;
 
 	MemoryContextReset(fmstate->batch_cxt);
@@ -1348,9 +1360,6 @@ hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 		appendStringInfoString(&body, "]}");
 
 	/* HubSpot's create response has no associations: keep what was sent */
-	for (int i = 0; i < fmstate->table->ncolumns; i++)
-		if (fmstate->table->columns[i].kind == HS_COL_ASSOCIATIONS)
-			assoc_col = &fmstate->table->columns[i];
 	if (assoc_col != NULL)
 	{
 		assoc_null = slot->tts_isnull[assoc_col->attnum - 1];
@@ -1365,33 +1374,35 @@ hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 
 		resp = hs_request(fmstate->conn, "POST", fmstate->batch_path, NULL,
 						  body.data, HS_IDEMPOTENT, &fmstate->stats);
-		if (batch_results(fmstate, resp, &br, 1) == 0)
-		{
-			error_context_stack = errcallback.previous;
-			MemoryContextSwitchTo(oldcxt);
-			return NULL;
-		}
-		json_object_object_get_ex(resp->json, "results", &results);
-		stored = json_object_array_get_idx(results, 0);
+		written = batch_results(fmstate, resp, &br, 1) > 0;
+		if (written && json_object_object_get_ex(resp->json, "results", &results))
+			stored = json_object_array_get_idx(results, 0);
 	}
 	else
 	{
 		resp = hs_request(fmstate->conn, "POST", fmstate->single_path, NULL,
 						  body.data, HS_NOT_IDEMPOTENT, &fmstate->stats);
-		if (resp->status != 200 && resp->status != 201)
+		written = resp->status == 200 || resp->status == 201;
+		if (written)
+		{
+			fmstate->rows_applied++;
+			stored = resp->json;
+		}
+		else
 		{
 			if (!is_row_rejection(fmstate, resp))
 				hs_report_response_error(resp);
 			reject_single(fmstate, resp, row, NULL);
-			error_context_stack = errcallback.previous;
-			MemoryContextSwitchTo(oldcxt);
-			return NULL;
 		}
-		fmstate->rows_applied++;
-		stored = resp->json;
 	}
 
 	error_context_stack = errcallback.previous;
+	/* a row skipped under on_error 'skip' */
+	if (!written)
+	{
+		MemoryContextSwitchTo(oldcxt);
+		return NULL;
+	}
 
 	/* values of the returned slot live in the per-tuple context */
 	MemoryContextSwitchTo(GetPerTupleMemoryContext(estate));
@@ -1481,8 +1492,6 @@ row_id(HsModifyState *fmstate, TupleTableSlot *planSlot)
 {
 	bool		isnull;
 	Datum		datum = ExecGetJunkAttribute(planSlot, fmstate->id_attno, &isnull);
-	Oid			outfunc;
-	bool		isvarlena;
 
 	if (isnull)
 		ereport(ERROR,
@@ -1490,8 +1499,7 @@ row_id(HsModifyState *fmstate, TupleTableSlot *planSlot)
 				 errmsg("a row of foreign table \"%s\" to %s has no id",
 						fmstate->table->relname,
 						fmstate->op == OP_UPDATE ? "update" : "delete")));
-	getTypeOutputInfo(fmstate->table->id_col->typid, &outfunc, &isvarlena);
-	return OidOutputFunctionCall(outfunc, datum);
+	return column_output(fmstate->table->id_col, datum);
 }
 
 /* Put the row as read (the wholerow junk column) into a slot. */
@@ -1734,113 +1742,39 @@ merge_stored_record(HsModifyState *fmstate, json_object *obj, TupleTableSlot *sl
 }
 
 /*
- * hubspotExecForeignUpdate
- *		Send the properties the row changes: buffered into batch/update, or
- *		as one PATCH whose answer becomes the returned row.  A row that
- *		changes nothing costs no request.
+ * update_properties
+ *		The properties an UPDATE row changes, as a JSON object, or NULL when
+ *		it changes nothing.
  */
-TupleTableSlot *
-hubspotExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
-						 TupleTableSlot *slot, TupleTableSlot *planSlot)
+static char *
+update_properties(HsModifyState *fmstate, TupleTableSlot *slot,
+				  TupleTableSlot *planSlot, int64 row)
 {
-	HsModifyState *fmstate = (HsModifyState *) rinfo->ri_FdwState;
-	ErrorContextCallback errcallback;
-	MemoryContext oldcxt;
-	int64		row = ++fmstate->rows_seen;
-	char	   *id;
 	List	   *changes;
-	StringInfoData input;
-	HsResponse *resp;
+	StringInfoData buf;
 
-	MemoryContextReset(fmstate->row_cxt);
-	oldcxt = MemoryContextSwitchTo(fmstate->row_cxt);
-	begin_rows(fmstate, &errcallback, row, row);
-
-	id = row_id(fmstate, planSlot);
-	if (!first_time(fmstate, id, row))
-	{
-		error_context_stack = errcallback.previous;
-		MemoryContextSwitchTo(oldcxt);
-		return NULL;
-	}
 	store_old_row(fmstate, planSlot, fmstate->old_slot);
 	slot_getallattrs(slot);
 	changes = update_changes(fmstate, fmstate->old_slot, slot, row);
-
 	if (changes == NIL)
-	{
-		error_context_stack = errcallback.previous;
-		MemoryContextSwitchTo(oldcxt);
-		return slot;
-	}
-
-	initStringInfo(&input);
-	if (fmstate->buffered)
-	{
-		appendStringInfoString(&input, "{\"id\":");
-		escape_json(&input, id);
-		appendStringInfo(&input, ",\"objectWriteTraceId\":\"" INT64_FORMAT "\",\"properties\":", row);
-		append_properties_object(&input, changes);
-		appendStringInfoChar(&input, '}');
-		error_context_stack = errcallback.previous;
-		buffer_input(fmstate, row, id, input.data);
-		MemoryContextSwitchTo(oldcxt);
-		return slot;
-	}
-
-	appendStringInfoString(&input, "{\"properties\":");
-	append_properties_object(&input, changes);
-	appendStringInfoChar(&input, '}');
-	resp = hs_request(fmstate->conn, "PATCH",
-					  psprintf("/crm/v3/objects/%s/%s", fmstate->table->object,
-							   hs_url_escape(id)),
-					  NULL, input.data, HS_IDEMPOTENT, &fmstate->stats);
-	if (resp->status != 200)
-	{
-		if (!is_row_rejection(fmstate, resp))
-			hs_report_response_error(resp);
-		reject_single(fmstate, resp, row, id);
-		error_context_stack = errcallback.previous;
-		MemoryContextSwitchTo(oldcxt);
 		return NULL;
-	}
-	fmstate->rows_applied++;
-	error_context_stack = errcallback.previous;
-
-	/* values of the returned slot live in the per-tuple context */
-	MemoryContextSwitchTo(GetPerTupleMemoryContext(estate));
-	merge_stored_record(fmstate, resp->json, slot);
-	MemoryContextSwitchTo(oldcxt);
-	return slot;
+	initStringInfo(&buf);
+	append_properties_object(&buf, changes);
+	return buf.data;
 }
 
 /*
- * hubspotExecForeignDelete
- *		Archive the row's record: buffered into batch/archive, or one DELETE.
- *		RETURNING gets the row as it was read.
+ * write_row
+ *		Send one UPDATE or DELETE row (props: its changed properties, NULL
+ *		for DELETE): buffered, as a batch/update input or batch/archive id;
+ *		otherwise one PATCH or DELETE, whose answer (for PATCH) is put in
+ *		*stored.  Returns false for a row skipped under on_error 'skip'.
  */
-TupleTableSlot *
-hubspotExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
-						 TupleTableSlot *slot, TupleTableSlot *planSlot)
+static bool
+write_row(HsModifyState *fmstate, ErrorContextCallback *errcallback, int64 row,
+		  const char *id, const char *props, json_object **stored)
 {
-	HsModifyState *fmstate = (HsModifyState *) rinfo->ri_FdwState;
-	ErrorContextCallback errcallback;
-	MemoryContext oldcxt;
-	int64		row = ++fmstate->rows_seen;
-	char	   *id;
 	HsResponse *resp;
-
-	MemoryContextReset(fmstate->row_cxt);
-	oldcxt = MemoryContextSwitchTo(fmstate->row_cxt);
-	begin_rows(fmstate, &errcallback, row, row);
-
-	id = row_id(fmstate, planSlot);
-	if (!first_time(fmstate, id, row))
-	{
-		error_context_stack = errcallback.previous;
-		MemoryContextSwitchTo(oldcxt);
-		return NULL;
-	}
 
 	if (fmstate->buffered)
 	{
@@ -1849,37 +1783,96 @@ hubspotExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 		initStringInfo(&input);
 		appendStringInfoString(&input, "{\"id\":");
 		escape_json(&input, id);
+		if (props != NULL)
+			appendStringInfo(&input, ",\"objectWriteTraceId\":\"" INT64_FORMAT "\",\"properties\":%s",
+							 row, props);
 		appendStringInfoChar(&input, '}');
-		error_context_stack = errcallback.previous;
+		/* a batch sent now has its own context */
+		error_context_stack = errcallback->previous;
 		buffer_input(fmstate, row, id, input.data);
-	}
-	else
-	{
-		resp = hs_request(fmstate->conn, "DELETE",
-						  psprintf("/crm/v3/objects/%s/%s", fmstate->table->object,
-								   hs_url_escape(id)),
-						  NULL, NULL, HS_IDEMPOTENT, &fmstate->stats);
-		if (resp->status != 204 && resp->status != 200)
-		{
-			if (!is_row_rejection(fmstate, resp))
-				hs_report_response_error(resp);
-			reject_single(fmstate, resp, row, id);
-			error_context_stack = errcallback.previous;
-			MemoryContextSwitchTo(oldcxt);
-			return NULL;
-		}
-		fmstate->rows_applied++;
-		error_context_stack = errcallback.previous;
+		error_context_stack = errcallback;
+		return true;
 	}
 
-	MemoryContextSwitchTo(GetPerTupleMemoryContext(estate));
-	if (AttributeNumberIsValid(fmstate->wholerow_attno))
+	resp = hs_request(fmstate->conn, op_info[fmstate->op].single_method,
+					  psprintf("/crm/v3/objects/%s/%s", fmstate->table->object,
+							   hs_url_escape(id)),
+					  NULL, props ? psprintf("{\"properties\":%s}", props) : NULL,
+					  HS_IDEMPOTENT, &fmstate->stats);
+	if (resp->status != 200 && resp->status != 204)
 	{
+		if (!is_row_rejection(fmstate, resp))
+			hs_report_response_error(resp);
+		reject_single(fmstate, resp, row, id);
+		return false;
+	}
+	fmstate->rows_applied++;
+	if (fmstate->op == OP_UPDATE)
+		*stored = resp->json;
+	return true;
+}
+
+/*
+ * modify_row
+ *		UPDATE or DELETE one row.  An UPDATE row that changes nothing costs
+ *		no request.  Returns NULL for a row not to count: a record the
+ *		statement already wrote, or a row skipped under on_error 'skip'.
+ */
+static TupleTableSlot *
+modify_row(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+		   TupleTableSlot *planSlot)
+{
+	HsModifyState *fmstate = (HsModifyState *) rinfo->ri_FdwState;
+	ErrorContextCallback errcallback;
+	MemoryContext oldcxt;
+	int64		row = ++fmstate->rows_seen;
+	TupleTableSlot *result = slot;
+	json_object *stored = NULL;
+	char	   *id;
+	char	   *props = NULL;
+
+	MemoryContextReset(fmstate->row_cxt);
+	oldcxt = MemoryContextSwitchTo(fmstate->row_cxt);
+	begin_rows(fmstate, &errcallback, row, row);
+
+	id = row_id(fmstate, planSlot);
+	if (!first_time(fmstate, id, row))
+		result = NULL;
+	else if (fmstate->op == OP_ARCHIVE ||
+			 (props = update_properties(fmstate, slot, planSlot, row)) != NULL)
+	{
+		if (!write_row(fmstate, &errcallback, row, id, props, &stored))
+			result = NULL;
+	}
+	error_context_stack = errcallback.previous;
+
+	/* values of the returned slot live in the per-tuple context */
+	MemoryContextSwitchTo(GetPerTupleMemoryContext(estate));
+	if (result != NULL && stored != NULL)
+		merge_stored_record(fmstate, stored, slot);
+	else if (result != NULL && fmstate->op == OP_ARCHIVE &&
+			 AttributeNumberIsValid(fmstate->wholerow_attno))
+	{
+		/* DELETE ... RETURNING: the row as it was read */
 		store_old_row(fmstate, planSlot, fmstate->old_slot);
 		ExecCopySlot(slot, fmstate->old_slot);
 	}
 	MemoryContextSwitchTo(oldcxt);
-	return slot;
+	return result;
+}
+
+TupleTableSlot *
+hubspotExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
+						 TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	return modify_row(estate, rinfo, slot, planSlot);
+}
+
+TupleTableSlot *
+hubspotExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
+						 TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	return modify_row(estate, rinfo, slot, planSlot);
 }
 
 void

@@ -488,6 +488,8 @@ hs_get_table(Relation rel)
 							 errhint("Give the column another name and a \"property\" option to map it to a HubSpot property instead.")));
 				if (col->kind == HS_COL_PROPERTIES)
 					table->properties_col = col;
+				if (col->kind == HS_COL_ASSOCIATIONS)
+					table->associations_col = col;
 				break;
 			case HS_COL_ID:
 				table->id_col = col;

@@ -153,6 +153,26 @@ is_type_equality(Oid opno, Oid typid)
 	return OidIsValid(tce->eq_opr) && tce->eq_opr == opno;
 }
 
+/* If the clause is id = x or x = id, the x; else NULL. */
+static Node *
+id_equality_operand(Expr *clause, Index relid, HsColumn *idcol)
+{
+	OpExpr	   *op = (OpExpr *) clause;
+	Node	   *left;
+	Node	   *right;
+
+	if (!IsA(clause, OpExpr) || list_length(op->args) != 2 ||
+		!is_type_equality(op->opno, idcol->typid))
+		return NULL;
+	left = linitial(op->args);
+	right = lsecond(op->args);
+	if (is_column(left, relid, idcol->attnum))
+		return right;
+	if (is_column(right, relid, idcol->attnum))
+		return left;
+	return NULL;
+}
+
 /*
  * find_id_lookup
  *		Does a restriction clause name the records: id = x, x = id, or
@@ -162,24 +182,11 @@ is_type_equality(Oid opno, Oid typid)
 static bool
 find_id_lookup(Expr *clause, Index relid, HsColumn *idcol, HsRelInfo *info)
 {
-	if (IsA(clause, OpExpr))
+	Node	   *right = id_equality_operand(clause, relid, idcol);
+
+	if (right != NULL)
 	{
-		OpExpr	   *op = (OpExpr *) clause;
-		Node	   *left,
-				   *right;
-
-		if (list_length(op->args) != 2 || !is_type_equality(op->opno, idcol->typid))
-			return false;
-		left = linitial(op->args);
-		right = lsecond(op->args);
-		if (is_column(right, relid, idcol->attnum))
-		{
-			Node	   *tmp = left;
-
-			left = right;
-			right = tmp;
-		}
-		if (!is_column(left, relid, idcol->attnum) || !is_scan_constant(right))
+		if (!is_scan_constant(right))
 			return false;
 		info->lookup = HS_LOOKUP_ONE;
 		info->id_expr = (Expr *) right;
@@ -274,30 +281,10 @@ hubspotGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 static Expr *
 id_join_expr(PlannerInfo *root, Expr *clause, RelOptInfo *baserel, HsColumn *idcol)
 {
-	OpExpr	   *op;
-	Node	   *left,
-			   *right;
-	Relids		varnos;
+	Node	   *right = id_equality_operand(clause, baserel->relid, idcol);
 
-	if (!IsA(clause, OpExpr))
-		return NULL;
-	op = (OpExpr *) clause;
-	if (list_length(op->args) != 2 || !is_type_equality(op->opno, idcol->typid))
-		return NULL;
-	left = linitial(op->args);
-	right = lsecond(op->args);
-	if (is_column(right, baserel->relid, idcol->attnum))
-	{
-		Node	   *tmp = left;
-
-		left = right;
-		right = tmp;
-	}
-	if (!is_column(left, baserel->relid, idcol->attnum) ||
-		contain_volatile_functions(right) || contain_subplans(right))
-		return NULL;
-	varnos = pull_varnos(root, right);
-	if (bms_overlap(varnos, baserel->relids))
+	if (right == NULL || contain_volatile_functions(right) || contain_subplans(right) ||
+		bms_overlap(pull_varnos(root, right), baserel->relids))
 		return NULL;
 	return (Expr *) right;
 }
