@@ -553,22 +553,38 @@ report_transport_error(HsConnection *conn, const char *method, const char *path,
 }
 
 /*
- * Raise the ERROR for a create whose outcome cannot be known.  why is our
- * own text; transport, if not NULL, libcurl's.
+ * report_unknown_outcome
+ *		Raise the ERROR for a write whose outcome cannot be known: HubSpot
+ *		may or may not have applied it.  why is our own text; transport, if
+ *		not NULL, libcurl's.  Marks stats so that the caller's error context
+ *		can name the rows of the request.
  */
 static void
-report_unknown_outcome(const char *method, const char *path, const char *why,
-					   const char *transport)
+report_unknown_outcome(const char *method, const char *path, HsRequestSafety safety,
+					   const char *why, const char *transport, int attempts,
+					   HsStats *stats)
 {
+	if (stats)
+		stats->outcome_unknown = true;
 	ereport(ERROR,
 			(errcode(HS_ERRCODE_UNKNOWN_OUTCOME),
-			 errmsg("HubSpot may or may not have created the records of this request: %s", why),
+			 errmsg("HubSpot may or may not have applied this write request: %s", why),
 			 transport ?
-			 errdetail("Request: %s %s (%s). It was not sent again, because sending a create twice can duplicate records.",
-					   method, path, transport) :
-			 errdetail("Request: %s %s. It was not sent again, because sending a create twice can duplicate records.",
-					   method, path),
-			 errhint("Look the records up in HubSpot before running the statement again.")));
+			 errdetail("Request: %s %s; %d attempt%s; last attempt: %s.",
+					   method, path, attempts, attempts == 1 ? "" : "s", transport) :
+			 errdetail("Request: %s %s; %d attempt%s.",
+					   method, path, attempts, attempts == 1 ? "" : "s"),
+			 safety == HS_NOT_IDEMPOTENT ?
+			 errhint("It was not sent again, because sending a create twice can duplicate records. Look the records up in HubSpot before running the statement again.") :
+			 errhint("Running the statement again is safe: HubSpot applies an update, upsert or archive once however often it is sent.")));
+}
+
+/* HTTP statuses after which HubSpot may or may not have done the work */
+static bool
+is_server_failure(long status)
+{
+	return status == 500 || status == 502 || status == 503 || status == 504 ||
+		status == 521 || status == 523 || status == 524;
 }
 
 /*
@@ -581,9 +597,14 @@ report_unknown_outcome(const char *method, const char *path, const char *why,
  *     Retry-After (else the rate-limit interval) and retry, whatever the
  *     request: HubSpot did not process it;
  *   - connection failures before anything was sent retry with backoff;
- *   - timeouts, broken connections and 502/503/504/521/523/524 retry with
- *     backoff only for HS_IDEMPOTENT requests; for HS_NOT_IDEMPOTENT ones the
- *     outcome is unknown and that is an ERROR, never a resend.
+ *   - timeouts, broken connections and 500/502/503/504/521/523/524 retry
+ *     with backoff for reads and HS_IDEMPOTENT_WRITE requests; for
+ *     HS_NOT_IDEMPOTENT ones (creates) the outcome is unknown at once, and
+ *     that is an ERROR (08007), never a resend.
+ * A write whose attempts all ended without an answer, or whose 2xx answer
+ * cannot be read, also ends in 08007: HubSpot may or may not have applied
+ * it.  Every such error, and a cancel while a write was in flight, sets
+ * stats->outcome_unknown.
  * Any other response, success or not, is returned with its parsed body
  * (in CurrentMemoryContext); callers decide what a non-2xx means.
  */
@@ -597,8 +618,12 @@ hs_request(HsConnection *conn, const char *method, const char *path,
 	HsHttpResult res;
 	int			attempt = 0;
 	int			rate_waits = 0;
+	bool		write = (safety != HS_READ);
+	bool		maybe_applied = false;	/* by any attempt so far */
 	HsResponse *resp;
 
+	if (stats)
+		stats->outcome_unknown = false;
 	initStringInfo(&url);
 	appendStringInfo(&url, "%s%s", conn->server.api_url, path);
 	if (query != NULL && query[0] != '\0')
@@ -610,7 +635,7 @@ hs_request(HsConnection *conn, const char *method, const char *path,
 	req.body = body;
 	req.body_len = body ? strlen(body) : 0;
 	req.bearer_token = conn->token;
-	req.resend_ok = (safety == HS_IDEMPOTENT);
+	req.resend_ok = (safety != HS_NOT_IDEMPOTENT);
 	req.timeout_ms = conn->server.timeout_ms;
 	req.connect_timeout_ms = conn->server.connect_timeout_ms;
 	req.max_response_bytes = HS_MAX_RESPONSE_BYTES;
@@ -637,10 +662,9 @@ hs_request(HsConnection *conn, const char *method, const char *path,
 		if (res.outcome == HS_HTTP_ABORTED)
 		{
 			discard_http(conn);
-			if (res.maybe_sent && safety == HS_NOT_IDEMPOTENT)
-				ereport(WARNING,
-						(errmsg("a HubSpot create request was interrupted; HubSpot may or may not have created its records"),
-						 errdetail("Request: %s %s.", method, path)));
+			/* the caller's error context says which rows this leaves unknown */
+			if (write && stats && (res.maybe_sent || maybe_applied))
+				stats->outcome_unknown = true;
 			CHECK_FOR_INTERRUPTS();
 			ereport(ERROR,
 					(errcode(ERRCODE_QUERY_CANCELED),
@@ -651,18 +675,25 @@ hs_request(HsConnection *conn, const char *method, const char *path,
 		if (res.outcome != HS_HTTP_DONE)
 		{
 			discard_http(conn);
+			if (res.maybe_sent)
+				maybe_applied = true;
 			if (res.outcome == HS_HTTP_TOO_LARGE || res.outcome == HS_HTTP_INTERNAL)
 			{
-				if (safety == HS_NOT_IDEMPOTENT && res.maybe_sent)
-					report_unknown_outcome(method, path, outcome_text(conn, &res),
-										   res.errmsg);
+				if (write && maybe_applied)
+					report_unknown_outcome(method, path, safety, outcome_text(conn, &res),
+										   res.errmsg, attempt, stats);
 				report_transport_error(conn, method, path, &res, attempt);
 			}
-			if (res.maybe_sent && safety == HS_NOT_IDEMPOTENT)
-				report_unknown_outcome(method, path, outcome_text(conn, &res),
-									   res.errmsg);
+			if (maybe_applied && safety == HS_NOT_IDEMPOTENT)
+				report_unknown_outcome(method, path, safety, outcome_text(conn, &res),
+									   res.errmsg, attempt, stats);
 			if (attempt > conn->server.max_retries)
+			{
+				if (write && maybe_applied)
+					report_unknown_outcome(method, path, safety, outcome_text(conn, &res),
+										   res.errmsg, attempt, stats);
 				report_transport_error(conn, method, path, &res, attempt);
+			}
 			retry_transport = true;
 		}
 		else if (res.status == 429)
@@ -675,7 +706,7 @@ hs_request(HsConnection *conn, const char *method, const char *path,
 			bool		daily = policy != NULL && strcmp(policy, "DAILY") == 0;
 
 			MemoryContextDelete(tmp);
-			if (daily)
+			if (daily && !(write && maybe_applied))
 				ereport(ERROR,
 						(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 						 errmsg("HubSpot's daily API limit is used up"),
@@ -683,8 +714,8 @@ hs_request(HsConnection *conn, const char *method, const char *path,
 								   method, path,
 								   res.correlation_id[0] ? res.correlation_id : "none"),
 						 errhint("The daily limit resets at midnight in the HubSpot account's time zone; API limit increase packs raise it.")));
-			if (++rate_waits > MAX_RATE_LIMIT_WAITS)
-				break;			/* reported as an error below */
+			if (daily || ++rate_waits > MAX_RATE_LIMIT_WAITS)
+				break;			/* reported below or by the caller */
 			wait = requested_wait_ms(&res, RATE_LIMIT_DEFAULT_WAIT_MS);
 		}
 		else if (res.status == 423 || res.status == 477)
@@ -695,13 +726,14 @@ hs_request(HsConnection *conn, const char *method, const char *path,
 			if (res.status == 423)
 				wait = Max(wait, LOCKED_MIN_WAIT_MS);
 		}
-		else if (res.status == 502 || res.status == 503 || res.status == 504 ||
-				 res.status == 521 || res.status == 523 || res.status == 524)
+		else if (is_server_failure(res.status))
 		{
+			/* HubSpot's 5xx does not promise that nothing was written */
+			maybe_applied = true;
 			if (safety == HS_NOT_IDEMPOTENT)
-				report_unknown_outcome(method, path,
+				report_unknown_outcome(method, path, safety,
 									   psprintf("HubSpot answered HTTP %ld", res.status),
-									   NULL);
+									   NULL, attempt, stats);
 			if (attempt > conn->server.max_retries)
 				break;
 			wait = backoff_ms(attempt - 1);
@@ -716,6 +748,12 @@ hs_request(HsConnection *conn, const char *method, const char *path,
 		sleep_ms(wait);
 	}
 
+	/* no attempt of a write gave an answer, and one may have been applied */
+	if (write && maybe_applied && (res.status == 429 || is_server_failure(res.status)))
+		report_unknown_outcome(method, path, safety,
+							   psprintf("HubSpot answered HTTP %ld", res.status),
+							   NULL, attempt, stats);
+
 	resp = palloc0(sizeof(HsResponse));
 	resp->status = res.status;
 	resp->method = method;
@@ -726,10 +764,10 @@ hs_request(HsConnection *conn, const char *method, const char *path,
 		resp->json = hs_json_parse_owned(res.body, res.body_len, CurrentMemoryContext);
 		if (resp->json == NULL && res.status >= 200 && res.status < 300)
 		{
-			if (safety == HS_NOT_IDEMPOTENT)
-				report_unknown_outcome(method, path,
+			if (write)
+				report_unknown_outcome(method, path, safety,
 									   "HubSpot accepted the request, but its response could not be read",
-									   NULL);
+									   NULL, attempt, stats);
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("HubSpot sent a malformed response"),

@@ -15,6 +15,7 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -41,7 +42,9 @@ hs_init_column_io(HsColumn *col)
 	Oid			outfunc;
 	bool		isvarlena;
 
-	switch (col->typid)
+	/* a domain converts like its base type (its input function checks it) */
+	col->basetypid = getBaseType(col->typid);
+	switch (col->basetypid)
 	{
 		case BOOLOID:
 			col->vkind = HS_VAL_BOOL;
@@ -73,6 +76,7 @@ hs_init_column_io(HsColumn *col)
 	if (col->vkind == HS_VAL_ARRAY)
 	{
 		col->elemtype = elemtype;
+		col->elembasetypid = getBaseType(elemtype);
 		get_typlenbyvalalign(elemtype, &col->elemlen, &col->elembyval,
 							 &col->elemalign);
 		iotype = elemtype;
@@ -224,15 +228,70 @@ timestamp_to_iso(Timestamp ts, const char *colname)
 					tm.tm_hour, tm.tm_min, tm.tm_sec, (int) (fsec / 1000));
 }
 
-static void
-check_finite_number(HsColumn *col, const char *text)
+/*
+ * plain_number
+ *		A number as HubSpot's number properties take it: plain decimal text,
+ *		digits with an optional leading "-" and ".", never an exponent
+ *		(hubspot-api.md section 12: "1e-05" is "not a valid number").
+ *
+ * basetype is the value's type (a domain's base type); outfunc its output
+ * function.  Floats are written as their shortest exact decimal (the digits
+ * float8out prints with extra_float_digits > 0, whatever the setting is),
+ * then expanded by numeric_out; other types' text is expanded the same way
+ * if it has an exponent.  NaN and infinities are refused: HubSpot has none.
+ */
+static char *
+plain_number(Oid basetype, FmgrInfo *outfunc, Datum value, const char *colname)
 {
+	char		buf[64];
+	char	   *text;
+
+	if (basetype == FLOAT8OID)
+	{
+		(void) double_to_shortest_decimal_buf(DatumGetFloat8(value), buf);
+		text = pstrdup(buf);
+	}
+	else if (basetype == FLOAT4OID)
+	{
+		(void) float_to_shortest_decimal_buf(DatumGetFloat4(value), buf);
+		text = pstrdup(buf);
+	}
+	else
+		text = OutputFunctionCall(outfunc, value);
+
 	if (pg_strcasecmp(text, "NaN") == 0 || pg_strcasecmp(text, "Infinity") == 0 ||
 		pg_strcasecmp(text, "-Infinity") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("column \"%s\": HubSpot cannot store the number %s",
-						col->name, text)));
+						colname, text)));
+	if (strcmp(text, "-0") == 0)
+		return pstrdup("0");
+	if (strpbrk(text, "eE") == NULL)
+		return text;
+	return DatumGetCString(DirectFunctionCall1(numeric_out,
+											   DirectFunctionCall3(numeric_in,
+																   CStringGetDatum(text),
+																   ObjectIdGetDatum(InvalidOid),
+																   Int32GetDatum(-1))));
+}
+
+/* Is a type one of the numbers that plain_number() writes? */
+static bool
+is_number_type(Oid basetype)
+{
+	switch (basetype)
+	{
+		case NUMERICOID:
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case FLOAT4OID:
+		case FLOAT8OID:
+			return true;
+		default:
+			return false;
+	}
 }
 
 /*
@@ -266,12 +325,7 @@ hs_datum_to_string(HsColumn *col, Datum value)
 				return psprintf("%04d-%02d-%02d", y, m, day);
 			}
 		case HS_VAL_NUMBER:
-			{
-				char	   *text = OutputFunctionCall(&col->outfunc, value);
-
-				check_finite_number(col, text);
-				return text;
-			}
+			return plain_number(col->basetypid, &col->outfunc, value, col->name);
 		case HS_VAL_JSONB:
 			{
 				Jsonb	   *jb = DatumGetJsonbP(value);
@@ -298,7 +352,9 @@ hs_datum_to_string(HsColumn *col, Datum value)
 								(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 								 errmsg("column \"%s\": a multi-select value cannot contain NULL",
 										col->name)));
-					s = OutputFunctionCall(&col->outfunc, elems[i]);
+					s = is_number_type(col->elembasetypid) ?
+						plain_number(col->elembasetypid, &col->outfunc, elems[i], col->name) :
+						OutputFunctionCall(&col->outfunc, elems[i]);
 					if (strchr(s, ';') != NULL)
 						ereport(ERROR,
 								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -444,7 +500,9 @@ hs_json_to_jsonb(json_object *obj)
 /*
  * hs_string_map_to_jsonb
  *		HubSpot's "properties" object as the jsonb of the properties column:
- *		every property with a value; JSON nulls (empty values) are left out.
+ *		every property with a value.  Properties without one are left out,
+ *		whether HubSpot sent JSON null or "" (its answer for a cleared value,
+ *		hubspot-api.md section 12), exactly as if it had left them out.
  */
 Jsonb *
 hs_string_map_to_jsonb(json_object *props)
@@ -464,7 +522,10 @@ hs_string_map_to_jsonb(json_object *props)
 			const char *key = json_object_iter_peek_name(&it);
 			json_object *val = json_object_iter_peek_value(&it);
 
-			if (val != NULL && !json_object_is_type(val, json_type_null))
+			/* "" is how HubSpot answers a cleared value: no value either */
+			if (val != NULL && !json_object_is_type(val, json_type_null) &&
+				!(json_object_is_type(val, json_type_string) &&
+				  json_object_get_string_len(val) == 0))
 			{
 				push_string(&state, WJB_KEY, key, strlen(key));
 				if (json_object_is_type(val, json_type_string))

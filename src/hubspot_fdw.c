@@ -5,8 +5,9 @@
  *
  * The callbacks live in scan.c (SELECT) and modify.c (INSERT, UPDATE,
  * DELETE); options in option.c; the HubSpot client in client.c over the
- * transport in http.c.  The executor hooks here send what buffered UPDATE
- * and DELETE statements still hold when their executor run ends.
+ * transport in http.c; statement-level work (executor hooks, flushing,
+ * what HubSpot already applied) in statement.c; which records a scan may
+ * see in visibility.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -24,43 +25,10 @@ PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-static ExecutorRun_hook_type prev_ExecutorRun = NULL;
-static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
-
-/*
- * Buffered UPDATE/DELETE rows go out when the executor run ends: before the
- * command tag (the row count) is built, so that rows HubSpot rejected under
- * on_error 'skip' are not counted.
- */
-static void
-hs_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
-			   bool execute_once)
-{
-	if (prev_ExecutorRun)
-		prev_ExecutorRun(queryDesc, direction, count, execute_once);
-	else
-		standard_ExecutorRun(queryDesc, direction, count, execute_once);
-	hs_flush_pending(queryDesc->estate);
-}
-
-/* ... and after ExecutorFinish, which may run data-modifying CTEs. */
-static void
-hs_ExecutorFinish(QueryDesc *queryDesc)
-{
-	if (prev_ExecutorFinish)
-		prev_ExecutorFinish(queryDesc);
-	else
-		standard_ExecutorFinish(queryDesc);
-	hs_flush_pending(queryDesc->estate);
-}
-
 void
 _PG_init(void)
 {
-	prev_ExecutorRun = ExecutorRun_hook;
-	ExecutorRun_hook = hs_ExecutorRun;
-	prev_ExecutorFinish = ExecutorFinish_hook;
-	ExecutorFinish_hook = hs_ExecutorFinish;
+	hs_statement_init();
 }
 
 PG_FUNCTION_INFO_V1(hubspot_fdw_handler);

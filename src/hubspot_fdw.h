@@ -15,6 +15,7 @@
 #include "commands/explain.h"
 #include "foreign/fdwapi.h"
 #include "fmgr.h"
+#include "lib/ilist.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "utils/jsonb.h"
@@ -80,10 +81,12 @@ typedef struct HsColumn
 	HsColumnKind kind;
 	char	   *property;		/* HubSpot property (HS_COL_PROPERTY only) */
 	Oid			typid;
+	Oid			basetypid;		/* typid, or a domain's base type */
 	int32		typmod;
 	HsValueKind vkind;
 	/* input/output of the column type (of the element type for arrays) */
 	Oid			elemtype;
+	Oid			elembasetypid;	/* elemtype, or a domain's base type */
 	int16		elemlen;
 	bool		elembyval;
 	char		elemalign;
@@ -115,17 +118,27 @@ extern int	hs_table_batch_size(Oid relid);
 
 /* ---------- client.c ---------- */
 
-/* Per-node counters shown by EXPLAIN ANALYZE. */
+/* Per-node counters shown by EXPLAIN ANALYZE, and the last request's fate. */
 typedef struct HsStats
 {
 	int64		requests;
 	int64		retries;
+
+	/*
+	 * Set by hs_request() when it raises an error (a cancel included) for a
+	 * write that HubSpot may or may not have applied; cleared when a request
+	 * starts.  Error context callbacks read it to name the rows concerned.
+	 */
+	bool		outcome_unknown;
 } HsStats;
 
-/* May a request be sent again when its outcome is unknown? */
+/* What a request does, which decides whether it may be sent again. */
 typedef enum HsRequestSafety
 {
-	HS_IDEMPOTENT,				/* reads, updates, archives, upserts */
+	HS_READ,					/* reads: retried */
+	HS_IDEMPOTENT_WRITE,		/* updates, archives, upserts: retried; when
+								 * no attempt gave an answer, the outcome is
+								 * unknown */
 	HS_NOT_IDEMPOTENT			/* creates: never sent twice */
 } HsRequestSafety;
 
@@ -250,7 +263,6 @@ extern TupleTableSlot *hubspotExecForeignUpdate(EState *estate, ResultRelInfo *r
 extern TupleTableSlot *hubspotExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 												TupleTableSlot *slot,
 												TupleTableSlot *planSlot);
-extern void hs_flush_pending(EState *estate);
 extern void hubspotEndForeignModify(EState *estate, ResultRelInfo *rinfo);
 extern void hubspotBeginForeignInsert(ModifyTableState *mtstate,
 									  ResultRelInfo *rinfo);
@@ -259,6 +271,35 @@ extern int	hubspotIsForeignRelUpdatable(Relation rel);
 extern void hubspotExplainForeignModify(ModifyTableState *mtstate,
 										ResultRelInfo *rinfo, List *fdw_private,
 										int subplan_index, ExplainState *es);
+
+/* ---------- statement.c ---------- */
+
+/* A running modification, as the statement sees it. */
+typedef struct HsStatementMember
+{
+	dlist_node	node;
+	EState	   *estate;
+	void		(*flush) (void *arg);
+	void		(*report) (void *arg);
+	void	   *arg;
+	bool		registered;
+	MemoryContextCallback reset_cb;
+} HsStatementMember;
+
+extern void hs_statement_init(void);
+extern void hs_statement_register(HsStatementMember *m, EState *estate,
+								  void (*flush) (void *arg),
+								  void (*report) (void *arg), void *arg);
+extern void hs_statement_unregister(HsStatementMember *m);
+extern bool hs_statement_reports_writes(void);
+
+/* ---------- visibility.c ---------- */
+
+extern uint64 hs_visibility_scan_begin(MemoryContext scan_cxt);
+extern void hs_visibility_created(const char *api_url, const char *object,
+								  const char *id);
+extern bool hs_visibility_hidden(const char *api_url, const char *object,
+								 const char *id, uint64 horizon);
 
 /* ---------- hubspot_fdw.c ---------- */
 

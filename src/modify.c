@@ -17,10 +17,16 @@
  * reported as WARNINGs and left out of the row count (on_error 'skip').
  *
  * Buffered UPDATE and DELETE rows are sent when a batch is full and when
- * the statement's executor run ends (hs_flush_pending(), called from the
- * ExecutorRun hook, before the command tag is computed), so that the row
- * count can leave out rejected rows and AFTER statement triggers see
- * HubSpot updated.
+ * the statement's executor run ends (statement.c calls flush_member()
+ * before the command tag is computed), so that the row count can leave out
+ * rejected rows and AFTER statement triggers see HubSpot updated.  Every
+ * modification registers with statement.c, whose error context tells, for
+ * any ERROR of the statement, what HubSpot already applied.
+ *
+ * A foreign table that is a partition gets rows routed from its parent
+ * (INSERT, COPY, an UPDATE moving rows into it): the user mapping is then
+ * the one of the user the parent is accessed as.  An UPDATE moving rows out
+ * of it archives them.
  *
  *-------------------------------------------------------------------------
  */
@@ -112,12 +118,14 @@ typedef struct HsModifyState
 	int64		rows_seen;		/* rows handed to us by the executor */
 	int64		rows_applied;	/* rows HubSpot reported as written */
 	int64		rows_rejected;	/* rows skipped under on_error 'skip' */
-	int64		applied_before; /* rows_applied when the request in flight
-								 * was started */
+	int64		rows_moved_out; /* UPDATE: records archived because their
+								 * row moved to another partition */
 	int64		upsert_created; /* upserts HubSpot reported as new */
-	/* for errcontext: the rows of the request in flight */
+	/* for errcontext: the rows being checked, or of the request in flight */
 	int64		first_row;
 	int64		last_row;
+	bool		sending;		/* is a request of these rows in flight? */
+	bool		moving_out;		/* UPDATE: archiving a row that moves out */
 
 	/* UPDATE/DELETE: junk attributes of the subplan's rows */
 	AttrNumber	id_attno;
@@ -137,16 +145,18 @@ typedef struct HsModifyState
 	BatchRow   *pending_rows;
 	int			npending;
 
-	/* flushing at the end of the executor run */
+	/* flushing at the end of the executor run; what was applied, on error */
 	EState	   *estate;
 	bool		can_set_tag;	/* does the row count come from us? */
-	dlist_node	registry_node;
-	bool		registered;
-	MemoryContextCallback unregister_cb;
-} HsModifyState;
+	HsStatementMember member;
 
-/* The buffered modifications of running statements. */
-static dlist_head pending_states = DLIST_STATIC_INIT(pending_states);
+	/*
+	 * UPDATE of a partition that also gets rows routed into it (an UPDATE of
+	 * the partition key moving rows from another partition): their inserts
+	 * have a state of their own.
+	 */
+	struct HsModifyState *routed_insert;
+} HsModifyState;
 
 #define ASSOCIATIONS_HINT \
 	"Use HubSpot's create input shape: [{\"to\":{\"id\":\"123\"},\"types\":[{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":20}]}]."
@@ -160,6 +170,7 @@ typedef struct PropValue
 } PropValue;
 
 static void flush_pending(HsModifyState *fmstate);
+static void refuse_on_conflict(OnConflictAction action);
 
 /* ----------------------------------------------------------------
  *		Planning
@@ -210,13 +221,7 @@ List *
 hubspotPlanForeignModify(PlannerInfo *root pg_attribute_unused(), ModifyTable *plan,
 						 Index resultRelation pg_attribute_unused(), int subplan_index pg_attribute_unused())
 {
-	/* HubSpot cannot tell us about a conflict: refuse rather than ignore */
-	if (plan->onConflictAction != ONCONFLICT_NONE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("INSERT with ON CONFLICT is not supported by hubspot_fdw"),
-				 errdetail("HubSpot's create endpoints cannot report a conflict, so ON CONFLICT DO NOTHING could not be honoured."),
-				 errhint("To insert or update by a unique property, set the foreign table's id_property option.")));
+	refuse_on_conflict(plan->onConflictAction);
 	return NIL;
 }
 
@@ -358,6 +363,23 @@ check_property(HsModifyState *fmstate, int64 row, PropValue *pv)
 				 errdetail("HubSpot computes its value and refuses writes to it."),
 				 fmstate->op == OP_UPDATE ?
 				 errhint("Leave the property as it was read; to change other keys of \"properties\", write properties || '{\"key\": \"value\"}' or properties - 'key'.") : 0));
+}
+
+/*
+ * may_clear
+ *		May a key that an UPDATE removes from "properties" (or sets to JSON
+ *		null) clear its property?  Not a read-only one, which HubSpot keeps
+ *		(hs_object_id, createdate, ...): replacing the whole object, as ORMs
+ *		and GraphQL servers do, leaves those out without meaning to clear
+ *		them.  Nor one HubSpot no longer has: there is nothing to clear.
+ */
+static bool
+may_clear(HsModifyState *fmstate, const char *name)
+{
+	HsProperty *prop = hs_find_property(fmstate->conn, fmstate->table->object,
+										name, &fmstate->stats);
+
+	return prop != NULL && !prop->read_only;
 }
 
 /* Append {"name":"value",...} */
@@ -723,7 +745,7 @@ update_changes(HsModifyState *fmstate, TupleTableSlot *old, TupleTableSlot *new,
 			if (c < 0)
 			{
 				/* a removed key clears the property */
-				if (before[i].value != NULL)
+				if (before[i].value != NULL && may_clear(fmstate, before[i].name))
 					add_prop(&props, row, before[i].name, "", "properties");
 				i++;
 			}
@@ -735,9 +757,12 @@ update_changes(HsModifyState *fmstate, TupleTableSlot *old, TupleTableSlot *new,
 			}
 			else
 			{
-				if (!same_text(before[i].value, after[j].value))
-					add_prop(&props, row, after[j].name,
-							 after[j].value ? after[j].value : "", "properties");
+				if (same_text(before[i].value, after[j].value))
+					;
+				else if (after[j].value != NULL)
+					add_prop(&props, row, after[j].name, after[j].value, "properties");
+				else if (may_clear(fmstate, after[j].name))
+					add_prop(&props, row, after[j].name, "", "properties");
 				i++;
 				j++;
 			}
@@ -931,16 +956,41 @@ report_rejected_rows(HsModifyState *fmstate, List *rejected, int ninputs,
 			 errmsg("HubSpot rejected %d of %d rows of a batch %s",
 					list_length(rejected), ninputs, op_info[fmstate->op].batch),
 			 errdetail("%s", detail.data),
-			 errhint("HubSpot %s " INT64_FORMAT " row%s of this statement, %d of them in this batch; they stay %s, because HubSpot writes are not transactional. With on_error 'skip', rejected rows are reported as warnings instead.",
-					 done, fmstate->rows_applied,
-					 fmstate->rows_applied == 1 ? "" : "s",
-					 applied, done)));
+			 ninputs == 1 ?
+			 errhint("This error does not undo HubSpot writes. With on_error 'skip', rejected rows are reported as warnings instead.") :
+			 applied == 0 ?
+			 errhint("HubSpot %s no other row of this batch. With on_error 'skip', rejected rows are reported as warnings instead.",
+					 done) :
+			 errhint("HubSpot %s the other %s of this batch; this error does not undo HubSpot writes. With on_error 'skip', rejected rows are reported as warnings instead.",
+					 done, applied == 1 ? "row" : psprintf("%d rows", applied))));
 }
 
 /* ----------------------------------------------------------------
  *		Requests
  * ----------------------------------------------------------------
  */
+
+/*
+ * report_applied
+ *		errcontext lines telling what HubSpot already applied for this
+ *		modification: written rows stay written whatever error ends the
+ *		statement.  The statement's error context (statement.c) calls it.
+ */
+static void
+report_applied(void *arg)
+{
+	HsModifyState *fmstate = (HsModifyState *) arg;
+	const char *done = op_info[fmstate->op].done;
+
+	if (fmstate->rows_applied > 0)
+		errcontext("HubSpot had already %s " INT64_FORMAT " row%s of foreign table \"%s\" in this statement; they stay %s",
+				   done, fmstate->rows_applied, fmstate->rows_applied == 1 ? "" : "s",
+				   fmstate->table->relname, done);
+	if (fmstate->rows_moved_out > 0)
+		errcontext("HubSpot had already archived " INT64_FORMAT " record%s of foreign table \"%s\" whose rows this statement moved to another partition; they stay archived",
+				   fmstate->rows_moved_out, fmstate->rows_moved_out == 1 ? "" : "s",
+				   fmstate->table->relname);
+}
 
 static void
 modify_error_callback(void *arg)
@@ -953,28 +1003,50 @@ modify_error_callback(void *arg)
 	else
 		rows = psprintf("rows " INT64_FORMAT " to " INT64_FORMAT,
 						fmstate->first_row, fmstate->last_row);
-	if (fmstate->applied_before == 0)
+	if (fmstate->moving_out)
+		errcontext("%s foreign table \"%s\", %s, moving to another partition%s",
+				   op_info[fmstate->op].statement, fmstate->table->relname, rows,
+				   fmstate->sending && fmstate->stats.outcome_unknown ?
+				   ", whose record HubSpot may or may not have archived" : "");
+	else if (fmstate->sending && fmstate->stats.outcome_unknown)
+		errcontext("%s foreign table \"%s\", %s, which HubSpot may or may not have %s",
+				   op_info[fmstate->op].statement, fmstate->table->relname, rows,
+				   op_info[fmstate->op].done);
+	else
 		errcontext("%s foreign table \"%s\", %s",
 				   op_info[fmstate->op].statement, fmstate->table->relname, rows);
-	else
-		errcontext("%s foreign table \"%s\", %s; HubSpot had already %s " INT64_FORMAT " row%s of this statement",
-				   op_info[fmstate->op].statement, fmstate->table->relname, rows,
-				   op_info[fmstate->op].done, fmstate->applied_before,
-				   fmstate->applied_before == 1 ? "" : "s");
+	/* normally the statement's error context tells this, once */
+	if (!hs_statement_reports_writes())
+		report_applied(fmstate);
 }
 
-/* Start work on rows first..last: errcontext, a fresh batch context. */
+/* Start work on rows first..last: errcontext, nothing in flight yet. */
 static void
 begin_rows(HsModifyState *fmstate, ErrorContextCallback *errcallback,
 		   int64 first, int64 last)
 {
 	fmstate->first_row = first;
 	fmstate->last_row = last;
-	fmstate->applied_before = fmstate->rows_applied;
+	fmstate->sending = false;
+	fmstate->moving_out = false;
 	errcallback->callback = modify_error_callback;
 	errcallback->arg = fmstate;
 	errcallback->previous = error_context_stack;
 	error_context_stack = errcallback;
+}
+
+/*
+ * send_request
+ *		Send a write request for the rows begin_rows() named; until the next
+ *		begin_rows(), an error whose outcome is unknown names them.
+ */
+static HsResponse *
+send_request(HsModifyState *fmstate, const char *method, const char *path,
+			 const char *body, HsRequestSafety safety)
+{
+	fmstate->sending = true;
+	return hs_request(fmstate->conn, method, path, NULL, body, safety,
+					  &fmstate->stats);
 }
 
 /*
@@ -1005,6 +1077,14 @@ reject_single(HsModifyState *fmstate, HsResponse *resp, int64 row,
 					 resp->json ? hs_error_message_text(resp->json) :
 					 psprintf("HTTP %ld", resp->status));
 	report_rejected_rows(fmstate, list_make1(r), 1, 0);
+}
+
+/* A record the statement created: scans that began before must not see it. */
+static void
+created_record(HsModifyState *fmstate, json_object *record)
+{
+	hs_visibility_created(fmstate->conn->server.api_url, fmstate->table->object,
+						  hs_json_string(record, "id"));
 }
 
 /*
@@ -1083,15 +1163,21 @@ batch_results(HsModifyState *fmstate, HsResponse *resp, BatchRow *rows, int n)
 		}
 	}
 
-	if (fmstate->op == OP_UPSERT && results != NULL)
+	/* records this statement created: its scans must not see them */
+	if ((fmstate->op == OP_CREATE || fmstate->op == OP_UPSERT) && results != NULL)
 	{
 		for (size_t k = 0; k < json_object_array_length(results); k++)
 		{
+			json_object *result = json_object_array_get_idx(results, k);
 			json_object *isnew;
 
-			if (json_object_object_get_ex(json_object_array_get_idx(results, k), "new", &isnew) &&
-				json_object_get_boolean(isnew))
+			if (fmstate->op == OP_UPSERT &&
+				!(json_object_object_get_ex(result, "new", &isnew) &&
+				  json_object_get_boolean(isnew)))
+				continue;
+			if (fmstate->op == OP_UPSERT)
 				fmstate->upsert_created++;
+			created_record(fmstate, result);
 		}
 	}
 
@@ -1100,15 +1186,19 @@ batch_results(HsModifyState *fmstate, HsResponse *resp, BatchRow *rows, int n)
 		report_rejected_rows(fmstate, rejected, n, applied);
 
 	if (applied + list_length(rejected) != n)
+	{
+		/* the rows HubSpot said nothing about may or may not be written */
+		fmstate->stats.outcome_unknown = true;
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("HubSpot reported %d rows written and %d rejected for a batch of %d rows",
-						applied, list_length(rejected), n),
+				(errcode(ERRCODE_TRANSACTION_RESOLUTION_UNKNOWN),
+				 errmsg("HubSpot may or may not have %s %d of the %d rows of a batch %s: its answer reports %d written and %d rejected",
+						op_info[fmstate->op].done, n - applied - list_length(rejected), n,
+						op_info[fmstate->op].batch, applied, list_length(rejected)),
 				 errdetail("Request: POST %s; HTTP status %ld; correlationId %s.",
 						   fmstate->batch_path, resp->status,
 						   resp->correlation_id[0] ? resp->correlation_id : "none"),
-				 errhint("HubSpot %s " INT64_FORMAT " rows of this statement; check them in HubSpot.",
-						 op_info[fmstate->op].done, fmstate->rows_applied)));
+				 errhint("Check the rows of this batch in HubSpot.")));
+	}
 	return applied;
 }
 
@@ -1117,27 +1207,51 @@ batch_results(HsModifyState *fmstate, HsResponse *resp, BatchRow *rows, int n)
  * ----------------------------------------------------------------
  */
 
+/*
+ * modify_user
+ *		The user whose user mapping a modification uses: the one the target
+ *		table is accessed as (a view's owner, else the current user).  A
+ *		partition that rows are routed to has no range table entry of its own
+ *		(its index is 0): the root table's entry decides, as in postgres_fdw.
+ */
 static Oid
 modify_user(ResultRelInfo *rinfo, EState *estate)
 {
 #if PG_VERSION_NUM >= 160000
 	return ExecGetResultRelCheckAsUser(rinfo, estate);
 #else
-	return hs_scan_user(estate, rinfo->ri_RangeTableIndex);
+	Index		rti = rinfo->ri_RootResultRelInfo ?
+		rinfo->ri_RootResultRelInfo->ri_RangeTableIndex :
+		rinfo->ri_RangeTableIndex;
+
+	if (rti == 0)
+		elog(ERROR, "no range table entry for foreign table \"%s\"",
+			 RelationGetRelationName(rinfo->ri_RelationDesc));
+	return hs_scan_user(estate, rti);
 #endif
 }
 
-/* The statement's memory is going away: forget its buffered state. */
+/* statement.c: send what is buffered when the executor run ends */
 static void
-unregister_state(void *arg)
+flush_member(void *arg)
 {
 	HsModifyState *fmstate = (HsModifyState *) arg;
 
-	if (fmstate->registered)
-	{
-		dlist_delete(&fmstate->registry_node);
-		fmstate->registered = false;
-	}
+	if (fmstate->npending > 0)
+		flush_pending(fmstate);
+}
+
+/* INSERT ... ON CONFLICT, directly or through a partitioned parent */
+static void
+refuse_on_conflict(OnConflictAction action)
+{
+	/* HubSpot cannot tell us about a conflict: refuse rather than ignore */
+	if (action != ONCONFLICT_NONE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("INSERT with ON CONFLICT is not supported by hubspot_fdw"),
+				 errdetail("HubSpot's create endpoints cannot report a conflict, so ON CONFLICT DO NOTHING could not be honoured."),
+				 errhint("To insert or update by a unique property, set the foreign table's id_property option.")));
 }
 
 static HsModifyState *
@@ -1168,7 +1282,6 @@ create_modify_state(ResultRelInfo *rinfo, EState *estate, CmdType operation,
 								   op_info[fmstate->op].batch);
 	fmstate->batch_size = Min(Max(fmstate->table->batch_size, 1), HS_MAX_BATCH_SIZE);
 	fmstate->estate = estate;
-	rinfo->ri_FdwState = fmstate;
 	if (explain_only)
 		return fmstate;
 
@@ -1179,6 +1292,8 @@ create_modify_state(ResultRelInfo *rinfo, EState *estate, CmdType operation,
 	fmstate->row_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											 "hubspot_fdw row data",
 											 ALLOCSET_DEFAULT_SIZES);
+	hs_statement_register(&fmstate->member, estate, flush_member,
+						  report_applied, fmstate);
 	return fmstate;
 }
 
@@ -1195,6 +1310,7 @@ hubspotBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 
 	fmstate = create_modify_state(rinfo, estate, operation,
 								  (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0);
+	rinfo->ri_FdwState = fmstate;
 	if (operation == CMD_INSERT)
 		return;
 
@@ -1254,28 +1370,51 @@ hubspotBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 		initStringInfo(&fmstate->pending);
 		fmstate->pending_rows = palloc(sizeof(BatchRow) * fmstate->batch_size);
 		MemoryContextSwitchTo(oldcxt);
-
 		fmstate->can_set_tag = mtstate->canSetTag;
-		dlist_push_tail(&pending_states, &fmstate->registry_node);
-		fmstate->registered = true;
-		fmstate->unregister_cb.func = unregister_state;
-		fmstate->unregister_cb.arg = fmstate;
-		MemoryContextRegisterResetCallback(estate->es_query_cxt,
-										   &fmstate->unregister_cb);
 	}
 }
 
+/*
+ * hubspotBeginForeignInsert
+ *		Rows routed to a foreign table that is a partition: INSERT or COPY
+ *		into the partitioned parent, or an UPDATE of the partition key moving
+ *		rows into it.  When the table is also being updated by the same
+ *		statement, its inserts get a state of their own.
+ */
 void
 hubspotBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 {
-	(void) create_modify_state(rinfo, mtstate->ps.state, CMD_INSERT, false);
+	ModifyTable *plan = (ModifyTable *) mtstate->ps.plan;
+	HsModifyState *fmstate = (HsModifyState *) rinfo->ri_FdwState;
+	HsModifyState *ins;
+
+	/* COPY has no plan */
+	if (plan != NULL)
+		refuse_on_conflict(plan->onConflictAction);
+	ins = create_modify_state(rinfo, mtstate->ps.state, CMD_INSERT, false);
+	if (fmstate != NULL && fmstate->op != OP_CREATE && fmstate->op != OP_UPSERT)
+		fmstate->routed_insert = ins;
+	else
+		rinfo->ri_FdwState = ins;
+}
+
+/* The state that inserts into rinfo: its own, or its UPDATE's routed one. */
+static HsModifyState *
+insert_state(ResultRelInfo *rinfo)
+{
+	HsModifyState *fmstate = (HsModifyState *) rinfo->ri_FdwState;
+
+	if (fmstate != NULL && fmstate->routed_insert != NULL)
+		return fmstate->routed_insert;
+	return fmstate;
 }
 
 /*
  * hubspotGetForeignModifyBatchSize
  *		batch_size, unless something needs each row's result at once:
- *		RETURNING, a row trigger or WITH CHECK OPTION (as postgres_fdw).
- *		May be called under plain EXPLAIN, so it reads catalogs only.
+ *		RETURNING, a row trigger or WITH CHECK OPTION (as postgres_fdw), or
+ *		the rows are routed into a table the statement also updates.  May be
+ *		called under plain EXPLAIN, so it reads catalogs only.
  */
 int
 hubspotGetForeignModifyBatchSize(ResultRelInfo *rinfo)
@@ -1287,7 +1426,8 @@ hubspotGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 		rinfo->ri_WithCheckOptions != NIL ||
 		(rinfo->ri_TrigDesc &&
 		 (rinfo->ri_TrigDesc->trig_insert_before_row ||
-		  rinfo->ri_TrigDesc->trig_insert_after_row)))
+		  rinfo->ri_TrigDesc->trig_insert_after_row)) ||
+		(fmstate != NULL && fmstate->routed_insert != NULL))
 		return 1;
 
 	if (fmstate != NULL)
@@ -1334,7 +1474,7 @@ TupleTableSlot *
 hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 						 TupleTableSlot *slot, TupleTableSlot *planSlot pg_attribute_unused())
 {
-	HsModifyState *fmstate = (HsModifyState *) rinfo->ri_FdwState;
+	HsModifyState *fmstate = insert_state(rinfo);
 	MemoryContext oldcxt;
 	StringInfoData body;
 	HsResponse *resp;
@@ -1372,21 +1512,22 @@ hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 		BatchRow	br = {row, key, false};
 		json_object *results;
 
-		resp = hs_request(fmstate->conn, "POST", fmstate->batch_path, NULL,
-						  body.data, HS_IDEMPOTENT, &fmstate->stats);
+		resp = send_request(fmstate, "POST", fmstate->batch_path, body.data,
+							HS_IDEMPOTENT_WRITE);
 		written = batch_results(fmstate, resp, &br, 1) > 0;
 		if (written && json_object_object_get_ex(resp->json, "results", &results))
 			stored = json_object_array_get_idx(results, 0);
 	}
 	else
 	{
-		resp = hs_request(fmstate->conn, "POST", fmstate->single_path, NULL,
-						  body.data, HS_NOT_IDEMPOTENT, &fmstate->stats);
+		resp = send_request(fmstate, "POST", fmstate->single_path, body.data,
+							HS_NOT_IDEMPOTENT);
 		written = resp->status == 200 || resp->status == 201;
 		if (written)
 		{
 			fmstate->rows_applied++;
 			stored = resp->json;
+			created_record(fmstate, stored);
 		}
 		else
 		{
@@ -1430,7 +1571,7 @@ hubspotExecForeignBatchInsert(EState *estate pg_attribute_unused(), ResultRelInf
 							  TupleTableSlot **slots, TupleTableSlot **planSlots pg_attribute_unused(),
 							  int *numSlots)
 {
-	HsModifyState *fmstate = (HsModifyState *) rinfo->ri_FdwState;
+	HsModifyState *fmstate = insert_state(rinfo);
 	MemoryContext oldcxt;
 	StringInfoData body;
 	HsResponse *resp;
@@ -1453,15 +1594,17 @@ hubspotExecForeignBatchInsert(EState *estate pg_attribute_unused(), ResultRelInf
 		if (i > 0)
 			appendStringInfoChar(&body, ',');
 		rows[i].row = ++fmstate->rows_seen;
+		/* a row's checks name that row */
+		fmstate->first_row = fmstate->last_row = rows[i].row;
 		rows[i].ident = append_insert_input(fmstate, &body, slots[i], rows[i].row, true);
 	}
 	appendStringInfoString(&body, "]}");
+	fmstate->first_row = rows[0].row;
+	fmstate->last_row = rows[n - 1].row;
 
 	/* an upsert may be sent again: it cannot create a record twice */
-	resp = hs_request(fmstate->conn, "POST", fmstate->batch_path, NULL,
-					  body.data,
-					  fmstate->op == OP_UPSERT ? HS_IDEMPOTENT : HS_NOT_IDEMPOTENT,
-					  &fmstate->stats);
+	resp = send_request(fmstate, "POST", fmstate->batch_path, body.data,
+						fmstate->op == OP_UPSERT ? HS_IDEMPOTENT_WRITE : HS_NOT_IDEMPOTENT);
 	applied = batch_results(fmstate, resp, rows, n);
 
 	/* the rows HubSpot wrote first: they are the ones counted */
@@ -1578,8 +1721,8 @@ flush_pending(HsModifyState *fmstate)
 	body = psprintf("{\"inputs\":[%s]}", fmstate->pending.data);
 	/* the buffer is spent whatever happens: never send it twice */
 	fmstate->npending = 0;
-	resp = hs_request(fmstate->conn, "POST", fmstate->batch_path, NULL, body,
-					  HS_IDEMPOTENT, &fmstate->stats);
+	resp = send_request(fmstate, "POST", fmstate->batch_path, body,
+						HS_IDEMPOTENT_WRITE);
 	if (fmstate->op == OP_ARCHIVE)
 	{
 		/* archiving an id that is gone is not an error: all or nothing */
@@ -1597,25 +1740,6 @@ flush_pending(HsModifyState *fmstate)
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextReset(fmstate->batch_cxt);
 	resetStringInfo(&fmstate->pending);
-}
-
-/*
- * hs_flush_pending
- *		Send what the buffered modifications of a statement still hold: at
- *		the end of its executor run, before the row count is read.
- */
-void
-hs_flush_pending(EState *estate)
-{
-	dlist_iter	iter;
-
-	dlist_foreach(iter, &pending_states)
-	{
-		HsModifyState *fmstate = dlist_container(HsModifyState, registry_node, iter.cur);
-
-		if (fmstate->estate == estate && fmstate->npending > 0)
-			flush_pending(fmstate);
-	}
 }
 
 /*
@@ -1794,11 +1918,11 @@ write_row(HsModifyState *fmstate, ErrorContextCallback *errcallback, int64 row,
 		return true;
 	}
 
-	resp = hs_request(fmstate->conn, op_info[fmstate->op].single_method,
-					  psprintf("/crm/v3/objects/%s/%s", fmstate->table->object,
-							   hs_url_escape(id)),
-					  NULL, props ? psprintf("{\"properties\":%s}", props) : NULL,
-					  HS_IDEMPOTENT, &fmstate->stats);
+	resp = send_request(fmstate, op_info[fmstate->op].single_method,
+						psprintf("/crm/v3/objects/%s/%s", fmstate->table->object,
+								 hs_url_escape(id)),
+						props ? psprintf("{\"properties\":%s}", props) : NULL,
+						HS_IDEMPOTENT_WRITE);
 	if (resp->status != 200 && resp->status != 204)
 	{
 		if (!is_row_rejection(fmstate, resp))
@@ -1868,28 +1992,59 @@ hubspotExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
 	return modify_row(estate, rinfo, slot, planSlot);
 }
 
+/*
+ * move_out_row
+ *		An UPDATE of the partition key moves a row out of this partition:
+ *		its record is archived at once (DELETE by id), and PostgreSQL inserts
+ *		the row into its new partition.
+ */
+static TupleTableSlot *
+move_out_row(HsModifyState *fmstate, TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	ErrorContextCallback errcallback;
+	MemoryContext oldcxt;
+	HsResponse *resp;
+	int64		row = ++fmstate->rows_seen;
+	char	   *id;
+
+	MemoryContextReset(fmstate->row_cxt);
+	oldcxt = MemoryContextSwitchTo(fmstate->row_cxt);
+	begin_rows(fmstate, &errcallback, row, row);
+	fmstate->moving_out = true;
+	id = row_id(fmstate, planSlot);
+	resp = send_request(fmstate, "DELETE",
+						psprintf("/crm/v3/objects/%s/%s", fmstate->table->object,
+								 hs_url_escape(id)),
+						NULL, HS_IDEMPOTENT_WRITE);
+	if (resp->status != 200 && resp->status != 204)
+		hs_report_response_error(resp);
+	fmstate->rows_moved_out++;
+	fmstate->moving_out = false;
+	error_context_stack = errcallback.previous;
+	MemoryContextSwitchTo(oldcxt);
+	return slot;
+}
+
 TupleTableSlot *
 hubspotExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 						 TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
+	HsModifyState *fmstate = (HsModifyState *) rinfo->ri_FdwState;
+
+	/* called on an UPDATE's table: the row moves to another partition */
+	if (fmstate->op == OP_UPDATE)
+		return move_out_row(fmstate, slot, planSlot);
 	return modify_row(estate, rinfo, slot, planSlot);
 }
 
-void
-hubspotEndForeignModify(EState *estate pg_attribute_unused(), ResultRelInfo *rinfo)
+/* Send what is still buffered, and leave the statement's registry. */
+static void
+end_modify_state(HsModifyState *fmstate)
 {
-	HsModifyState *fmstate = (HsModifyState *) rinfo->ri_FdwState;
-
-	if (fmstate == NULL)
-		return;
 	/* normally sent at the end of the executor run already */
 	if (fmstate->npending > 0)
 		flush_pending(fmstate);
-	if (fmstate->registered)
-	{
-		dlist_delete(&fmstate->registry_node);
-		fmstate->registered = false;
-	}
+	hs_statement_unregister(&fmstate->member);
 	if (fmstate->batch_cxt != NULL)
 	{
 		MemoryContextDelete(fmstate->batch_cxt);
@@ -1898,9 +2053,21 @@ hubspotEndForeignModify(EState *estate pg_attribute_unused(), ResultRelInfo *rin
 }
 
 void
-hubspotEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
+hubspotEndForeignModify(EState *estate pg_attribute_unused(), ResultRelInfo *rinfo)
 {
-	hubspotEndForeignModify(estate, rinfo);
+	HsModifyState *fmstate = (HsModifyState *) rinfo->ri_FdwState;
+
+	if (fmstate != NULL && fmstate->conn != NULL)
+		end_modify_state(fmstate);
+}
+
+void
+hubspotEndForeignInsert(EState *estate pg_attribute_unused(), ResultRelInfo *rinfo)
+{
+	HsModifyState *fmstate = insert_state(rinfo);
+
+	if (fmstate != NULL && fmstate->conn != NULL)
+		end_modify_state(fmstate);
 }
 
 void

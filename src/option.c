@@ -191,6 +191,20 @@ check_api_url(const char *url)
 				 errhint("Give only the scheme, host and port, such as %s, without credentials, query or fragment.",
 						 DEFAULT_API_URL)));
 
+	/* hubspot_fdw writes every path itself, /crm/v3/... included */
+	{
+		const char *path = strchr(host, '/');
+
+		if (path != NULL && path[strspn(path, "/")] != '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for option \"api_url\": \"%s\"", url),
+					 errdetail("The URL has a path (\"%s\"); hubspot_fdw adds the whole API path, such as /crm/v3/objects/products, itself.",
+							   path),
+					 errhint("Give only the scheme, host and port, such as %.*s.",
+							 (int) (path - url), url)));
+	}
+
 	if (strncmp(url, "http://", 7) == 0 && !hs_http_is_loopback_url(url))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -73,7 +73,7 @@ fetch_catalog(HsConnection *conn, const char *object, HsStats *stats)
 	MemoryContext oldcxt = MemoryContextSwitchTo(tmp);
 	char	   *path = psprintf("/crm/v3/properties/%s", object);
 	HsResponse *resp = hs_request(conn, "GET", path, "archived=false", NULL,
-								  HS_IDEMPOTENT, stats);
+								  HS_READ, stats);
 	json_object *results;
 	HsCatalog  *catalog;
 	StringInfoData names;

@@ -13,8 +13,10 @@
 
 #include <math.h>
 
+#include "access/stratnum.h"
 #include "access/sysattr.h"
 #include "access/table.h"
+#include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -104,6 +106,9 @@ typedef struct HsScanState
 
 	HsConnection *conn;			/* NULL under plain EXPLAIN */
 	HsStats		stats;
+	uint64		horizon;		/* records this session created later are
+								 * not seen (visibility.c) */
+	int64		own_creates_skipped;
 
 	MemoryContext scan_cxt;		/* lives as long as the scan */
 
@@ -135,6 +140,36 @@ is_column(Node *node, Index relid, AttrNumber attnum)
 		((Var *) node)->varlevelsup == 0;
 }
 
+static bool
+is_integer_type(Oid typid)
+{
+	return typid == INT2OID || typid == INT4OID || typid == INT8OID;
+}
+
+/*
+ * is_id_column
+ *		Is node the id column, possibly under a cast that keeps its value:
+ *		a binary-compatible one, or an integer id cast to numeric (which is
+ *		how PostgreSQL compares "id = 1000042.0" for an integer id).
+ */
+static bool
+is_id_column(Node *node, Index relid, HsColumn *idcol)
+{
+	if (node && IsA(node, FuncExpr))
+	{
+		FuncExpr   *f = (FuncExpr *) node;
+
+		if ((f->funcformat == COERCE_IMPLICIT_CAST ||
+			 f->funcformat == COERCE_EXPLICIT_CAST) &&
+			f->funcresulttype == NUMERICOID && list_length(f->args) == 1 &&
+			is_integer_type(getBaseType(idcol->typid)))
+			node = linitial(f->args);
+		else
+			return false;
+	}
+	return is_column(node, relid, idcol->attnum);
+}
+
 /* Can an expression be evaluated once when the scan starts? */
 static bool
 is_scan_constant(Node *node)
@@ -144,13 +179,25 @@ is_scan_constant(Node *node)
 		!contain_subplans(node);
 }
 
-/* Is opno the equality operator of type typid (what id = x means)? */
+/*
+ * is_id_equality
+ *		Does opno, applied to the id column (or its cast, see is_id_column)
+ *		and x, mean "the record whose id is x"?  The equality of the column's
+ *		type, a cross-type equality of its btree family (int8 = int4, as an
+ *		int4 literal compares with a bigint id), or numeric equality when the
+ *		id is an integer cast to numeric.
+ */
 static bool
-is_type_equality(Oid opno, Oid typid)
+is_id_equality(Oid opno, Node *idside, HsColumn *idcol)
 {
-	TypeCacheEntry *tce = lookup_type_cache(typid, TYPECACHE_EQ_OPR);
+	Oid			idtype = exprType(idside);
+	TypeCacheEntry *tce = lookup_type_cache(idtype,
+											TYPECACHE_EQ_OPR | TYPECACHE_BTREE_OPFAMILY);
 
-	return OidIsValid(tce->eq_opr) && tce->eq_opr == opno;
+	if (OidIsValid(tce->eq_opr) && tce->eq_opr == opno)
+		return true;
+	return idtype == idcol->typid && OidIsValid(tce->btree_opf) &&
+		get_op_opfamily_strategy(opno, tce->btree_opf) == BTEqualStrategyNumber;
 }
 
 /* If the clause is id = x or x = id, the x; else NULL. */
@@ -161,14 +208,13 @@ id_equality_operand(Expr *clause, Index relid, HsColumn *idcol)
 	Node	   *left;
 	Node	   *right;
 
-	if (!IsA(clause, OpExpr) || list_length(op->args) != 2 ||
-		!is_type_equality(op->opno, idcol->typid))
+	if (!IsA(clause, OpExpr) || list_length(op->args) != 2)
 		return NULL;
 	left = linitial(op->args);
 	right = lsecond(op->args);
-	if (is_column(left, relid, idcol->attnum))
+	if (is_id_column(left, relid, idcol) && is_id_equality(op->opno, left, idcol))
 		return right;
-	if (is_column(right, relid, idcol->attnum))
+	if (is_id_column(right, relid, idcol) && is_id_equality(op->opno, right, idcol))
 		return left;
 	return NULL;
 }
@@ -198,8 +244,9 @@ find_id_lookup(Expr *clause, Index relid, HsColumn *idcol, HsRelInfo *info)
 		ScalarArrayOpExpr *saop = (ScalarArrayOpExpr *) clause;
 		Node	   *array = lsecond(saop->args);
 
-		if (!saop->useOr || !is_type_equality(saop->opno, idcol->typid) ||
-			!is_column(linitial(saop->args), relid, idcol->attnum) ||
+		if (!saop->useOr ||
+			!is_id_column(linitial(saop->args), relid, idcol) ||
+			!is_id_equality(saop->opno, linitial(saop->args), idcol) ||
 			!is_scan_constant(array))
 			return false;
 		info->lookup = HS_LOOKUP_MANY;
@@ -559,8 +606,9 @@ hs_fill_slot_from_object(HsTable *table, json_object *obj, TupleTableSlot *slot,
 			slot->tts_values[idx] = JsonbPGetDatum(hs_json_to_jsonb(sub));
 			slot->tts_isnull[idx] = false;
 		}
-		else if (text != NULL)
+		else if (text != NULL && text[0] != '\0')
 		{
+			/* "" is HubSpot's answer for a cleared value: NULL, as absent */
 			slot->tts_values[idx] = hs_string_to_datum(col, text);
 			slot->tts_isnull[idx] = false;
 		}
@@ -622,6 +670,7 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 									(PlanState *) node);
 	ss->conn = hs_connect(ss->table->serverid,
 						  hs_scan_user(estate, fsplan->scan.scanrelid));
+	ss->horizon = hs_visibility_scan_begin(estate->es_query_cxt);
 	ss->scan_cxt = estate->es_query_cxt;
 	ss->page_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										 "hubspot_fdw page data",
@@ -700,6 +749,27 @@ properties_json_array(HsScanState *ss, HsCatalog *catalog)
 	return buf.data;
 }
 
+/*
+ * integral_numeric_text
+ *		Is numeric_out's text a whole number?  If so, cut it to its integer
+ *		digits in place ("1000042.00" names record 1000042).
+ */
+static bool
+integral_numeric_text(char *text)
+{
+	char	   *dot = strchr(text, '.');
+
+	if (strspn(text + (text[0] == '-'), "0123456789.") != strlen(text + (text[0] == '-')))
+		return false;
+	if (dot == NULL)
+		return true;
+	for (char *p = dot + 1; *p; p++)
+		if (*p != '0')
+			return false;
+	*dot = '\0';
+	return true;
+}
+
 static int
 id_cmp(const void *a, const void *b)
 {
@@ -765,6 +835,8 @@ evaluate_ids(HsScanState *ss, ExprContext *econtext)
 		if (nulls && nulls[i])
 			continue;
 		id = OidOutputFunctionCall(outfunc, elems[i]);
+		if (getBaseType(elemtype) == NUMERICOID && !integral_numeric_text(id))
+			continue;			/* no id is 1000042.5, NaN or Infinity */
 		if (id[0] == '\0' || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
 			continue;
 		ss->ids[n++] = id;
@@ -862,7 +934,7 @@ fetch_list_page(HsScanState *ss)
 	query = ss->after.len > 0 ?
 		psprintf("%s&after=%s", ss->query, hs_url_escape(ss->after.data)) :
 		ss->query;
-	resp = hs_request(ss->conn, "GET", ss->path, query, NULL, HS_IDEMPOTENT,
+	resp = hs_request(ss->conn, "GET", ss->path, query, NULL, HS_READ,
 					  &ss->stats);
 	if (resp->status != 200)
 		hs_report_response_error(resp);
@@ -909,7 +981,7 @@ fetch_one(HsScanState *ss)
 		return;
 	path = psprintf("/crm/v3/objects/%s/%s", ss->table->object,
 					hs_url_escape(ss->ids[0]));
-	resp = hs_request(ss->conn, "GET", path, ss->query, NULL, HS_IDEMPOTENT,
+	resp = hs_request(ss->conn, "GET", path, ss->query, NULL, HS_READ,
 					  &ss->stats);
 	if (is_not_found(resp))
 		return;
@@ -956,7 +1028,7 @@ fetch_many(HsScanState *ss)
 	ss->more = ss->next_id < ss->nids;
 
 	resp = hs_request(ss->conn, "POST", ss->path, ss->query, body.data,
-					  HS_IDEMPOTENT, &ss->stats);
+					  HS_READ, &ss->stats);
 	if (resp->status != 200 && resp->status != 207)
 		hs_report_response_error(resp);
 	ss->results = response_results(ss, resp);
@@ -1015,24 +1087,32 @@ hubspotIterateForeignScan(ForeignScanState *node)
 	HsScanState *ss = (HsScanState *) node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 	MemoryContext oldcxt;
+	json_object *record;
 
 	if (!ss->started)
 		start_scan(ss, node->ss.ps.ps_ExprContext);
 
-	while (ss->next_result >= ss->nresults)
+	for (;;)
 	{
-		if (!ss->more)
-			return ExecClearTuple(slot);
-		fetch_page(ss);
+		while (ss->next_result >= ss->nresults)
+		{
+			if (!ss->more)
+				return ExecClearTuple(slot);
+			fetch_page(ss);
+		}
+		record = ss->single ? ss->single :
+			json_object_array_get_idx(ss->results, ss->next_result);
+		ss->next_result++;
+		/* not a record this session created after the scan began */
+		if (!hs_visibility_hidden(ss->conn->server.api_url, ss->table->object,
+								  hs_json_string(record, "id"), ss->horizon))
+			break;
+		ss->own_creates_skipped++;
 	}
 
 	MemoryContextReset(ss->row_cxt);
 	oldcxt = MemoryContextSwitchTo(ss->row_cxt);
-	hs_fill_slot_from_object(ss->table,
-							 ss->single ? ss->single :
-							 json_object_array_get_idx(ss->results, ss->next_result),
-							 slot, ss->wanted);
-	ss->next_result++;
+	hs_fill_slot_from_object(ss->table, record, slot, ss->wanted);
 	MemoryContextSwitchTo(oldcxt);
 	return slot;
 }
@@ -1096,5 +1176,8 @@ hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			ExplainPropertyInteger("HubSpot Ids", NULL, ss->nids, es);
 		ExplainPropertyInteger("HubSpot Requests", NULL, ss->stats.requests, es);
 		ExplainPropertyInteger("HubSpot Retries", NULL, ss->stats.retries, es);
+		if (ss->own_creates_skipped > 0 || es->verbose)
+			ExplainPropertyInteger("HubSpot Own Creates Skipped", NULL,
+								   ss->own_creates_skipped, es);
 	}
 }

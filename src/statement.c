@@ -1,0 +1,233 @@
+/*-------------------------------------------------------------------------
+ *
+ * statement.c
+ *		What hubspot_fdw does at the level of a whole statement: the executor
+ *		and utility hooks, the registry of running modifications, and the
+ *		error context that tells what HubSpot already applied.
+ *
+ * Modifications (modify.c) register here with two callbacks: one that
+ * sends what they still buffer, called when the statement's executor run
+ * (or finish) ends, before the command tag is built; and one that adds an
+ * error context line saying how many rows HubSpot already wrote.  That line
+ * is added to every ERROR raised while a statement runs, whoever raised it:
+ * hubspot_fdw, or PostgreSQL itself (an expression, a COPY parse error, a
+ * constraint, a trigger), because HubSpot keeps what it was sent.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/executor.h"
+#include "tcop/utility.h"
+#include "utils/memutils.h"
+
+#include "hubspot_fdw.h"
+
+static ExecutorRun_hook_type prev_ExecutorRun = NULL;
+static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
+static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+/* running modifications, of every statement level */
+static dlist_head members = DLIST_STATIC_INIT(members);
+
+/* how many statement levels have pushed the error context */
+static int	statement_depth = 0;
+
+/*
+ * The statement-level error context: only the outermost level reports, so
+ * that a nested statement's writes (a function's INSERT) are told once.
+ */
+static void
+statement_error_callback(void *arg)
+{
+	dlist_iter	iter;
+	int			category = ERRCODE_TO_CATEGORY(geterrcode());
+
+	if ((int) (intptr_t) arg != 1)
+		return;
+	/* errors only: not notices and warnings (classes 00, 01 and 02) */
+	if (category == ERRCODE_SUCCESSFUL_COMPLETION || category == ERRCODE_WARNING ||
+		category == ERRCODE_NO_DATA)
+		return;
+	dlist_foreach(iter, &members)
+	{
+		HsStatementMember *m = dlist_container(HsStatementMember, node, iter.cur);
+
+		m->report(m->arg);
+	}
+}
+
+/*
+ * Run a hook's body with the statement-level error context pushed.
+ * PG_TRY saves error_context_stack and PG_END_TRY restores it, on both
+ * paths: the callback is pushed inside, so that it is popped with them.
+ */
+#define STATEMENT_CONTEXT_BEGIN() \
+	do { \
+		ErrorContextCallback errcallback; \
+		errcallback.callback = statement_error_callback; \
+		errcallback.arg = (void *) (intptr_t) (statement_depth + 1); \
+		statement_depth++; \
+		PG_TRY(); \
+		{ \
+			errcallback.previous = error_context_stack; \
+			error_context_stack = &errcallback;
+
+#define STATEMENT_CONTEXT_END() \
+		} \
+		PG_FINALLY(); \
+		{ \
+			statement_depth--; \
+		} \
+		PG_END_TRY(); \
+	} while (0)
+
+/* Send what the modifications of this executor state still buffer. */
+static void
+flush_members(EState *estate)
+{
+	dlist_iter	iter;
+
+	dlist_foreach(iter, &members)
+	{
+		HsStatementMember *m = dlist_container(HsStatementMember, node, iter.cur);
+
+		if (m->estate == estate && m->flush != NULL)
+			m->flush(m->arg);
+	}
+}
+
+/*
+ * Buffered rows go out when the executor run ends: before the command tag
+ * (the row count) is built, so that rows HubSpot rejected under on_error
+ * 'skip' are not counted.
+ */
+static void
+hs_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+			   bool execute_once)
+{
+	STATEMENT_CONTEXT_BEGIN();
+	{
+		if (prev_ExecutorRun)
+			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+		else
+			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+		flush_members(queryDesc->estate);
+	}
+	STATEMENT_CONTEXT_END();
+}
+
+/* ... and after ExecutorFinish, which may run data-modifying CTEs. */
+static void
+hs_ExecutorFinish(QueryDesc *queryDesc)
+{
+	STATEMENT_CONTEXT_BEGIN();
+	{
+		if (prev_ExecutorFinish)
+			prev_ExecutorFinish(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+		flush_members(queryDesc->estate);
+	}
+	STATEMENT_CONTEXT_END();
+}
+
+/* EndForeignModify may still send a last batch */
+static void
+hs_ExecutorEnd(QueryDesc *queryDesc)
+{
+	STATEMENT_CONTEXT_BEGIN();
+	{
+		if (prev_ExecutorEnd)
+			prev_ExecutorEnd(queryDesc);
+		else
+			standard_ExecutorEnd(queryDesc);
+	}
+	STATEMENT_CONTEXT_END();
+}
+
+/* COPY into a foreign table runs without the executor hooks */
+static void
+hs_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+				  bool readOnlyTree, ProcessUtilityContext context,
+				  ParamListInfo params, QueryEnvironment *queryEnv,
+				  DestReceiver *dest, QueryCompletion *qc)
+{
+	STATEMENT_CONTEXT_BEGIN();
+	{
+		if (prev_ProcessUtility)
+			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+	}
+	STATEMENT_CONTEXT_END();
+}
+
+/* The statement's memory is going away: forget the member. */
+static void
+member_reset_callback(void *arg)
+{
+	hs_statement_unregister((HsStatementMember *) arg);
+}
+
+/*
+ * hs_statement_register
+ *		Register a running modification of executor state estate (whose
+ *		query memory holds m).  flush (may be NULL) sends what it buffers;
+ *		report adds errcontext lines about what HubSpot already applied.
+ *		Unregistered by hs_statement_unregister() or when estate's query
+ *		memory goes away, on the error path included.
+ */
+void
+hs_statement_register(HsStatementMember *m, EState *estate,
+					  void (*flush) (void *arg), void (*report) (void *arg),
+					  void *arg)
+{
+	m->estate = estate;
+	m->flush = flush;
+	m->report = report;
+	m->arg = arg;
+	dlist_push_tail(&members, &m->node);
+	m->registered = true;
+	m->reset_cb.func = member_reset_callback;
+	m->reset_cb.arg = m;
+	MemoryContextRegisterResetCallback(estate->es_query_cxt, &m->reset_cb);
+}
+
+void
+hs_statement_unregister(HsStatementMember *m)
+{
+	if (m->registered)
+	{
+		dlist_delete(&m->node);
+		m->registered = false;
+	}
+}
+
+/*
+ * hs_statement_reports_writes
+ *		Does a statement-level error context tell what HubSpot applied?  When
+ *		it does not (the library was loaded in the middle of a COPY), the
+ *		modification's own error context must.
+ */
+bool
+hs_statement_reports_writes(void)
+{
+	return statement_depth > 0;
+}
+
+void
+hs_statement_init(void)
+{
+	prev_ExecutorRun = ExecutorRun_hook;
+	ExecutorRun_hook = hs_ExecutorRun;
+	prev_ExecutorFinish = ExecutorFinish_hook;
+	ExecutorFinish_hook = hs_ExecutorFinish;
+	prev_ExecutorEnd = ExecutorEnd_hook;
+	ExecutorEnd_hook = hs_ExecutorEnd;
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = hs_ProcessUtility;
+}

@@ -1,0 +1,155 @@
+/*-------------------------------------------------------------------------
+ *
+ * visibility.c
+ *		Which HubSpot records a scan may return: not the ones this session
+ *		created after the scan began.
+ *
+ * HubSpot has no snapshots: a listing that is still paging sees records
+ * created a moment ago.  A statement that reads and creates records of the
+ * same object (INSERT INTO products SELECT ... FROM products, an upsert
+ * table fed from its own object, a writable CTE, a PL/pgSQL loop inserting
+ * while it reads) would then read its own creates and copy them again, for
+ * ever.  PostgreSQL's rule for a heap table is that a scan sees the table
+ * as it was when the scan's snapshot was taken; the nearest hubspot_fdw can
+ * come is to hide from each scan the records that this backend created
+ * after the scan began, which is exactly what makes such statements end.
+ * (Records updated meanwhile are read with their new values, and other
+ * sessions' creates are seen: HubSpot keeps no versions.)
+ *
+ * Created ids are remembered, with a sequence number, only while some scan
+ * is running, and forgotten as soon as none is; a scan hides the ids whose
+ * number is above its horizon, the number when it began.  Ids are keyed by
+ * API URL and object type, the same object read through any foreign table.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "common/hashfn.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+
+#include "hubspot_fdw.h"
+
+typedef struct CreatedEntry
+{
+	char	   *key;			/* hash key: a pointer to "url\nobject\nid" */
+	uint64		seq;
+} CreatedEntry;
+
+static int	active_scans = 0;
+static uint64 last_seq = 0;
+static MemoryContext created_cxt = NULL;
+static HTAB *created = NULL;
+
+static uint32
+key_hash(const void *key, Size keysize pg_attribute_unused())
+{
+	const char *s = *(const char *const *) key;
+
+	return hash_bytes((const unsigned char *) s, (int) strlen(s));
+}
+
+static int
+key_match(const void *key1, const void *key2, Size keysize pg_attribute_unused())
+{
+	return strcmp(*(const char *const *) key1, *(const char *const *) key2);
+}
+
+static char *
+make_key(MemoryContext cxt, const char *api_url, const char *object, const char *id)
+{
+	size_t		len = strlen(api_url) + strlen(object) + strlen(id) + 3;
+	char	   *key = MemoryContextAlloc(cxt, len);
+
+	snprintf(key, len, "%s\n%s\n%s", api_url, object, id);
+	return key;
+}
+
+/* A scan's memory is going away: it no longer needs the ids. */
+static void
+scan_end_callback(void *arg pg_attribute_unused())
+{
+	if (--active_scans > 0)
+		return;
+	active_scans = 0;
+	created = NULL;
+	if (created_cxt != NULL)
+		MemoryContextReset(created_cxt);
+}
+
+/*
+ * hs_visibility_scan_begin
+ *		A scan begins: returns its horizon.  The scan counts as running until
+ *		scan_cxt (its query memory) is reset or deleted, on the error path
+ *		included.
+ */
+uint64
+hs_visibility_scan_begin(MemoryContext scan_cxt)
+{
+	MemoryContextCallback *cb = MemoryContextAlloc(scan_cxt, sizeof(MemoryContextCallback));
+
+	cb->func = scan_end_callback;
+	cb->arg = NULL;
+	MemoryContextRegisterResetCallback(scan_cxt, cb);
+	active_scans++;
+	return last_seq;
+}
+
+/*
+ * hs_visibility_created
+ *		This backend created record id of object at api_url.  Remembered
+ *		only while a scan runs that must not see it.
+ */
+void
+hs_visibility_created(const char *api_url, const char *object, const char *id)
+{
+	CreatedEntry *entry;
+	char	   *key;
+	bool		found;
+
+	if (active_scans == 0 || id == NULL)
+		return;
+	if (created_cxt == NULL)
+		created_cxt = AllocSetContextCreate(TopMemoryContext,
+											"hubspot_fdw created records",
+											ALLOCSET_DEFAULT_SIZES);
+	if (created == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(char *);
+		ctl.entrysize = sizeof(CreatedEntry);
+		ctl.hash = key_hash;
+		ctl.match = key_match;
+		ctl.hcxt = created_cxt;
+		created = hash_create("hubspot_fdw created records", 1024, &ctl,
+							  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	}
+	key = make_key(created_cxt, api_url, object, id);
+	entry = hash_search(created, &key, HASH_ENTER, &found);
+	if (!found)
+		entry->key = key;
+	else
+		pfree(key);
+	entry->seq = ++last_seq;
+}
+
+/*
+ * hs_visibility_hidden
+ *		Must a scan with this horizon leave record id out?
+ */
+bool
+hs_visibility_hidden(const char *api_url, const char *object, const char *id,
+					 uint64 horizon)
+{
+	CreatedEntry *entry;
+	char	   *key;
+
+	if (created == NULL || id == NULL)
+		return false;
+	key = make_key(CurrentMemoryContext, api_url, object, id);
+	entry = hash_search(created, &key, HASH_FIND, NULL);
+	pfree(key);
+	return entry != NULL && entry->seq > horizon;
+}
