@@ -83,11 +83,16 @@ CREATE FOREIGN TABLE hubspot.products_by_key (
     name        text,
     price       numeric
 ) SERVER hubspot OPTIONS (id_property 'external_id');
+-- the products created above have no external_id: an upsert would not find them and would
+-- create duplicates, so they get their key first
+UPDATE hubspot.products p SET properties = p.properties || jsonb_build_object('external_id', 'EXT-' || c.sku)
+  FROM catalog c WHERE c.sku = p.sku AND c.stock = 1;
 INSERT INTO hubspot.products_by_key (external_id, name, price)
   SELECT 'EXT-' || sku, name, price FROM catalog WHERE stock = 1;
 INSERT INTO hubspot.products_by_key (external_id, name, price)
   SELECT 'EXT-' || sku, name, price FROM catalog WHERE stock = 1;
 SELECT count(*) AS upserted_records FROM hubspot.products_by_key WHERE external_id LIKE 'EXT-%';
+SELECT count(*) AS live FROM hubspot.products;   -- as before the upserts: nothing duplicated
 
 -- rows HubSpot rejects can be skipped with a warning instead
 ALTER FOREIGN TABLE hubspot.products OPTIONS (ADD on_error 'skip');
