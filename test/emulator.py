@@ -26,6 +26,12 @@ Batch writes with objectWriteTraceId on an input report that input's failure as 
 nothing. Records not found are item errors in batch/update, ignored by the archives. Archived
 records are seen only with archived=true (list, read one, batch/read).
 
+Number property values must be plain decimals, as HubSpot's (hubspot-api.md section 12.2):
+"1e-05", "+5", "1,000", " 5", "NaN" are INVALID_FLOAT problems on every write path, seeding
+included. Config empty_values chooses how a requested property without a value comes back:
+omitted ("omit", the default), JSON null ("null") or "" ("empty", as HubSpot answers cleared
+values, section 12.1).
+
 Control API for tests (no authentication, never logged, never rate limited):
 
     POST   /_emulator/reset                       everything back to defaults
@@ -101,7 +107,10 @@ DEFAULT_CONFIG = {
     "clock": None,
     # List `limit` above the maximum: "error" (400) or "clamp".
     "list_over_limit": "error",
-    # Requested properties without a value: "omit" them or send them as JSON "null".
+    # Requested properties without a value (never set, or cleared with ""): "omit" them, send
+    # them as JSON null ("null"), or as the empty string ("empty"), as HubSpot does for cleared
+    # values (hubspot-api.md section 12.1). "null" applies to reads; "empty" also to the
+    # answers of writes, where the properties named in the input count as requested.
     "empty_values": "omit",
     # Maximum inputs of a batch request.
     "batch_max": 100,
@@ -412,7 +421,10 @@ def batch_not_found_message(object_type):
 # Validation of request bodies and property values
 # ---------------------------------------------------------------------------
 
-NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# Number property values are plain decimals (hubspot-api.md section 12.2): ASCII digits, an
+# optional single leading "-" and an optional single "." ("5." and ".5" included); no exponent,
+# no "+", no spaces, no thousands separators, no NaN or Infinity.
+NUMBER_RE = re.compile(r"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EPOCH_MS_RE = re.compile(r"^-?\d+$")
 ASSOCIATION_CATEGORIES = ("HUBSPOT_DEFINED", "USER_DEFINED", "INTEGRATOR_DEFINED")
@@ -518,13 +530,18 @@ class PropertyProblem:
 
 
 def _normalise_number(name, value):
-    if not NUMBER_RE.match(value):
-        return None, PropertyProblem(name, "INVALID_FLOAT", '"%s" is not a valid number' % value)
-    try:
-        decimal.Decimal(value)
-    except decimal.InvalidOperation:
-        return None, PropertyProblem(name, "INVALID_FLOAT", '"%s" is not a valid number' % value)
-    return value, None
+    """A number value must be a plain decimal; it is stored as sent."""
+    if NUMBER_RE.fullmatch(value):
+        return value, None
+    return None, PropertyProblem(name, "INVALID_FLOAT", '"%s" is not a valid number' % value)
+
+
+def plain_decimal_text(value):
+    """The text of a JSON number as a plain decimal (1e-05 -> "0.00001", 1e+16 ->
+    "10000000000000000"); used where the control API turns JSON numbers into property values."""
+    if isinstance(value, int):
+        return str(value)
+    return format(decimal.Decimal(repr(value)), "f")
 
 
 def _normalise_bool(name, value):
@@ -1136,13 +1153,19 @@ class Emulator:
     def known_names(self, names):
         return [n for n in names if n in self.catalogue]
 
-    def object_json(self, rec, properties=None, with_history=(), all_properties=False):
+    def object_json(self, rec, properties=None, with_history=(), all_properties=False, written=()):
         """SimplePublicObject(WithAssociations) for a record.
 
-        properties: names requested (None = the default set); all_properties: every stored value.
+        properties: names requested (None = the default set); all_properties: every stored value
+        (the answers of writes), plus, with empty_values "empty", "" for each of the `written`
+        names (the properties of the write's input) that has no value.
         """
+        empty = self.config["empty_values"]
         if all_properties:
             props = dict(rec.properties)
+            if empty == "empty":
+                for name in self.known_names(written):
+                    props.setdefault(name, "")
         else:
             names = list(DEFAULT_RETURNED_PROPERTIES if properties is None else properties)
             names += [n for n in ALWAYS_RETURNED_PROPERTIES if n not in names]
@@ -1150,8 +1173,10 @@ class Emulator:
             for name in self.known_names(names):
                 if name in rec.properties:
                     props[name] = rec.properties[name]
-                elif self.config["empty_values"] == "null":
+                elif empty == "null":
                     props[name] = None
+                elif empty == "empty":
+                    props[name] = ""
         out = {"id": rec.id, "properties": dict(sorted(props.items()))}
         history_names = self.known_names(with_history)
         if history_names:
@@ -1348,8 +1373,8 @@ class Emulator:
         body["completedAt"] = iso_ms(self.now())
         return Response(207 if errors else ok_status, body)
 
-    def _traced_result(self, rec, trace):
-        result = self.object_json(rec, all_properties=True)
+    def _traced_result(self, rec, trace, written=()):
+        result = self.object_json(rec, all_properties=True, written=written)
         if trace is not None and self.config["echo_trace_ids"]:
             result["objectWriteTraceId"] = trace
         return result
@@ -1364,7 +1389,7 @@ class Emulator:
         if problems:
             raise problems_error(problems, self.config["portal_id"])
         rec = self.store.create(clean, associations, self.now())
-        return Response(201, self.object_json(rec, all_properties=True))
+        return Response(201, self.object_json(rec, all_properties=True, written=clean))
 
     def api_batch_create(self, req, object_type):
         self.resolve_object_type(object_type)
@@ -1392,7 +1417,7 @@ class Emulator:
             raise problems_error(failed[0][3], portal)
 
         now = self.now()
-        results = [self._traced_result(self.store.create(clean, associations, now), trace)
+        results = [self._traced_result(self.store.create(clean, associations, now), trace, clean)
                    for clean, associations, trace, problems in outcomes if not problems]
         errors = [{"status": "error", "category": "VALIDATION_ERROR",
                    "message": problems_message(problems, portal),
@@ -1434,7 +1459,7 @@ class Emulator:
         if problems:
             raise problems_error(problems, self.config["portal_id"])
         self._apply_update(rec, clean, self.now())
-        return Response(200, self.object_json(rec, all_properties=True))
+        return Response(200, self.object_json(rec, all_properties=True, written=clean))
 
     def api_archive_object(self, req, object_type, object_id):
         self.resolve_object_type(object_type)
@@ -1518,7 +1543,7 @@ class Emulator:
 
         outcomes: [(object_id, rec or None, clean, problems, trace, new)]; rec None and new False
         means the record was not found. A problem on an input without a trace id fails the whole
-        request, before anything is written.
+        request, before anything is written. Returns ([(rec, trace, new, clean)], errors).
         """
         portal = self.config["portal_id"]
         for object_id, rec, clean, problems, trace, new in outcomes:
@@ -1543,7 +1568,7 @@ class Emulator:
                 rec = self.store.create(clean, [], now)
             else:
                 self._apply_update(rec, clean, now)
-            results.append((rec, trace, new))
+            results.append((rec, trace, new, clean))
         return results, errors
 
     def api_batch_update(self, req, object_type):
@@ -1556,7 +1581,7 @@ class Emulator:
             clean, problems = ({}, []) if rec is None else self._update_problems(rec, props, pending)
             outcomes.append((object_id, rec, clean, problems, trace, False))
         results, errors = self._batch_write(started, outcomes, resolved)
-        results = [self._traced_result(rec, trace) for rec, trace, new in results]
+        results = [self._traced_result(rec, trace, clean) for rec, trace, new, clean in results]
         return self._batch_response(started, results, errors, 200)
 
     def api_batch_upsert(self, req, object_type):
@@ -1579,8 +1604,8 @@ class Emulator:
             outcomes.append((object_id, rec, clean, problems, trace, rec is None))
         results, errors = self._batch_write(started, outcomes, resolved)
         out = []
-        for rec, trace, new in results:
-            result = self._traced_result(rec, trace)
+        for rec, trace, new, clean in results:
+            result = self._traced_result(rec, trace, clean)
             result["new"] = new
             out.append(result)
         return self._batch_response(started, out, errors, 200)
@@ -1691,7 +1716,7 @@ class Emulator:
         for index, (props, archived, assocs) in enumerate(items):
             if not isinstance(props, dict):
                 raise ValueError("object %d: properties must be an object" % index)
-            props = {k: (v if v is None or isinstance(v, str) else json.dumps(v)) for k, v in props.items()}
+            props = {k: self._seed_value(v) for k, v in props.items()}
             clean, problems = validate_property_map(props, self.catalogue)
             if not problems and not archived:
                 problems = self.store.unique_problems(clean, pending)
@@ -1708,6 +1733,20 @@ class Emulator:
         now = self.now()
         ids = [self.store.create(clean, assocs, now, archived=archived).id for clean, assocs, archived in prepared]
         return Response(200, {"ids": ids})
+
+    @staticmethod
+    def _seed_value(value):
+        """A seeded property value as text: strings and null as given, JSON numbers as plain
+        decimals (seeded values pass the API's checks, and 1e-05 is not a HubSpot number),
+        anything else as its JSON text."""
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                return plain_decimal_text(value)
+            except (ValueError, decimal.InvalidOperation):
+                return json.dumps(value)
+        return json.dumps(value)
 
     def ctl_objects(self, req):
         which = (req.query.get("archived") or ["false"])[0].lower()
@@ -1732,7 +1771,7 @@ def validate_config(cfg):
         ("id_start", is_int(cfg["id_start"], 1), "a positive integer"),
         ("correlation_ids", cfg["correlation_ids"] in ("random", "sequential"), '"random" or "sequential"'),
         ("list_over_limit", cfg["list_over_limit"] in ("error", "clamp"), '"error" or "clamp"'),
-        ("empty_values", cfg["empty_values"] in ("omit", "null"), '"omit" or "null"'),
+        ("empty_values", cfg["empty_values"] in ("omit", "null", "empty"), '"omit", "null" or "empty"'),
         ("batch_max", is_int(cfg["batch_max"], 1), "a positive integer"),
         ("shuffle", isinstance(cfg["shuffle"], bool), "a boolean"),
         ("random_seed", cfg["random_seed"] is None or isinstance(cfg["random_seed"], (int, str)), "null, an integer or a string"),

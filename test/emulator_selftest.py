@@ -42,6 +42,12 @@ NOT_FOUND_BATCH = "Could not get some PRODUCT objects, they may be deleted or no
 HISTORY_MAX_MESSAGE = ("The maximum number of inputs supported in a batch request for property histories is 50. "
                        "Please reduce the number of items and try again")
 
+# Number values HubSpot refuses, and plain decimals it takes (hubspot-api.md section 12.2).
+REFUSED_NUMBERS = ("1e-05", "1E+15", "1.5e3", "+5", "+0.5", " 5", "5 ", "1 000", "1,000", "1,5", "1_000",
+                   "NaN", "Infinity", "-Infinity", "inf", "--5", "5-", "-+5", "1.2.3", ".", "-", "-.", "0x10",
+                   "\u0661\u0662", "abc")
+ACCEPTED_NUMBERS = ("0.00001", "1000000000000000", "-3", "0", "-0", "10.50", "-1500.5", "007", "5.", ".5", "-.5")
+
 SERVER = None
 
 
@@ -400,12 +406,68 @@ class TestValidation(EmulatorTestCase):
 
     def test_accepted_forms(self):
         obj = create({"launch_date": "1704153600000", "createdate": "2024-01-02T03:04:05+01:00",
-                      "price": "-1.5e3", "in_stock": "false", "hs_recurring_billing_start_date": "2024-01-31"}).json
+                      "price": "-1500.5", "in_stock": "false", "hs_recurring_billing_start_date": "2024-01-31"}).json
         p = obj["properties"]
         self.assertEqual(p["launch_date"], "2024-01-02")
         self.assertEqual(p["createdate"], "2024-01-02T02:04:05.000Z")
-        self.assertEqual(p["price"], "-1.5e3")
+        self.assertEqual(p["price"], "-1500.5")
         self.assertEqual(p["in_stock"], "false")
+
+    def test_number_forms_refused(self):
+        for value in REFUSED_NUMBERS:
+            with self.subTest(value=value):
+                body = self.assertValidation(create({"price": value}), "INVALID_FLOAT")
+                [problem] = problems_of(body["message"])
+                self.assertEqual((problem["name"], problem["error"]), ("price", "INVALID_FLOAT"))
+                self.assertEqual(problem["message"], '"%s" is not a valid number' % value)
+                self.assertEqual(body["errors"][0]["message"], '"%s" is not a valid number' % value)
+        self.assertEqual(ok_control("GET", "objects")["results"], [])
+
+    def test_number_forms_accepted(self):
+        for value in ACCEPTED_NUMBERS:
+            with self.subTest(value=value):
+                reply = create({"price": value, "weight_kg": value})
+                self.assertEqual(reply.status, 201, reply.raw)
+                self.assertEqual(reply.json["properties"]["price"], value, "stored as sent")
+                self.assertEqual(reply.json["properties"]["weight_kg"], value)
+
+    def test_number_forms_on_every_write_path(self):
+        [pid] = seed(objects=[{"properties": {"name": "A", "external_id": "EA", "price": "1"}}])
+        for value in ("1e-05", "1E+15", "+5", "NaN"):
+            with self.subTest(value=value):
+                self.assertValidation(batch([{"properties": {"price": value}}]), "INVALID_FLOAT")
+                reply = batch([{"objectWriteTraceId": "t", "properties": {"price": value}}])
+                self.assertEqual(reply.status, 207)
+                self.assertIn("INVALID_FLOAT", reply.json["errors"][0]["message"])
+                self.assertValidation(patch(pid, {"price": value}), "INVALID_FLOAT")
+                self.assertValidation(request("POST", BATCH_UPDATE, {"inputs": [{"id": pid, "properties": {"price": value}}]}),
+                                      "INVALID_FLOAT")
+                self.assertValidation(request("POST", BATCH_UPSERT, {"inputs": [{"id": "EA", "idProperty": "external_id",
+                                                                                 "properties": {"price": value}}]}),
+                                      "INVALID_FLOAT")
+                reply = control("POST", "seed", {"objects": [{"properties": {"price": value}}]})
+                self.assertEqual(reply.status, 400)
+                self.assertIn("INVALID_FLOAT", reply.json["message"])
+        self.assertEqual(list(stored()), [pid])
+        self.assertEqual(stored()[pid]["properties"]["price"], "1")
+        for value in ("0.00001", "1000000000000000", "-3", "0"):
+            with self.subTest(value=value):
+                self.assertEqual(batch([{"properties": {"price": value}}]).json["results"][0]["properties"]["price"], value)
+                self.assertEqual(patch(pid, {"price": value}).json["properties"]["price"], value)
+                reply = request("POST", BATCH_UPDATE, {"inputs": [{"id": pid, "properties": {"weight_kg": value}}]})
+                self.assertEqual(reply.json["results"][0]["properties"]["weight_kg"], value)
+                reply = request("POST", BATCH_UPSERT, {"inputs": [{"id": "EA", "idProperty": "external_id",
+                                                                   "properties": {"discount": value}}]})
+                self.assertEqual(reply.json["results"][0]["properties"]["discount"], value)
+
+    def test_seeded_json_numbers_become_plain_decimals(self):
+        ids = seed(objects=[{"properties": {"price": 1e-05, "weight_kg": 1e16}},
+                            {"properties": {"price": -3, "weight_kg": 2.5}}])
+        recs = stored()
+        self.assertEqual((recs[ids[0]]["properties"]["price"], recs[ids[0]]["properties"]["weight_kg"]),
+                         ("0.00001", "10000000000000000"))
+        self.assertEqual((recs[ids[1]]["properties"]["price"], recs[ids[1]]["properties"]["weight_kg"]), ("-3", "2.5"))
+        self.assertEqual(control("POST", "seed", {"objects": [{"properties": {"price": True}}]}).status, 400)
 
     def test_non_string_values_are_whole_request_errors(self):
         for value in (5, 1.5, True, {"a": 1}, ["x"]):
@@ -614,6 +676,107 @@ class TestList(EmulatorTestCase):
         self.assertIs(gone[0]["archived"], True)
         self.assertEqual(gone[0]["archivedAt"], CLOCK)
         self.assertEqual(len(request("GET", PRODUCTS, query={"archived": "false"}).json["results"]), 1)
+
+
+class TestEmptyValuesAsEmptyString(EmulatorTestCase):
+    """empty_values "empty": requested properties without a value come back as "" everywhere."""
+
+    def setUp(self):
+        super().setUp()
+        # a: never had a description or weight; b: its price is cleared below
+        self.a, self.b = seed(objects=[{"properties": {"name": "A", "price": "1", "external_id": "EA"}},
+                                       {"properties": {"name": "B", "price": "2", "external_id": "EB"}}])
+        self.assertEqual(patch(self.b, {"price": ""}).status, 200)
+        configure(empty_values="empty", shuffle=False)
+
+    def test_config(self):
+        self.assertEqual(emulator.DEFAULT_CONFIG["empty_values"], "omit")
+        self.assertEqual(ok_control("GET", "config")["empty_values"], "empty")
+        for mode in ("omit", "null", "empty"):
+            self.assertEqual(configure(empty_values=mode)["empty_values"], mode)
+        body = control("POST", "config", {"empty_values": "blank"}).json
+        self.assertIn('"omit", "null" or "empty"', body["message"])
+
+    def test_list(self):
+        results = request("GET", PRODUCTS, query="properties=name,price,weight_kg,bogus").json["results"]
+        pa, pb = (r["properties"] for r in results)
+        self.assertEqual((pa["price"], pa["weight_kg"]), ("1", ""))
+        self.assertEqual((pb["price"], pb["weight_kg"]), ("", ""), "cleared and never set alike")
+        self.assertNotIn("bogus", pa)
+        defaults = request("GET", PRODUCTS).json["results"][1]["properties"]
+        self.assertEqual(defaults["description"], "")
+        self.assertEqual(defaults["price"], "")
+        self.assertEqual(sorted(defaults), ["createdate", "description", "hs_lastmodifieddate", "hs_object_id",
+                                            "name", "price"])
+
+    def test_get_one(self):
+        p = request("GET", PRODUCTS + "/" + self.b, query="properties=price,hs_sku").json["properties"]
+        self.assertEqual((p["price"], p["hs_sku"]), ("", ""))
+        p = request("GET", PRODUCTS + "/EB", query="idProperty=external_id&properties=in_stock").json["properties"]
+        self.assertEqual(p["in_stock"], "")
+
+    def test_batch_read(self):
+        body = request("POST", BATCH_READ, {"inputs": [{"id": self.a}, {"id": self.b}],
+                                            "properties": ["price", "launch_date", "bogus"]}).json
+        ra, rb = body["results"]
+        self.assertEqual(ra["properties"], {"createdate": CLOCK, "hs_lastmodifieddate": CLOCK, "hs_object_id": self.a,
+                                            "price": "1", "launch_date": ""})
+        self.assertEqual((rb["properties"]["price"], rb["properties"]["launch_date"]), ("", ""))
+
+    def test_history_keeps_its_shape(self):
+        body = request("GET", PRODUCTS + "/" + self.b, query="properties=price&propertiesWithHistory=price,hs_sku").json
+        self.assertEqual([h["value"] for h in body["propertiesWithHistory"]["price"]], ["", "2"])
+        self.assertNotIn("hs_sku", body["propertiesWithHistory"], "no history for a never-set property")
+
+    def test_create(self):
+        reply = create({"name": "C", "description": "", "weight_kg": None, "price": "3"})
+        self.assertEqual(reply.status, 201, reply.raw)
+        p = reply.json["properties"]
+        self.assertEqual((p["description"], p["weight_kg"], p["price"]), ("", "", "3"))
+        self.assertNotIn("hs_sku", p, "only the input's properties are 'requested' in a write answer")
+        self.assertNotIn("description", stored()[reply.json["id"]]["properties"], "the store holds no value")
+
+    def test_batch_create(self):
+        reply = batch([{"properties": {"name": "C", "hs_sku": ""}, "objectWriteTraceId": "c"},
+                       {"properties": {"name": "D"}, "objectWriteTraceId": "d"}])
+        self.assertEqual(reply.status, 201, reply.raw)
+        rc, rd = reply.json["results"]
+        self.assertEqual((rc["objectWriteTraceId"], rc["properties"]["hs_sku"]), ("c", ""))
+        self.assertNotIn("hs_sku", rd["properties"])
+
+    def test_patch(self):
+        reply = patch(self.a, {"price": "", "description": None, "name": "A2"})
+        self.assertEqual(reply.status, 200, reply.raw)
+        p = reply.json["properties"]
+        self.assertEqual((p["price"], p["description"], p["name"], p["external_id"]), ("", "", "A2", "EA"))
+        self.assertNotIn("weight_kg", p)
+        self.assertNotIn("price", stored()[self.a]["properties"])
+
+    def test_batch_update(self):
+        reply = request("POST", BATCH_UPDATE, {"inputs": [{"id": self.a, "properties": {"price": ""}},
+                                                          {"id": self.b, "properties": {"name": "B2", "price": ""}}]})
+        self.assertEqual(reply.status, 200, reply.raw)
+        ra, rb = reply.json["results"]
+        self.assertEqual(ra["properties"]["price"], "")
+        self.assertEqual((rb["properties"]["price"], rb["properties"]["name"]), ("", "B2"))
+
+    def test_batch_upsert(self):
+        reply = request("POST", BATCH_UPSERT, {"inputs": [
+            {"id": "EA", "idProperty": "external_id", "properties": {"price": "", "hs_sku": "SA"}},
+            {"id": "EN", "idProperty": "external_id", "properties": {"name": "N", "description": ""}}]})
+        self.assertEqual(reply.status, 200, reply.raw)
+        ra, rn = reply.json["results"]
+        self.assertEqual((ra["new"], ra["properties"]["price"], ra["properties"]["hs_sku"]), (False, "", "SA"))
+        self.assertEqual((rn["new"], rn["properties"]["description"], rn["properties"]["external_id"]), (True, "", "EN"))
+
+    def test_other_modes_unchanged(self):
+        configure(empty_values="omit")
+        self.assertNotIn("price", request("GET", PRODUCTS + "/" + self.b, query="properties=price").json["properties"])
+        self.assertNotIn("price", patch(self.a, {"price": ""}).json["properties"])
+        configure(empty_values="null")
+        self.assertIsNone(request("GET", PRODUCTS + "/" + self.b, query="properties=price").json["properties"]["price"])
+        self.assertNotIn("price", patch(self.a, {"price": ""}).json["properties"], "null mode shapes reads only")
+        self.assertNotIn("price", stored()[self.b]["properties"], "the control API shows stored values only")
 
 
 class TestGetOne(EmulatorTestCase):
@@ -1451,7 +1614,8 @@ class TestControl(EmulatorTestCase):
         cfg = configure(rate_limit={"max": 5})
         self.assertEqual(cfg["rate_limit"], {"max": 5, "interval_ms": 10000, "daily": 250000})
         for bad in ({"nope": 1}, {"shuffle": "yes"}, {"clock": "tomorrow"}, {"rate_limit": {"burst": 1}},
-                    {"list_over_limit": "maybe"}, {"tokens": "abc"}):
+                    {"list_over_limit": "maybe"}, {"tokens": "abc"}, {"empty_values": "blank"},
+                    {"empty_values": ""}, {"empty_values": None}):
             self.assertEqual(control("POST", "config", bad).status, 400, bad)
         self.assertEqual(control("POST", "config").status, 400)
 

@@ -8,7 +8,16 @@
 //     content-length), in irregular chunk sizes, and gzip-compressed whenever
 //     the request's accept-encoding allows gzip;
 //   * header names are lower case, as HubSpot's edge sends them;
-//   * properties a record has no value for come back as JSON null;
+//   * properties a record has no value for (never set, or cleared) come back
+//     as the empty string "" in every answer that shows records (list, read
+//     one, batch/read, and the answers of every write), as real HubSpot sends
+//     them (hubspot-api.md section 12.1): never JSON null, never left out when
+//     asked for;
+//   * number property values must be plain decimals (section 12.2): digits,
+//     an optional single leading "-", an optional single "."; an exponent
+//     ("1e-05"), a "+", spaces or separators are a validation problem
+//     "VALUE was not a valid number." (INVALID_INTEGER), on creates and
+//     updates alike;
 //   * batch/create results come back shuffled and WITHOUT objectWriteTraceId
 //     (the document says echoing it on successes is unverified);
 //   * ids are large numeric strings (512000000001, ...).
@@ -53,7 +62,7 @@
 //   POST   .../batch/archive   204, unknown ids ignored.
 //
 // Writes (PATCH, batch/update, batch/upsert):
-//   * "" clears a property (it then reads back as null); JSON null is taken
+//   * "" clears a property (it then reads back as ""); JSON null is taken
 //     as "not sent": the stored value stays, and the property is not in the
 //     answer (the document only promises that "" clears);
 //   * hs_lastmodifieddate and updatedAt move to the wall-clock time of the
@@ -257,13 +266,14 @@ function newRecord(values) {
     return rec;
 }
 
-// The record as the API shows it, with the given property names (null for
-// the ones it has no value for; unknown names are silently ignored).
+// The record as the API shows it, with the given property names ("" for the
+// ones it has no value for, as HubSpot sends them; unknown names are silently
+// ignored).
 function view(rec, names) {
     const properties = {};
     for (const n of names) {
         if (!CATALOGUE_BY_NAME.has(n)) continue;
-        properties[n] = Object.prototype.hasOwnProperty.call(rec.properties, n) ? rec.properties[n] : null;
+        properties[n] = Object.prototype.hasOwnProperty.call(rec.properties, n) ? rec.properties[n] : '';
     }
     const out = { id: rec.id, properties, createdAt: rec.createdAt, updatedAt: rec.updatedAt, archived: rec.archived };
     if (rec.archived) out.archivedAt = rec.archivedAt;
@@ -307,7 +317,7 @@ function applyValues(rec, values) {
 }
 
 // What create and batch/create answer: every property the record has, plus
-// the default ones (null when empty).
+// the default ones ("" when empty).
 function createdView(rec) {
     const names = [...new Set([...DEFAULT_PROPERTIES, ...Object.keys(rec.properties)])];
     return view(rec, names);
@@ -315,7 +325,10 @@ function createdView(rec) {
 
 // ---------------------------------------------------------------- validation
 
-const NUMBER_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+// A plain decimal, as HubSpot takes number values: ASCII digits, an optional
+// single leading "-", an optional single "." ("5." and ".5" too); no exponent,
+// no "+", no spaces or separators.
+const NUMBER_RE = /^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$/;
 
 // Problems with one input's properties, in HubSpot's "validation result"
 // shape (the JSON packed into "Property values were not valid: [...]").
