@@ -48,11 +48,12 @@ END $$;
 
 -- Everything back to a known state: empty store, empty log, fixed clock,
 -- seeded shuffling (results still come back out of order), correlation ids
--- counting from 1.
+-- counting from 1, and properties without a value answered as "", as
+-- HubSpot answers cleared values (every test reads them that way).
 CREATE FUNCTION emu.reset() RETURNS void LANGUAGE sql AS $$
   SELECT emu.ctl('reset');
   SELECT emu.ctl('config', '{"clock": "2026-01-15T10:00:00.000Z", "random_seed": 7,
-                             "correlation_ids": "sequential"}');
+                             "correlation_ids": "sequential", "empty_values": "empty"}');
 $$;
 CREATE FUNCTION emu.clear_log() RETURNS void LANGUAGE sql AS $$ SELECT emu.ctl('clear-log') $$;
 CREATE FUNCTION emu.config(cfg jsonb) RETURNS void LANGUAGE sql AS $$ SELECT emu.ctl('config', cfg::text) $$;

@@ -140,8 +140,28 @@ SELECT p.properties->>'hs_sku' AS sku, p.properties->>'price' AS price
 INSERT INTO products (properties) VALUES ('{"name": "x"}') ON CONFLICT DO NOTHING;
 
 -- changing the value of a read-only property is refused before anything is
--- written (leaving it out or unchanged is not a change: see faults.sql)
+-- written (leaving it out or unchanged is not a change: see update.sql)
 SELECT emu.clear_log();
 UPDATE products SET properties = properties || '{"hs_object_id": "1"}';
 \echo :LAST_ERROR_SQLSTATE
 SELECT method, path FROM emu.requests() WHERE method <> 'GET';
+
+-- a value that does not convert names its own row, also inside a batch
+-- (row 150 of 250: rows 1 to 100 were created before it was reached)
+CREATE FOREIGN TABLE measured (
+    id       text,
+    name     text,
+    weight   float8 OPTIONS (property 'weight_kg'),
+    channels text[] OPTIONS (property 'sales_channels')
+) SERVER hubspot OPTIONS (object 'products');
+SELECT emu.reset();
+INSERT INTO measured (name, weight)
+  SELECT 'm' || g, CASE WHEN g = 150 THEN 'NaN'::float8 ELSE g END FROM generate_series(1, 250) g;
+INSERT INTO measured (name, channels)
+  SELECT 'c' || g, CASE WHEN g = 150 THEN '{web,"re;tail"}'::text[] ELSE '{web}' END
+    FROM generate_series(1, 250) g;
+INSERT INTO measured (name, channels)
+  SELECT 'n' || g, CASE WHEN g = 150 THEN '{web,NULL}'::text[] ELSE '{web}' END
+    FROM generate_series(1, 250) g;
+SELECT count(*) FROM emu.objects();
+DROP FOREIGN TABLE measured;

@@ -16,6 +16,10 @@ CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url 'ftp://api.h
 CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url 'http://api.hubapi.com');
 CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url 'https://user:pw@api.hubapi.com');
 CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url 'https://api.hubapi.com?x=1');
+-- scheme, host and port only: hubspot_fdw writes every path itself
+CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url 'http://127.0.0.1:8080/crm/v3');
+\echo :LAST_ERROR_SQLSTATE
+CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url 'https://api.hubapi.com/crm/v3/objects/products/');
 CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (timeout_ms 'abc');
 CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (timeout_ms '0');
 CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (connect_timeout_ms '-5');

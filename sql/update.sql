@@ -277,3 +277,57 @@ SELECT id, price FROM items WHERE id IN ('1000095', '1000096') ORDER BY id;
 -- an error item that names no row is matched to the row without a result
 SELECT emu.fault('{"method": "POST", "path": "/crm/v3/objects/products/batch/update", "action": "respond", "status": 207, "times": 1, "body": {"status": "COMPLETE", "results": [{"id": "1000097", "properties": {}, "createdAt": "2026-01-15T10:00:00.000Z", "updatedAt": "2026-01-15T10:00:00.000Z", "archived": false}], "numErrors": 1, "errors": [{"status": "error", "category": "VALIDATION_ERROR", "message": "Something was wrong"}]}}');
 UPDATE items SET price = 124 WHERE id IN ('1000097', '1000098');
+
+-- an id column of a number type is looked up by id for any integer or
+-- numeric value: an int4 literal against a bigint id is a cross-type =
+-- (SQLAlchemy's session.get() sends such literals)
+-- (a wider rate-limit window: the request logs below must show no 429)
+SELECT emu.config('{"rate_limit": {"max": 1000, "interval_ms": 10000, "daily": 250000}}');
+CREATE FOREIGN TABLE items_by_number (id bigint, name text, price numeric)
+  SERVER hubspot OPTIONS (object 'products');
+EXPLAIN (COSTS OFF) SELECT name FROM items_by_number WHERE id = 1000042;
+EXPLAIN (COSTS OFF) SELECT name FROM items_by_number WHERE id IN (1000042, 1000043);
+EXPLAIN (COSTS OFF) SELECT name FROM items_by_number WHERE id = 1000042.0;
+SELECT emu.clear_log();
+SELECT id, name FROM items_by_number WHERE id = 1000042;
+SELECT id, name FROM items_by_number WHERE 1000043 = id;
+SELECT id, name FROM items_by_number WHERE id = 1000044.0;
+SELECT id, name FROM items_by_number WHERE id = 1000044.5;
+SELECT id, name FROM items_by_number WHERE id IN (1000045, 1000046) ORDER BY id;
+SELECT id, name FROM items_by_number WHERE id = ANY ('{1000047, 1000048}'::int4[]) ORDER BY id;
+SELECT id, name FROM items_by_number WHERE id IN (1000049.0, 1000049.5) ORDER BY id;
+SET plan_cache_mode = force_generic_plan;
+PREPARE by_int(int) AS SELECT id, name FROM items_by_number WHERE id = $1;
+PREPARE by_numeric(numeric) AS SELECT id, name FROM items_by_number WHERE id = $1;
+EXECUTE by_int(1000050);
+EXECUTE by_numeric(1000051);
+RESET plan_cache_mode;
+SELECT method, path, body->'inputs' AS inputs FROM emu.requests() ORDER BY seq;
+-- a join with an int4 column, and UPDATE by an int4 literal
+CREATE TEMP TABLE few_numbers AS SELECT 1000000 + g AS n FROM generate_series(52, 53) g;
+ANALYZE few_numbers;
+SELECT emu.clear_log();
+SELECT i.id, i.name FROM few_numbers f JOIN items_by_number i ON i.id = f.n ORDER BY 1;
+SELECT method, path FROM emu.requests() ORDER BY seq;
+SELECT emu.clear_log();
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) UPDATE items_by_number SET price = 52.5 WHERE id = 1000052;
+SELECT method, path, body->'inputs' AS inputs FROM emu.requests() ORDER BY seq;
+DROP FOREIGN TABLE items_by_number;
+
+-- replacing properties as a whole, as ORMs and GraphQL servers do: the
+-- read-only keys it leaves out (hs_object_id, createdate, ...) or leaves
+-- unchanged are not sent, the writable ones it leaves out are cleared
+SELECT emu.clear_log();
+UPDATE items SET properties = '{"name": "n2", "price": "5"}' WHERE id = '1000054';
+SELECT body->'inputs'->0->'properties' AS sent FROM emu.requests() WHERE path LIKE '%/batch/update';
+SELECT name, price, sku, properties->>'description' AS description,
+       properties->>'hs_object_id' AS hs_object_id FROM items WHERE id = '1000054';
+-- the object as read with one key changed sends that key only; JSON null for
+-- a read-only key leaves it alone as well
+SELECT emu.clear_log();
+UPDATE items SET properties = jsonb_set(properties, '{name}', '"n3"') WHERE id = '1000054';
+UPDATE items SET properties = properties || '{"hs_object_id": null, "name": "n4"}' WHERE id = '1000054';
+SELECT body->'inputs'->0->'properties' AS sent FROM emu.requests() WHERE path LIKE '%/batch/update' ORDER BY seq;
+-- a changed value of a read-only property is still refused
+UPDATE items SET properties = '{"name": "n5", "hs_object_id": "1"}' WHERE id = '1000054';
+\echo :LAST_ERROR_SQLSTATE

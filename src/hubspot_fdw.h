@@ -274,22 +274,32 @@ extern void hubspotExplainForeignModify(ModifyTableState *mtstate,
 
 /* ---------- statement.c ---------- */
 
+/* What a modification has HubSpot do: "created", with a running count. */
+typedef struct HsTally
+{
+	const char *done;			/* a static string: "created", "updated" ... */
+	const int64 *count;
+} HsTally;
+
+#define HS_MAX_TALLIES 2
+
 /* A running modification, as the statement sees it. */
 typedef struct HsStatementMember
 {
 	dlist_node	node;
 	EState	   *estate;
-	void		(*flush) (void *arg);
-	void		(*report) (void *arg);
+	void		(*flush) (void *arg);	/* send what is buffered, or NULL */
 	void	   *arg;
+	const char *relname;
+	int			ntallies;
+	HsTally		tallies[HS_MAX_TALLIES];
 	bool		registered;
 	MemoryContextCallback reset_cb;
 } HsStatementMember;
 
 extern void hs_statement_init(void);
 extern void hs_statement_register(HsStatementMember *m, EState *estate,
-								  void (*flush) (void *arg),
-								  void (*report) (void *arg), void *arg);
+								  void (*flush) (void *arg), void *arg);
 extern void hs_statement_unregister(HsStatementMember *m);
 extern bool hs_statement_reports_writes(void);
 

@@ -368,17 +368,27 @@ check_property(HsModifyState *fmstate, int64 row, PropValue *pv)
 /*
  * may_clear
  *		May a key that an UPDATE removes from "properties" (or sets to JSON
- *		null) clear its property?  Not a read-only one, which HubSpot keeps
- *		(hs_object_id, createdate, ...): replacing the whole object, as ORMs
- *		and GraphQL servers do, leaves those out without meaning to clear
- *		them.  Nor one HubSpot no longer has: there is nothing to clear.
+ *		null) clear its property?  Not a read-only one, nor one HubSpot
+ *		maintains on every record (hs_object_id, createdate, ...): replacing
+ *		the whole object, as ORMs and GraphQL servers do, leaves those out
+ *		without meaning to clear them.  Nor one HubSpot no longer has: there
+ *		is nothing to clear.
  */
 static bool
 may_clear(HsModifyState *fmstate, const char *name)
 {
-	HsProperty *prop = hs_find_property(fmstate->conn, fmstate->table->object,
-										name, &fmstate->stats);
+	/* HubSpot sets these on every record, even where they are writable */
+	static const char *const maintained[] = {
+		"createdate", "hs_createdate", "lastmodifieddate", "hs_lastmodifieddate",
+		"hs_object_id"
+	};
+	HsProperty *prop;
 
+	for (size_t i = 0; i < lengthof(maintained); i++)
+		if (strcmp(name, maintained[i]) == 0)
+			return false;
+	prop = hs_find_property(fmstate->conn, fmstate->table->object, name,
+							&fmstate->stats);
 	return prop != NULL && !prop->read_only;
 }
 
@@ -973,23 +983,21 @@ report_rejected_rows(HsModifyState *fmstate, List *rejected, int ninputs,
 /*
  * report_applied
  *		errcontext lines telling what HubSpot already applied for this
- *		modification: written rows stay written whatever error ends the
- *		statement.  The statement's error context (statement.c) calls it.
+ *		modification, when no statement-level error context does (see
+ *		hs_statement_reports_writes()).
  */
 static void
-report_applied(void *arg)
+report_applied(HsModifyState *fmstate)
 {
-	HsModifyState *fmstate = (HsModifyState *) arg;
-	const char *done = op_info[fmstate->op].done;
+	for (int i = 0; i < fmstate->member.ntallies; i++)
+	{
+		const char *done = fmstate->member.tallies[i].done;
+		int64		count = *fmstate->member.tallies[i].count;
 
-	if (fmstate->rows_applied > 0)
-		errcontext("HubSpot had already %s " INT64_FORMAT " row%s of foreign table \"%s\" in this statement; they stay %s",
-				   done, fmstate->rows_applied, fmstate->rows_applied == 1 ? "" : "s",
-				   fmstate->table->relname, done);
-	if (fmstate->rows_moved_out > 0)
-		errcontext("HubSpot had already archived " INT64_FORMAT " record%s of foreign table \"%s\" whose rows this statement moved to another partition; they stay archived",
-				   fmstate->rows_moved_out, fmstate->rows_moved_out == 1 ? "" : "s",
-				   fmstate->table->relname);
+		if (count > 0)
+			errcontext("HubSpot had already %s " INT64_FORMAT " row%s of foreign table \"%s\" in this statement; they stay %s",
+					   done, count, count == 1 ? "" : "s", fmstate->table->relname, done);
+	}
 }
 
 static void
@@ -1079,6 +1087,53 @@ reject_single(HsModifyState *fmstate, HsResponse *resp, int64 row,
 	report_rejected_rows(fmstate, list_make1(r), 1, 0);
 }
 
+/*
+ * report_unknown_rows
+ *		A batch answer that accounts for fewer (or more) rows than were sent:
+ *		the rows it says nothing about may or may not have been written, and
+ *		that is an ERROR (08007) naming them, whatever on_error says.
+ *		written (may be NULL when results cannot be matched to rows) marks
+ *		the rows with a result.
+ */
+static void
+report_unknown_rows(HsModifyState *fmstate, HsResponse *resp, BatchRow *rows, int n,
+					bool *written, int applied, int nrejected)
+{
+	StringInfoData which;
+	int			listed = 0;
+
+	initStringInfo(&which);
+	for (int i = 0; written != NULL && i < n; i++)
+	{
+		if (written[i] || rows[i].rejected)
+			continue;
+		if (listed++ == 20)
+		{
+			appendStringInfoString(&which, ", ...");
+			break;
+		}
+		appendStringInfo(&which, "%s" INT64_FORMAT, listed > 1 ? ", " : "", rows[i].row);
+		if (rows[i].ident != NULL)
+			appendStringInfo(&which, " (%s %s)",
+							 fmstate->op == OP_UPSERT ? fmstate->table->id_property : "id",
+							 rows[i].ident);
+	}
+	fmstate->stats.outcome_unknown = true;
+	ereport(ERROR,
+			(errcode(ERRCODE_TRANSACTION_RESOLUTION_UNKNOWN),
+			 errmsg("HubSpot's answer accounts for %d of the %d rows of a batch %s: the others may or may not have been %s",
+					applied + nrejected, n, op_info[fmstate->op].batch,
+					op_info[fmstate->op].done),
+			 which.len > 0 ?
+			 errdetail("Rows without an answer: %s. Request: POST %s; HTTP status %ld; %d written, %d rejected; correlationId %s.",
+					   which.data, fmstate->batch_path, resp->status, applied, nrejected,
+					   resp->correlation_id[0] ? resp->correlation_id : "none") :
+			 errdetail("Request: POST %s; HTTP status %ld; %d written, %d rejected; correlationId %s.",
+					   fmstate->batch_path, resp->status, applied, nrejected,
+					   resp->correlation_id[0] ? resp->correlation_id : "none"),
+			 errhint("Check these rows in HubSpot.")));
+}
+
 /* A record the statement created: scans that began before must not see it. */
 static void
 created_record(HsModifyState *fmstate, json_object *record)
@@ -1101,6 +1156,8 @@ batch_results(HsModifyState *fmstate, HsResponse *resp, BatchRow *rows, int n)
 	json_object *errors;
 	List	   *rejected = NIL;
 	int			applied;
+	bool	   *written = NULL;
+	bool		all_identified = true;
 
 	if (resp->status != 200 && resp->status != 201 && resp->status != 207)
 		hs_report_response_error(resp);
@@ -1119,47 +1176,56 @@ batch_results(HsModifyState *fmstate, HsResponse *resp, BatchRow *rows, int n)
 											 rows, n);
 	}
 
-	/* updates carry their id: a row without a result was not written */
-	if (fmstate->op == OP_UPDATE && results != NULL)
+	/*
+	 * Which rows the results are for: updates carry their id, and results
+	 * may echo objectWriteTraceId.  A row with neither a result nor an error
+	 * may or may not have been written.
+	 */
+	if (results != NULL)
 	{
-		bool	   *written = palloc0(sizeof(bool) * n);
-
+		written = palloc0(sizeof(bool) * n);
 		for (size_t k = 0; k < json_object_array_length(results); k++)
 		{
-			const char *id = hs_json_string(json_object_array_get_idx(results, k), "id");
+			json_object *result = json_object_array_get_idx(results, k);
+			const char *id = hs_json_string(result, "id");
+			const char *trace = hs_json_string(result, "objectWriteTraceId");
+			bool		found = false;
 
-			for (int i = 0; i < n && id; i++)
-				if (strcmp(rows[i].ident, id) == 0)
-					written[i] = true;
+			for (int i = 0; i < n && !found; i++)
+			{
+				if (written[i])
+					continue;
+				if ((trace != NULL && rows[i].row == strtoll(trace, NULL, 10)) ||
+					(fmstate->op == OP_UPDATE && id != NULL && rows[i].ident != NULL &&
+					 strcmp(rows[i].ident, id) == 0))
+					found = written[i] = true;
+			}
+			if (!found)
+				all_identified = false;
 		}
+	}
+
+	/* an error that named no row is that of a row without a result */
+	if (written != NULL && all_identified)
+	{
 		for (int i = 0; i < n; i++)
 		{
 			ListCell   *lc;
-			RejectedRow *unnamed = NULL;
 
 			if (written[i] || rows[i].rejected)
 				continue;
-			/* an error that named no row is this row's, if there is one */
 			foreach(lc, rejected)
 			{
 				RejectedRow *r = (RejectedRow *) lfirst(lc);
 
 				if (r->row == 0 && r->ident == NULL)
 				{
-					unnamed = r;
+					r->row = rows[i].row;
+					r->ident = rows[i].ident;
+					rows[i].rejected = true;
 					break;
 				}
 			}
-			if (unnamed != NULL)
-			{
-				unnamed->row = rows[i].row;
-				unnamed->ident = rows[i].ident;
-				rows[i].rejected = true;
-			}
-			else
-				rejected = lappend(rejected,
-								   new_rejected(&rows[i], NULL,
-												"HubSpot returned neither a result nor an error for it"));
 		}
 	}
 
@@ -1182,23 +1248,11 @@ batch_results(HsModifyState *fmstate, HsResponse *resp, BatchRow *rows, int n)
 	}
 
 	fmstate->rows_applied += applied;
+	if (applied + list_length(rejected) != n)
+		report_unknown_rows(fmstate, resp, rows, n, written != NULL && all_identified ? written : NULL,
+							applied, list_length(rejected));
 	if (rejected != NIL)
 		report_rejected_rows(fmstate, rejected, n, applied);
-
-	if (applied + list_length(rejected) != n)
-	{
-		/* the rows HubSpot said nothing about may or may not be written */
-		fmstate->stats.outcome_unknown = true;
-		ereport(ERROR,
-				(errcode(ERRCODE_TRANSACTION_RESOLUTION_UNKNOWN),
-				 errmsg("HubSpot may or may not have %s %d of the %d rows of a batch %s: its answer reports %d written and %d rejected",
-						op_info[fmstate->op].done, n - applied - list_length(rejected), n,
-						op_info[fmstate->op].batch, applied, list_length(rejected)),
-				 errdetail("Request: POST %s; HTTP status %ld; correlationId %s.",
-						   fmstate->batch_path, resp->status,
-						   resp->correlation_id[0] ? resp->correlation_id : "none"),
-				 errhint("Check the rows of this batch in HubSpot.")));
-	}
 	return applied;
 }
 
@@ -1292,8 +1346,13 @@ create_modify_state(ResultRelInfo *rinfo, EState *estate, CmdType operation,
 	fmstate->row_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											 "hubspot_fdw row data",
 											 ALLOCSET_DEFAULT_SIZES);
-	hs_statement_register(&fmstate->member, estate, flush_member,
-						  report_applied, fmstate);
+	fmstate->member.relname = fmstate->table->relname;
+	fmstate->member.ntallies = 2;
+	fmstate->member.tallies[0].done = op_info[fmstate->op].done;
+	fmstate->member.tallies[0].count = &fmstate->rows_applied;
+	fmstate->member.tallies[1].done = "archived";
+	fmstate->member.tallies[1].count = &fmstate->rows_moved_out;
+	hs_statement_register(&fmstate->member, estate, flush_member, fmstate);
 	return fmstate;
 }
 

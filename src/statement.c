@@ -35,6 +35,29 @@ static dlist_head members = DLIST_STATIC_INIT(members);
 static int	statement_depth = 0;
 
 /*
+ * What modifications of nested statements that have ended (an INSERT in a
+ * function the statement called) had HubSpot do: their writes stay too.
+ * Forgotten when the outermost statement level ends.
+ */
+typedef struct RetiredTally
+{
+	char		relname[NAMEDATALEN];
+	const char *done;
+	int64		count;
+} RetiredTally;
+
+static MemoryContext retired_cxt = NULL;
+static List *retired = NIL;
+
+static void
+report_tally(const char *relname, const char *done, int64 count)
+{
+	if (count > 0)
+		errcontext("HubSpot had already %s " INT64_FORMAT " row%s of foreign table \"%s\" in this statement; they stay %s",
+				   done, count, count == 1 ? "" : "s", relname, done);
+}
+
+/*
  * The statement-level error context: only the outermost level reports, so
  * that a nested statement's writes (a function's INSERT) are told once.
  */
@@ -42,6 +65,7 @@ static void
 statement_error_callback(void *arg)
 {
 	dlist_iter	iter;
+	ListCell   *lc;
 	int			category = ERRCODE_TO_CATEGORY(geterrcode());
 
 	if ((int) (intptr_t) arg != 1)
@@ -50,18 +74,73 @@ statement_error_callback(void *arg)
 	if (category == ERRCODE_SUCCESSFUL_COMPLETION || category == ERRCODE_WARNING ||
 		category == ERRCODE_NO_DATA)
 		return;
+	foreach(lc, retired)
+	{
+		RetiredTally *t = (RetiredTally *) lfirst(lc);
+
+		report_tally(t->relname, t->done, t->count);
+	}
 	dlist_foreach(iter, &members)
 	{
 		HsStatementMember *m = dlist_container(HsStatementMember, node, iter.cur);
 
-		m->report(m->arg);
+		for (int i = 0; i < m->ntallies; i++)
+			report_tally(m->relname, m->tallies[i].done, *m->tallies[i].count);
 	}
+}
+
+/* A nested statement's modification ends: keep what it did. */
+static void
+retire(HsStatementMember *m)
+{
+	MemoryContext oldcxt;
+
+	if (retired_cxt == NULL)
+		retired_cxt = AllocSetContextCreate(TopMemoryContext,
+											"hubspot_fdw nested writes",
+											ALLOCSET_SMALL_SIZES);
+	oldcxt = MemoryContextSwitchTo(retired_cxt);
+	for (int i = 0; i < m->ntallies; i++)
+	{
+		RetiredTally *t = NULL;
+		ListCell   *lc;
+
+		if (*m->tallies[i].count == 0)
+			continue;
+		foreach(lc, retired)
+		{
+			RetiredTally *r = (RetiredTally *) lfirst(lc);
+
+			if (r->done == m->tallies[i].done && strcmp(r->relname, m->relname) == 0)
+				t = r;
+		}
+		if (t == NULL)
+		{
+			t = palloc0(sizeof(RetiredTally));
+			strlcpy(t->relname, m->relname, NAMEDATALEN);
+			t->done = m->tallies[i].done;
+			retired = lappend(retired, t);
+		}
+		t->count += *m->tallies[i].count;
+	}
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/* A statement level ends; after the outermost, nested writes are forgotten. */
+static void
+leave_statement_level(void)
+{
+	if (--statement_depth > 0)
+		return;
+	retired = NIL;
+	if (retired_cxt != NULL)
+		MemoryContextReset(retired_cxt);
 }
 
 /*
  * Run a hook's body with the statement-level error context pushed.
- * PG_TRY saves error_context_stack and PG_END_TRY restores it, on both
- * paths: the callback is pushed inside, so that it is popped with them.
+ * PG_TRY saves error_context_stack and restores it on both paths (PG_CATCH
+ * and PG_END_TRY): the callback is pushed inside, so that it is popped too.
  */
 #define STATEMENT_CONTEXT_BEGIN() \
 	do { \
@@ -76,11 +155,13 @@ statement_error_callback(void *arg)
 
 #define STATEMENT_CONTEXT_END() \
 		} \
-		PG_FINALLY(); \
+		PG_CATCH(); \
 		{ \
-			statement_depth--; \
+			leave_statement_level(); \
+			PG_RE_THROW(); \
 		} \
 		PG_END_TRY(); \
+		leave_statement_level(); \
 	} while (0)
 
 /* Send what the modifications of this executor state still buffer. */
@@ -177,18 +258,16 @@ member_reset_callback(void *arg)
  * hs_statement_register
  *		Register a running modification of executor state estate (whose
  *		query memory holds m).  flush (may be NULL) sends what it buffers;
- *		report adds errcontext lines about what HubSpot already applied.
- *		Unregistered by hs_statement_unregister() or when estate's query
- *		memory goes away, on the error path included.
+ *		the caller fills m->relname and m->tallies, which the statement's
+ *		error context reports.  Unregistered by hs_statement_unregister() or
+ *		when estate's query memory goes away, on the error path included.
  */
 void
 hs_statement_register(HsStatementMember *m, EState *estate,
-					  void (*flush) (void *arg), void (*report) (void *arg),
-					  void *arg)
+					  void (*flush) (void *arg), void *arg)
 {
 	m->estate = estate;
 	m->flush = flush;
-	m->report = report;
 	m->arg = arg;
 	dlist_push_tail(&members, &m->node);
 	m->registered = true;
@@ -197,6 +276,11 @@ hs_statement_register(HsStatementMember *m, EState *estate,
 	MemoryContextRegisterResetCallback(estate->es_query_cxt, &m->reset_cb);
 }
 
+/*
+ * hs_statement_unregister
+ *		The modification ends.  Inside a statement that goes on (a function's
+ *		INSERT), what it wrote is kept for the outer statement's errors.
+ */
 void
 hs_statement_unregister(HsStatementMember *m)
 {
@@ -204,6 +288,8 @@ hs_statement_unregister(HsStatementMember *m)
 	{
 		dlist_delete(&m->node);
 		m->registered = false;
+		if (statement_depth > 1)
+			retire(m);
 	}
 }
 

@@ -1,0 +1,175 @@
+--
+-- outcomes: when HubSpot may or may not have applied a write, the error names
+-- the rows concerned and counts exactly the rows known to be written; and any
+-- error that ends a statement after HubSpot was written, PostgreSQL's own
+-- included, says what HubSpot already applied.
+--
+\getenv emulator_url HUBSPOT_EMULATOR_URL
+SELECT emu.reset();
+
+CREATE FOREIGN TABLE prices (
+    id          text,
+    name        text,
+    price       numeric
+) SERVER hubspot OPTIONS (object 'products');
+
+-- An error without its DETAIL, which quotes libcurl's varying words for a
+-- timeout or a broken connection.
+CREATE FUNCTION show_error(statement text) RETURNS void LANGUAGE plpgsql AS $f$
+DECLARE
+  state text; message text; hint text; context text;
+BEGIN
+  EXECUTE statement;
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+                          hint = PG_EXCEPTION_HINT, context = PG_EXCEPTION_CONTEXT;
+  RAISE NOTICE E'%: %\nHINT: %\nCONTEXT: %', state, message, hint,
+    regexp_replace(context, E'\n?(SQL statement|PL/pgSQL function)[^\n]*', '', 'g');
+END $f$;
+
+-- 150 records, ids 1000001..1000150, price = i
+CREATE FUNCTION seed_prices(n int) RETURNS void LANGUAGE sql AS $$
+  SELECT emu.reset();
+  SELECT emu.config('{"rate_limit": {"max": 1000, "interval_ms": 10000, "daily": 250000}}');
+  SELECT emu.seed(format('{"count": %s, "properties": {"name": "Item {i}", "price": "{i}"}}', n)::jsonb);
+  SELECT emu.clear_log();
+$$;
+
+--
+-- A batch/update whose 200 answer cannot be read: applied, but which rows?
+--
+SELECT seed_prices(150);
+SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/update", "action": "malformed", "skip": 1}');
+UPDATE prices SET price = price + 1;
+\echo :LAST_ERROR_SQLSTATE
+-- every row was updated: the first 100 known, the last 50 unknown to us
+SELECT count(*) FILTER (WHERE (o->'properties'->>'price')::int = (o->>'id')::int - 1000000 + 1) AS updated
+  FROM emu.objects() o;
+SELECT method, path, status, jsonb_array_length(body->'inputs') AS inputs FROM emu.requests()
+ WHERE method = 'POST' ORDER BY seq;
+
+-- ... or an answer that names fewer rows than were sent
+SELECT seed_prices(150);
+SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/update", "status": 200, "skip": 1,
+                   "body": {"status": "COMPLETE", "results": []}}');
+UPDATE prices SET price = price + 1;
+\echo :LAST_ERROR_SQLSTATE
+
+--
+-- Every attempt timed out: the archives may or may not have happened
+--
+CREATE SERVER hubspot_slow FOREIGN DATA WRAPPER hubspot_fdw
+  OPTIONS (api_url :'emulator_url', timeout_ms '1000', max_retries '1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot_slow OPTIONS (access_token 'pat-test-token');
+CREATE FOREIGN TABLE prices_slow (id text, name text, price numeric)
+  SERVER hubspot_slow OPTIONS (object 'products');
+SELECT seed_prices(150);
+SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/archive", "action": "delay",
+                   "delay_ms": 2000, "skip": 1, "times": 2}');
+SELECT show_error('DELETE FROM prices_slow');
+SELECT pg_sleep(3);  -- the emulator finishes both delayed attempts
+-- all 150 are archived: HubSpot did apply the request it never answered
+SELECT count(*) AS live FROM emu.objects();
+SELECT method, path, jsonb_array_length(body->'inputs') AS inputs FROM emu.requests()
+ WHERE method = 'POST' ORDER BY seq;
+
+--
+-- Cancelled (statement_timeout) while a batch was in flight
+--
+SELECT seed_prices(150);
+SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/update", "action": "delay",
+                   "delay_ms": 4000, "skip": 1}');
+SET statement_timeout = '2s';
+UPDATE prices SET price = price + 1;
+\echo :LAST_ERROR_SQLSTATE
+RESET statement_timeout;
+SELECT pg_sleep(3);  -- the emulator finishes the request it was given
+SELECT count(*) FILTER (WHERE (o->'properties'->>'price')::int = (o->>'id')::int - 1000000 + 1) AS updated
+  FROM emu.objects() o;
+
+--
+-- HTTP 500 does not promise that nothing was written: a create is never
+-- sent again, while an update is retried
+--
+SELECT seed_prices(0);
+SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 500}');
+INSERT INTO prices (name) VALUES ('five hundred');
+\echo :LAST_ERROR_SQLSTATE
+SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "POST", "status": 500}');
+INSERT INTO prices (name) VALUES ('five hundred, returning') RETURNING name;
+\echo :LAST_ERROR_SQLSTATE
+SELECT method, path, status FROM emu.requests() ORDER BY seq;
+SELECT seed_prices(3);
+SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/update", "status": 500}');
+UPDATE prices SET price = price * 10;
+SELECT method, path, status FROM emu.requests() WHERE method = 'POST' ORDER BY seq;
+SELECT name, price FROM prices ORDER BY id;
+-- ... and a read too
+SELECT emu.clear_log();
+SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "status": 500}');
+SELECT count(*) FROM prices;
+SELECT method, path, status FROM emu.requests() ORDER BY seq;
+
+-- an upsert whose answer is lost after every retry
+CREATE FOREIGN TABLE keyed_slow (id text, external_id text, name text)
+  SERVER hubspot_slow OPTIONS (object 'products', id_property 'external_id');
+SELECT seed_prices(0);
+SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/upsert", "action": "reset_after", "times": null}');
+SELECT show_error($$INSERT INTO keyed_slow (external_id, name) VALUES ('K-1', 'one'), ('K-2', 'two')$$);
+SELECT o->'properties'->>'external_id' AS key FROM emu.objects() o ORDER BY 1;
+
+--
+-- A statement that fails for a PostgreSQL reason after HubSpot was written
+--
+-- an expression in UPDATE (102 records: the first batch of 100 is sent
+-- before row 102 divides by zero)
+SELECT seed_prices(102);
+UPDATE prices SET price = CASE WHEN id = '1000102' THEN price / (price - price) ELSE price + 1 END;
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FILTER (WHERE (o->'properties'->>'price')::int = (o->>'id')::int - 1000000 + 1) AS updated
+  FROM emu.objects() o;
+-- an expression in INSERT ... SELECT
+SELECT seed_prices(0);
+INSERT INTO prices (name, price) SELECT 'n' || g, 1 / (g - 150) FROM generate_series(1, 200) g;
+SELECT count(*) AS created FROM emu.objects();
+-- a condition of DELETE
+SELECT seed_prices(150);
+DELETE FROM prices WHERE 1 / (1000102 - id::int) > -2;
+SELECT count(*) AS live FROM emu.objects();
+-- an upsert
+CREATE FOREIGN TABLE keyed (id text, external_id text, name text)
+  SERVER hubspot OPTIONS (object 'products', id_property 'external_id');
+SELECT seed_prices(0);
+INSERT INTO keyed (external_id, name) SELECT 'K-' || g, 'n' || (10 / (g - 120)) FROM generate_series(1, 200) g;
+SELECT count(*) AS created FROM emu.objects();
+-- COPY with a bad line 2 (one create per row on PostgreSQL 15)
+SELECT seed_prices(0);
+COPY prices (name, price) FROM stdin;
+first	1
+second	not a number
+\.
+SELECT count(*) AS created FROM emu.objects();
+-- a local constraint, after a writable CTE created records
+SELECT seed_prices(0);
+CREATE TEMP TABLE created_ids (id text NOT NULL CHECK (id <> '1000002'));
+WITH c AS (INSERT INTO prices (name) VALUES ('a'), ('b'), ('c') RETURNING id)
+INSERT INTO created_ids SELECT id FROM c;
+SELECT count(*) AS created FROM emu.objects();
+-- an AFTER STATEMENT trigger
+CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'refused by trigger'; END $$;
+CREATE TRIGGER refuse AFTER INSERT ON prices FOR EACH STATEMENT EXECUTE FUNCTION refuse();
+SELECT seed_prices(0);
+INSERT INTO prices (name) SELECT 'n' || g FROM generate_series(1, 3) g;
+SELECT count(*) AS created FROM emu.objects();
+DROP TRIGGER refuse ON prices;
+-- a nested statement's writes are told once, by the outermost statement
+CREATE FUNCTION add_price(n text) RETURNS int LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO prices (name) VALUES (n); RETURN 1; END $$;
+SELECT seed_prices(0);
+SELECT add_price('x' || g) / (g - 2) FROM generate_series(1, 3) g;
+SELECT count(*) AS created FROM emu.objects();
+
+DROP FOREIGN TABLE prices, prices_slow, keyed, keyed_slow;
+DROP SERVER hubspot_slow CASCADE;
+DROP FUNCTION seed_prices(int), refuse(), add_price(text), show_error(text);
