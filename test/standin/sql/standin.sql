@@ -2,7 +2,7 @@
 -- standin: hubspot_fdw against an independent HubSpot stand-in
 -- (test/standin/server.js), not the project's emulator.  The stand-in sends
 -- every response chunked and gzip-compressed, returns empty properties as
--- JSON null, shuffles batch results and does not echo objectWriteTraceId on
+-- "" (as HubSpot answers cleared values), shuffles batch results and does not echo objectWriteTraceId on
 -- them.  Its request log is read through COPY FROM PROGRAM with node.
 --
 \getenv standin_url HUBSPOT_STANDIN_URL
@@ -106,8 +106,8 @@ SELECT count(*) AS values_sent,
   WHERE r.path = '/crm/v3/objects/products/batch/create';
 
 --
--- Reading back.  The stand-in returns properties without a value as JSON
--- null: they must read as missing keys and as NULL typed columns.
+-- Reading back.  The stand-in returns properties without a value as "":
+-- they must read as missing keys and as NULL typed columns.
 --
 SELECT max(seq) AS mark FROM standin.requests() \gset
 SELECT count(*) FROM products;
@@ -242,6 +242,68 @@ SELECT external_id, price FROM keyed WHERE external_id IN ('K-6', 'K-7');
 ALTER FOREIGN TABLE keyed OPTIONS (ADD on_error 'skip');
 INSERT INTO keyed (external_id, properties) VALUES ('K-8', '{"price": "8"}'), ('K-9', '{"price": "nine"}');
 SELECT external_id, price FROM keyed WHERE external_id IN ('K-8', 'K-9');
+
+--
+-- "" is no value in every typed column, on every read path
+--
+CREATE FOREIGN TABLE typed (
+    id          text,
+    properties  jsonb,
+    name        text,
+    description text,
+    price       numeric,
+    price_f     float8 OPTIONS (property 'price'),
+    created     date OPTIONS (property 'createdate'),
+    skus        text[] OPTIONS (property 'hs_sku')
+) SERVER standin OPTIONS (object 'products');
+INSERT INTO typed (name) VALUES ('empty one')
+  RETURNING name, description, price, price_f, skus, properties ? 'description' AS has_description;
+SELECT id AS empty_id FROM typed WHERE name = 'empty one' \gset
+SELECT name, description, price, price_f, skus, properties ? 'price' AS has_price
+  FROM typed WHERE id = :'empty_id';
+SELECT name, description, price, price_f, skus, properties ? 'price' AS has_price
+  FROM typed WHERE id IN (:'empty_id', '1');
+-- clearing what is already empty sends nothing
+SELECT max(seq) AS mark FROM standin.requests() \gset
+UPDATE typed SET price = NULL, skus = NULL WHERE id = :'empty_id';
+SELECT count(*) AS writes FROM standin.requests() WHERE seq > :mark AND method <> 'GET';
+
+--
+-- Numbers go as plain decimals, which HubSpot (and the stand-in) require
+--
+SELECT max(seq) AS mark FROM standin.requests() \gset
+INSERT INTO typed (name, price_f) VALUES ('tiny', 0.00001), ('huge', 1e15);
+SELECT x->'properties' AS sent
+  FROM standin.requests() r, jsonb_array_elements(r.body->'inputs') x
+ WHERE seq > :mark AND r.path = '/crm/v3/objects/products/batch/create'
+ ORDER BY x->>'objectWriteTraceId';
+SELECT name, price, price_f FROM typed WHERE name IN ('tiny', 'huge') ORDER BY price;
+INSERT INTO typed (properties) VALUES ('{"name": "exponent", "price": "1e-05"}');
+
+--
+-- A statement does not see its own creates: INSERT ... SELECT from the same
+-- object copies each record once, across list pages
+--
+SELECT count(*) AS before FROM products \gset
+INSERT INTO products (properties)
+  SELECT jsonb_build_object('name', 'copy of ' || coalesce(properties->>'name', '?')) FROM products;
+SELECT count(*) - :before AS created, :before AS copied FROM products;
+
+--
+-- A foreign table as a partition: a routed INSERT in a new session uses the
+-- current user's mapping
+--
+CREATE TABLE catalogue (id text, properties jsonb, name text) PARTITION BY LIST (name);
+CREATE FOREIGN TABLE catalogue_standin PARTITION OF catalogue FOR VALUES IN ('routed')
+  SERVER standin OPTIONS (object 'products');
+CREATE TABLE catalogue_local PARTITION OF catalogue DEFAULT;
+\c -
+SET timezone = 'UTC';
+INSERT INTO catalogue (properties, name) VALUES ('{"description": "via the parent"}', 'routed'), (NULL, 'local');
+SELECT name, properties->>'description' AS description FROM catalogue
+ WHERE name IN ('routed', 'local') ORDER BY name;
+INSERT INTO catalogue (name) VALUES ('routed') ON CONFLICT DO NOTHING;
+DROP TABLE catalogue;
 
 --
 -- A token the stand-in does not accept: 401 INVALID_AUTHENTICATION
