@@ -137,10 +137,10 @@ SELECT seed_prices(150);
 DELETE FROM prices WHERE 1 / (1000102 - id::int) > -2;
 SELECT count(*) AS live FROM emu.objects();
 -- an upsert
-CREATE FOREIGN TABLE keyed (id text, external_id text, name text)
+CREATE FOREIGN TABLE upserted (id text, external_id text, name text)
   SERVER hubspot OPTIONS (object 'products', id_property 'external_id');
 SELECT seed_prices(0);
-INSERT INTO keyed (external_id, name) SELECT 'K-' || g, 'n' || (10 / (g - 120)) FROM generate_series(1, 200) g;
+INSERT INTO upserted (external_id, name) SELECT 'K-' || g, 'n' || (10 / (g - 120)) FROM generate_series(1, 200) g;
 SELECT count(*) AS created FROM emu.objects();
 -- COPY with a bad line 2 (one create per row on PostgreSQL 15)
 SELECT seed_prices(0);
@@ -170,6 +170,6 @@ SELECT seed_prices(0);
 SELECT add_price('x' || g) / (g - 2) FROM generate_series(1, 3) g;
 SELECT count(*) AS created FROM emu.objects();
 
-DROP FOREIGN TABLE prices, prices_slow, keyed, keyed_slow;
+DROP FOREIGN TABLE prices, prices_slow, upserted, keyed_slow;
 DROP SERVER hubspot_slow CASCADE;
 DROP FUNCTION seed_prices(int), refuse(), add_price(text), show_error(text);

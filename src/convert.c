@@ -29,6 +29,24 @@
 
 #include "hubspot_fdw.h"
 
+/* Is a type one of the numbers HubSpot number properties take? */
+static bool
+is_number_type(Oid basetype)
+{
+	switch (basetype)
+	{
+		case NUMERICOID:
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case FLOAT4OID:
+		case FLOAT8OID:
+			return true;
+		default:
+			return false;
+	}
+}
+
 /*
  * hs_init_column_io
  *		Decide how a column converts, and look up its I/O functions.
@@ -58,19 +76,14 @@ hs_init_column_io(HsColumn *col)
 		case DATEOID:
 			col->vkind = HS_VAL_DATE;
 			break;
-		case NUMERICOID:
-		case INT2OID:
-		case INT4OID:
-		case INT8OID:
-		case FLOAT4OID:
-		case FLOAT8OID:
-			col->vkind = HS_VAL_NUMBER;
-			break;
 		case JSONBOID:
 			col->vkind = HS_VAL_JSONB;
 			break;
 		default:
-			col->vkind = OidIsValid(elemtype) ? HS_VAL_ARRAY : HS_VAL_TEXT;
+			if (is_number_type(col->basetypid))
+				col->vkind = HS_VAL_NUMBER;
+			else
+				col->vkind = OidIsValid(elemtype) ? HS_VAL_ARRAY : HS_VAL_TEXT;
 			break;
 	}
 	if (col->vkind == HS_VAL_ARRAY)
@@ -274,24 +287,6 @@ plain_number(Oid basetype, FmgrInfo *outfunc, Datum value, const char *colname)
 																   CStringGetDatum(text),
 																   ObjectIdGetDatum(InvalidOid),
 																   Int32GetDatum(-1))));
-}
-
-/* Is a type one of the numbers that plain_number() writes? */
-static bool
-is_number_type(Oid basetype)
-{
-	switch (basetype)
-	{
-		case NUMERICOID:
-		case INT2OID:
-		case INT4OID:
-		case INT8OID:
-		case FLOAT4OID:
-		case FLOAT8OID:
-			return true;
-		default:
-			return false;
-	}
 }
 
 /*

@@ -274,15 +274,6 @@ extern void hubspotExplainForeignModify(ModifyTableState *mtstate,
 
 /* ---------- statement.c ---------- */
 
-/* What a modification has HubSpot do: "created", with a running count. */
-typedef struct HsTally
-{
-	const char *done;			/* a static string: "created", "updated" ... */
-	const int64 *count;
-} HsTally;
-
-#define HS_MAX_TALLIES 2
-
 /* A running modification, as the statement sees it. */
 typedef struct HsStatementMember
 {
@@ -291,8 +282,9 @@ typedef struct HsStatementMember
 	void		(*flush) (void *arg);	/* send what is buffered, or NULL */
 	void	   *arg;
 	const char *relname;
-	int			ntallies;
-	HsTally		tallies[HS_MAX_TALLIES];
+	const char *done;			/* what HubSpot does to its rows: "created",
+								 * "updated", ...; a static string */
+	const int64 *applied;		/* how many rows HubSpot did it to */
 	bool		registered;
 	MemoryContextCallback reset_cb;
 } HsStatementMember;
@@ -306,10 +298,9 @@ extern bool hs_statement_reports_writes(void);
 /* ---------- visibility.c ---------- */
 
 extern uint64 hs_visibility_scan_begin(MemoryContext scan_cxt);
-extern void hs_visibility_created(const char *api_url, const char *object,
-								  const char *id);
-extern bool hs_visibility_hidden(const char *api_url, const char *object,
-								 const char *id, uint64 horizon);
+extern void hs_visibility_created(const char *object, const char *id);
+extern bool hs_visibility_hidden(const char *object, const char *id,
+								 uint64 horizon);
 
 /* ---------- hubspot_fdw.c ---------- */
 

@@ -25,8 +25,9 @@
  *
  * A foreign table that is a partition gets rows routed from its parent
  * (INSERT, COPY, an UPDATE moving rows into it): the user mapping is then
- * the one of the user the parent is accessed as.  An UPDATE moving rows out
- * of it archives them.
+ * the one of the user the parent is accessed as.  PostgreSQL cannot move a
+ * row out of a foreign partition, so an UPDATE that would is refused rather
+ * than left in a partition whose bounds it no longer fits.
  *
  *-------------------------------------------------------------------------
  */
@@ -118,14 +119,11 @@ typedef struct HsModifyState
 	int64		rows_seen;		/* rows handed to us by the executor */
 	int64		rows_applied;	/* rows HubSpot reported as written */
 	int64		rows_rejected;	/* rows skipped under on_error 'skip' */
-	int64		rows_moved_out; /* UPDATE: records archived because their
-								 * row moved to another partition */
 	int64		upsert_created; /* upserts HubSpot reported as new */
 	/* for errcontext: the rows being checked, or of the request in flight */
 	int64		first_row;
 	int64		last_row;
 	bool		sending;		/* is a request of these rows in flight? */
-	bool		moving_out;		/* UPDATE: archiving a row that moves out */
 
 	/* UPDATE/DELETE: junk attributes of the subplan's rows */
 	AttrNumber	id_attno;
@@ -989,15 +987,12 @@ report_rejected_rows(HsModifyState *fmstate, List *rejected, int ninputs,
 static void
 report_applied(HsModifyState *fmstate)
 {
-	for (int i = 0; i < fmstate->member.ntallies; i++)
-	{
-		const char *done = fmstate->member.tallies[i].done;
-		int64		count = *fmstate->member.tallies[i].count;
+	const char *done = op_info[fmstate->op].done;
 
-		if (count > 0)
-			errcontext("HubSpot had already %s " INT64_FORMAT " row%s of foreign table \"%s\" in this statement; they stay %s",
-					   done, count, count == 1 ? "" : "s", fmstate->table->relname, done);
-	}
+	if (fmstate->rows_applied > 0)
+		errcontext("HubSpot had already %s " INT64_FORMAT " row%s of foreign table \"%s\" in this statement; they stay %s",
+				   done, fmstate->rows_applied, fmstate->rows_applied == 1 ? "" : "s",
+				   fmstate->table->relname, done);
 }
 
 static void
@@ -1011,12 +1006,7 @@ modify_error_callback(void *arg)
 	else
 		rows = psprintf("rows " INT64_FORMAT " to " INT64_FORMAT,
 						fmstate->first_row, fmstate->last_row);
-	if (fmstate->moving_out)
-		errcontext("%s foreign table \"%s\", %s, moving to another partition%s",
-				   op_info[fmstate->op].statement, fmstate->table->relname, rows,
-				   fmstate->sending && fmstate->stats.outcome_unknown ?
-				   ", whose record HubSpot may or may not have archived" : "");
-	else if (fmstate->sending && fmstate->stats.outcome_unknown)
+	if (fmstate->sending && fmstate->stats.outcome_unknown)
 		errcontext("%s foreign table \"%s\", %s, which HubSpot may or may not have %s",
 				   op_info[fmstate->op].statement, fmstate->table->relname, rows,
 				   op_info[fmstate->op].done);
@@ -1036,7 +1026,6 @@ begin_rows(HsModifyState *fmstate, ErrorContextCallback *errcallback,
 	fmstate->first_row = first;
 	fmstate->last_row = last;
 	fmstate->sending = false;
-	fmstate->moving_out = false;
 	errcallback->callback = modify_error_callback;
 	errcallback->arg = fmstate;
 	errcallback->previous = error_context_stack;
@@ -1138,8 +1127,7 @@ report_unknown_rows(HsModifyState *fmstate, HsResponse *resp, BatchRow *rows, in
 static void
 created_record(HsModifyState *fmstate, json_object *record)
 {
-	hs_visibility_created(fmstate->conn->server.api_url, fmstate->table->object,
-						  hs_json_string(record, "id"));
+	hs_visibility_created(fmstate->table->object, hs_json_string(record, "id"));
 }
 
 /*
@@ -1347,11 +1335,8 @@ create_modify_state(ResultRelInfo *rinfo, EState *estate, CmdType operation,
 											 "hubspot_fdw row data",
 											 ALLOCSET_DEFAULT_SIZES);
 	fmstate->member.relname = fmstate->table->relname;
-	fmstate->member.ntallies = 2;
-	fmstate->member.tallies[0].done = op_info[fmstate->op].done;
-	fmstate->member.tallies[0].count = &fmstate->rows_applied;
-	fmstate->member.tallies[1].done = "archived";
-	fmstate->member.tallies[1].count = &fmstate->rows_moved_out;
+	fmstate->member.done = op_info[fmstate->op].done;
+	fmstate->member.applied = &fmstate->rows_applied;
 	hs_statement_register(&fmstate->member, estate, flush_member, fmstate);
 	return fmstate;
 }
@@ -1996,6 +1981,28 @@ write_row(HsModifyState *fmstate, ErrorContextCallback *errcallback, int64 row,
 }
 
 /*
+ * check_stays_in_partition
+ *		PostgreSQL moves an updated row to the partition its new key belongs
+ *		to, but not out of a foreign-table partition: it would leave the row
+ *		here, where it no longer fits the bounds (and where a query that
+ *		prunes by the key would miss it).  Refuse instead.
+ */
+static void
+check_stays_in_partition(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+						 int64 row)
+{
+	if (!rinfo->ri_RelationDesc->rd_rel->relispartition ||
+		ExecPartitionCheck(rinfo, slot, estate, false))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("row " INT64_FORMAT ": UPDATE would move the row out of foreign table \"%s\", a partition",
+					row, RelationGetRelationName(rinfo->ri_RelationDesc)),
+			 errdetail("PostgreSQL cannot move a row from a foreign-table partition to another partition."),
+			 errhint("DELETE the row (which archives the HubSpot record) and INSERT it through the partitioned table.")));
+}
+
+/*
  * modify_row
  *		UPDATE or DELETE one row.  An UPDATE row that changes nothing costs
  *		no request.  Returns NULL for a row not to count: a record the
@@ -2019,6 +2026,8 @@ modify_row(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	begin_rows(fmstate, &errcallback, row, row);
 
 	id = row_id(fmstate, planSlot);
+	if (fmstate->op == OP_UPDATE)
+		check_stays_in_partition(estate, rinfo, slot, row);
 	if (!first_time(fmstate, id, row))
 		result = NULL;
 	else if (fmstate->op == OP_ARCHIVE ||
@@ -2051,48 +2060,10 @@ hubspotExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
 	return modify_row(estate, rinfo, slot, planSlot);
 }
 
-/*
- * move_out_row
- *		An UPDATE of the partition key moves a row out of this partition:
- *		its record is archived at once (DELETE by id), and PostgreSQL inserts
- *		the row into its new partition.
- */
-static TupleTableSlot *
-move_out_row(HsModifyState *fmstate, TupleTableSlot *slot, TupleTableSlot *planSlot)
-{
-	ErrorContextCallback errcallback;
-	MemoryContext oldcxt;
-	HsResponse *resp;
-	int64		row = ++fmstate->rows_seen;
-	char	   *id;
-
-	MemoryContextReset(fmstate->row_cxt);
-	oldcxt = MemoryContextSwitchTo(fmstate->row_cxt);
-	begin_rows(fmstate, &errcallback, row, row);
-	fmstate->moving_out = true;
-	id = row_id(fmstate, planSlot);
-	resp = send_request(fmstate, "DELETE",
-						psprintf("/crm/v3/objects/%s/%s", fmstate->table->object,
-								 hs_url_escape(id)),
-						NULL, HS_IDEMPOTENT_WRITE);
-	if (resp->status != 200 && resp->status != 204)
-		hs_report_response_error(resp);
-	fmstate->rows_moved_out++;
-	fmstate->moving_out = false;
-	error_context_stack = errcallback.previous;
-	MemoryContextSwitchTo(oldcxt);
-	return slot;
-}
-
 TupleTableSlot *
 hubspotExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 						 TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
-	HsModifyState *fmstate = (HsModifyState *) rinfo->ri_FdwState;
-
-	/* called on an UPDATE's table: the row moves to another partition */
-	if (fmstate->op == OP_UPDATE)
-		return move_out_row(fmstate, slot, planSlot);
 	return modify_row(estate, rinfo, slot, planSlot);
 }
 

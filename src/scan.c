@@ -1104,8 +1104,8 @@ hubspotIterateForeignScan(ForeignScanState *node)
 			json_object_array_get_idx(ss->results, ss->next_result);
 		ss->next_result++;
 		/* not a record this session created after the scan began */
-		if (!hs_visibility_hidden(ss->conn->server.api_url, ss->table->object,
-								  hs_json_string(record, "id"), ss->horizon))
+		if (!hs_visibility_hidden(ss->table->object, hs_json_string(record, "id"),
+								  ss->horizon))
 			break;
 		ss->own_creates_skipped++;
 	}

@@ -84,8 +84,7 @@ statement_error_callback(void *arg)
 	{
 		HsStatementMember *m = dlist_container(HsStatementMember, node, iter.cur);
 
-		for (int i = 0; i < m->ntallies; i++)
-			report_tally(m->relname, m->tallies[i].done, *m->tallies[i].count);
+		report_tally(m->relname, m->done, *m->applied);
 	}
 }
 
@@ -94,35 +93,31 @@ static void
 retire(HsStatementMember *m)
 {
 	MemoryContext oldcxt;
+	RetiredTally *t = NULL;
+	ListCell   *lc;
 
 	if (retired_cxt == NULL)
 		retired_cxt = AllocSetContextCreate(TopMemoryContext,
 											"hubspot_fdw nested writes",
 											ALLOCSET_SMALL_SIZES);
+	if (*m->applied == 0)
+		return;
 	oldcxt = MemoryContextSwitchTo(retired_cxt);
-	for (int i = 0; i < m->ntallies; i++)
+	foreach(lc, retired)
 	{
-		RetiredTally *t = NULL;
-		ListCell   *lc;
+		RetiredTally *r = (RetiredTally *) lfirst(lc);
 
-		if (*m->tallies[i].count == 0)
-			continue;
-		foreach(lc, retired)
-		{
-			RetiredTally *r = (RetiredTally *) lfirst(lc);
-
-			if (r->done == m->tallies[i].done && strcmp(r->relname, m->relname) == 0)
-				t = r;
-		}
-		if (t == NULL)
-		{
-			t = palloc0(sizeof(RetiredTally));
-			strlcpy(t->relname, m->relname, NAMEDATALEN);
-			t->done = m->tallies[i].done;
-			retired = lappend(retired, t);
-		}
-		t->count += *m->tallies[i].count;
+		if (r->done == m->done && strcmp(r->relname, m->relname) == 0)
+			t = r;
 	}
+	if (t == NULL)
+	{
+		t = palloc0(sizeof(RetiredTally));
+		strlcpy(t->relname, m->relname, NAMEDATALEN);
+		t->done = m->done;
+		retired = lappend(retired, t);
+	}
+	t->count += *m->applied;
 	MemoryContextSwitchTo(oldcxt);
 }
 
@@ -258,8 +253,8 @@ member_reset_callback(void *arg)
  * hs_statement_register
  *		Register a running modification of executor state estate (whose
  *		query memory holds m).  flush (may be NULL) sends what it buffers;
- *		the caller fills m->relname and m->tallies, which the statement's
- *		error context reports.  Unregistered by hs_statement_unregister() or
+ *		the caller fills m->relname, m->done and m->applied, which the
+ *		statement's error context reports.  Unregistered by hs_statement_unregister() or
  *		when estate's query memory goes away, on the error path included.
  */
 void

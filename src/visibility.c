@@ -19,7 +19,12 @@
  * Created ids are remembered, with a sequence number, only while some scan
  * is running, and forgotten as soon as none is; a scan hides the ids whose
  * number is above its horizon, the number when it began.  Ids are keyed by
- * API URL and object type, the same object read through any foreign table.
+ * object type, whatever name the table's object option gives it
+ * ("products", "product", "0-7"), and not by server: one HubSpot account
+ * may be reached through servers whose api_url is spelled differently, and
+ * a record created through one must be hidden from the others.  (Hiding a
+ * record of another account that happens to have the same id, while this
+ * session creates one, is the lesser risk.)
  *
  *-------------------------------------------------------------------------
  */
@@ -56,13 +61,47 @@ key_match(const void *key1, const void *key2, Size keysize pg_attribute_unused()
 	return strcmp(*(const char *const *) key1, *(const char *const *) key2);
 }
 
-static char *
-make_key(MemoryContext cxt, const char *api_url, const char *object, const char *id)
+/*
+ * The standard objects by their names and type ids (hubspot-objects.md
+ * section 2): any of them names the same object in a path.
+ */
+static const struct
 {
-	size_t		len = strlen(api_url) + strlen(object) + strlen(id) + 3;
-	char	   *key = MemoryContextAlloc(cxt, len);
+	const char *type_id;
+	const char *plural;
+	const char *singular;
+}			standard_objects[] =
+{
+	{"0-1", "contacts", "contact"},
+	{"0-2", "companies", "company"},
+	{"0-3", "deals", "deal"},
+	{"0-5", "tickets", "ticket"},
+	{"0-7", "products", "product"},
+	{"0-8", "line_items", "line_item"},
+	{"0-14", "quotes", "quote"},
+	{"0-27", "tasks", "task"},
+	{"0-46", "notes", "note"},
+	{"0-47", "meetings", "meeting"},
+	{"0-48", "calls", "call"},
+	{"0-49", "emails", "email"},
+};
 
-	snprintf(key, len, "%s\n%s\n%s", api_url, object, id);
+/* "object\nid", the object by its type id where it is a standard one */
+static char *
+make_key(MemoryContext cxt, const char *object, const char *id)
+{
+	const char *name = object;
+	size_t		len;
+	char	   *key;
+
+	for (size_t i = 0; i < lengthof(standard_objects); i++)
+		if (pg_strcasecmp(object, standard_objects[i].type_id) == 0 ||
+			pg_strcasecmp(object, standard_objects[i].plural) == 0 ||
+			pg_strcasecmp(object, standard_objects[i].singular) == 0)
+			name = standard_objects[i].type_id;
+	len = strlen(name) + strlen(id) + 2;
+	key = MemoryContextAlloc(cxt, len);
+	snprintf(key, len, "%s\n%s", name, id);
 	return key;
 }
 
@@ -98,11 +137,11 @@ hs_visibility_scan_begin(MemoryContext scan_cxt)
 
 /*
  * hs_visibility_created
- *		This backend created record id of object at api_url.  Remembered
+ *		This backend created record id of object.  Remembered
  *		only while a scan runs that must not see it.
  */
 void
-hs_visibility_created(const char *api_url, const char *object, const char *id)
+hs_visibility_created(const char *object, const char *id)
 {
 	CreatedEntry *entry;
 	char	   *key;
@@ -126,7 +165,7 @@ hs_visibility_created(const char *api_url, const char *object, const char *id)
 		created = hash_create("hubspot_fdw created records", 1024, &ctl,
 							  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 	}
-	key = make_key(created_cxt, api_url, object, id);
+	key = make_key(created_cxt, object, id);
 	entry = hash_search(created, &key, HASH_ENTER, &found);
 	if (!found)
 		entry->key = key;
@@ -140,15 +179,14 @@ hs_visibility_created(const char *api_url, const char *object, const char *id)
  *		Must a scan with this horizon leave record id out?
  */
 bool
-hs_visibility_hidden(const char *api_url, const char *object, const char *id,
-					 uint64 horizon)
+hs_visibility_hidden(const char *object, const char *id, uint64 horizon)
 {
 	CreatedEntry *entry;
 	char	   *key;
 
 	if (created == NULL || id == NULL)
 		return false;
-	key = make_key(CurrentMemoryContext, api_url, object, id);
+	key = make_key(CurrentMemoryContext, object, id);
 	entry = hash_search(created, &key, HASH_FIND, NULL);
 	pfree(key);
 	return entry != NULL && entry->seq > horizon;
