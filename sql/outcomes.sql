@@ -149,6 +149,14 @@ first	1
 second	not a number
 \.
 SELECT count(*) AS created FROM emu.objects();
+-- ... also as a new session's first statement, which loads hubspot_fdw
+SELECT seed_prices(0);
+\c -
+COPY prices (name, price) FROM stdin;
+first	1
+second	not a number
+\.
+SELECT count(*) AS created FROM emu.objects();
 -- a local constraint, after a writable CTE created records
 SELECT seed_prices(0);
 CREATE TEMP TABLE created_ids (id text NOT NULL CHECK (id <> '1000002'));

@@ -286,6 +286,7 @@ typedef struct HsStatementMember
 								 * "updated", ...; a static string */
 	const int64 *applied;		/* how many rows HubSpot did it to */
 	bool		registered;
+	bool		orphan;			/* registered outside every hook */
 	MemoryContextCallback reset_cb;
 } HsStatementMember;
 

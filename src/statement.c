@@ -23,6 +23,7 @@
 
 #include "hubspot_fdw.h"
 
+static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
 static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
 static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
@@ -33,6 +34,15 @@ static dlist_head members = DLIST_STATIC_INIT(members);
 
 /* how many statement levels have pushed the error context */
 static int	statement_depth = 0;
+
+/*
+ * A statement that loaded this library while it ran (a session's first
+ * statement being COPY into a foreign table) has no hook on the stack: its
+ * modifications push this one error context themselves, from their first
+ * registration to their last unregistration.
+ */
+static ErrorContextCallback orphan_callback;
+static int	orphan_members = 0;
 
 /*
  * What modifications of nested statements that have ended (an INSERT in a
@@ -174,6 +184,20 @@ flush_members(EState *estate)
 	}
 }
 
+/* Modifications register in ExecutorStart: inside the statement's context */
+static void
+hs_ExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	STATEMENT_CONTEXT_BEGIN();
+	{
+		if (prev_ExecutorStart)
+			prev_ExecutorStart(queryDesc, eflags);
+		else
+			standard_ExecutorStart(queryDesc, eflags);
+	}
+	STATEMENT_CONTEXT_END();
+}
+
 /*
  * Buffered rows go out when the executor run ends: before the command tag
  * (the row count) is built, so that rows HubSpot rejected under on_error
@@ -242,6 +266,27 @@ hs_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	STATEMENT_CONTEXT_END();
 }
 
+/*
+ * Take the orphan error context off the stack, wherever it is: contexts
+ * pushed after it (COPY's own) may still be there.  After an error the stack
+ * was reset and it is no longer there at all.
+ */
+static void
+unlink_orphan_callback(void)
+{
+	ErrorContextCallback **link = &error_context_stack;
+
+	while (*link != NULL)
+	{
+		if (*link == &orphan_callback)
+		{
+			*link = orphan_callback.previous;
+			return;
+		}
+		link = &(*link)->previous;
+	}
+}
+
 /* The statement's memory is going away: forget the member. */
 static void
 member_reset_callback(void *arg)
@@ -264,6 +309,14 @@ hs_statement_register(HsStatementMember *m, EState *estate,
 	m->estate = estate;
 	m->flush = flush;
 	m->arg = arg;
+	m->orphan = (statement_depth == 0);
+	if (m->orphan && orphan_members++ == 0)
+	{
+		orphan_callback.callback = statement_error_callback;
+		orphan_callback.arg = (void *) (intptr_t) 1;
+		orphan_callback.previous = error_context_stack;
+		error_context_stack = &orphan_callback;
+	}
 	dlist_push_tail(&members, &m->node);
 	m->registered = true;
 	m->reset_cb.func = member_reset_callback;
@@ -285,6 +338,8 @@ hs_statement_unregister(HsStatementMember *m)
 		m->registered = false;
 		if (statement_depth > 1)
 			retire(m);
+		if (m->orphan && --orphan_members == 0)
+			unlink_orphan_callback();
 	}
 }
 
@@ -297,12 +352,14 @@ hs_statement_unregister(HsStatementMember *m)
 bool
 hs_statement_reports_writes(void)
 {
-	return statement_depth > 0;
+	return statement_depth > 0 || orphan_members > 0;
 }
 
 void
 hs_statement_init(void)
 {
+	prev_ExecutorStart = ExecutorStart_hook;
+	ExecutorStart_hook = hs_ExecutorStart;
 	prev_ExecutorRun = ExecutorRun_hook;
 	ExecutorRun_hook = hs_ExecutorRun;
 	prev_ExecutorFinish = ExecutorFinish_hook;
