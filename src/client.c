@@ -242,7 +242,8 @@ find_user_mapping(Oid userid, Oid serverid)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("no user mapping for user \"%s\" on server \"%s\"",
 						GetUserNameFromId(userid, false), server->servername),
-				 errhint("Create one with the HubSpot access token: CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (access_token '...');",
+				 errhint("Create one with the HubSpot access token: CREATE USER MAPPING FOR %s SERVER %s OPTIONS (access_token '...');",
+						 quote_identifier(GetUserNameFromId(userid, false)),
 						 quote_identifier(server->servername))));
 	ReleaseSysCache(tp);
 

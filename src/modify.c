@@ -124,6 +124,8 @@ typedef struct HsModifyState
 	int64		first_row;
 	int64		last_row;
 	bool		sending;		/* is a request of these rows in flight? */
+	bool		moving_in;		/* INSERT of rows an UPDATE moves into this
+								 * partition */
 
 	/* UPDATE/DELETE: junk attributes of the subplan's rows */
 	AttrNumber	id_attno;
@@ -584,9 +586,14 @@ append_insert_input(HsModifyState *fmstate, StringInfo buf, TupleTableSlot *slot
 			default:
 				ereport(ERROR,
 						(errcode(ERRCODE_GENERATED_ALWAYS),
+						 fmstate->moving_in ?
+						 errmsg("row " INT64_FORMAT ": a row whose column \"%s\" is set cannot move into foreign table \"%s\"",
+								row, col->name, table->relname) :
 						 errmsg("row " INT64_FORMAT ": column \"%s\" cannot be set by INSERT",
 								row, col->name),
 						 errdetail("HubSpot assigns it when it creates the record."),
+						 fmstate->moving_in ?
+						 errhint("Set the column to NULL in the same UPDATE that moves the row into the partition.") :
 						 errhint("Leave the column out of the INSERT, or insert NULL or DEFAULT.")));
 		}
 	}
@@ -990,9 +997,10 @@ report_applied(HsModifyState *fmstate)
 	const char *done = op_info[fmstate->op].done;
 
 	if (fmstate->rows_applied > 0)
-		errcontext("HubSpot had already %s " INT64_FORMAT " row%s of foreign table \"%s\" in this statement; they stay %s",
+		errcontext("HubSpot had already %s " INT64_FORMAT " row%s of foreign table \"%s\" in this statement; %s %s",
 				   done, fmstate->rows_applied, fmstate->rows_applied == 1 ? "" : "s",
-				   fmstate->table->relname, done);
+				   fmstate->table->relname,
+				   fmstate->rows_applied == 1 ? "it stays" : "they stay", done);
 }
 
 static void
@@ -1436,6 +1444,7 @@ hubspotBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 	if (plan != NULL)
 		refuse_on_conflict(plan->onConflictAction);
 	ins = create_modify_state(rinfo, mtstate->ps.state, CMD_INSERT, false);
+	ins->moving_in = (mtstate->operation == CMD_UPDATE);
 	if (fmstate != NULL && fmstate->op != OP_CREATE && fmstate->op != OP_UPSERT)
 		fmstate->routed_insert = ins;
 	else

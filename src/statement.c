@@ -63,8 +63,9 @@ static void
 report_tally(const char *relname, const char *done, int64 count)
 {
 	if (count > 0)
-		errcontext("HubSpot had already %s " INT64_FORMAT " row%s of foreign table \"%s\" in this statement; they stay %s",
-				   done, count, count == 1 ? "" : "s", relname, done);
+		errcontext("HubSpot had already %s " INT64_FORMAT " row%s of foreign table \"%s\" in this statement; %s %s",
+				   done, count, count == 1 ? "" : "s", relname,
+				   count == 1 ? "it stays" : "they stay", done);
 }
 
 /*
