@@ -178,6 +178,54 @@ SELECT seed_prices(0);
 SELECT add_price('x' || g) / (g - 2) FROM generate_series(1, 3) g;
 SELECT count(*) AS created FROM emu.objects();
 
-DROP FOREIGN TABLE prices, prices_slow, upserted, keyed_slow;
+-- a failed nested statement whose error an exception block caught: its
+-- writes are told by the outer statement's error too
+CREATE FOREIGN TABLE prices_b2 (id text, name text, properties jsonb)
+  SERVER hubspot OPTIONS (object 'products', batch_size '2');
+SELECT seed_prices(0);
+DO $$
+BEGIN
+  BEGIN
+    INSERT INTO prices_b2 (properties) VALUES ('{"name": "a"}'), ('{"name": "b"}'), ('{"nosuchprop": "c"}');
+  EXCEPTION WHEN OTHERS THEN NULL;
+  END;
+  PERFORM 1 / 0;
+END $$;
+SELECT count(*) AS created FROM emu.objects();
+
+--
+-- More answers that leave the outcome unknown
+--
+-- a batch/create answered with more results than inputs: the count says
+-- no more than were sent
+SELECT seed_prices(0);
+SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 201,
+                   "body": {"status": "COMPLETE", "results": [{"id": "1"}, {"id": "2"}, {"id": "3"}]}}');
+INSERT INTO prices (name) VALUES ('a'), ('b');
+\echo :LAST_ERROR_SQLSTATE
+-- a 423 after an attempt that timed out (and was applied)
+SELECT seed_prices(2);
+SELECT emu.fault('[{"path": "/crm/v3/objects/products/batch/update", "action": "delay", "delay_ms": 2000},
+                   {"path": "/crm/v3/objects/products/batch/update", "status": 423, "skip": 1, "times": null}]');
+SELECT show_error('UPDATE prices_slow SET price = 7');
+SELECT pg_sleep(2);
+SELECT count(*) FILTER (WHERE o->'properties'->>'price' = '7') AS updated FROM emu.objects() o;
+-- cancelled while waiting to retry a batch/update HubSpot answered 503 to
+SELECT seed_prices(4);
+SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/update", "status": 503, "times": null}');
+SET statement_timeout = '300ms';
+UPDATE prices SET price = 3;
+RESET statement_timeout;
+
+-- rows skipped under on_error 'skip' are warnings: no statement context
+CREATE FOREIGN TABLE prices_skip (id text, price numeric, properties jsonb)
+  SERVER hubspot OPTIONS (object 'products', on_error 'skip', batch_size '2');
+SELECT seed_prices(3);
+\set SHOW_CONTEXT always
+UPDATE prices_skip SET properties = properties ||
+  CASE WHEN id = '1000003' THEN '{"price": "bad"}'::jsonb ELSE '{"price": "6"}' END;
+\set SHOW_CONTEXT errors
+
+DROP FOREIGN TABLE prices, prices_slow, upserted, keyed_slow, prices_b2, prices_skip;
 DROP SERVER hubspot_slow CASCADE;
 DROP FUNCTION seed_prices(int), refuse(), add_price(text), show_error(text);

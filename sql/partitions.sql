@@ -282,4 +282,37 @@ SELECT method, path, status, body->'properties' AS properties, body->'inputs' AS
 SELECT properties->>'name' AS name, properties->>'price' AS price, status, tableoid::regclass
   FROM shelf ORDER BY 1;
 DROP TABLE shelf;
+
+--
+-- Two HubSpot partitions whose id columns are at different positions (one
+-- attached with another column order): UPDATE and DELETE through the parent
+--
+SELECT emu.reset();
+CREATE TABLE two (id text, properties jsonb, status text) PARTITION BY LIST (status);
+CREATE FOREIGN TABLE two_a PARTITION OF two FOR VALUES IN ('active') SERVER hubspot
+  OPTIONS (object 'products');
+ALTER FOREIGN TABLE two_a ALTER COLUMN status OPTIONS (property 'hs_status');
+CREATE FOREIGN TABLE two_b (status text OPTIONS (property 'hs_status'), properties jsonb, id text)
+  SERVER hubspot OPTIONS (object 'products');
+ALTER TABLE two ATTACH PARTITION two_b FOR VALUES IN ('inactive');
+INSERT INTO two (properties, status) VALUES ('{"name": "t1"}', 'active'), ('{"name": "t2"}', 'inactive');
+UPDATE two SET properties = properties || '{"price": "3"}' WHERE properties->>'name' = 't1';
+DELETE FROM two WHERE properties->>'name' = 'zzz';
+-- a record whose key property does not fit a partition's bounds (every
+-- partition returns every record) is still updated through the parent
+UPDATE two SET properties = properties || '{"price": "4"}' WHERE properties->>'name' = 't2';
+SELECT o->'properties'->>'name' AS name, o->'properties'->>'price' AS price
+  FROM emu.objects() o ORDER BY 1;
+
+-- a statement trigger with a transition table on the parent: refused
+-- before anything is sent (PostgreSQL would refuse after the create)
+CREATE FUNCTION count_new() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE NOTICE 'new rows: %', (SELECT count(*) FROM new_rows); RETURN NULL; END $$;
+CREATE TRIGGER two_new AFTER INSERT ON two REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION count_new();
+SELECT emu.clear_log();
+INSERT INTO two (properties, status) VALUES ('{"name": "t3"}', 'active');
+SELECT count(*) AS writes FROM emu.requests() WHERE method = 'POST';
+DROP TABLE two;
+DROP FUNCTION count_new();
 \set QUIET on

@@ -316,7 +316,8 @@ DROP FOREIGN TABLE items_by_number;
 
 -- replacing properties as a whole, as ORMs and GraphQL servers do: the
 -- read-only keys it leaves out (hs_object_id, createdate, ...) or leaves
--- unchanged are not sent, the writable ones it leaves out are cleared
+-- unchanged are not sent, the writable ones it leaves out are cleared,
+-- except those a typed column of the row gives a value (sku: hs_sku)
 SELECT emu.clear_log();
 UPDATE items SET properties = '{"name": "n2", "price": "5"}' WHERE id = '1000054';
 SELECT body->'inputs'->0->'properties' AS sent FROM emu.requests() WHERE path LIKE '%/batch/update';
@@ -331,3 +332,35 @@ SELECT body->'inputs'->0->'properties' AS sent FROM emu.requests() WHERE path LI
 -- a changed value of a read-only property is still refused
 UPDATE items SET properties = '{"name": "n5", "hs_object_id": "1"}' WHERE id = '1000054';
 \echo :LAST_ERROR_SQLSTATE
+
+-- an id column whose text is not the id as HubSpot writes it: numeric(12,2)
+-- (1000055.00) and char(10) ('1000056   ') name the records 1000055 and
+-- 1000056, on reads and on writes; floats cannot be ids
+CREATE FOREIGN TABLE items_numeric (id numeric(12,2), name text) SERVER hubspot OPTIONS (object 'products');
+CREATE FOREIGN TABLE items_char (id char(10), name text) SERVER hubspot OPTIONS (object 'products');
+SELECT emu.clear_log();
+SELECT id, name FROM items_numeric WHERE id = 1000055;
+SELECT id, name FROM items_char WHERE id = '1000056';
+UPDATE items_numeric SET name = 'numeric id' WHERE id = 1000055;
+UPDATE items_char SET name = 'char id' WHERE id = '1000056';
+DELETE FROM items_numeric WHERE id = 1000057;
+SELECT method, path, body->'inputs' AS inputs FROM emu.requests() ORDER BY seq;
+SELECT o->>'id' AS id, o->'properties'->>'name' AS name, o->>'archived' AS archived
+  FROM emu.objects('--all') o WHERE o->>'id' IN ('1000055', '1000056', '1000057') ORDER BY 1;
+CREATE FOREIGN TABLE items_float (id float8, name text) SERVER hubspot OPTIONS (object 'products');
+SELECT name FROM items_float LIMIT 1;
+\echo :LAST_ERROR_SQLSTATE
+DROP FOREIGN TABLE items_numeric, items_char, items_float;
+-- under a nondeterministic collation, = is not the id's equality: no lookup,
+-- the listing answers (and finds the record)
+CREATE COLLATION ignore_punct (provider = icu, locale = 'und-u-ka-shifted', deterministic = false);
+EXPLAIN (COSTS OFF) SELECT id FROM items WHERE id = '1,000,058' COLLATE ignore_punct;
+SELECT id FROM items WHERE id = '1,000,058' COLLATE ignore_punct;
+DROP COLLATION ignore_punct;
+
+-- a typed column set in the same UPDATE that replaces properties keeps its
+-- property (the key left out of the object is not cleared)
+SELECT emu.clear_log();
+UPDATE items SET properties = '{"name": "replaced"}', price = 59, sku = 'SKU-59'
+ WHERE id = '1000059' RETURNING name, price, sku;
+SELECT method, body->'properties' AS sent FROM emu.requests() WHERE method = 'PATCH';

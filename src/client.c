@@ -472,19 +472,19 @@ requested_wait_ms(const HsHttpResult *res, long fallback_ms)
 	if (res->retry_after[0] != '\0')
 	{
 		v = strtod(res->retry_after, &end);
-		if (end != res->retry_after && v >= 0)
+		if (end != res->retry_after && v >= 0 && !isnan(v))
 		{
 			/* seconds per RFC 9110; values above 1000 can only be ms */
-			long		ms = v > 1000 ? (long) v : (long) (v * 1000);
+			double		ms = v > 1000 ? v : v * 1000;
 
-			return Min(Max(ms, 1), RATE_LIMIT_MAX_WAIT_MS);
+			return (long) Min(Max(ms, 1), RATE_LIMIT_MAX_WAIT_MS);
 		}
 	}
 	if (res->ratelimit_interval_ms[0] != '\0')
 	{
 		v = strtod(res->ratelimit_interval_ms, &end);
-		if (end != res->ratelimit_interval_ms && v > 0)
-			return Min((long) v, RATE_LIMIT_MAX_WAIT_MS);
+		if (end != res->ratelimit_interval_ms && v > 0 && !isnan(v))
+			return (long) Min(v, RATE_LIMIT_MAX_WAIT_MS);
 	}
 	return fallback_ms;
 }
@@ -624,7 +624,7 @@ hs_request(HsConnection *conn, const char *method, const char *path,
 	HsResponse *resp;
 
 	if (stats)
-		stats->outcome_unknown = false;
+		stats->outcome_unknown = stats->resent = false;
 	initStringInfo(&url);
 	appendStringInfo(&url, "%s%s", conn->server.api_url, path);
 	if (query != NULL && query[0] != '\0')
@@ -636,7 +636,8 @@ hs_request(HsConnection *conn, const char *method, const char *path,
 	req.body = body;
 	req.body_len = body ? strlen(body) : 0;
 	req.bearer_token = conn->token;
-	req.resend_ok = (safety != HS_NOT_IDEMPOTENT);
+	/* libcurl may resend reads itself; writes are resent here, visibly */
+	req.resend_ok = (safety == HS_READ);
 	req.timeout_ms = conn->server.timeout_ms;
 	req.connect_timeout_ms = conn->server.connect_timeout_ms;
 	req.max_response_bytes = HS_MAX_RESPONSE_BYTES;
@@ -746,11 +747,22 @@ hs_request(HsConnection *conn, const char *method, const char *path,
 			stats->retries++;
 		if (retry_transport)
 			wait = backoff_ms(attempt - 1);
+		/* a cancel while waiting leaves an earlier attempt's outcome unknown */
+		if (stats && write && maybe_applied)
+			stats->outcome_unknown = true;
 		sleep_ms(wait);
 	}
+	if (stats)
+	{
+		stats->outcome_unknown = false;
+		stats->resent = maybe_applied;
+	}
 
-	/* no attempt of a write gave an answer, and one may have been applied */
-	if (write && maybe_applied && (res.status == 429 || is_server_failure(res.status)))
+	/*
+	 * An earlier attempt of a write may have been applied, and the last one
+	 * did not succeed: what HubSpot did is unknown.
+	 */
+	if (write && maybe_applied && (res.status < 200 || res.status >= 300))
 		report_unknown_outcome(method, path, safety,
 							   psprintf("HubSpot answered HTTP %ld", res.status),
 							   NULL, attempt, stats);

@@ -540,3 +540,72 @@ hs_string_map_to_jsonb(json_object *props)
 	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	return JsonbValueToJsonb(res);
 }
+
+/*
+ * hs_id_type_ok
+ *		Can a column or value of this type name HubSpot records by id?  Text
+ *		types (text, varchar, char, name), integers and numeric: types whose
+ *		equality is that of the id's text, or of whole numbers.  Floats (whose
+ *		text may be 1e+15 and whose equality is inexact) cannot.
+ */
+bool
+hs_id_type_ok(Oid typid)
+{
+	switch (getBaseType(typid))
+	{
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+		case NAMEOID:
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case NUMERICOID:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * hs_id_text
+ *		The HubSpot id that a non-NULL value of type typid (hs_id_type_ok)
+ *		names, as it goes into a request path or body: a number as its
+ *		integer digits, char(n) without its padding.  NULL when the value can
+ *		name no record: a fraction or NaN, "", "." or "..".
+ */
+char *
+hs_id_text(Oid typid, Datum value)
+{
+	Oid			base = getBaseType(typid);
+	Oid			outfunc;
+	bool		isvarlena;
+	char	   *text;
+
+	getTypeOutputInfo(base, &outfunc, &isvarlena);
+	text = OidOutputFunctionCall(outfunc, value);
+	if (base == NUMERICOID)
+	{
+		char	   *dot = strchr(text, '.');
+		const char *digits = text + (text[0] == '-');
+
+		if (digits[0] == '\0' || strspn(digits, "0123456789.") != strlen(digits))
+			return NULL;		/* NaN, Infinity */
+		if (dot != NULL)
+		{
+			if (dot[1 + strspn(dot + 1, "0")] != '\0')
+				return NULL;	/* no id has a fraction */
+			*dot = '\0';
+		}
+	}
+	else if (base == BPCHAROID)
+	{
+		size_t		len = strlen(text);
+
+		while (len > 0 && text[len - 1] == ' ')
+			text[--len] = '\0';
+	}
+	if (text[0] == '\0' || strcmp(text, ".") == 0 || strcmp(text, "..") == 0)
+		return NULL;
+	return text;
+}

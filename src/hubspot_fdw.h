@@ -130,6 +130,14 @@ typedef struct HsStats
 	 * starts.  Error context callbacks read it to name the rows concerned.
 	 */
 	bool		outcome_unknown;
+
+	/*
+	 * Set by hs_request() when it returns the answer of an attempt that
+	 * followed one HubSpot may have applied: the answer may then describe a
+	 * second application (an upsert answers "new": false for the record its
+	 * first attempt created).
+	 */
+	bool		resent;
 } HsStats;
 
 /* What a request does, which decides whether it may be sent again. */
@@ -219,6 +227,8 @@ extern char *hs_datum_to_string(HsColumn *col, Datum value);
 extern Jsonb *hs_json_to_jsonb(json_object *obj);
 extern Jsonb *hs_string_map_to_jsonb(json_object *props);
 extern char *hs_jsonb_scalar_to_string(JsonbValue *v, bool *isnull);
+extern bool hs_id_type_ok(Oid typid);
+extern char *hs_id_text(Oid typid, Datum value);
 
 /* ---------- scan.c ---------- */
 
@@ -287,6 +297,7 @@ typedef struct HsStatementMember
 	const int64 *applied;		/* how many rows HubSpot did it to */
 	bool		registered;
 	bool		orphan;			/* registered outside every hook */
+	int			depth;			/* statement level it registered at */
 	MemoryContextCallback reset_cb;
 } HsStatementMember;
 
@@ -295,6 +306,7 @@ extern void hs_statement_register(HsStatementMember *m, EState *estate,
 								  void (*flush) (void *arg), void *arg);
 extern void hs_statement_unregister(HsStatementMember *m);
 extern bool hs_statement_reports_writes(void);
+extern PGDLLIMPORT bool hs_statement_context_muted;
 
 /* ---------- visibility.c ---------- */
 

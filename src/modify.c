@@ -52,8 +52,16 @@
 
 #include "hubspot_fdw.h"
 
-/* name of the junk column carrying a row's HubSpot id */
-#define ID_JUNK_NAME "hubspot_id"
+/*
+ * The name of the junk column carrying a row's HubSpot id.  Partitions of
+ * one UPDATE share row identity columns by name, and those of one name must
+ * be the same column: the name says which (position and type).
+ */
+static char *
+id_junk_name(HsColumn *idcol)
+{
+	return psprintf("hubspot_id_%d_%u", idcol->attnum, idcol->typid);
+}
 
 /* What a modification does to HubSpot. */
 typedef enum HsWriteOp
@@ -156,6 +164,7 @@ typedef struct HsModifyState
 	 * have a state of their own.
 	 */
 	struct HsModifyState *routed_insert;
+	ModifyTableState *mtstate;	/* UPDATE/DELETE */
 } HsModifyState;
 
 #define ASSOCIATIONS_HINT \
@@ -209,7 +218,7 @@ hubspotAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 						 table->id_col->attnum - 1);
 	var = makeVar(rtindex, attr->attnum, attr->atttypid, attr->atttypmod,
 				  attr->attcollation, 0);
-	add_row_identity_var(root, var, rtindex, ID_JUNK_NAME);
+	add_row_identity_var(root, var, rtindex, id_junk_name(table->id_col));
 
 	if (root->parse->commandType == CMD_DELETE && root->parse->returningList != NIL)
 		add_row_identity_var(root,
@@ -368,14 +377,17 @@ check_property(HsModifyState *fmstate, int64 row, PropValue *pv)
 /*
  * may_clear
  *		May a key that an UPDATE removes from "properties" (or sets to JSON
- *		null) clear its property?  Not a read-only one, nor one HubSpot
+ *		null) clear its property?  A key left out does not when a typed
+ *		column of the new row gives the property a value (a JSON null says
+ *		"clear" outright).  Not a read-only one, nor one HubSpot
  *		maintains on every record (hs_object_id, createdate, ...): replacing
  *		the whole object, as ORMs and GraphQL servers do, leaves those out
  *		without meaning to clear them.  Nor one HubSpot no longer has: there
  *		is nothing to clear.
  */
 static bool
-may_clear(HsModifyState *fmstate, const char *name)
+may_clear(HsModifyState *fmstate, TupleTableSlot *new, const char *name,
+		  bool explicit_null)
 {
 	/* HubSpot sets these on every record, even where they are writable */
 	static const char *const maintained[] = {
@@ -387,6 +399,15 @@ may_clear(HsModifyState *fmstate, const char *name)
 	for (size_t i = 0; i < lengthof(maintained); i++)
 		if (strcmp(name, maintained[i]) == 0)
 			return false;
+	/* a key left out, while a typed column of the row gives it a value */
+	for (int i = 0; i < fmstate->table->ncolumns && !explicit_null; i++)
+	{
+		HsColumn   *col = &fmstate->table->columns[i];
+
+		if (col->kind == HS_COL_PROPERTY && strcmp(col->property, name) == 0 &&
+			!new->tts_isnull[col->attnum - 1])
+			return false;
+	}
 	prop = hs_find_property(fmstate->conn, fmstate->table->object, name,
 							&fmstate->stats);
 	return prop != NULL && !prop->read_only;
@@ -760,7 +781,7 @@ update_changes(HsModifyState *fmstate, TupleTableSlot *old, TupleTableSlot *new,
 			if (c < 0)
 			{
 				/* a removed key clears the property */
-				if (before[i].value != NULL && may_clear(fmstate, before[i].name))
+				if (before[i].value != NULL && may_clear(fmstate, new, before[i].name, false))
 					add_prop(&props, row, before[i].name, "", "properties");
 				i++;
 			}
@@ -776,7 +797,7 @@ update_changes(HsModifyState *fmstate, TupleTableSlot *old, TupleTableSlot *new,
 					;
 				else if (after[j].value != NULL)
 					add_prop(&props, row, after[j].name, after[j].value, "properties");
-				else if (may_clear(fmstate, after[j].name))
+				else if (may_clear(fmstate, new, after[j].name, true))
 					add_prop(&props, row, after[j].name, "", "properties");
 				i++;
 				j++;
@@ -939,6 +960,8 @@ report_rejected_rows(HsModifyState *fmstate, List *rejected, int ninputs,
 						 fmstate->op == OP_UPSERT ? fmstate->table->id_property : "id",
 						 r->ident);
 
+			/* a warning, though its SQLSTATE is an error's: no statement context */
+			hs_statement_context_muted = true;
 			ereport(WARNING,
 					(errcode(hs_errcode_for_category(r->category, 400)),
 					 r->row > 0 ?
@@ -947,6 +970,7 @@ report_rejected_rows(HsModifyState *fmstate, List *rejected, int ninputs,
 					 errmsg("HubSpot rejected a row of the %s without naming it; skipping it",
 							stmt),
 					 errdetail("%s: %s", r->category ? r->category : "ERROR", r->message)));
+			hs_statement_context_muted = false;
 		}
 		fmstate->rows_rejected += list_length(rejected);
 		return;
@@ -1118,6 +1142,9 @@ report_unknown_rows(HsModifyState *fmstate, HsResponse *resp, BatchRow *rows, in
 	fmstate->stats.outcome_unknown = true;
 	ereport(ERROR,
 			(errcode(ERRCODE_TRANSACTION_RESOLUTION_UNKNOWN),
+			 applied + nrejected > n || written == NULL ?
+			 errmsg("HubSpot's answer to a batch %s of %d rows does not match it: rows of it may or may not have been %s",
+					op_info[fmstate->op].batch, n, op_info[fmstate->op].done) :
 			 errmsg("HubSpot's answer accounts for %d of the %d rows of a batch %s: the others may or may not have been %s",
 					applied + nrejected, n, op_info[fmstate->op].batch,
 					op_info[fmstate->op].done),
@@ -1135,7 +1162,12 @@ report_unknown_rows(HsModifyState *fmstate, HsResponse *resp, BatchRow *rows, in
 static void
 created_record(HsModifyState *fmstate, json_object *record)
 {
-	hs_visibility_created(fmstate->table->object, hs_json_string(record, "id"));
+	json_object *id;
+
+	/* HubSpot's ids are strings; take a JSON number as its text too */
+	if (json_object_object_get_ex(record, "id", &id) && id != NULL &&
+		(json_object_is_type(id, json_type_string) || json_object_is_type(id, json_type_int)))
+		hs_visibility_created(fmstate->table->object, json_object_get_string(id));
 }
 
 /*
@@ -1154,6 +1186,8 @@ batch_results(HsModifyState *fmstate, HsResponse *resp, BatchRow *rows, int n)
 	int			applied;
 	bool	   *written = NULL;
 	bool		all_identified = true;
+	bool		duplicate = false;
+	int			known;
 
 	if (resp->status != 200 && resp->status != 201 && resp->status != 207)
 		hs_report_response_error(resp);
@@ -1189,12 +1223,14 @@ batch_results(HsModifyState *fmstate, HsResponse *resp, BatchRow *rows, int n)
 
 			for (int i = 0; i < n && !found; i++)
 			{
-				if (written[i])
-					continue;
 				if ((trace != NULL && rows[i].row == strtoll(trace, NULL, 10)) ||
 					(fmstate->op == OP_UPDATE && id != NULL && rows[i].ident != NULL &&
 					 strcmp(rows[i].ident, id) == 0))
+				{
+					if (written[i])
+						duplicate = true;	/* two results for one row */
 					found = written[i] = true;
+				}
 			}
 			if (!found)
 				all_identified = false;
@@ -1234,18 +1270,34 @@ batch_results(HsModifyState *fmstate, HsResponse *resp, BatchRow *rows, int n)
 			json_object *isnew;
 
 			if (fmstate->op == OP_UPSERT &&
-				!(json_object_object_get_ex(result, "new", &isnew) &&
-				  json_object_get_boolean(isnew)))
-				continue;
-			if (fmstate->op == OP_UPSERT)
+				json_object_object_get_ex(result, "new", &isnew) &&
+				json_object_get_boolean(isnew))
 				fmstate->upsert_created++;
+			else if (fmstate->op == OP_UPSERT && !fmstate->stats.resent)
+				continue;		/* it existed before: scans see it */
+
+			/*
+			 * A create, or an upsert result after a resend: "new": false may
+			 * then be the record the first attempt created.  Hiding a record
+			 * that existed before from the statement's running scans is the
+			 * lesser harm than copying it again.
+			 */
 			created_record(fmstate, result);
 		}
 	}
 
-	fmstate->rows_applied += applied;
-	if (applied + list_length(rejected) != n)
-		report_unknown_rows(fmstate, resp, rows, n, written != NULL && all_identified ? written : NULL,
+	/* count only rows known written: never more than were sent */
+	known = Min(applied, n - list_length(rejected));
+	if (duplicate)
+	{
+		known = 0;
+		for (int i = 0; i < n; i++)
+			known += written[i] ? 1 : 0;
+	}
+	fmstate->rows_applied += known;
+	if (applied + list_length(rejected) != n || duplicate)
+		report_unknown_rows(fmstate, resp, rows, n,
+							written != NULL && all_identified && !duplicate ? written : NULL,
 							applied, list_length(rejected));
 	if (rejected != NIL)
 		report_rejected_rows(fmstate, rejected, n, applied);
@@ -1302,6 +1354,22 @@ refuse_on_conflict(OnConflictAction action)
 				 errmsg("INSERT with ON CONFLICT is not supported by hubspot_fdw"),
 				 errdetail("HubSpot's create endpoints cannot report a conflict, so ON CONFLICT DO NOTHING could not be honoured."),
 				 errhint("To insert or update by a unique property, set the foreign table's id_property option.")));
+}
+
+/*
+ * A partitioned parent's statement-level trigger with a transition table
+ * cannot collect rows of a foreign partition: PostgreSQL raises that after
+ * the FDW wrote the row.  Raise it before anything is sent.
+ */
+static void
+refuse_transition_capture(ModifyTableState *mtstate)
+{
+	if (mtstate->mt_transition_capture != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot collect transition tuples from child foreign tables"),
+				 errdetail("A trigger of the partitioned table has a transition table (REFERENCING NEW TABLE or OLD TABLE)."),
+				 errhint("Nothing was sent to HubSpot.")));
 }
 
 static HsModifyState *
@@ -1363,6 +1431,7 @@ hubspotBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	fmstate = create_modify_state(rinfo, estate, operation,
 								  (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0);
 	rinfo->ri_FdwState = fmstate;
+	fmstate->mtstate = mtstate;
 	if (operation == CMD_INSERT)
 		return;
 
@@ -1383,10 +1452,11 @@ hubspotBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 
 	{
 		Plan	   *subplan = outerPlanState(mtstate)->plan;
+		char	   *junk = id_junk_name(fmstate->table->id_col);
 
-		fmstate->id_attno = ExecFindJunkAttributeInTlist(subplan->targetlist, ID_JUNK_NAME);
+		fmstate->id_attno = ExecFindJunkAttributeInTlist(subplan->targetlist, junk);
 		if (!AttributeNumberIsValid(fmstate->id_attno))
-			elog(ERROR, "could not find junk column \"%s\"", ID_JUNK_NAME);
+			elog(ERROR, "could not find junk column \"%s\"", junk);
 		fmstate->wholerow_attno = ExecFindJunkAttributeInTlist(subplan->targetlist, "wholerow");
 		if (operation == CMD_UPDATE && !AttributeNumberIsValid(fmstate->wholerow_attno))
 			elog(ERROR, "could not find junk column \"wholerow\"");
@@ -1443,6 +1513,7 @@ hubspotBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 	/* COPY has no plan */
 	if (plan != NULL)
 		refuse_on_conflict(plan->onConflictAction);
+	refuse_transition_capture(mtstate);
 	ins = create_modify_state(rinfo, mtstate->ps.state, CMD_INSERT, false);
 	ins->moving_in = (mtstate->operation == CMD_UPDATE);
 	if (fmstate != NULL && fmstate->op != OP_CREATE && fmstate->op != OP_UPSERT)
@@ -1688,6 +1759,7 @@ row_id(HsModifyState *fmstate, TupleTableSlot *planSlot)
 {
 	bool		isnull;
 	Datum		datum = ExecGetJunkAttribute(planSlot, fmstate->id_attno, &isnull);
+	char	   *id;
 
 	if (isnull)
 		ereport(ERROR,
@@ -1695,7 +1767,15 @@ row_id(HsModifyState *fmstate, TupleTableSlot *planSlot)
 				 errmsg("a row of foreign table \"%s\" to %s has no id",
 						fmstate->table->relname,
 						fmstate->op == OP_UPDATE ? "update" : "delete")));
-	return column_output(fmstate->table->id_col, datum);
+	id = hs_id_text(fmstate->table->id_col->typid, datum);
+	if (id == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a row of foreign table \"%s\" to %s has an id that names no HubSpot record: %s",
+						fmstate->table->relname,
+						fmstate->op == OP_UPDATE ? "update" : "delete",
+						column_output(fmstate->table->id_col, datum))));
+	return id;
 }
 
 /* Put the row as read (the wholerow junk column) into a slot. */
@@ -1994,14 +2074,23 @@ write_row(HsModifyState *fmstate, ErrorContextCallback *errcallback, int64 row,
  *		PostgreSQL moves an updated row to the partition its new key belongs
  *		to, but not out of a foreign-table partition: it would leave the row
  *		here, where it no longer fits the bounds (and where a query that
- *		prunes by the key would miss it).  Refuse instead.
+ *		prunes by the key would miss it).  Refuse a row that fitted and would
+ *		no longer, when it is reached (rows of earlier batches are sent).
  */
 static void
-check_stays_in_partition(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
-						 int64 row)
+check_stays_in_partition(HsModifyState *fmstate, EState *estate, ResultRelInfo *rinfo,
+						 TupleTableSlot *slot, TupleTableSlot *planSlot, int64 row)
 {
 	if (!rinfo->ri_RelationDesc->rd_rel->relispartition ||
 		ExecPartitionCheck(rinfo, slot, estate, false))
+		return;
+	/*
+	 * The partition returns every record of the object, also those whose
+	 * value of the key property never fitted its bounds: updating those
+	 * moves nothing.
+	 */
+	store_old_row(fmstate, planSlot, fmstate->old_slot);
+	if (!ExecPartitionCheck(rinfo, fmstate->old_slot, estate, false))
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -2034,9 +2123,12 @@ modify_row(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	oldcxt = MemoryContextSwitchTo(fmstate->row_cxt);
 	begin_rows(fmstate, &errcallback, row, row);
 
+	/* set up after BeginForeignModify: check at the first row */
+	if (row == 1 && fmstate->mtstate != NULL)
+		refuse_transition_capture(fmstate->mtstate);
 	id = row_id(fmstate, planSlot);
 	if (fmstate->op == OP_UPDATE)
-		check_stays_in_partition(estate, rinfo, slot, row);
+		check_stays_in_partition(fmstate, estate, rinfo, slot, planSlot, row);
 	if (!first_time(fmstate, id, row))
 		result = NULL;
 	else if (fmstate->op == OP_ARCHIVE ||

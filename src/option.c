@@ -506,6 +506,13 @@ hs_get_table(Relation rel)
 					table->associations_col = col;
 				break;
 			case HS_COL_ID:
+				if (!hs_id_type_ok(col->typid))
+					ereport(ERROR,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("column \"id\" of foreign table \"%s\" cannot have type %s",
+									table->relname, format_type_be(col->typid)),
+							 errdetail("HubSpot ids are whole numbers; the column must be of a text type, an integer type or numeric."),
+							 errhint("Declare it text or bigint.")));
 				table->id_col = col;
 				break;
 			default:

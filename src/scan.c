@@ -188,12 +188,20 @@ is_scan_constant(Node *node)
  *		id is an integer cast to numeric.
  */
 static bool
-is_id_equality(Oid opno, Node *idside, HsColumn *idcol)
+is_id_equality(Oid opno, Oid inputcollid, Node *idside, Oid valuetype, HsColumn *idcol)
 {
 	Oid			idtype = exprType(idside);
-	TypeCacheEntry *tce = lookup_type_cache(idtype,
-											TYPECACHE_EQ_OPR | TYPECACHE_BTREE_OPFAMILY);
+	TypeCacheEntry *tce;
 
+	/*
+	 * The value must be of a type whose text is an id, and the equality must
+	 * be that of the text: not a nondeterministic collation's, under which
+	 * '1,000,002' may equal '1000002'.
+	 */
+	if (!hs_id_type_ok(valuetype) ||
+		(OidIsValid(inputcollid) && !get_collation_isdeterministic(inputcollid)))
+		return false;
+	tce = lookup_type_cache(idtype, TYPECACHE_EQ_OPR | TYPECACHE_BTREE_OPFAMILY);
 	if (OidIsValid(tce->eq_opr) && tce->eq_opr == opno)
 		return true;
 	return idtype == idcol->typid && OidIsValid(tce->btree_opf) &&
@@ -212,9 +220,11 @@ id_equality_operand(Expr *clause, Index relid, HsColumn *idcol)
 		return NULL;
 	left = linitial(op->args);
 	right = lsecond(op->args);
-	if (is_id_column(left, relid, idcol) && is_id_equality(op->opno, left, idcol))
+	if (is_id_column(left, relid, idcol) &&
+		is_id_equality(op->opno, op->inputcollid, left, exprType(right), idcol))
 		return right;
-	if (is_id_column(right, relid, idcol) && is_id_equality(op->opno, right, idcol))
+	if (is_id_column(right, relid, idcol) &&
+		is_id_equality(op->opno, op->inputcollid, right, exprType(left), idcol))
 		return left;
 	return NULL;
 }
@@ -246,7 +256,8 @@ find_id_lookup(Expr *clause, Index relid, HsColumn *idcol, HsRelInfo *info)
 
 		if (!saop->useOr ||
 			!is_id_column(linitial(saop->args), relid, idcol) ||
-			!is_id_equality(saop->opno, linitial(saop->args), idcol) ||
+			!is_id_equality(saop->opno, saop->inputcollid, linitial(saop->args),
+							get_element_type(exprType(array)), idcol) ||
 			!is_scan_constant(array))
 			return false;
 		info->lookup = HS_LOOKUP_MANY;
@@ -749,27 +760,6 @@ properties_json_array(HsScanState *ss, HsCatalog *catalog)
 	return buf.data;
 }
 
-/*
- * integral_numeric_text
- *		Is numeric_out's text a whole number?  If so, cut it to its integer
- *		digits in place ("1000042.00" names record 1000042).
- */
-static bool
-integral_numeric_text(char *text)
-{
-	char	   *dot = strchr(text, '.');
-
-	if (strspn(text + (text[0] == '-'), "0123456789.") != strlen(text + (text[0] == '-')))
-		return false;
-	if (dot == NULL)
-		return true;
-	for (char *p = dot + 1; *p; p++)
-		if (*p != '0')
-			return false;
-	*dot = '\0';
-	return true;
-}
-
 static int
 id_cmp(const void *a, const void *b)
 {
@@ -791,8 +781,6 @@ evaluate_ids(HsScanState *ss, ExprContext *econtext)
 	Datum	   *elems = NULL;
 	bool	   *nulls = NULL;
 	int			nelems = 0;
-	Oid			outfunc;
-	bool		isvarlena;
 	Oid			elemtype;
 	int			n = 0;
 
@@ -826,7 +814,6 @@ evaluate_ids(HsScanState *ss, ExprContext *econtext)
 		deconstruct_array(arr, elemtype, elmlen, elmbyval, elmalign,
 						  &elems, &nulls, &nelems);
 	}
-	getTypeOutputInfo(elemtype, &outfunc, &isvarlena);
 	ss->ids = palloc(sizeof(char *) * Max(nelems, 1));
 	for (int i = 0; i < nelems; i++)
 	{
@@ -834,10 +821,9 @@ evaluate_ids(HsScanState *ss, ExprContext *econtext)
 
 		if (nulls && nulls[i])
 			continue;
-		id = OidOutputFunctionCall(outfunc, elems[i]);
-		if (getBaseType(elemtype) == NUMERICOID && !integral_numeric_text(id))
-			continue;			/* no id is 1000042.5, NaN or Infinity */
-		if (id[0] == '\0' || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+		/* NULL: no record has it (1000042.5, NaN, "", ".." ...) */
+		id = hs_id_text(elemtype, elems[i]);
+		if (id == NULL)
 			continue;
 		ss->ids[n++] = id;
 	}
@@ -1104,7 +1090,7 @@ hubspotIterateForeignScan(ForeignScanState *node)
 			json_object_array_get_idx(ss->results, ss->next_result);
 		ss->next_result++;
 		/* not a record this session created after the scan began */
-		if (!hs_visibility_hidden(ss->table->object, hs_json_string(record, "id"),
+		if (!hs_visibility_hidden(ss->table->object, member_text(record, "id"),
 								  ss->horizon))
 			break;
 		ss->own_creates_skipped++;

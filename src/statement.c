@@ -44,6 +44,9 @@ static int	statement_depth = 0;
 static ErrorContextCallback orphan_callback;
 static int	orphan_members = 0;
 
+/* set around hubspot_fdw's own WARNINGs, which carry error SQLSTATEs */
+bool		hs_statement_context_muted = false;
+
 /*
  * What modifications of nested statements that have ended (an INSERT in a
  * function the statement called) had HubSpot do: their writes stay too.
@@ -79,7 +82,7 @@ statement_error_callback(void *arg)
 	ListCell   *lc;
 	int			category = ERRCODE_TO_CATEGORY(geterrcode());
 
-	if ((int) (intptr_t) arg != 1)
+	if ((int) (intptr_t) arg != 1 || hs_statement_context_muted)
 		return;
 	/* errors only: not notices and warnings (classes 00, 01 and 02) */
 	if (category == ERRCODE_SUCCESSFUL_COMPLETION || category == ERRCODE_WARNING ||
@@ -138,6 +141,7 @@ leave_statement_level(void)
 {
 	if (--statement_depth > 0)
 		return;
+	hs_statement_context_muted = false;
 	retired = NIL;
 	if (retired_cxt != NULL)
 		MemoryContextReset(retired_cxt);
@@ -310,6 +314,7 @@ hs_statement_register(HsStatementMember *m, EState *estate,
 	m->estate = estate;
 	m->flush = flush;
 	m->arg = arg;
+	m->depth = statement_depth;
 	m->orphan = (statement_depth == 0);
 	if (m->orphan && orphan_members++ == 0)
 	{
@@ -337,7 +342,12 @@ hs_statement_unregister(HsStatementMember *m)
 	{
 		dlist_delete(&m->node);
 		m->registered = false;
-		if (statement_depth > 1)
+		/*
+		 * A nested statement's modification, while an outer statement goes
+		 * on: also when the nested one failed and an exception block caught
+		 * it (the hooks' levels are unwound before its memory goes).
+		 */
+		if (m->depth > 1 && statement_depth >= 1)
 			retire(m);
 		if (m->orphan && --orphan_members == 0)
 			unlink_orphan_callback();
