@@ -20,6 +20,10 @@ CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url 'https://api
 CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url 'http://127.0.0.1:8080/crm/v3');
 \echo :LAST_ERROR_SQLSTATE
 CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url 'https://api.hubapi.com/crm/v3/objects/products/');
+-- a host and port libcurl can use
+CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url 'http://127.0.0.1:99999');
+CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url 'https://api.hubapi.com;x');
+CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url 'http://[::1:8080');
 CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (timeout_ms 'abc');
 CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (timeout_ms '0');
 CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (connect_timeout_ms '-5');

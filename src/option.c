@@ -168,6 +168,56 @@ only_chars(const char *s, const char *extra)
 	return true;
 }
 
+/*
+ * valid_authority
+ *		Is the part of an URL after "scheme://" and before any "/" a host
+ *		name or address (IPv6 in brackets), with an optional port 1-65535?
+ */
+static bool
+valid_authority(const char *authority)
+{
+	size_t		len = strcspn(authority, "/");
+	char	   *a = pnstrdup(authority, len);
+	char	   *port = NULL;
+
+	if (a[0] == '[')
+	{
+		char	   *close = strchr(a, ']');
+
+		if (close == NULL || close == a + 1 ||
+			strspn(a + 1, "0123456789abcdefABCDEF:.") != (size_t) (close - a - 1))
+			return false;
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1] != '\0')
+			return false;
+	}
+	else
+	{
+		char	   *colon = strchr(a, ':');
+
+		if (colon != NULL)
+		{
+			*colon = '\0';
+			port = colon + 1;
+		}
+		if (a[0] == '\0' ||
+			strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != strlen(a))
+			return false;
+	}
+	if (port != NULL)
+	{
+		int			n;
+
+		if (port[0] == '\0' || strlen(port) > 5 || strspn(port, "0123456789") != strlen(port))
+			return false;
+		n = atoi(port);
+		if (n < 1 || n > 65535)
+			return false;
+	}
+	return true;
+}
+
 static void
 check_api_url(const char *url)
 {
@@ -204,6 +254,14 @@ check_api_url(const char *url)
 					 errhint("Give only the scheme, host and port, such as %.*s.",
 							 (int) (path - url), url)));
 	}
+
+	/* host[:port] or [v6]:port, as libcurl will read it */
+	if (!valid_authority(host))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"api_url\": \"%s\"", url),
+				 errdetail("The host must be a name or an address, and the port, if given, a number from 1 to 65535."),
+				 errhint("Give only the scheme, host and port, such as %s.", DEFAULT_API_URL)));
 
 	if (strncmp(url, "http://", 7) == 0 && !hs_http_is_loopback_url(url))
 		ereport(ERROR,
