@@ -88,17 +88,35 @@ statement_error_callback(void *arg)
 	if (category == ERRCODE_SUCCESSFUL_COMPLETION || category == ERRCODE_WARNING ||
 		category == ERRCODE_NO_DATA)
 		return;
+	/* one line per table and kind of write: ended nested ones and live ones */
 	foreach(lc, retired)
 	{
 		RetiredTally *t = (RetiredTally *) lfirst(lc);
+		int64		count = t->count;
 
-		report_tally(t->relname, t->done, t->count);
+		dlist_foreach(iter, &members)
+		{
+			HsStatementMember *m = dlist_container(HsStatementMember, node, iter.cur);
+
+			if (m->done == t->done && strcmp(m->relname, t->relname) == 0)
+				count += *m->applied;
+		}
+		report_tally(t->relname, t->done, count);
 	}
 	dlist_foreach(iter, &members)
 	{
 		HsStatementMember *m = dlist_container(HsStatementMember, node, iter.cur);
+		bool		told = false;
 
-		report_tally(m->relname, m->done, *m->applied);
+		foreach(lc, retired)
+		{
+			RetiredTally *t = (RetiredTally *) lfirst(lc);
+
+			if (m->done == t->done && strcmp(m->relname, t->relname) == 0)
+				told = true;
+		}
+		if (!told)
+			report_tally(m->relname, m->done, *m->applied);
 	}
 }
 
