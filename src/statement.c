@@ -5,13 +5,15 @@
  *		and utility hooks, the registry of running modifications, and the
  *		error context that tells what HubSpot already applied.
  *
- * Modifications (modify.c) register here with two callbacks: one that
- * sends what they still buffer, called when the statement's executor run
- * (or finish) ends, before the command tag is built; and one that adds an
- * error context line saying how many rows HubSpot already wrote.  That line
- * is added to every ERROR raised while a statement runs, whoever raised it:
- * hubspot_fdw, or PostgreSQL itself (an expression, a COPY parse error, a
- * constraint, a trigger), because HubSpot keeps what it was sent.
+ * Modifications (modify.c) register here with a callback that sends what
+ * they still buffer, called when the statement's executor run (or finish)
+ * ends, before the command tag is built, and with a running count of the
+ * rows HubSpot wrote for them.  The error context pushed by the hooks adds
+ * a line with those counts to every ERROR raised while a statement runs,
+ * whoever raised it: hubspot_fdw, or PostgreSQL itself (an expression, a
+ * COPY parse error, a constraint, a trigger), because HubSpot keeps what it
+ * was sent.  Only the outermost statement level reports; the counts of
+ * nested statements that ended (a function's INSERT) are kept until it ends.
  *
  *-------------------------------------------------------------------------
  */
