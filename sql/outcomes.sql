@@ -217,6 +217,40 @@ SET statement_timeout = '300ms';
 UPDATE prices SET price = 3;
 RESET statement_timeout;
 
+-- batch answers naming rows that were not sent
+SELECT seed_prices(1);
+SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/update", "status": 200,
+                   "body": {"status": "COMPLETE", "results": [{"id": "9000001", "properties": {}}]}}');
+UPDATE prices SET price = 8;
+\echo :LAST_ERROR_SQLSTATE
+SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 201,
+                   "body": {"status": "COMPLETE", "results": [{"id": "1", "objectWriteTraceId": "1"},
+                                                              {"id": "2", "objectWriteTraceId": "3"}]}}');
+INSERT INTO prices (name) VALUES ('a'), ('b');
+\echo :LAST_ERROR_SQLSTATE
+
+-- a session's first COPY (which loads hubspot_fdw) whose row trigger writes
+-- another foreign table and then fails: each table's writes told once
+CREATE FOREIGN TABLE prices_log (id text, name text) SERVER hubspot OPTIONS (object 'products');
+CREATE FUNCTION log_price() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO prices_log (name) VALUES ('log ' || NEW.name);
+  IF NEW.name = 'bad' THEN PERFORM 1 / (count(*) * 0) FROM pg_class; END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER log_price BEFORE INSERT ON prices FOR EACH ROW EXECUTE FUNCTION log_price();
+SELECT seed_prices(0);
+\c -
+COPY prices (name) FROM stdin;
+a
+b
+bad
+\.
+SELECT count(*) AS created FROM emu.objects();
+DROP TRIGGER log_price ON prices;
+DROP FUNCTION log_price();
+DROP FOREIGN TABLE prices_log;
+
 -- rows skipped under on_error 'skip' are warnings: no statement context
 CREATE FOREIGN TABLE prices_skip (id text, price numeric, properties jsonb)
   SERVER hubspot OPTIONS (object 'products', on_error 'skip', batch_size '2');

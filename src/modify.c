@@ -1143,8 +1143,9 @@ report_unknown_rows(HsModifyState *fmstate, HsResponse *resp, BatchRow *rows, in
 	ereport(ERROR,
 			(errcode(ERRCODE_TRANSACTION_RESOLUTION_UNKNOWN),
 			 applied + nrejected > n || written == NULL ?
-			 errmsg("HubSpot's answer to a batch %s of %d rows does not match it: rows of it may or may not have been %s",
-					op_info[fmstate->op].batch, n, op_info[fmstate->op].done) :
+			 errmsg("HubSpot's answer to a batch %s of %d row%s does not match it: rows of it may or may not have been %s",
+					op_info[fmstate->op].batch, n, n == 1 ? "" : "s",
+					op_info[fmstate->op].done) :
 			 errmsg("HubSpot's answer accounts for %d of the %d rows of a batch %s: the others may or may not have been %s",
 					applied + nrejected, n, op_info[fmstate->op].batch,
 					op_info[fmstate->op].done),
@@ -1187,6 +1188,8 @@ batch_results(HsModifyState *fmstate, HsResponse *resp, BatchRow *rows, int n)
 	bool	   *written = NULL;
 	bool		all_identified = true;
 	bool		duplicate = false;
+	bool		unmatched = false;
+	bool		mismatch;
 	int			known;
 
 	if (resp->status != 200 && resp->status != 201 && resp->status != 207)
@@ -1234,6 +1237,17 @@ batch_results(HsModifyState *fmstate, HsResponse *resp, BatchRow *rows, int n)
 			}
 			if (!found)
 				all_identified = false;
+			/* a result for a row that was not sent: the answer is wrong */
+			if (!found && (trace != NULL || fmstate->op == OP_UPDATE))
+				unmatched = true;
+			/* two results for one record */
+			for (size_t j = 0; j < k && id != NULL; j++)
+			{
+				const char *other = hs_json_string(json_object_array_get_idx(results, j), "id");
+
+				if (other != NULL && strcmp(other, id) == 0)
+					duplicate = true;
+			}
 		}
 	}
 
@@ -1286,18 +1300,26 @@ batch_results(HsModifyState *fmstate, HsResponse *resp, BatchRow *rows, int n)
 		}
 	}
 
-	/* count only rows known written: never more than were sent */
-	known = Min(applied, n - list_length(rejected));
-	if (duplicate)
+	/*
+	 * Count only rows known written.  When the answer does not match the
+	 * batch, those are the rows it names, never more than were sent.
+	 */
+	mismatch = applied + list_length(rejected) != n || duplicate || unmatched;
+	known = applied;
+	if (mismatch && written != NULL && all_identified)
 	{
 		known = 0;
 		for (int i = 0; i < n; i++)
 			known += written[i] ? 1 : 0;
 	}
+	else if (mismatch)
+		known = Min(applied, n - list_length(rejected));
+	if (unmatched)
+		known = 0;
 	fmstate->rows_applied += known;
-	if (applied + list_length(rejected) != n || duplicate)
+	if (mismatch)
 		report_unknown_rows(fmstate, resp, rows, n,
-							written != NULL && all_identified && !duplicate ? written : NULL,
+							written != NULL && all_identified ? written : NULL,
 							applied, list_length(rejected));
 	if (rejected != NIL)
 		report_rejected_rows(fmstate, rejected, n, applied);

@@ -338,10 +338,12 @@ hs_statement_register(HsStatementMember *m, EState *estate,
 	m->orphan = (statement_depth == 0);
 	if (m->orphan && orphan_members++ == 0)
 	{
+		/* the orphan statement counts as the outermost level */
 		orphan_callback.callback = statement_error_callback;
 		orphan_callback.arg = (void *) (intptr_t) 1;
 		orphan_callback.previous = error_context_stack;
 		error_context_stack = &orphan_callback;
+		statement_depth++;
 	}
 	dlist_push_tail(&members, &m->node);
 	m->registered = true;
@@ -370,7 +372,10 @@ hs_statement_unregister(HsStatementMember *m)
 		if (m->depth > 1 && statement_depth >= 1)
 			retire(m);
 		if (m->orphan && --orphan_members == 0)
+		{
 			unlink_orphan_callback();
+			leave_statement_level();
+		}
 	}
 }
 
