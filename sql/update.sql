@@ -316,8 +316,7 @@ DROP FOREIGN TABLE items_by_number;
 
 -- replacing properties as a whole, as ORMs and GraphQL servers do: the
 -- read-only keys it leaves out (hs_object_id, createdate, ...) or leaves
--- unchanged are not sent, the writable ones it leaves out are cleared,
--- except those a typed column of the row gives a value (sku: hs_sku)
+-- unchanged are not sent, the writable ones it leaves out are cleared
 SELECT emu.clear_log();
 UPDATE items SET properties = '{"name": "n2", "price": "5"}' WHERE id = '1000054';
 SELECT body->'inputs'->0->'properties' AS sent FROM emu.requests() WHERE path LIKE '%/batch/update';
@@ -364,3 +363,7 @@ SELECT emu.clear_log();
 UPDATE items SET properties = '{"name": "replaced"}', price = 59, sku = 'SKU-59'
  WHERE id = '1000059' RETURNING name, price, sku;
 SELECT method, body->'properties' AS sent FROM emu.requests() WHERE method = 'PATCH';
+-- ... but a typed column set to NULL while properties gives the property a
+-- value is a contradiction, as on INSERT
+UPDATE items SET properties = properties || '{"price": "7"}', price = NULL WHERE id = '1000059';
+\echo :LAST_ERROR_SQLSTATE

@@ -165,6 +165,8 @@ typedef struct HsModifyState
 	 */
 	struct HsModifyState *routed_insert;
 	ModifyTableState *mtstate;	/* UPDATE/DELETE */
+	Bitmapset  *assigned;		/* UPDATE: columns its SET assigns, offset by
+								 * FirstLowInvalidHeapAttributeNumber */
 } HsModifyState;
 
 #define ASSOCIATIONS_HINT \
@@ -374,11 +376,19 @@ check_property(HsModifyState *fmstate, int64 row, PropValue *pv)
 				 errhint("Leave the property as it was read; to change other keys of \"properties\", write properties || '{\"key\": \"value\"}' or properties - 'key'.") : 0));
 }
 
+/* Does the UPDATE's SET assign this column (changed or not)? */
+static bool
+column_assigned(HsModifyState *fmstate, HsColumn *col)
+{
+	return bms_is_member(col->attnum - FirstLowInvalidHeapAttributeNumber,
+						 fmstate->assigned);
+}
+
 /*
  * may_clear
  *		May a key that an UPDATE removes from "properties" (or sets to JSON
- *		null) clear its property?  A key left out does not when a typed
- *		column of the new row gives the property a value (a JSON null says
+ *		null) clear its property?  A key left out does not when the UPDATE
+ *		sets a typed column of the property to a value (a JSON null says
  *		"clear" outright).  Not a read-only one, nor one HubSpot
  *		maintains on every record (hs_object_id, createdate, ...): replacing
  *		the whole object, as ORMs and GraphQL servers do, leaves those out
@@ -399,13 +409,13 @@ may_clear(HsModifyState *fmstate, TupleTableSlot *new, const char *name,
 	for (size_t i = 0; i < lengthof(maintained); i++)
 		if (strcmp(name, maintained[i]) == 0)
 			return false;
-	/* a key left out, while a typed column of the row gives it a value */
+	/* a key left out, while the UPDATE sets a typed column to a value */
 	for (int i = 0; i < fmstate->table->ncolumns && !explicit_null; i++)
 	{
 		HsColumn   *col = &fmstate->table->columns[i];
 
 		if (col->kind == HS_COL_PROPERTY && strcmp(col->property, name) == 0 &&
-			!new->tts_isnull[col->attnum - 1])
+			column_assigned(fmstate, col) && !new->tts_isnull[col->attnum - 1])
 			return false;
 	}
 	prop = hs_find_property(fmstate->conn, fmstate->table->object, name,
@@ -801,6 +811,39 @@ update_changes(HsModifyState *fmstate, TupleTableSlot *old, TupleTableSlot *new,
 					add_prop(&props, row, after[j].name, "", "properties");
 				i++;
 				j++;
+			}
+		}
+	}
+
+	/*
+	 * A typed column the SET assigns without changing it still says what
+	 * its property is: "properties" must not say otherwise.
+	 */
+	for (int i = 0; i < table->ncolumns; i++)
+	{
+		HsColumn   *col = &table->columns[i];
+		char	   *value;
+
+		if (col->kind != HS_COL_PROPERTY || !column_assigned(fmstate, col))
+			continue;
+		value = column_text(col, new);
+		if (value == NULL)
+			value = "";
+		foreach(lc, props)
+		{
+			PropValue  *pv = (PropValue *) lfirst(lc);
+
+			if (strcmp(pv->name, col->property) == 0 && strcmp(pv->value, value) != 0)
+			{
+				PropValue	mine = {col->property, value, col->name};
+
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("row " INT64_FORMAT ": property \"%s\" is given two different values",
+								row, col->property),
+						 errdetail("%s gives \"%s\", %s gives \"%s\".",
+								   describe_source(&mine), value[0] ? value : "(cleared)",
+								   describe_source(pv), pv->value[0] ? pv->value : "(cleared)")));
 			}
 		}
 	}
@@ -1493,6 +1536,8 @@ hubspotBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 		fmstate->track_ids = !(IsA(sub, ForeignScanState) &&
 							   ((Scan *) sub->plan)->scanrelid == rinfo->ri_RangeTableIndex);
 	}
+	if (operation == CMD_UPDATE)
+		fmstate->assigned = ExecGetUpdatedCols(rinfo, estate);
 	fmstate->old_slot = ExecInitExtraTupleSlot(estate,
 											   RelationGetDescr(rinfo->ri_RelationDesc),
 											   &TTSOpsVirtual);
