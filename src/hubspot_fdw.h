@@ -314,6 +314,8 @@ extern uint64 hs_visibility_scan_begin(MemoryContext scan_cxt);
 extern void hs_visibility_created(const char *object, const char *id);
 extern bool hs_visibility_hidden(const char *object, const char *id,
 								 uint64 horizon);
+extern struct HTAB *hs_string_hash_create(const char *name, long nelem,
+										  Size entrysize, MemoryContext cxt);
 
 /* ---------- hubspot_fdw.c ---------- */
 

@@ -34,7 +34,6 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "common/hashfn.h"
 #include "executor/executor.h"
 #include "lib/ilist.h"
 #include "miscadmin.h"
@@ -505,20 +504,6 @@ upsert_key(HsModifyState *fmstate, List *props, int64 row)
 	return NULL;				/* keep compiler quiet */
 }
 
-static uint32
-string_ptr_hash(const void *key, Size keysize pg_attribute_unused())
-{
-	const char *s = *(const char *const *) key;
-
-	return hash_bytes((const unsigned char *) s, (int) strlen(s));
-}
-
-static int
-string_ptr_match(const void *key1, const void *key2, Size keysize pg_attribute_unused())
-{
-	return strcmp(*(const char *const *) key1, *(const char *const *) key2);
-}
-
 /*
  * remember_ident
  *		Note that the statement writes the record with this id or key.
@@ -532,18 +517,9 @@ remember_ident(HsModifyState *fmstate, const char *ident, int64 row)
 	char	   *key;
 
 	if (fmstate->seen == NULL)
-	{
-		HASHCTL		ctl;
-
-		/* keys are pointers to strings: hash and compare the strings */
-		ctl.keysize = sizeof(char *);
-		ctl.entrysize = sizeof(SeenEntry);
-		ctl.hash = string_ptr_hash;
-		ctl.match = string_ptr_match;
-		ctl.hcxt = fmstate->estate->es_query_cxt;
-		fmstate->seen = hash_create("hubspot_fdw written records", 256, &ctl,
-									HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
-	}
+		fmstate->seen = hs_string_hash_create("hubspot_fdw written records", 256,
+											  sizeof(SeenEntry),
+											  fmstate->estate->es_query_cxt);
 	key = (char *) ident;
 	entry = hash_search(fmstate->seen, &key, HASH_ENTER, &found);
 	if (found)

@@ -38,7 +38,7 @@
 
 typedef struct CreatedEntry
 {
-	char	   *key;			/* hash key: a pointer to "url\nobject\nid" */
+	char	   *key;			/* hash key: a pointer to "object\nid" */
 	uint64		seq;
 } CreatedEntry;
 
@@ -48,7 +48,7 @@ static MemoryContext created_cxt = NULL;
 static HTAB *created = NULL;
 
 static uint32
-key_hash(const void *key, Size keysize pg_attribute_unused())
+string_ptr_hash(const void *key, Size keysize pg_attribute_unused())
 {
 	const char *s = *(const char *const *) key;
 
@@ -56,9 +56,30 @@ key_hash(const void *key, Size keysize pg_attribute_unused())
 }
 
 static int
-key_match(const void *key1, const void *key2, Size keysize pg_attribute_unused())
+string_ptr_match(const void *key1, const void *key2, Size keysize pg_attribute_unused())
 {
 	return strcmp(*(const char *const *) key1, *(const char *const *) key2);
+}
+
+/*
+ * hs_string_hash_create
+ *		A hash table in cxt whose entries (of entrysize bytes) begin with
+ *		their key, a char * to a string: hashed and compared as the string.
+ *		The caller makes each new entry's key point to a string it owns.
+ */
+HTAB *
+hs_string_hash_create(const char *name, long nelem, Size entrysize,
+					  MemoryContext cxt)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(char *);
+	ctl.entrysize = entrysize;
+	ctl.hash = string_ptr_hash;
+	ctl.match = string_ptr_match;
+	ctl.hcxt = cxt;
+	return hash_create(name, nelem, &ctl,
+					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 }
 
 /*
@@ -154,17 +175,8 @@ hs_visibility_created(const char *object, const char *id)
 											"hubspot_fdw created records",
 											ALLOCSET_DEFAULT_SIZES);
 	if (created == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(char *);
-		ctl.entrysize = sizeof(CreatedEntry);
-		ctl.hash = key_hash;
-		ctl.match = key_match;
-		ctl.hcxt = created_cxt;
-		created = hash_create("hubspot_fdw created records", 1024, &ctl,
-							  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
-	}
+		created = hs_string_hash_create("hubspot_fdw created records", 1024,
+										sizeof(CreatedEntry), created_cxt);
 	key = make_key(created_cxt, object, id);
 	entry = hash_search(created, &key, HASH_ENTER, &found);
 	if (!found)
