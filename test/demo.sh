@@ -2,7 +2,8 @@
 # A real hubspot_fdw session against the local HubSpot emulator, from a bare
 # Debian 12 machine (as root):
 #   bash test/demo.sh
-# installs what is missing, builds and installs the extension, starts the
+# installs what is missing, builds the extension into a private copy of PostgreSQL
+# (build/pgroot), starts the
 # emulator and a throw-away PostgreSQL, and runs test/demo.sql in psql:
 # products created in batches, read back, joined with a local table, updated,
 # archived and upserted.

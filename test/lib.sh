@@ -4,9 +4,16 @@
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_MAJOR=15
-PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
-PG_CONFIG=$PG_BIN/pg_config
-PG_REGRESS=/usr/lib/postgresql/$PG_MAJOR/lib/pgxs/src/test/regress/pg_regress
+PG_SYSTEM_LIB=/usr/lib/postgresql/$PG_MAJOR
+PG_SYSTEM_SHARE=/usr/share/postgresql/$PG_MAJOR
+PG_CONFIG=$PG_SYSTEM_LIB/bin/pg_config
+PG_REGRESS=$PG_SYSTEM_LIB/lib/pgxs/src/test/regress/pg_regress
+# The tests and the demo run PostgreSQL from a private copy of its installation
+# (PostgreSQL finds its libraries and share files relative to its binaries), in
+# which the extension is installed: nothing is written into the system's
+# PostgreSQL, and two clones can be tested at once.  build_install makes it.
+PGROOT=${HUBSPOT_FDW_PGROOT:-$REPO/build/pgroot}
+PG_BIN=$PGROOT$PG_SYSTEM_LIB/bin
 APT_PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libcurl4-openssl-dev
               libjson-c-dev pkg-config make gcc python3 ca-certificates)
 
@@ -37,12 +44,27 @@ install_deps() {
     fi
 }
 
-# build_install [extra PG_CFLAGS]: a clean build, then make install.
+# make_pgroot: $PGROOT as a fresh private copy of the system's PostgreSQL:
+# binaries copied (PostgreSQL resolves its own path through symlinks),
+# libraries and share files linked, no hubspot_fdw in it yet.
+make_pgroot() {
+    local f
+    rm -rf "$PGROOT"
+    mkdir -p "$PGROOT$PG_SYSTEM_LIB/lib" "$(dirname "$PGROOT$PG_SYSTEM_SHARE")"
+    cp -a "$PG_SYSTEM_LIB/bin" "$PGROOT$PG_SYSTEM_LIB/bin"
+    for f in "$PG_SYSTEM_LIB"/lib/*; do ln -s "$f" "$PGROOT$PG_SYSTEM_LIB/lib/"; done
+    cp -as "$PG_SYSTEM_SHARE" "$PGROOT$PG_SYSTEM_SHARE"
+    rm -f "$PGROOT$PG_SYSTEM_LIB"/lib/hubspot_fdw.so "$PGROOT$PG_SYSTEM_SHARE"/extension/hubspot_fdw*
+}
+
+# build_install [extra PG_CFLAGS]: a clean build, installed into the private
+# PostgreSQL $PGROOT.
 build_install() {
     log "building hubspot_fdw"
     make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" clean >/dev/null
     make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" PG_CFLAGS="${1:-}" >/dev/null
-    make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+    make_pgroot
+    make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" DESTDIR="$PGROOT" install >/dev/null
 }
 
 # make_workdir: a scratch directory the postgres OS user can write.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # hubspot_fdw against an independent HubSpot stand-in (test/standin/server.js,
 # Node standard library only), not against the project's own emulator.
-# As root, after the extension is built and installed (test/lib.sh's
-# install_deps and build_install, or make install):
+# As root, after the extension is built into build/pgroot (test/lib.sh's
+# install_deps and build_install):
 #   bash test/standin/run.sh
 # starts the stand-in on a free loopback port, runs the pg_regress test
 # test/standin/sql/standin.sql in a temporary instance as the postgres OS user,
