@@ -26,3 +26,5 @@ hs_api_send(HsConnection *conn, const HsApiRequest *req, HsStats *stats)
 /* ---------- reads: list pages, GET by id, batch/read, properties ---------- */
 
 /* ---------- writes: create, update, upsert, archive (single and batch) ---------- */
+
+/* ---------- error bodies ---------- */

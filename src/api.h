@@ -33,4 +33,6 @@ extern HsResponse *hs_api_send(HsConnection *conn, const HsApiRequest *req,
 
 /* ---------- writes: create, update, upsert, archive (single and batch) ---------- */
 
+/* ---------- error bodies ---------- */
+
 #endif							/* HUBSPOT_API_H */
