@@ -7,6 +7,9 @@
 #   - HubSpot's official Node client against the emulator (test/node/check.js),
 #   - the pg_regress suites (sql/*.sql, expected/*.out) in a throw-away cluster,
 #   - a pg_regress suite against an independent HubSpot stand-in (test/standin),
+#   - both pg_regress suites again against a build with AddressSanitizer and
+#     UndefinedBehaviorSanitizer, in a server with the runtime preloaded
+#     (test/sanitizers), where any sanitizer report is a failure,
 # and ends with one line "N passed, M failed".  Exit status 0 only if M is 0.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -68,6 +71,41 @@ count_pg_regress pg_regress "$rc" "$out"
 log "pg_regress against the independent HubSpot stand-in (test/standin)"
 if out=$(bash "$REPO/test/standin/run.sh" 2>&1); then rc=0; else rc=$?; fi
 count_pg_regress stand-in "$rc" "$out"
+
+# The sanitized stage: a canary proves that reports are caught, then the same
+# suites run against the sanitized build; each process's report is a file in
+# $HUBSPOT_FDW_SAN_LOGDIR, and every one counts as a failure.
+sanitized_start=$SECONDS
+build_install_sanitized "-Werror"
+start_sanitizer_logs
+log "sanitizers: a planted overflow and undefined behaviour are reported"
+if out=$(sanitizer_canary 2>&1); then
+    count "sanitizer canary" 1 0
+else
+    printf '%s\n' "$out" | tail -n 80
+    count "sanitizer canary" 0 1
+fi
+
+log "pg_regress under AddressSanitizer and UndefinedBehaviorSanitizer: $REGRESS_TESTS"
+sanitized_alt_expected "$WORK/sanitized-expected"
+if out=$(PG_BIN=$SAN_PG_BIN REGRESS_ALT_EXPECTED="$WORK/sanitized-expected" \
+         run_pg_regress "$REPO" $REGRESS_TESTS); then rc=0; else rc=$?; fi
+count_pg_regress "pg_regress (sanitized)" "$rc" "$out"
+
+log "pg_regress against the stand-in under AddressSanitizer and UndefinedBehaviorSanitizer"
+if out=$(HUBSPOT_FDW_PGROOT=$SAN_PGROOT bash "$REPO/test/standin/run.sh" 2>&1); then rc=0; else rc=$?; fi
+count_pg_regress "stand-in (sanitized)" "$rc" "$out"
+
+log "sanitizer reports of the sanitized runs"
+out=$(check_sanitizer_logs)
+reports=$(printf '%s\n' "$out" | tail -n 1)
+if [ "$reports" = 0 ]; then
+    count "sanitizer reports" 1 0
+else
+    printf '%s\n' "$out" | sed '$d'
+    count "sanitizer reports" 0 "$reports"
+fi
+log "the sanitized stage took $((SECONDS - sanitized_start)) s"
 
 for f in "${failures[@]+"${failures[@]}"}"; do log "FAILED $f"; done
 echo "$passed passed, $failed failed"
