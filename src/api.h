@@ -33,6 +33,121 @@ extern HsResponse *hs_api_send(HsConnection *conn, const HsApiRequest *req,
 
 /* ---------- writes: create, update, upsert, archive (single and batch) ---------- */
 
+/* What a modification does to HubSpot records. */
+typedef enum HsWriteOp
+{
+	HS_OP_CREATE,				/* INSERT: batch/create, or POST one record */
+	HS_OP_UPSERT,				/* INSERT with id_property: batch/upsert */
+	HS_OP_UPDATE,				/* UPDATE: batch/update, or PATCH one record */
+	HS_OP_ARCHIVE				/* DELETE: batch/archive, or DELETE one record */
+} HsWriteOp;
+
+/* One property to write: its internal name and its string value ("" clears). */
+typedef struct HsWriteProp
+{
+	const char *name;
+	const char *value;
+} HsWriteProp;
+
+/*
+ * One record to write, as checked by modify.c.  row is the row's number in
+ * the statement, sent as objectWriteTraceId in batch inputs (not archives),
+ * which HubSpot echoes in results and errors.
+ */
+typedef struct HsWriteInput
+{
+	int64		row;
+	const char *id;				/* UPDATE/DELETE: the record's id; upsert:
+								 * the value of id_property; create: NULL */
+	int			nprops;
+	HsWriteProp *props;			/* DELETE: none */
+	const char *associations;	/* create: a JSON array's text, NULL for [] */
+} HsWriteInput;
+
+/*
+ * hs_api_write_batch
+ *		POST /crm/v3/objects/{object}/batch/{create|upsert|update|archive}
+ *		with {"inputs":[...]} for inputs[0..n-1] (HubSpot takes at most 100).
+ *		Create and upsert inputs carry objectWriteTraceId; upsert inputs name
+ *		id_property as their idProperty.  Creates are never sent twice.
+ */
+extern HsApiRequest *hs_api_write_batch(const char *object, HsWriteOp op,
+										const char *id_property,
+										const HsWriteInput *inputs, int n);
+
+/*
+ * hs_api_write_single
+ *		One record without a batch: POST /crm/v3/objects/{object} (create),
+ *		PATCH or DELETE /crm/v3/objects/{object}/{id}.  Not for upserts,
+ *		which HubSpot only takes as a batch.
+ */
+extern HsApiRequest *hs_api_write_single(const char *object, HsWriteOp op,
+										 const HsWriteInput *input);
+
+/*
+ * hs_api_write_endpoint
+ *		"METHOD path" of the requests above, for EXPLAIN; a single-record
+ *		path shows its id as "{id}".
+ */
+extern char *hs_api_write_endpoint(const char *object, HsWriteOp op,
+								   bool batched);
+
+/* One result of a batch answer ("results": [...]). */
+typedef struct HsBatchResult
+{
+	json_object *record;		/* the result as HubSpot sent it, with the
+								 * response's lifetime */
+	const char *id;				/* "id" when a string, else NULL */
+	const char *trace;			/* "objectWriteTraceId" when a string */
+	const char *created_id;		/* "id" when a string or a number, as text */
+	bool		is_new;			/* upsert: "new" is true */
+} HsBatchResult;
+
+/* One error of a batch answer ("errors": [...]), or a rejected record. */
+typedef struct HsBatchError
+{
+	const char *category;		/* NULL when missing */
+	char	   *message;		/* readable text (hs_error_message_text()) */
+	int			ntraces;		/* context.objectWriteTraceId: the rows */
+	const char **traces;		/* ... it names (elements may be NULL) */
+	int			nids;			/* context.ids: ids or upsert keys */
+	const char **ids;
+} HsBatchError;
+
+/*
+ * A batch answer (200, 201 or 207), as plain data.  Results come back in
+ * any order: match them to inputs by trace or id, never by position.
+ */
+typedef struct HsBatchAnswer
+{
+	bool		has_results;	/* "results" is an array (maybe empty) */
+	int			nresults;
+	HsBatchResult *results;
+	int			nerrors;
+	HsBatchError *errors;
+} HsBatchAnswer;
+
+/*
+ * hs_api_parse_batch
+ *		The results and errors of a batch/create, batch/update or
+ *		batch/upsert answer; members of the wrong type count as missing.
+ */
+extern HsBatchAnswer *hs_api_parse_batch(HsResponse *resp);
+
+/*
+ * hs_api_parse_result
+ *		One record of an answer (a batch result, or a single create's
+ *		answer) into *r; r->record is result itself.
+ */
+extern void hs_api_parse_result(json_object *result, HsBatchResult *r);
+
+/*
+ * hs_api_parse_rejection
+ *		A single-record write's error answer (400, 409, 404) as one error
+ *		naming no rows; the message is "HTTP <status>" without a body.
+ */
+extern HsBatchError *hs_api_parse_rejection(HsResponse *resp);
+
 /* ---------- error bodies ---------- */
 
 #endif							/* HUBSPOT_API_H */
