@@ -88,65 +88,6 @@ static HTAB *conn_cache = NULL;
  * ----------------------------------------------------------------
  */
 
-static void
-json_put_callback(void *arg)
-{
-	json_object_put((json_object *) arg);
-}
-
-/*
- * hs_json_parse_owned
- *		Parse JSON text with json-c; the result is freed when the memory
- *		context "owner" is reset or deleted, on the error path included.
- *
- * Returns NULL if the text is not one complete JSON value.
- */
-json_object *
-hs_json_parse_owned(const char *text, size_t len, MemoryContext owner)
-{
-	/* allocate the callback first: after the parse nothing may throw */
-	MemoryContextCallback *cb = MemoryContextAlloc(owner, sizeof(MemoryContextCallback));
-	json_tokener *tok;
-	json_object *obj;
-	bool		ok;
-
-	if (len > INT_MAX)
-		return NULL;
-	tok = json_tokener_new();
-	if (tok == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory")));
-	obj = json_tokener_parse_ex(tok, text, (int) len);
-	ok = json_tokener_get_error(tok) == json_tokener_success &&
-		(size_t) json_tokener_get_parse_end(tok) == len;
-	json_tokener_free(tok);
-	if (!ok)
-	{
-		json_object_put(obj);
-		return NULL;
-	}
-	if (obj == NULL)
-		return NULL;			/* the JSON text "null" */
-	cb->func = json_put_callback;
-	cb->arg = obj;
-	MemoryContextRegisterResetCallback(owner, cb);
-	return obj;
-}
-
-/* The string member "key" of an object, or NULL. */
-const char *
-hs_json_string(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
-		!json_object_object_get_ex(obj, key, &v) ||
-		!json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /*
  * hs_error_message_text
  *		The readable message of a HubSpot error object.

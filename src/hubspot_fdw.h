@@ -118,6 +118,8 @@ extern int	hs_table_batch_size(Oid relid);
 
 /* ---------- client.c ---------- */
 
+#include "json.h"				/* hs_json_parse_owned(), hs_json_string(), ... */
+
 /* Per-node counters shown by EXPLAIN ANALYZE, and the last request's fate. */
 typedef struct HsStats
 {
@@ -177,9 +179,6 @@ extern HsResponse *hs_request(HsConnection *conn, const char *method,
 							  HsStats *stats);
 extern void hs_report_response_error(HsResponse *resp) pg_attribute_noreturn();
 extern int	hs_errcode_for_category(const char *category, long status);
-extern json_object *hs_json_parse_owned(const char *text, size_t len,
-										MemoryContext owner);
-extern const char *hs_json_string(json_object *obj, const char *key);
 extern char *hs_error_message_text(json_object *err);
 extern char *hs_url_escape(const char *s);
 
