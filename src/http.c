@@ -24,6 +24,7 @@
 #include <curl/curl.h>
 
 #include "http.h"
+#include "url.h"
 
 #define WAIT_SLICE_MS 100
 #define HS_HTTP_INITIAL_BUFFER 16384
@@ -293,7 +294,7 @@ set_options(HsHttp *http, const HsHttpRequest *req, struct curl_slist **headers)
 	SETOPT(CURLOPT_WRITEDATA, http);
 	SETOPT(CURLOPT_HEADERFUNCTION, header_cb);
 	SETOPT(CURLOPT_HEADERDATA, http);
-	if (hs_http_is_loopback_url(req->url))
+	if (hs_url_is_loopback(req->url))
 		SETOPT(CURLOPT_NOPROXY, "*");
 
 	if (req->body != NULL)
@@ -522,41 +523,4 @@ hs_http_perform(HsHttp *http, const HsHttpRequest *req, HsHttpResult *res,
 
 	res->body = http->buf;
 	res->body_len = http->len;
-}
-
-/*
- * hs_http_is_loopback_url
- *		Does the URL point at this machine (localhost, 127.0.0.0/8, ::1)?
- */
-bool
-hs_http_is_loopback_url(const char *url)
-{
-	CURLU	   *u = curl_url();
-	char	   *host = NULL;
-	bool		result = false;
-
-	if (u == NULL)
-		return false;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-		curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host != NULL)
-	{
-		if (strcasecmp(host, "localhost") == 0 ||
-			strcmp(host, "[::1]") == 0)
-			result = true;
-		else if (strncmp(host, "127.", 4) == 0)
-		{
-			int			a,
-						b,
-						c,
-						d;
-			char		tail;
-
-			result = sscanf(host, "%d.%d.%d.%d%c", &a, &b, &c, &d, &tail) == 4 &&
-				a == 127 && b >= 0 && b <= 255 && c >= 0 && c <= 255 &&
-				d >= 0 && d <= 255;
-		}
-	}
-	curl_free(host);
-	curl_url_cleanup(u);
-	return result;
 }

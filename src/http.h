@@ -92,6 +92,5 @@ extern HsHttp *hs_http_create(void);
 extern void hs_http_destroy(HsHttp *http);
 extern void hs_http_perform(HsHttp *http, const HsHttpRequest *req,
 							HsHttpResult *res, HsHttpAbortCheck abort_check);
-extern bool hs_http_is_loopback_url(const char *url);
 
 #endif							/* HUBSPOT_HTTP_H */

@@ -115,6 +115,7 @@ typedef struct HsTable
 extern HsTable *hs_get_table(Relation rel);
 extern void hs_get_server_options(Oid serverid, HsServerOptions *opts);
 extern int	hs_table_batch_size(Oid relid);
+extern Oid	hs_scan_user(EState *estate, Index rtindex);
 
 /* ---------- client.c ---------- */
 
@@ -315,9 +316,5 @@ extern bool hs_visibility_hidden(const char *object, const char *id,
 								 uint64 horizon);
 extern struct HTAB *hs_string_hash_create(const char *name, long nelem,
 										  Size entrysize, MemoryContext cxt);
-
-/* ---------- hubspot_fdw.c ---------- */
-
-extern Oid	hs_scan_user(EState *estate, Index rtindex);
 
 #endif							/* HUBSPOT_FDW_H */
