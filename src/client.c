@@ -421,12 +421,8 @@ requested_wait_ms(const HsHttpResult *res, long fallback_ms)
 			return (long) Min(Max(ms, 1), RATE_LIMIT_MAX_WAIT_MS);
 		}
 	}
-	if (res->ratelimit_interval_ms[0] != '\0')
-	{
-		v = strtod(res->ratelimit_interval_ms, &end);
-		if (end != res->ratelimit_interval_ms && v > 0 && !isnan(v))
-			return (long) Min(v, RATE_LIMIT_MAX_WAIT_MS);
-	}
+	if (res->ratelimit.interval_ms > 0)
+		return Min(res->ratelimit.interval_ms, RATE_LIMIT_MAX_WAIT_MS);
 	return fallback_ms;
 }
 
