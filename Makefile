@@ -6,6 +6,7 @@ OBJS = src/hubspot_fdw.o src/option.o src/scan.o src/modify.o \
        src/statement.o src/visibility.o \
        src/api.o \
        src/json.o \
+       src/errors.o \
        src/url.o
 PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot CRM"
 

@@ -178,10 +178,11 @@ extern HsResponse *hs_request(HsConnection *conn, const char *method,
 							  const char *path, const char *query,
 							  const char *body, HsRequestSafety safety,
 							  HsStats *stats);
-extern void hs_report_response_error(HsResponse *resp) pg_attribute_noreturn();
-extern int	hs_errcode_for_category(const char *category, long status);
-extern char *hs_error_message_text(json_object *err);
 extern char *hs_url_escape(const char *s);
+
+/* errors.c: the SQLSTATE tables and the reporters (hs_report_response_error,
+ * hs_errcode_for_category, hs_error_message_text, hs_errdetail_request, ...) */
+#include "errors.h"
 
 /* ---------- properties.c ---------- */
 
