@@ -5,6 +5,9 @@ OBJS = src/hubspot_fdw.o src/option.o src/scan.o src/modify.o \
        src/convert.o src/properties.o src/client.o src/http.o \
        src/statement.o src/visibility.o \
        src/api.o \
+       src/json.o \
+       src/errors.o \
+       src/url.o \
        src/writer.o \
        src/rows.o
 PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot CRM"
