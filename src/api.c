@@ -64,83 +64,69 @@ hs_api_write_endpoint(const char *object, HsWriteOp op, bool batched)
 }
 
 /*
- * json_text_free
- *		root's JSON text in palloc memory; root is freed, on error too
- *		(nothing here throws while it is allocated).
+ * write_body_context
+ *		A context that owns the json-c objects of one request body while it
+ *		is built: deleting it frees them, on the error path too.
  */
-static char *
-json_text_free(json_object *root)
+static MemoryContext
+write_body_context(void)
 {
-	size_t		len;
-	const char *s = json_object_to_json_string_length(root,
-													  JSON_C_TO_STRING_PLAIN |
-													  JSON_C_TO_STRING_NOSLASHESCAPE,
-													  &len);
-	char	   *text = s == NULL ? NULL :
-		palloc_extended(len + 1, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
-
-	if (text != NULL)
-		memcpy(text, s, len + 1);
-	json_object_put(root);
-	if (text == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory")));
-	return text;
+	return AllocSetContextCreate(CurrentMemoryContext, "hubspot_fdw request body",
+								 ALLOCSET_SMALL_SIZES);
 }
 
-/* {"name":"value",...}; only json-c calls, nothing that throws */
-static json_object *
-properties_object(const HsWriteInput *in)
+/* "properties":{"name":"value",...} of obj ("value" null when NULL) */
+static void
+add_properties(json_object *obj, const HsWriteInput *in)
 {
-	json_object *props = json_object_new_object();
+	json_object *props = hs_json_add_object(obj, "properties");
 
 	for (int i = 0; i < in->nprops; i++)
-		json_object_object_add(props, in->props[i].name,
-							   in->props[i].value != NULL ?
-							   json_object_new_string(in->props[i].value) : NULL);
-	return props;
+		hs_json_add_string(props, in->props[i].name, in->props[i].value);
+}
+
+/* "associations":[...] of a create: the input's array, or [] */
+static void
+add_associations(json_object *obj, const HsWriteInput *in, MemoryContext owner)
+{
+	json_object *assoc = NULL;
+
+	if (in->associations != NULL)
+		assoc = hs_json_parse_owned(in->associations, strlen(in->associations),
+									owner);
+	if (assoc == NULL)
+		(void) hs_json_add_array(obj, "associations");
+	else
+		hs_json_add(obj, "associations", json_object_get(assoc));
 }
 
 /*
- * write_input
- *		One input in HubSpot's shape (only json-c calls): create
+ * append_input
+ *		One input of a batch, in HubSpot's shape: create
  *		{"objectWriteTraceId":"7","properties":{...},"associations":[...]},
  *		upsert {"objectWriteTraceId":"7","id":key,"idProperty":...,
  *		"properties":{...}}, update {"id":...,"objectWriteTraceId":"7",
- *		"properties":{...}}, archive {"id":...}.  trace_text is the row
- *		number's text, or NULL to send none.
+ *		"properties":{...}}, archive {"id":...}.
  */
-static json_object *
-write_input(HsWriteOp op, const char *id_property, const HsWriteInput *in,
-			const char *trace_text)
+static void
+append_input(json_object *inputs, HsWriteOp op, const char *id_property,
+			 const HsWriteInput *in, MemoryContext owner)
 {
-	json_object *obj = json_object_new_object();
+	json_object *obj = hs_json_append_object(inputs);
 
 	if (op == HS_OP_UPDATE || op == HS_OP_ARCHIVE)
-		json_object_object_add(obj, "id", json_object_new_string(in->id));
+		hs_json_add_string(obj, "id", in->id);
 	if (op == HS_OP_ARCHIVE)
-		return obj;
-	if (trace_text != NULL)
-		json_object_object_add(obj, "objectWriteTraceId",
-							   json_object_new_string(trace_text));
+		return;
+	hs_json_add_string(obj, "objectWriteTraceId", psprintf(INT64_FORMAT, in->row));
 	if (op == HS_OP_UPSERT)
 	{
-		json_object_object_add(obj, "id", json_object_new_string(in->id));
-		json_object_object_add(obj, "idProperty",
-							   json_object_new_string(id_property));
+		hs_json_add_string(obj, "id", in->id);
+		hs_json_add_string(obj, "idProperty", id_property);
 	}
-	json_object_object_add(obj, "properties", properties_object(in));
+	add_properties(obj, in);
 	if (op == HS_OP_CREATE)
-	{
-		json_object *assoc = NULL;
-
-		if (in->associations != NULL)
-			assoc = json_tokener_parse(in->associations);
-		json_object_object_add(obj, "associations",
-							   assoc != NULL ? assoc : json_object_new_array());
-	}
-	return obj;
+		add_associations(obj, in, owner);
 }
 
 HsApiRequest *
@@ -148,24 +134,17 @@ hs_api_write_batch(const char *object, HsWriteOp op, const char *id_property,
 				   const HsWriteInput *inputs, int n)
 {
 	HsApiRequest *req = palloc0(sizeof(HsApiRequest));
-	char	  **traces = palloc(sizeof(char *) * Max(n, 1));
-	json_object *root;
-	json_object *array;
+	MemoryContext tmp = write_body_context();
+	json_object *root = hs_json_new_object(tmp);
+	json_object *array = hs_json_add_array(root, "inputs");
 
-	/* everything that may throw before json-c allocates */
-	for (int i = 0; i < n; i++)
-		traces[i] = psprintf(INT64_FORMAT, inputs[i].row);
 	req->method = "POST";
 	req->path = write_path(object, op, true, NULL);
 	req->safety = write_ops[op].safety;
-
-	root = json_object_new_object();
-	array = json_object_new_array();
-	json_object_object_add(root, "inputs", array);
 	for (int i = 0; i < n; i++)
-		json_object_array_add(array, write_input(op, id_property, &inputs[i],
-												 traces[i]));
-	req->body = json_text_free(root);
+		append_input(array, op, id_property, &inputs[i], tmp);
+	req->body = hs_json_to_text(root);
+	MemoryContextDelete(tmp);
 	return req;
 }
 
@@ -180,19 +159,15 @@ hs_api_write_single(const char *object, HsWriteOp op, const HsWriteInput *input)
 	req->safety = op == HS_OP_CREATE ? HS_NOT_IDEMPOTENT : HS_IDEMPOTENT_WRITE;
 	if (op != HS_OP_ARCHIVE)
 	{
-		json_object *root = json_object_new_object();
+		/* {"properties":{...}}, and "associations":[...] for a create */
+		MemoryContext tmp = write_body_context();
+		json_object *root = hs_json_new_object(tmp);
 
-		json_object_object_add(root, "properties", properties_object(input));
+		add_properties(root, input);
 		if (op == HS_OP_CREATE)
-		{
-			json_object *assoc = NULL;
-
-			if (input->associations != NULL)
-				assoc = json_tokener_parse(input->associations);
-			json_object_object_add(root, "associations",
-								   assoc != NULL ? assoc : json_object_new_array());
-		}
-		req->body = json_text_free(root);
+			add_associations(root, input, tmp);
+		req->body = hs_json_to_text(root);
+		MemoryContextDelete(tmp);
 	}
 	return req;
 }

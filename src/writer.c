@@ -233,7 +233,7 @@ warn_rejected_rows(HsWriter *w, List *rejected)
 		/* a warning, though its SQLSTATE is an error's: no statement context */
 		hs_statement_context_muted = true;
 		ereport(WARNING,
-				(errcode(hs_errcode_for_category(r->category, 400)),
+				(errcode(hs_errcode_for_rejected_input(r->category)),
 				 r->row > 0 ?
 				 errmsg("HubSpot rejected row " INT64_FORMAT "%s of the %s; skipping it",
 						r->row, ident, stmt) :
@@ -279,7 +279,7 @@ report_rejected_rows(HsWriter *w, List *rejected, int ninputs, int applied)
 	}
 
 	ereport(ERROR,
-			(errcode(hs_errcode_for_category(category, 400)),
+			(errcode(hs_errcode_for_rejected_input(category)),
 			 ninputs == 1 ?
 			 errmsg("HubSpot rejected the row") :
 			 errmsg("HubSpot rejected %d of %d rows of a batch %s",
@@ -346,6 +346,7 @@ report_unknown_rows(HsWriteBatch *batch, bool *written, int applied, int nreject
 	int			n = batch->ninputs;
 	StringInfoData which;
 	int			listed = 0;
+	char	   *request;
 
 	initStringInfo(&which);
 	for (int i = 0; written != NULL && i < n; i++)
@@ -360,9 +361,13 @@ report_unknown_rows(HsWriteBatch *batch, bool *written, int applied, int nreject
 		appendStringInfo(&which, "%s" INT64_FORMAT "%s", listed > 1 ? ", " : "",
 						 batch->inputs[i].row, describe_ident(w, batch->inputs[i].id));
 	}
+	request = hs_request_detail(batch->request->method, batch->request->path,
+								"HTTP status %ld; %d written, %d rejected; correlationId %s",
+								resp->status, applied, nrejected,
+								resp->correlation_id[0] ? resp->correlation_id : "none");
 	w->stats.outcome_unknown = true;
 	ereport(ERROR,
-			(errcode(ERRCODE_TRANSACTION_RESOLUTION_UNKNOWN),
+			(errcode(HS_ERRCODE_UNKNOWN_OUTCOME),
 			 applied + nrejected > n || written == NULL ?
 			 errmsg("HubSpot's answer to a batch %s of %d row%s does not match it: rows of it may or may not have been %s",
 					op_info[w->op].batch, n, n == 1 ? "" : "s",
@@ -371,12 +376,8 @@ report_unknown_rows(HsWriteBatch *batch, bool *written, int applied, int nreject
 					applied + nrejected, n, op_info[w->op].batch,
 					op_info[w->op].done),
 			 which.len > 0 ?
-			 errdetail("Rows without an answer: %s. Request: POST %s; HTTP status %ld; %d written, %d rejected; correlationId %s.",
-					   which.data, batch->request->path, resp->status, applied, nrejected,
-					   resp->correlation_id[0] ? resp->correlation_id : "none") :
-			 errdetail("Request: POST %s; HTTP status %ld; %d written, %d rejected; correlationId %s.",
-					   batch->request->path, resp->status, applied, nrejected,
-					   resp->correlation_id[0] ? resp->correlation_id : "none"),
+			 errdetail("Rows without an answer: %s. %s", which.data, request) :
+			 errdetail("%s", request),
 			 errhint("Check these rows in HubSpot.")));
 }
 
