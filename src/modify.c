@@ -104,7 +104,6 @@ hubspotPlanForeignModify(PlannerInfo *root pg_attribute_unused(), ModifyTable *p
 	return NIL;
 }
 
-
 /* ----------------------------------------------------------------
  *		Execution: setup
  * ----------------------------------------------------------------
