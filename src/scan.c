@@ -487,149 +487,6 @@ hubspotGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 }
 
 /* ----------------------------------------------------------------
- *		Row conversion
- * ----------------------------------------------------------------
- */
-
-typedef struct ConvContext
-{
-	HsTable    *table;
-	HsColumn   *col;
-	const char *id;
-} ConvContext;
-
-static void
-conversion_error_callback(void *arg)
-{
-	ConvContext *ctx = (ConvContext *) arg;
-
-	if (ctx->col != NULL)
-		errcontext("column \"%s\" of foreign table \"%s\", HubSpot record %s",
-				   ctx->col->name, ctx->table->relname,
-				   ctx->id ? ctx->id : "(unknown id)");
-}
-
-/* A member of a JSON object as text (what HubSpot sends is mostly strings). */
-static const char *
-member_text(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
-		!json_object_object_get_ex(obj, key, &v) || v == NULL)
-		return NULL;
-	switch (json_object_get_type(v))
-	{
-		case json_type_null:
-			return NULL;
-		case json_type_string:
-			return json_object_get_string(v);
-		case json_type_boolean:
-			return json_object_get_boolean(v) ? "true" : "false";
-		default:
-			return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-	}
-}
-
-static json_object *
-member(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
-		!json_object_object_get_ex(obj, key, &v) ||
-		v == NULL || json_object_is_type(v, json_type_null))
-		return NULL;
-	return v;
-}
-
-/*
- * hs_fill_slot_from_object
- *		Store one HubSpot record (SimplePublicObject) in a slot.
- *
- * wanted (indexed like table->columns) limits the work to the columns the
- * query reads; NULL means all.  Values are allocated in the current memory
- * context.
- */
-void
-hs_fill_slot_from_object(HsTable *table, json_object *obj, TupleTableSlot *slot,
-						 bool *wanted)
-{
-	ErrorContextCallback errcallback;
-	ConvContext ctx;
-	json_object *props = member(obj, "properties");
-	int			natts = slot->tts_tupleDescriptor->natts;
-
-	ExecClearTuple(slot);
-	memset(slot->tts_isnull, true, sizeof(bool) * natts);
-
-	ctx.table = table;
-	ctx.col = NULL;
-	ctx.id = member_text(obj, "id");
-	errcallback.callback = conversion_error_callback;
-	errcallback.arg = &ctx;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
-
-	for (int i = 0; i < table->ncolumns; i++)
-	{
-		HsColumn   *col = &table->columns[i];
-		int			idx = col->attnum - 1;
-		const char *text = NULL;
-		json_object *sub = NULL;
-
-		if (wanted != NULL && !wanted[i])
-			continue;
-		ctx.col = col;
-		switch (col->kind)
-		{
-			case HS_COL_ID:
-				text = ctx.id;
-				break;
-			case HS_COL_CREATED_AT:
-				text = member_text(obj, "createdAt");
-				break;
-			case HS_COL_UPDATED_AT:
-				text = member_text(obj, "updatedAt");
-				break;
-			case HS_COL_ARCHIVED:
-				text = member_text(obj, "archived");
-				break;
-			case HS_COL_ARCHIVED_AT:
-				text = member_text(obj, "archivedAt");
-				break;
-			case HS_COL_PROPERTY:
-				text = member_text(props, col->property);
-				break;
-			case HS_COL_PROPERTIES:
-				slot->tts_values[idx] = JsonbPGetDatum(hs_string_map_to_jsonb(props));
-				slot->tts_isnull[idx] = false;
-				continue;
-			case HS_COL_ASSOCIATIONS:
-				sub = member(obj, "associations");
-				break;
-			case HS_COL_PROPERTIES_WITH_HISTORY:
-				sub = member(obj, "propertiesWithHistory");
-				break;
-		}
-		if (sub != NULL)
-		{
-			slot->tts_values[idx] = JsonbPGetDatum(hs_json_to_jsonb(sub));
-			slot->tts_isnull[idx] = false;
-		}
-		else if (text != NULL && text[0] != '\0')
-		{
-			/* "" is HubSpot's answer for a cleared value: NULL, as absent */
-			slot->tts_values[idx] = hs_string_to_datum(col, text);
-			slot->tts_isnull[idx] = false;
-		}
-	}
-
-	error_context_stack = errcallback.previous;
-	ExecStoreVirtualTuple(slot);
-}
-
-/* ----------------------------------------------------------------
  *		Execution
  * ----------------------------------------------------------------
  */
@@ -898,7 +755,7 @@ start_scan(HsScanState *ss, ExprContext *econtext)
 static json_object *
 response_results(HsScanState *ss, HsResponse *resp)
 {
-	json_object *results = member(resp->json, "results");
+	json_object *results = hs_member(resp->json, "results");
 
 	if (results == NULL || !json_object_is_type(results, json_type_array))
 		ereport(ERROR,
@@ -928,8 +785,8 @@ fetch_list_page(HsScanState *ss)
 	ss->results = response_results(ss, resp);
 	ss->nresults = json_object_array_length(ss->results);
 
-	paging = member(member(resp->json, "paging"), "next");
-	next_after = member_text(paging, "after");
+	paging = hs_member(hs_member(resp->json, "paging"), "next");
+	next_after = hs_member_text(paging, "after");
 	if (next_after != NULL && next_after[0] != '\0')
 	{
 		if (ss->after.len > 0 && strcmp(ss->after.data, next_after) == 0)
@@ -1020,7 +877,7 @@ fetch_many(HsScanState *ss)
 	ss->results = response_results(ss, resp);
 	ss->nresults = json_object_array_length(ss->results);
 
-	errors = member(resp->json, "errors");
+	errors = hs_member(resp->json, "errors");
 	if (errors != NULL && json_object_is_type(errors, json_type_array))
 	{
 		for (size_t i = 0; i < json_object_array_length(errors); i++)
@@ -1090,7 +947,7 @@ hubspotIterateForeignScan(ForeignScanState *node)
 			json_object_array_get_idx(ss->results, ss->next_result);
 		ss->next_result++;
 		/* not a record this session created after the scan began */
-		if (!hs_visibility_hidden(ss->table->object, member_text(record, "id"),
+		if (!hs_visibility_hidden(ss->table->object, hs_member_text(record, "id"),
 								  ss->horizon))
 			break;
 		ss->own_creates_skipped++;
