@@ -209,7 +209,6 @@ typedef struct HsCatalog
 	char	   *object;
 	int			nproperties;
 	HsProperty *properties;		/* sorted by name */
-	char	   *all_names;		/* comma-separated, URL-escaped */
 } HsCatalog;
 
 extern HsCatalog *hs_get_catalog(HsConnection *conn, const char *object,
