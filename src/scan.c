@@ -7,6 +7,11 @@
  *		through GET by id or batch/read.  WHERE archived lists archived
  *		records instead of live ones.
  *
+ * These are the FDW callbacks only: planning decides which read it is (an
+ * HsReadKind, kept in the plan); api.c builds the read's requests, which
+ * EXPLAIN shows, and parses HubSpot's answers; convert.c turns each record
+ * into a row.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -29,8 +34,6 @@
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
 #include "utils/array.h"
-#include "utils/builtins.h"
-#include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 #include "utils/memutils.h"
