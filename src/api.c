@@ -177,119 +177,46 @@ hs_api_get_by_id(const HsRead *rd, const char *id)
 	return req;
 }
 
-/* A json-c array of strings, or NULL when out of memory. */
-static json_object *
-json_string_array(List *names)
+/* Set member key of obj to an array of the strings in names. */
+static void
+add_string_array(json_object *obj, const char *key, List *names)
 {
-	json_object *arr = json_object_new_array();
+	json_object *arr = hs_json_add_array(obj, key);
 	ListCell   *lc;
 
-	if (arr == NULL)
-		return NULL;
 	foreach(lc, names)
-	{
-		json_object *s = json_object_new_string((const char *) lfirst(lc));
-
-		if (s == NULL || json_object_array_add(arr, s) != 0)
-		{
-			json_object_put(s);
-			json_object_put(arr);
-			return NULL;
-		}
-	}
-	return arr;
-}
-
-/* Set member key of obj to val (which it then owns); false when out of memory. */
-static bool
-json_add(json_object *obj, const char *key, json_object *val)
-{
-	if (val == NULL)
-		return false;
-	if (json_object_object_add(obj, key, val) != 0)
-	{
-		json_object_put(val);
-		return false;
-	}
-	return true;
-}
-
-/*
- * batch_read_body
- *		{"properties":[...],"propertiesWithHistory":[...],["idProperty":...,]
- *		 "inputs":[{"id":...},...]} as json-c, or NULL when out of memory.
- *		Raises no ERROR: the caller puts what it gets.
- */
-static json_object *
-batch_read_body(const HsRead *rd, char **ids, int nids)
-{
-	json_object *body = json_object_new_object();
-	json_object *inputs = NULL;
-	bool		ok;
-
-	if (body == NULL)
-		return NULL;
-	ok = json_add(body, "properties", json_string_array(rd->properties)) &&
-		json_add(body, "propertiesWithHistory",
-				 json_string_array(rd->with_history ? rd->properties : NIL)) &&
-		(rd->id_property == NULL ||
-		 json_add(body, "idProperty", json_object_new_string(rd->id_property))) &&
-		json_add(body, "inputs", inputs = json_object_new_array());
-	for (int i = 0; ok && i < nids; i++)
-	{
-		json_object *input = json_object_new_object();
-
-		ok = input != NULL && json_object_array_add(inputs, input) == 0;
-		if (!ok)
-			json_object_put(input);
-		else
-			ok = json_add(input, "id", json_object_new_string(ids[i]));
-	}
-	if (!ok)
-	{
-		json_object_put(body);
-		return NULL;
-	}
-	return body;
+		hs_json_append_string(arr, (const char *) lfirst(lc));
 }
 
 /*
  * hs_api_batch_read
  *		The batch/read request for ids (at most the read's page_size), with
- *		the read's properties and history.  HubSpot answers 200 when it found
+ *		the read's properties and history:
+ *		{"properties":[...],"propertiesWithHistory":[...],["idProperty":...,]
+ *		 "inputs":[{"id":...},...]}.  HubSpot answers 200 when it found
  *		every id, else 207 with an OBJECT_NOT_FOUND error for the others.
  */
 HsApiRequest *
 hs_api_batch_read(const HsRead *rd, char **ids, int nids)
 {
 	HsApiRequest *req = read_request(rd);
-	json_object *body;
-	char	   *volatile text = NULL;
+	MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext,
+											  "hubspot_fdw request body",
+											  ALLOCSET_SMALL_SIZES);
+	json_object *body = hs_json_new_object(tmp);
+	json_object *inputs;
 
 	Assert(rd->kind == HS_READ_BATCH && nids <= rd->page_size);
-	body = batch_read_body(rd, ids, nids);
-	if (body == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory")));
-	PG_TRY();
-	{
-		const char *s = json_object_to_json_string_ext(body,
-													   JSON_C_TO_STRING_PLAIN |
-													   JSON_C_TO_STRING_NOSLASHESCAPE);
-
-		if (s == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("out of memory")));
-		text = pstrdup(s);
-	}
-	PG_FINALLY();
-	{
-		json_object_put(body);
-	}
-	PG_END_TRY();
-	req->body = text;
+	add_string_array(body, "properties", rd->properties);
+	add_string_array(body, "propertiesWithHistory",
+					 rd->with_history ? rd->properties : NIL);
+	if (rd->id_property != NULL)
+		hs_json_add_string(body, "idProperty", rd->id_property);
+	inputs = hs_json_add_array(body, "inputs");
+	for (int i = 0; i < nids; i++)
+		hs_json_add_string(hs_json_append_object(inputs), "id", ids[i]);
+	req->body = hs_json_to_text(body);
+	MemoryContextDelete(tmp);
 	return req;
 }
 
@@ -327,7 +254,7 @@ results_array(HsResponse *resp, const char *what, int *n)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("HubSpot's %s has no \"results\" array", what),
-				 errdetail("Request: %s %s.", resp->method, resp->path)));
+				 hs_errdetail_request(resp->method, resp->path, NULL)));
 	*n = (int) json_object_array_length(results);
 	records = palloc(sizeof(json_object *) * Max(*n, 1));
 	for (int i = 0; i < *n; i++)
@@ -364,8 +291,7 @@ hs_api_parse_page(HsResponse *resp, const char *after_sent, HsPage *page)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("HubSpot returned the same paging cursor twice"),
-				 errdetail("Request: %s %s; cursor \"%s\".", resp->method, resp->path,
-						   next)));
+				 hs_errdetail_request(resp->method, resp->path, "cursor \"%s\"", next)));
 	page->after = pstrdup(next);
 }
 
@@ -391,7 +317,7 @@ hs_api_parse_record(HsResponse *resp)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("HubSpot's response is not a record"),
-				 errdetail("Request: %s %s.", resp->method, resp->path)));
+				 hs_errdetail_request(resp->method, resp->path, NULL)));
 	return resp->json;
 }
 

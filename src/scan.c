@@ -748,13 +748,14 @@ fetch_many(HsScanState *ss)
 		if (category != NULL && strcmp(category, "OBJECT_NOT_FOUND") == 0)
 			continue;
 		ereport(ERROR,
-				(errcode(hs_errcode_for_category(category, 400)),
+				(errcode(hs_errcode_for_rejected_input(category)),
 				 errmsg("HubSpot could not read some records: %s",
 						hs_error_message_text(out.errors[i].json)),
-				 errdetail("Request: %s %s; category %s; correlationId %s.",
-						   out.resp->method, out.resp->path,
-						   category ? category : "none",
-						   out.resp->correlation_id[0] ? out.resp->correlation_id : "none")));
+				 hs_errdetail_request(out.resp->method, out.resp->path,
+									  "category %s; correlationId %s",
+									  category ? category : "none",
+									  out.resp->correlation_id[0] ?
+									  out.resp->correlation_id : "none")));
 	}
 }
 
