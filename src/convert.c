@@ -621,23 +621,25 @@ hs_id_text(Oid typid, Datum value)
  * SimplePublicObject (hubspot-api.md).
  */
 static const HsColumnKindInfo column_kinds[] = {
-	[HS_COL_ID] = {HS_COL_ID, "id", HS_SRC_MEMBER, HS_TYPE_ID, false, false},
-	[HS_COL_PROPERTIES] = {HS_COL_PROPERTIES, "properties", HS_SRC_PROPERTY_MAP,
-	HS_TYPE_JSONB, true, true},
-	[HS_COL_CREATED_AT] = {HS_COL_CREATED_AT, "createdAt", HS_SRC_MEMBER,
-	HS_TYPE_ANY, false, false},
-	[HS_COL_UPDATED_AT] = {HS_COL_UPDATED_AT, "updatedAt", HS_SRC_MEMBER,
-	HS_TYPE_ANY, false, false},
-	[HS_COL_ARCHIVED] = {HS_COL_ARCHIVED, "archived", HS_SRC_MEMBER,
-	HS_TYPE_ANY, false, false},
-	[HS_COL_ARCHIVED_AT] = {HS_COL_ARCHIVED_AT, "archivedAt", HS_SRC_MEMBER,
-	HS_TYPE_ANY, false, false},
-	[HS_COL_ASSOCIATIONS] = {HS_COL_ASSOCIATIONS, "associations", HS_SRC_JSON,
-	HS_TYPE_JSONB, true, false},
-	[HS_COL_PROPERTIES_WITH_HISTORY] = {HS_COL_PROPERTIES_WITH_HISTORY,
-		"propertiesWithHistory", HS_SRC_JSON, HS_TYPE_JSONB, false, false},
-	[HS_COL_PROPERTY] = {HS_COL_PROPERTY, "properties", HS_SRC_PROPERTY,
-	HS_TYPE_ANY, true, true},
+	/* kind, record_key, source, type_rule, on_create, on_update */
+	[HS_COL_ID] =
+	{HS_COL_ID, "id", HS_SRC_MEMBER, HS_TYPE_ID, false, false},
+	[HS_COL_PROPERTIES] =
+	{HS_COL_PROPERTIES, "properties", HS_SRC_PROPERTY_MAP, HS_TYPE_JSONB, true, true},
+	[HS_COL_CREATED_AT] =
+	{HS_COL_CREATED_AT, "createdAt", HS_SRC_MEMBER, HS_TYPE_ANY, false, false},
+	[HS_COL_UPDATED_AT] =
+	{HS_COL_UPDATED_AT, "updatedAt", HS_SRC_MEMBER, HS_TYPE_ANY, false, false},
+	[HS_COL_ARCHIVED] =
+	{HS_COL_ARCHIVED, "archived", HS_SRC_MEMBER, HS_TYPE_ANY, false, false},
+	[HS_COL_ARCHIVED_AT] =
+	{HS_COL_ARCHIVED_AT, "archivedAt", HS_SRC_MEMBER, HS_TYPE_ANY, false, false},
+	[HS_COL_ASSOCIATIONS] =
+	{HS_COL_ASSOCIATIONS, "associations", HS_SRC_JSON, HS_TYPE_JSONB, true, false},
+	[HS_COL_PROPERTIES_WITH_HISTORY] =
+	{HS_COL_PROPERTIES_WITH_HISTORY, "propertiesWithHistory", HS_SRC_JSON, HS_TYPE_JSONB, false, false},
+	[HS_COL_PROPERTY] =
+	{HS_COL_PROPERTY, "properties", HS_SRC_PROPERTY, HS_TYPE_ANY, true, true},
 };
 
 /*

@@ -275,6 +275,7 @@ extern json_object *hs_member(json_object *obj, const char *key);
 extern const char *hs_member_text(json_object *obj, const char *key);
 extern void hs_fill_slot_from_object(HsTable *table, json_object *obj,
 									 TupleTableSlot *slot, bool *wanted);
+
 extern void hs_init_column_io(HsColumn *col);
 extern Datum hs_string_to_datum(HsColumn *col, const char *value);
 extern char *hs_datum_to_string(HsColumn *col, Datum value);
