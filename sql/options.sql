@@ -86,7 +86,7 @@ SET ROLE regress_hs_alice;
 SELECT count(*) FROM products;
 RESET ROLE;
 CREATE USER MAPPING FOR regress_hs_alice SERVER hubspot OPTIONS (access_token 'alice-token');
-SELECT emu.config('{"tokens": ["pat-test-token"]}');
+CALL emu.config('{"tokens": ["pat-test-token"]}');
 SET ROLE regress_hs_alice;
 \set VERBOSITY terse
 SELECT count(*) FROM products;
@@ -97,7 +97,7 @@ GRANT SELECT ON products_ids TO regress_hs_alice;
 SET ROLE regress_hs_alice;
 SELECT count(*) FROM products_ids;
 RESET ROLE;
-SELECT emu.config('{"tokens": null}');
+CALL emu.config('{"tokens": null}');
 DROP VIEW products_ids;
 DROP USER MAPPING FOR regress_hs_alice SERVER hubspot;
 REVOKE ALL ON products FROM regress_hs_alice;

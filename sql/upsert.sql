@@ -4,7 +4,7 @@
 -- upsert.
 --
 \getenv emulator_url HUBSPOT_EMULATOR_URL
-SELECT emu.reset();
+CALL emu.reset();
 \set QUIET off
 
 CREATE FOREIGN TABLE keyed (
@@ -20,7 +20,7 @@ CREATE FOREIGN TABLE keyed (
 -- same records
 --
 EXPLAIN (COSTS OFF) INSERT INTO keyed (external_id, name) VALUES ('E-1', 'x');
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO keyed (external_id, name, price)
   SELECT 'E-' || g, 'Product ' || g, g FROM generate_series(1, 150) g;
 SELECT method, path, status, jsonb_array_length(body->'inputs') AS inputs FROM emu.requests() ORDER BY seq;
@@ -28,7 +28,7 @@ SELECT body->'inputs'->0 AS first_input FROM emu.requests() WHERE path LIKE '%ba
 SELECT count(*) AS records FROM emu.objects();
 
 -- the same INSERT again, with new prices: updates, no duplicates
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO keyed (external_id, name, price)
   SELECT 'E-' || g, 'Product ' || g, g * 10 FROM generate_series(1, 150) g;
 SELECT count(*) AS records, count(DISTINCT o->'properties'->>'external_id') AS keys,
@@ -42,13 +42,13 @@ INSERT INTO keyed (properties) VALUES ('{"external_id": "E-200", "name": "From p
 SELECT id IS NOT NULL AS has_id, name, external_id FROM keyed WHERE external_id = 'E-200';
 
 -- RETURNING: one batch/upsert per row, RETURNING shows the record
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO keyed (external_id, price) VALUES ('E-2', 2.5) RETURNING id, external_id, name, price;
 SELECT method, path, body FROM emu.requests();
 
 -- a row without the key, and the same key twice: errors naming the rows,
 -- before anything is sent
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO keyed (name) VALUES ('no key');
 \echo :LAST_ERROR_SQLSTATE
 INSERT INTO keyed (external_id, name) VALUES ('E-300', 'a'), ('E-301', 'b'), ('E-300', 'c');
@@ -68,8 +68,8 @@ INSERT INTO by_sku (sku, name) VALUES ('S-1', 'x');
 CREATE FOREIGN TABLE bad_key (id text) SERVER hubspot OPTIONS (id_property 'hs_object_id');
 
 -- an upsert is safe to send again: a 503 is retried
-SELECT emu.clear_log();
-SELECT emu.fault('{"method": "POST", "path": "/crm/v3/objects/products/batch/upsert", "action": "respond", "status": 503, "times": 1}');
+CALL emu.clear_log();
+CALL emu.fault('{"method": "POST", "path": "/crm/v3/objects/products/batch/upsert", "action": "respond", "status": 503, "times": 1}');
 INSERT INTO keyed (external_id, name) VALUES ('E-400', 'retried'), ('E-401', 'retried');
 SELECT method, path, status FROM emu.requests() ORDER BY seq;
 SELECT count(*) FROM emu.objects() o WHERE o->'properties'->>'external_id' IN ('E-400', 'E-401');
@@ -78,7 +78,7 @@ SELECT count(*) FROM emu.objects() o WHERE o->'properties'->>'external_id' IN ('
 -- on_error 'abort' (the default): one ERROR per failing batch, listing the
 -- rejected rows; what HubSpot accepted stays
 --
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO keyed (external_id, properties) VALUES
   ('E-500', '{"price": "5"}'),
   ('E-501', '{"price": "five"}'),
@@ -92,7 +92,7 @@ SELECT o->'properties'->>'external_id' AS key, o->'properties'->>'price' AS pric
 -- HubSpot accepted
 --
 ALTER FOREIGN TABLE keyed OPTIONS (ADD on_error 'skip');
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO keyed (external_id, properties) VALUES
   ('E-600', '{"price": "6"}'),
   ('E-601', '{"price": "six"}'),
@@ -108,7 +108,7 @@ INSERT INTO keyed (external_id, properties) VALUES ('E-620', '{"price": "x"}'), 
   RETURNING external_id, price;
 
 -- UPDATE under skip: rejected rows are left as they were, the others written
-SELECT emu.clear_log();
+CALL emu.clear_log();
 UPDATE keyed SET properties = properties || jsonb_build_object('price', CASE WHEN external_id IN ('E-11', 'E-13') THEN 'bad' ELSE '1' END)
  WHERE external_id IN ('E-10', 'E-11', 'E-12', 'E-13', 'E-14');
 SELECT o->'properties'->>'external_id' AS key, o->'properties'->>'price' AS price
@@ -157,8 +157,8 @@ CREATE FOREIGN TABLE bad_on_error (id text) SERVER hubspot OPTIONS (on_error 'ig
 
 -- DELETE: archiving is all or nothing, and a failure is an error even under skip
 ALTER FOREIGN TABLE keyed OPTIONS (ADD on_error 'skip');
-SELECT emu.clear_log();
-SELECT emu.fault('{"method": "POST", "path": "/crm/v3/objects/products/batch/archive", "action": "respond", "status": 403, "times": 1, "body": {"status": "error", "category": "MISSING_SCOPES", "message": "This app hasn''t been granted all required scopes to make this call."}}');
+CALL emu.clear_log();
+CALL emu.fault('{"method": "POST", "path": "/crm/v3/objects/products/batch/archive", "action": "respond", "status": 403, "times": 1, "body": {"status": "error", "category": "MISSING_SCOPES", "message": "This app hasn''t been granted all required scopes to make this call."}}');
 DELETE FROM keyed WHERE external_id IN ('E-60', 'E-61');
 \echo :LAST_ERROR_SQLSTATE
 DELETE FROM keyed WHERE external_id IN ('E-60', 'E-61');
