@@ -82,3 +82,6 @@ LANGUAGE sql AS $$ SELECT emu.ctl('objects ' || which) $$;
 CALL emu.reset();
 SELECT count(*) FROM products;
 SELECT method, path, status FROM emu.requests();
+
+-- every test creates the foreign tables it uses
+DROP FOREIGN TABLE products;

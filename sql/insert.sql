@@ -5,6 +5,15 @@
 CALL emu.reset();
 SET timezone = 'UTC';
 
+CREATE FOREIGN TABLE products (
+    id          text,
+    properties  jsonb,
+    created_at  timestamptz,
+    updated_at  timestamptz,
+    archived    boolean,
+    associations jsonb
+) SERVER hubspot OPTIONS (object 'products');
+
 -- 250 rows: exactly 3 batch/create requests carrying 100, 100 and 50 inputs
 CALL emu.clear_log();
 INSERT INTO products (properties)
@@ -85,6 +94,20 @@ INSERT INTO products_w (properties, price, sku, in_stock, sales_channels, launch
   VALUES ('{"name": "Full"}', 19.99, 'F-1', true, ARRAY['web', 'retail'], '2026-03-01',
           '2026-01-02 03:04:05.678+00', 2.5);
 SELECT body->'inputs'->0->'properties' AS sent FROM emu.requests();
+-- read back through typed columns
+CREATE FOREIGN TABLE products_typed (
+    id          text,
+    name        text,
+    price       numeric(10,2),
+    sku         text OPTIONS (property 'hs_sku'),
+    in_stock    boolean,
+    sales_channels text[],
+    launch_date date,
+    weight_kg   float8,
+    createdate  timestamptz,
+    frequency   text OPTIONS (property 'recurringbillingfrequency'),
+    created_at  timestamptz
+) SERVER hubspot;
 SELECT name, price, sku, in_stock, sales_channels, launch_date, createdate, weight_kg
   FROM products_typed;
 -- a typed column and a properties key for the same property: equal is fine
@@ -165,3 +188,7 @@ INSERT INTO measured (name, channels)
     FROM generate_series(1, 250) g;
 SELECT count(*) FROM emu.objects();
 DROP FOREIGN TABLE measured;
+
+DROP FOREIGN TABLE products, products_small_batches, products_w, products_typed;
+DROP TABLE insert_audit, catalog;
+DROP FUNCTION audit_insert();

@@ -1,8 +1,10 @@
 --
 -- options: every option is validated where it is given
 --
--- unknown names, and names given in the wrong place
 \getenv emulator_url HUBSPOT_EMULATOR_URL
+CALL emu.reset();
+
+-- unknown names, and names given in the wrong place
 CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (apiurl 'https://api.hubapi.com');
 \echo :LAST_ERROR_SQLSTATE
 CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (access_token 'secret-value');
@@ -79,6 +81,14 @@ CREATE USER MAPPING FOR PUBLIC SERVER unmapped OPTIONS (access_token 'pat-test-t
 SELECT count(*) FROM unmapped_products;
 
 -- each role uses its own user mapping; a view uses its owner's
+CREATE FOREIGN TABLE products (
+    id          text,
+    properties  jsonb,
+    created_at  timestamptz,
+    updated_at  timestamptz,
+    archived    boolean,
+    associations jsonb
+) SERVER hubspot OPTIONS (object 'products');
 CREATE ROLE regress_hs_alice;
 GRANT USAGE ON SCHEMA public TO regress_hs_alice;
 GRANT SELECT, INSERT ON products TO regress_hs_alice;
@@ -107,3 +117,5 @@ DROP ROLE regress_hs_alice;
 DROP SERVER good CASCADE;
 DROP SERVER good_local, good_v6;
 DROP SERVER unmapped CASCADE;
+
+DROP FOREIGN TABLE products;

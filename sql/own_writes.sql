@@ -16,6 +16,14 @@ CREATE PROCEDURE reset_unlimited() LANGUAGE sql AS $$
   CALL emu.config('{"rate_limit": {"max": null}}');
 $$;
 CALL reset_unlimited();
+CREATE FOREIGN TABLE products (
+    id          text,
+    properties  jsonb,
+    created_at  timestamptz,
+    updated_at  timestamptz,
+    archived    boolean,
+    associations jsonb
+) SERVER hubspot OPTIONS (object 'products');
 
 -- the request log in short: requests per endpoint and status, and the
 -- inputs of each batch write ("120 x 1": 120 requests of 1 input each)
@@ -227,7 +235,6 @@ SELECT method, path, status, count(*) FROM emu.requests() WHERE method = 'POST'
 
 DROP FUNCTION request_summary();
 DROP PROCEDURE reset_unlimited();
+DROP FOREIGN TABLE products;
 RESET statement_timeout;
--- the emulator's rate limit back on for the tests that follow
-CALL emu.reset();
 \set QUIET on

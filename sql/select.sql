@@ -4,6 +4,16 @@
 \getenv emulator_url HUBSPOT_EMULATOR_URL
 SET timezone = 'UTC';
 CALL emu.reset();
+
+CREATE FOREIGN TABLE products (
+    id          text,
+    properties  jsonb,
+    created_at  timestamptz,
+    updated_at  timestamptz,
+    archived    boolean,
+    associations jsonb
+) SERVER hubspot OPTIONS (object 'products');
+
 SELECT jsonb_array_length(emu.seed('{"count": 250, "properties": {"name": "Product {i}", "price": "{i}.50", "hs_sku": "SKU-{i}"}}')->'ids');
 
 -- 250 records are 3 pages of 100: 3 list requests, following "after"
@@ -155,3 +165,8 @@ SET timezone = 'America/New_York';
 SELECT name, sku_ts, sku_ts_utc, descr_date, created, url_json, ranges
   FROM products_conv WHERE name = 'Epochs';
 SET timezone = 'UTC';
+
+DROP FOREIGN TABLE products, products_typed, products_bad_int, products_bad_bool, products_typo,
+  products_wrong_type, products_history, products_by_type_id, products_conv;
+DROP TABLE local_skus;
+DROP FUNCTION backend_peak_kb();
