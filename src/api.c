@@ -25,6 +25,409 @@ hs_api_send(HsConnection *conn, const HsApiRequest *req, HsStats *stats)
 
 /* ---------- reads: list pages, GET by id, batch/read, properties ---------- */
 
+/*
+ * hs_api_read_new
+ *		Describe a read of object's records (see HsReadKind): method, path
+ *		and page size.  Makes no request and needs no catalogue, so plain
+ *		EXPLAIN can show it; hs_api_read_set_properties() completes it.
+ *
+ * Page sizes are HubSpot's caps: 100 records per list page and 100 inputs
+ * per batch, 50 of either when property history is asked for.
+ */
+HsRead *
+hs_api_read_new(HsReadKind kind, const char *object, bool archived,
+				bool with_history)
+{
+	HsRead	   *rd = palloc0(sizeof(HsRead));
+
+	rd->kind = kind;
+	rd->object = pstrdup(object);
+	rd->archived = archived;
+	rd->with_history = with_history;
+	rd->page_size = with_history ? HS_HISTORY_PAGE_SIZE : HS_LIST_PAGE_SIZE;
+	rd->base.safety = HS_READ;
+	switch (kind)
+	{
+		case HS_READ_LIST:
+			rd->base.method = "GET";
+			rd->base.path = psprintf("/crm/v3/objects/%s", object);
+			break;
+		case HS_READ_BY_ID:
+			rd->base.method = "GET";
+			rd->base.path = psprintf("/crm/v3/objects/%s/{id}", object);
+			break;
+		case HS_READ_BATCH:
+			/* a read, though a POST: HubSpot changes nothing */
+			rd->base.method = "POST";
+			rd->base.path = psprintf("/crm/v3/objects/%s/batch/read", object);
+			break;
+	}
+	return rd;
+}
+
+/* names, URL-escaped, joined with commas: one query parameter's value */
+static void
+append_name_list(StringInfo buf, const char *param, List *names)
+{
+	ListCell   *lc;
+
+	appendStringInfo(buf, "&%s=", param);
+	foreach(lc, names)
+	{
+		if (lc != list_head(names))
+			appendStringInfoChar(buf, ',');
+		appendStringInfoString(buf, hs_url_escape((const char *) lfirst(lc)));
+	}
+}
+
+/*
+ * hs_api_read_set_properties
+ *		Set the properties a read asks for (char * names, exactly these:
+ *		an empty list asks for none, and HubSpot then sends its default
+ *		set) and build the query every request of the read carries.
+ *
+ * The query, in HubSpot's parameter names: limit (LIST), archived,
+ * properties and propertiesWithHistory (LIST, BY_ID; BATCH has them in its
+ * body), associations (LIST, BY_ID), idProperty (BY_ID).  The list and the
+ * query are allocated in the memory context of the HsRead.
+ */
+void
+hs_api_read_set_properties(HsRead *rd, List *properties)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(GetMemoryChunkContext(rd));
+	StringInfoData query;
+	ListCell   *lc;
+
+	rd->properties = NIL;
+	foreach(lc, properties)
+		rd->properties = lappend(rd->properties, pstrdup((const char *) lfirst(lc)));
+	initStringInfo(&query);
+	if (rd->kind == HS_READ_LIST)
+		appendStringInfo(&query, "limit=%d&", rd->page_size);
+	appendStringInfo(&query, "archived=%s", rd->archived ? "true" : "false");
+	if (rd->kind != HS_READ_BATCH)
+	{
+		append_name_list(&query, "properties", rd->properties);
+		if (rd->with_history)
+			append_name_list(&query, "propertiesWithHistory", rd->properties);
+		if (rd->associations != NIL)
+			append_name_list(&query, "associations", rd->associations);
+		if (rd->kind == HS_READ_BY_ID && rd->id_property != NULL)
+			appendStringInfo(&query, "&idProperty=%s", hs_url_escape(rd->id_property));
+	}
+	rd->base.query = query.data;
+	rd->prepared = true;
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * hs_api_read_describe
+ *		The read as EXPLAIN shows it: "METHOD path", the path of a GET by id
+ *		with "{id}" in place of the id, and "?archived=true" when it reads
+ *		archived records.  (EXPLAIN shows page size and properties apart.)
+ */
+char *
+hs_api_read_describe(const HsRead *rd)
+{
+	return psprintf("%s %s%s", rd->base.method, rd->base.path,
+					rd->archived ? "?archived=true" : "");
+}
+
+/* A copy of the read's request, in CurrentMemoryContext. */
+static HsApiRequest *
+read_request(const HsRead *rd)
+{
+	HsApiRequest *req = palloc(sizeof(HsApiRequest));
+
+	Assert(rd->prepared);
+	*req = rd->base;
+	return req;
+}
+
+/*
+ * hs_api_list_page
+ *		The request for a page of a list read: the first one if after is
+ *		NULL, else the one the cursor after (HubSpot's paging.next.after)
+ *		points to.
+ */
+HsApiRequest *
+hs_api_list_page(const HsRead *rd, const char *after)
+{
+	HsApiRequest *req = read_request(rd);
+
+	Assert(rd->kind == HS_READ_LIST);
+	if (after != NULL)
+		req->query = psprintf("%s&after=%s", rd->base.query, hs_url_escape(after));
+	return req;
+}
+
+/*
+ * hs_api_get_by_id
+ *		The request for the record with this id (of the read's idProperty, if
+ *		it has one).  The id must not be "", "." or ".." (hs_id_text() never
+ *		gives those): they would change the path.
+ */
+HsApiRequest *
+hs_api_get_by_id(const HsRead *rd, const char *id)
+{
+	HsApiRequest *req = read_request(rd);
+
+	Assert(rd->kind == HS_READ_BY_ID);
+	req->path = psprintf("/crm/v3/objects/%s/%s", rd->object, hs_url_escape(id));
+	return req;
+}
+
+/* Set member key of obj to an array of the strings in names. */
+static void
+add_string_array(json_object *obj, const char *key, List *names)
+{
+	json_object *arr = hs_json_add_array(obj, key);
+	ListCell   *lc;
+
+	foreach(lc, names)
+		hs_json_append_string(arr, (const char *) lfirst(lc));
+}
+
+/*
+ * hs_api_batch_read
+ *		The batch/read request for ids (at most the read's page_size), with
+ *		the read's properties and history:
+ *		{"properties":[...],"propertiesWithHistory":[...],["idProperty":...,]
+ *		 "inputs":[{"id":...},...]}.  HubSpot answers 200 when it found
+ *		every id, else 207 with an OBJECT_NOT_FOUND error for the others.
+ */
+HsApiRequest *
+hs_api_batch_read(const HsRead *rd, char **ids, int nids)
+{
+	HsApiRequest *req = read_request(rd);
+	MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext,
+											  "hubspot_fdw request body",
+											  ALLOCSET_SMALL_SIZES);
+	json_object *body = hs_json_new_object(tmp);
+	json_object *inputs;
+
+	Assert(rd->kind == HS_READ_BATCH && nids <= rd->page_size);
+	add_string_array(body, "properties", rd->properties);
+	add_string_array(body, "propertiesWithHistory",
+					 rd->with_history ? rd->properties : NIL);
+	if (rd->id_property != NULL)
+		hs_json_add_string(body, "idProperty", rd->id_property);
+	inputs = hs_json_add_array(body, "inputs");
+	for (int i = 0; i < nids; i++)
+		hs_json_add_string(hs_json_append_object(inputs), "id", ids[i]);
+	req->body = hs_json_to_text(body);
+	MemoryContextDelete(tmp);
+	return req;
+}
+
+/*
+ * hs_api_get_properties
+ *		The request for an object's property catalogue, live properties
+ *		only: GET /crm/v3/properties/{object}?archived=false.
+ */
+HsApiRequest *
+hs_api_get_properties(const char *object)
+{
+	HsApiRequest *req = palloc0(sizeof(HsApiRequest));
+
+	req->method = "GET";
+	req->path = psprintf("/crm/v3/properties/%s", object);
+	req->query = pstrdup("archived=false");
+	req->safety = HS_READ;
+	return req;
+}
+
+/*
+ * results_array
+ *		The records of an answer's "results" array, which it must have, as a
+ *		palloc'd array of pointers into the answer.
+ */
+static json_object **
+results_array(HsResponse *resp, const char *what, int *n)
+{
+	json_object *results;
+	json_object **records;
+
+	if (resp->json == NULL || !json_object_is_type(resp->json, json_type_object) ||
+		!json_object_object_get_ex(resp->json, "results", &results) ||
+		!json_object_is_type(results, json_type_array))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("HubSpot's %s has no \"results\" array", what),
+				 hs_errdetail_request(resp->method, resp->path, NULL)));
+	*n = (int) json_object_array_length(results);
+	records = palloc(sizeof(json_object *) * Max(*n, 1));
+	for (int i = 0; i < *n; i++)
+		records[i] = json_object_array_get_idx(results, i);
+	return records;
+}
+
+/*
+ * hs_api_parse_page
+ *		A list page (CollectionResponseSimplePublicObjectWithAssociations):
+ *		its records and paging.next.after.  after_sent is the cursor the
+ *		request carried, or NULL.
+ *
+ * Errors: HubSpot's own for a status other than 200; FDW_ERROR for an
+ * answer without "results", and for a next cursor equal to the one sent
+ * (which would loop for ever).  Allocates in CurrentMemoryContext; the
+ * records belong to the response.
+ */
+void
+hs_api_parse_page(HsResponse *resp, const char *after_sent, HsPage *page)
+{
+	const char *next;
+
+	if (resp->status != 200)
+		hs_report_response_error(resp);
+	page->records = results_array(resp, "response", &page->nrecords);
+	next = hs_member_text(hs_member(hs_member(resp->json, "paging"),
+										   "next"),
+						  "after");
+	page->after = NULL;
+	if (next == NULL || next[0] == '\0')
+		return;
+	if (after_sent != NULL && strcmp(after_sent, next) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("HubSpot returned the same paging cursor twice"),
+				 hs_errdetail_request(resp->method, resp->path, "cursor \"%s\"", next)));
+	page->after = pstrdup(next);
+}
+
+/*
+ * hs_api_parse_record
+ *		The record a GET by id returned (SimplePublicObjectWithAssociations),
+ *		or NULL when HubSpot has no such record (404 OBJECT_NOT_FOUND).
+ *
+ * Errors: HubSpot's own for any other status but 200; FDW_ERROR for an
+ * answer that is not a JSON object.
+ */
+json_object *
+hs_api_parse_record(HsResponse *resp)
+{
+	const char *category = hs_json_string(resp->json, "category");
+
+	if (resp->status == 404 && category != NULL &&
+		strcmp(category, "OBJECT_NOT_FOUND") == 0)
+		return NULL;
+	if (resp->status != 200)
+		hs_report_response_error(resp);
+	if (resp->json == NULL || !json_object_is_type(resp->json, json_type_object))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("HubSpot's response is not a record"),
+				 hs_errdetail_request(resp->method, resp->path, NULL)));
+	return resp->json;
+}
+
+/*
+ * hs_api_parse_batch_read
+ *		A batch/read answer (BatchResponseSimplePublicObject, 200, or
+ *		BatchResponseSimplePublicObjectWithErrors, 207): the records found,
+ *		and the errors for the inputs that were not (each a StandardError,
+ *		OBJECT_NOT_FOUND for unknown ids); what to make of them is the
+ *		caller's choice.
+ *
+ * Errors: HubSpot's own for a status other than 200 and 207; FDW_ERROR for
+ * an answer without "results".  Allocates in CurrentMemoryContext.
+ */
+void
+hs_api_parse_batch_read(HsResponse *resp, HsBatchRead *out)
+{
+	json_object *errors;
+
+	if (resp->status != 200 && resp->status != 207)
+		hs_report_response_error(resp);
+	out->resp = resp;
+	out->records = results_array(resp, "response", &out->nrecords);
+	out->errors = NULL;
+	out->nerrors = 0;
+	errors = hs_member(resp->json, "errors");
+	if (errors == NULL || !json_object_is_type(errors, json_type_array))
+		return;
+	out->nerrors = (int) json_object_array_length(errors);
+	out->errors = palloc0(sizeof(HsInputError) * Max(out->nerrors, 1));
+	for (int i = 0; i < out->nerrors; i++)
+	{
+		json_object *err = json_object_array_get_idx(errors, i);
+
+		out->errors[i].json = err;
+		out->errors[i].category = hs_json_string(err, "category");
+	}
+}
+
+static HsPropertyType
+property_type(const char *type)
+{
+	if (type == NULL)
+		return HS_PROP_OTHER;
+	if (strcmp(type, "string") == 0 || strcmp(type, "phone_number") == 0)
+		return HS_PROP_STRING;
+	if (strcmp(type, "number") == 0)
+		return HS_PROP_NUMBER;
+	if (strcmp(type, "bool") == 0)
+		return HS_PROP_BOOL;
+	if (strcmp(type, "date") == 0)
+		return HS_PROP_DATE;
+	if (strcmp(type, "datetime") == 0)
+		return HS_PROP_DATETIME;
+	if (strcmp(type, "enumeration") == 0)
+		return HS_PROP_ENUMERATION;
+	return HS_PROP_OTHER;
+}
+
+static bool
+json_bool_member(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	return obj != NULL && json_object_object_get_ex(obj, key, &v) &&
+		json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
+}
+
+/*
+ * hs_api_parse_properties
+ *		The properties of a property catalogue answer
+ *		(CollectionResponseProperty): name, type, hasUniqueValue and
+ *		modificationMetadata.readOnlyValue of each, in HubSpot's order;
+ *		entries without a name are left out.  *nproperties gets the count.
+ *
+ * Errors: HubSpot's own for a status other than 200; FDW_ERROR for an
+ * answer without "results".  Allocates (names included) in
+ * CurrentMemoryContext, which may outlive the response.
+ */
+HsProperty *
+hs_api_parse_properties(HsResponse *resp, int *nproperties)
+{
+	json_object **results;
+	int			n;
+	HsProperty *props;
+
+	if (resp->status != 200)
+		hs_report_response_error(resp);
+	results = results_array(resp, "property catalogue", &n);
+	props = palloc0(sizeof(HsProperty) * Max(n, 1));
+	*nproperties = 0;
+	for (int i = 0; i < n; i++)
+	{
+		const char *name = hs_json_string(results[i], "name");
+		json_object *meta;
+		HsProperty *prop;
+
+		if (name == NULL)
+			continue;
+		prop = &props[(*nproperties)++];
+		prop->name = pstrdup(name);
+		prop->type = property_type(hs_json_string(results[i], "type"));
+		prop->unique = json_bool_member(results[i], "hasUniqueValue");
+		prop->read_only = json_object_object_get_ex(results[i], "modificationMetadata", &meta) &&
+			json_bool_member(meta, "readOnlyValue");
+	}
+	pfree(results);
+	return props;
+}
+
 /* ---------- writes: create, update, upsert, archive (single and batch) ---------- */
 
 static const struct
