@@ -161,12 +161,17 @@ check_property(HsModifyState *fmstate, int64 row, PropValue *pv)
 										pv->name, &fmstate->writer->stats);
 
 	if (prop == NULL)
+	{
+		/* the request that lists them, as the catalogue sends it */
+		HsApiRequest *list = hs_api_get_properties(fmstate->table->object);
+
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("row " INT64_FORMAT ": HubSpot %s have no property \"%s\"",
 						row, fmstate->table->object, pv->name),
-				 errhint("Property names are HubSpot's internal names, such as \"hs_sku\"; GET /crm/v3/properties/%s lists them.",
-						 fmstate->table->object)));
+				 errhint("Property names are HubSpot's internal names, such as \"hs_sku\"; %s %s lists them.",
+						 list->method, list->path)));
+	}
 	if (prop->read_only)
 		ereport(ERROR,
 				(errcode(ERRCODE_GENERATED_ALWAYS),
@@ -327,42 +332,39 @@ props_to_input(List *props, HsWriteInput *in)
 /*
  * insert_column
  *		Take a non-null column of an INSERT row: a typed column's property
- *		goes into *props, the associations into *associations; columns that
- *		HubSpot assigns cannot be set (archived may be false).
+ *		goes into *props, the associations into *associations (column
+ *		"properties" was taken first); columns HubSpot assigns cannot be set
+ *		(archived may be false: a new record is not archived).
  */
 static void
 insert_column(HsModifyState *fmstate, HsColumn *col, Datum value, int64 row,
 			  List **props, Jsonb **associations)
 {
-	switch (col->kind)
+	const HsColumnKindInfo *ki = hs_column_kind_info(col->kind);
+
+	if (ki->on_create)
 	{
-		case HS_COL_PROPERTY:
+		if (ki->source == HS_SRC_PROPERTY)
 			add_prop(props, row, col->property, hs_datum_to_string(col, value),
 					 col->name);
-			return;
-		case HS_COL_ASSOCIATIONS:
+		else if (ki->source == HS_SRC_JSON)
 			*associations = DatumGetJsonbP(value);
-			return;
-		case HS_COL_PROPERTIES:
-			return;
-		case HS_COL_ARCHIVED:
-			/* a new record is not archived: false is what it will be */
-			if (col->vkind == HS_VAL_BOOL && !DatumGetBool(value))
-				return;
-			/* FALLTHROUGH */
-		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_GENERATED_ALWAYS),
-					 fmstate->moving_in ?
-					 errmsg("row " INT64_FORMAT ": a row whose column \"%s\" is set cannot move into foreign table \"%s\"",
-							row, col->name, fmstate->table->relname) :
-					 errmsg("row " INT64_FORMAT ": column \"%s\" cannot be set by INSERT",
-							row, col->name),
-					 errdetail("HubSpot assigns it when it creates the record."),
-					 fmstate->moving_in ?
-					 errhint("Set the column to NULL in the same UPDATE that moves the row into the partition.") :
-					 errhint("Leave the column out of the INSERT, or insert NULL or DEFAULT.")));
+		return;
 	}
+	if (col->kind == HS_COL_ARCHIVED && col->vkind == HS_VAL_BOOL &&
+		!DatumGetBool(value))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_GENERATED_ALWAYS),
+			 fmstate->moving_in ?
+			 errmsg("row " INT64_FORMAT ": a row whose column \"%s\" is set cannot move into foreign table \"%s\"",
+					row, col->name, fmstate->table->relname) :
+			 errmsg("row " INT64_FORMAT ": column \"%s\" cannot be set by INSERT",
+					row, col->name),
+			 errdetail("HubSpot assigns it when it creates the record."),
+			 fmstate->moving_in ?
+			 errhint("Set the column to NULL in the same UPDATE that moves the row into the partition.") :
+			 errhint("Leave the column out of the INSERT, or insert NULL or DEFAULT.")));
 }
 
 /* An INSERT row's associations: a JSON array of objects, not for upserts. */
@@ -466,7 +468,8 @@ hs_row_insert_input(HsModifyState *fmstate, TupleTableSlot *slot, int64 row,
 /*
  * changed_columns
  *		Typed columns an UPDATE row changes go into *props (NULL clears);
- *		columns HubSpot maintains cannot change.
+ *		columns HubSpot maintains cannot change.  Column "properties" is
+ *		compared key by key (changed_keys()).
  */
 static void
 changed_columns(HsModifyState *fmstate, TupleTableSlot *old, TupleTableSlot *new,
@@ -477,41 +480,36 @@ changed_columns(HsModifyState *fmstate, TupleTableSlot *old, TupleTableSlot *new
 	for (int i = 0; i < table->ncolumns; i++)
 	{
 		HsColumn   *col = &table->columns[i];
+		const HsColumnKindInfo *ki = hs_column_kind_info(col->kind);
 		char	   *before;
 		char	   *after;
 
-		if (col->kind == HS_COL_PROPERTIES)
+		if (ki->source == HS_SRC_PROPERTY_MAP)
 			continue;
 		before = column_text(col, old);
 		after = column_text(col, new);
 		if (same_text(before, after))
 			continue;
-		switch (col->kind)
-		{
-			case HS_COL_PROPERTY:
-				add_prop(props, row, col->property, after ? after : "", col->name);
-				break;
-			case HS_COL_ID:
-				ereport(ERROR,
-						(errcode(ERRCODE_GENERATED_ALWAYS),
-						 errmsg("row " INT64_FORMAT ": column \"id\" cannot be changed", row),
-						 errdetail("The id identifies the HubSpot record; HubSpot assigns it.")));
-				break;
-			case HS_COL_ASSOCIATIONS:
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("row " INT64_FORMAT ": column \"associations\" cannot be changed by UPDATE", row),
-						 errdetail("hubspot_fdw writes associations only when it creates a record.")));
-				break;
-			default:
-				ereport(ERROR,
-						(errcode(ERRCODE_GENERATED_ALWAYS),
-						 errmsg("row " INT64_FORMAT ": column \"%s\" cannot be changed by UPDATE",
-								row, col->name),
-						 errdetail("HubSpot maintains it."),
-						 col->kind == HS_COL_ARCHIVED ?
-						 errhint("DELETE archives records.") : 0));
-		}
+		if (ki->on_update)
+			add_prop(props, row, col->property, after ? after : "", col->name);
+		else if (col->kind == HS_COL_ID)
+			ereport(ERROR,
+					(errcode(ERRCODE_GENERATED_ALWAYS),
+					 errmsg("row " INT64_FORMAT ": column \"id\" cannot be changed", row),
+					 errdetail("The id identifies the HubSpot record; HubSpot assigns it.")));
+		else if (col->kind == HS_COL_ASSOCIATIONS)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("row " INT64_FORMAT ": column \"associations\" cannot be changed by UPDATE", row),
+					 errdetail("hubspot_fdw writes associations only when it creates a record.")));
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_GENERATED_ALWAYS),
+					 errmsg("row " INT64_FORMAT ": column \"%s\" cannot be changed by UPDATE",
+							row, col->name),
+					 errdetail("HubSpot maintains it."),
+					 col->kind == HS_COL_ARCHIVED ?
+					 errhint("DELETE archives records.") : 0));
 	}
 }
 
@@ -642,28 +640,21 @@ hs_row_update_input(HsModifyState *fmstate, TupleTableSlot *old,
 /*
  * stored_member
  *		Does HubSpot's answer obj (props: its "properties" object, or NULL)
- *		carry the value of column col?  Column "properties" is merged apart.
+ *		carry the value of column col: a member of the record, or a property?
+ *		Columns of JSON (associations, history) keep the row's value, and
+ *		column "properties" is merged apart.
  */
 static bool
 stored_member(HsColumn *col, json_object *obj, json_object *props)
 {
+	const HsColumnKindInfo *ki = hs_column_kind_info(col->kind);
 	json_object *v;
 
-	switch (col->kind)
-	{
-		case HS_COL_ID:
-			return json_object_object_get_ex(obj, "id", &v);
-		case HS_COL_CREATED_AT:
-			return json_object_object_get_ex(obj, "createdAt", &v);
-		case HS_COL_UPDATED_AT:
-			return json_object_object_get_ex(obj, "updatedAt", &v);
-		case HS_COL_ARCHIVED:
-			return json_object_object_get_ex(obj, "archived", &v);
-		case HS_COL_PROPERTY:
-			return props != NULL && json_object_object_get_ex(props, col->property, &v);
-		default:
-			return false;
-	}
+	if (ki->source == HS_SRC_MEMBER)
+		return json_object_object_get_ex(obj, ki->record_key, &v);
+	if (ki->source == HS_SRC_PROPERTY)
+		return props != NULL && json_object_object_get_ex(props, col->property, &v);
+	return false;
 }
 
 /*
@@ -745,7 +736,7 @@ hs_row_merge_stored(HsModifyState *fmstate, json_object *obj, TupleTableSlot *sl
 		HsColumn   *col = &table->columns[i];
 		int			idx = col->attnum - 1;
 
-		if (col->kind == HS_COL_PROPERTIES)
+		if (hs_column_kind_info(col->kind)->source == HS_SRC_PROPERTY_MAP)
 		{
 			mine->tts_values[idx] =
 				merged_properties(mine->tts_isnull[idx] ? NULL :
