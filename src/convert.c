@@ -621,25 +621,25 @@ hs_id_text(Oid typid, Datum value)
  * SimplePublicObject (hubspot-api.md).
  */
 static const HsColumnKindInfo column_kinds[] = {
-	/* kind, record_key, source, type_rule, on_create, on_update */
+	/* kind, column_name, record_key, source, type_rule, on_create, on_update */
 	[HS_COL_ID] =
-	{HS_COL_ID, "id", HS_SRC_MEMBER, HS_TYPE_ID, false, false},
+	{HS_COL_ID, "id", "id", HS_SRC_MEMBER, HS_TYPE_ID, false, false},
 	[HS_COL_PROPERTIES] =
-	{HS_COL_PROPERTIES, "properties", HS_SRC_PROPERTY_MAP, HS_TYPE_JSONB, true, true},
+	{HS_COL_PROPERTIES, "properties", "properties", HS_SRC_PROPERTY_MAP, HS_TYPE_JSONB, true, true},
 	[HS_COL_CREATED_AT] =
-	{HS_COL_CREATED_AT, "createdAt", HS_SRC_MEMBER, HS_TYPE_ANY, false, false},
+	{HS_COL_CREATED_AT, "created_at", "createdAt", HS_SRC_MEMBER, HS_TYPE_ANY, false, false},
 	[HS_COL_UPDATED_AT] =
-	{HS_COL_UPDATED_AT, "updatedAt", HS_SRC_MEMBER, HS_TYPE_ANY, false, false},
+	{HS_COL_UPDATED_AT, "updated_at", "updatedAt", HS_SRC_MEMBER, HS_TYPE_ANY, false, false},
 	[HS_COL_ARCHIVED] =
-	{HS_COL_ARCHIVED, "archived", HS_SRC_MEMBER, HS_TYPE_ANY, false, false},
+	{HS_COL_ARCHIVED, "archived", "archived", HS_SRC_MEMBER, HS_TYPE_ANY, false, false},
 	[HS_COL_ARCHIVED_AT] =
-	{HS_COL_ARCHIVED_AT, "archivedAt", HS_SRC_MEMBER, HS_TYPE_ANY, false, false},
+	{HS_COL_ARCHIVED_AT, "archived_at", "archivedAt", HS_SRC_MEMBER, HS_TYPE_ANY, false, false},
 	[HS_COL_ASSOCIATIONS] =
-	{HS_COL_ASSOCIATIONS, "associations", HS_SRC_JSON, HS_TYPE_JSONB, true, false},
+	{HS_COL_ASSOCIATIONS, "associations", "associations", HS_SRC_JSON, HS_TYPE_JSONB, true, false},
 	[HS_COL_PROPERTIES_WITH_HISTORY] =
-	{HS_COL_PROPERTIES_WITH_HISTORY, "propertiesWithHistory", HS_SRC_JSON, HS_TYPE_JSONB, false, false},
+	{HS_COL_PROPERTIES_WITH_HISTORY, "properties_with_history", "propertiesWithHistory", HS_SRC_JSON, HS_TYPE_JSONB, false, false},
 	[HS_COL_PROPERTY] =
-	{HS_COL_PROPERTY, "properties", HS_SRC_PROPERTY, HS_TYPE_ANY, true, true},
+	{HS_COL_PROPERTY, NULL, "properties", HS_SRC_PROPERTY, HS_TYPE_ANY, true, true},
 };
 
 /*
@@ -652,6 +652,22 @@ hs_column_kind_info(HsColumnKind kind)
 	Assert((int) kind >= 0 && (int) kind < (int) lengthof(column_kinds));
 	Assert(column_kinds[kind].kind == kind);
 	return &column_kinds[kind];
+}
+
+/*
+ * hs_column_kind_for_name
+ *		The kind of a column named name that has no "property" option: one of
+ *		the special columns (id, properties, created_at, ...), else a typed
+ *		column for the HubSpot property of that name.
+ */
+HsColumnKind
+hs_column_kind_for_name(const char *name)
+{
+	for (size_t i = 0; i < lengthof(column_kinds); i++)
+		if (column_kinds[i].column_name != NULL &&
+			strcmp(column_kinds[i].column_name, name) == 0)
+			return column_kinds[i].kind;
+	return HS_COL_PROPERTY;
 }
 
 /*

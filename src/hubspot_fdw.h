@@ -227,6 +227,9 @@ extern void hs_check_typed_columns(HsConnection *conn, HsTable *table,
  * whether writes may send it.  hs_column_kind_info(col->kind) gives the
  * entry; code that treats columns by kind reads it instead of switching.
  *
+ *	kind (column name: id, properties, created_at, updated_at, archived,
+ *	archived_at, associations, properties_with_history, else a property)
+ *
  *	kind						record_key				source		type	create	update
  *	HS_COL_ID					"id"					MEMBER		ID		-		-
  *	HS_COL_PROPERTIES			"properties"			PROPERTY_MAP JSONB	yes		yes
@@ -262,6 +265,8 @@ typedef enum HsTypeRule
 typedef struct HsColumnKindInfo
 {
 	HsColumnKind kind;
+	const char *column_name;	/* the column name that stands for the kind,
+								 * NULL for HS_COL_PROPERTY */
 	const char *record_key;		/* the member of a HubSpot record
 								 * (SimplePublicObject) that holds the value */
 	HsValueSource source;		/* how that member becomes the value */
@@ -271,6 +276,7 @@ typedef struct HsColumnKindInfo
 } HsColumnKindInfo;
 
 extern const HsColumnKindInfo *hs_column_kind_info(HsColumnKind kind);
+extern HsColumnKind hs_column_kind_for_name(const char *name);
 extern json_object *hs_member(json_object *obj, const char *key);
 extern const char *hs_member_text(json_object *obj, const char *key);
 extern void hs_fill_slot_from_object(HsTable *table, json_object *obj,

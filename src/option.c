@@ -458,31 +458,6 @@ hs_table_batch_size(Oid relid)
 	return batch_size;
 }
 
-static HsColumnKind
-special_column_kind(const char *name)
-{
-	static const struct
-	{
-		const char *name;
-		HsColumnKind kind;
-	}			special[] =
-	{
-		{"id", HS_COL_ID},
-		{"properties", HS_COL_PROPERTIES},
-		{"created_at", HS_COL_CREATED_AT},
-		{"updated_at", HS_COL_UPDATED_AT},
-		{"archived", HS_COL_ARCHIVED},
-		{"archived_at", HS_COL_ARCHIVED_AT},
-		{"associations", HS_COL_ASSOCIATIONS},
-		{"properties_with_history", HS_COL_PROPERTIES_WITH_HISTORY},
-	};
-
-	for (size_t i = 0; i < lengthof(special); i++)
-		if (strcmp(special[i].name, name) == 0)
-			return special[i].kind;
-	return HS_COL_PROPERTY;
-}
-
 /*
  * hs_get_table
  *		Describe a foreign table: options, server settings and columns.
@@ -546,7 +521,7 @@ hs_get_table(Relation rel)
 			if (strcmp(def->defname, "property") == 0)
 				property = pstrdup(defGetString(def));
 		}
-		col->kind = property ? HS_COL_PROPERTY : special_column_kind(col->name);
+		col->kind = property ? HS_COL_PROPERTY : hs_column_kind_for_name(col->name);
 		if (col->kind == HS_COL_PROPERTY)
 			col->property = property ? property : col->name;
 
