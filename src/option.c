@@ -23,13 +23,16 @@
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "executor/executor.h"
 #include "foreign/foreign.h"
+#include "miscadmin.h"
+#include "parser/parsetree.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
 #include "hubspot_fdw.h"
-#include "http.h"
+#include "url.h"
 
 #define DEFAULT_API_URL "https://api.hubapi.com"
 #define DEFAULT_TIMEOUT_MS 30000
@@ -263,7 +266,7 @@ check_api_url(const char *url)
 				 errdetail("The host must be a name or an address, and the port, if given, a number from 1 to 65535."),
 				 errhint("Give only the scheme, host and port, such as %s.", DEFAULT_API_URL)));
 
-	if (strncmp(url, "http://", 7) == 0 && !hs_http_is_loopback_url(url))
+	if (strncmp(url, "http://", 7) == 0 && !hs_url_is_loopback(url))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"api_url\" may use http:// only for a loopback host"),
@@ -455,31 +458,6 @@ hs_table_batch_size(Oid relid)
 	return batch_size;
 }
 
-static HsColumnKind
-special_column_kind(const char *name)
-{
-	static const struct
-	{
-		const char *name;
-		HsColumnKind kind;
-	}			special[] =
-	{
-		{"id", HS_COL_ID},
-		{"properties", HS_COL_PROPERTIES},
-		{"created_at", HS_COL_CREATED_AT},
-		{"updated_at", HS_COL_UPDATED_AT},
-		{"archived", HS_COL_ARCHIVED},
-		{"archived_at", HS_COL_ARCHIVED_AT},
-		{"associations", HS_COL_ASSOCIATIONS},
-		{"properties_with_history", HS_COL_PROPERTIES_WITH_HISTORY},
-	};
-
-	for (size_t i = 0; i < lengthof(special); i++)
-		if (strcmp(special[i].name, name) == 0)
-			return special[i].kind;
-	return HS_COL_PROPERTY;
-}
-
 /*
  * hs_get_table
  *		Describe a foreign table: options, server settings and columns.
@@ -543,40 +521,52 @@ hs_get_table(Relation rel)
 			if (strcmp(def->defname, "property") == 0)
 				property = pstrdup(defGetString(def));
 		}
-		col->kind = property ? HS_COL_PROPERTY : special_column_kind(col->name);
+		col->kind = property ? HS_COL_PROPERTY : hs_column_kind_for_name(col->name);
 		if (col->kind == HS_COL_PROPERTY)
 			col->property = property ? property : col->name;
 
-		switch (col->kind)
-		{
-			case HS_COL_PROPERTIES:
-			case HS_COL_ASSOCIATIONS:
-			case HS_COL_PROPERTIES_WITH_HISTORY:
-				if (col->typid != JSONBOID)
-					ereport(ERROR,
-							(errcode(ERRCODE_DATATYPE_MISMATCH),
-							 errmsg("column \"%s\" of foreign table \"%s\" must have type jsonb",
-									col->name, table->relname),
-							 errhint("Give the column another name and a \"property\" option to map it to a HubSpot property instead.")));
-				if (col->kind == HS_COL_PROPERTIES)
-					table->properties_col = col;
-				if (col->kind == HS_COL_ASSOCIATIONS)
-					table->associations_col = col;
-				break;
-			case HS_COL_ID:
-				if (!hs_id_type_ok(col->typid))
-					ereport(ERROR,
-							(errcode(ERRCODE_DATATYPE_MISMATCH),
-							 errmsg("column \"id\" of foreign table \"%s\" cannot have type %s",
-									table->relname, format_type_be(col->typid)),
-							 errdetail("HubSpot ids are whole numbers; the column must be of a text type, an integer type or numeric."),
-							 errhint("Declare it text or bigint.")));
-				table->id_col = col;
-				break;
-			default:
-				break;
-		}
+		if (hs_column_kind_info(col->kind)->type_rule == HS_TYPE_JSONB &&
+			col->typid != JSONBOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of foreign table \"%s\" must have type jsonb",
+							col->name, table->relname),
+					 errhint("Give the column another name and a \"property\" option to map it to a HubSpot property instead.")));
+		if (hs_column_kind_info(col->kind)->type_rule == HS_TYPE_ID &&
+			!hs_id_type_ok(col->typid))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"id\" of foreign table \"%s\" cannot have type %s",
+							table->relname, format_type_be(col->typid)),
+					 errdetail("HubSpot ids are whole numbers; the column must be of a text type, an integer type or numeric."),
+					 errhint("Declare it text or bigint.")));
+		if (col->kind == HS_COL_PROPERTIES)
+			table->properties_col = col;
+		else if (col->kind == HS_COL_ASSOCIATIONS)
+			table->associations_col = col;
+		else if (col->kind == HS_COL_ID)
+			table->id_col = col;
 		hs_init_column_io(col);
 	}
 	return table;
+}
+
+/*
+ * hs_scan_user
+ *		The user whose user mapping a scan of range table entry rtindex uses:
+ *		the view owner for a scan through a view, else the current user.
+ */
+Oid
+hs_scan_user(EState *estate, Index rtindex)
+{
+#if PG_VERSION_NUM >= 160000
+	RTEPermissionInfo *perminfo = getRTEPermissionInfo(estate->es_rteperminfos,
+													   exec_rt_fetch(rtindex, estate));
+
+	return OidIsValid(perminfo->checkAsUser) ? perminfo->checkAsUser : GetUserId();
+#else
+	RangeTblEntry *rte = exec_rt_fetch(rtindex, estate);
+
+	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+#endif
 }

@@ -44,6 +44,7 @@ Control API for tests (no authentication, never logged, never rate limited):
     POST   /_emulator/config                      merge keys into the configuration
     POST   /_emulator/seed                        create records directly
     GET    /_emulator/objects?archived=false|true|all   stored records, in full
+    GET    /_emulator/in-flight                   API requests received and not yet finished
 
 Usage: python3 test/emulator.py [--port N] [--port-file PATH] [--verbose]
 
@@ -1032,10 +1033,12 @@ class Emulator:
         Route("POST", r"/_emulator/config", "ctl_set_config"),
         Route("POST", r"/_emulator/seed", "ctl_seed"),
         Route("GET", r"/_emulator/objects", "ctl_objects"),
+        Route("GET", r"/_emulator/in-flight", "ctl_in_flight"),
     ]
 
     def __init__(self):
         self.lock = threading.RLock()
+        self.in_flight = InFlight()  # not reset: a request may outlive a reset
         self.reset()
 
     def reset(self):
@@ -1748,6 +1751,9 @@ class Emulator:
                 return json.dumps(value)
         return json.dumps(value)
 
+    def ctl_in_flight(self, req):
+        return Response(200, {"in_flight": self.in_flight.count()})
+
     def ctl_objects(self, req):
         which = (req.query.get("archived") or ["false"])[0].lower()
         if which not in ("true", "false", "all"):
@@ -1792,6 +1798,29 @@ def validate_config(cfg):
             parse_iso_datetime(cfg["clock"])
         except (ValueError, TypeError):
             raise ValueError("config clock must be null or an ISO-8601 date-time, e.g. 2026-11-23T10:00:00.123Z")
+
+
+class InFlight:
+    """Count of API requests being handled: from their body read until their answer is written
+    (or the connection is dropped), delays included, so that a test can wait for the emulator to
+    finish requests whose client gave up. Use as a context manager around one request."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._count = 0
+
+    def __enter__(self):
+        with self._lock:
+            self._count += 1
+
+    def __exit__(self, *exc):
+        with self._lock:
+            self._count -= 1
+        return False
+
+    def count(self):
+        with self._lock:
+            return self._count
 
 
 # ---------------------------------------------------------------------------
@@ -1901,7 +1930,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.send(Response(500, {"status": "error", "message": "emulator control error"}))
             return
         try:
-            self.dispatch_api(emulator, req)
+            with emulator.in_flight:
+                self.dispatch_api(emulator, req)
         except Exception:
             traceback.print_exc()
             resp = emulator.error_response(ApiError(500, "INTERNAL_ERROR", "emulator internal error"))
