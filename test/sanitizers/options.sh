@@ -15,4 +15,4 @@
 #   errors' check that failures leave the backend's memory flat still holds.
 # With HUBSPOT_FDW_SAN_LOGDIR, reports go to files asan.PID there, else to
 # the server's stderr (its log).
-export ASAN_OPTIONS="abort_on_error=1:disable_coredump=1:handle_sigill=1:detect_leaks=0:quarantine_size_mb=4:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1${HUBSPOT_FDW_SAN_LOGDIR:+:log_path=$HUBSPOT_FDW_SAN_LOGDIR/asan}${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export ASAN_OPTIONS="abort_on_error=1:disable_coredump=1:handle_sigill=1:detect_leaks=0:quarantine_size_mb=4:detect_stack_use_after_return=1${HUBSPOT_FDW_SAN_LOGDIR:+:log_path=$HUBSPOT_FDW_SAN_LOGDIR/asan}${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
