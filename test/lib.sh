@@ -89,14 +89,16 @@ build_install() {
 # and ASan reports the trap with its stack.  Every server started from $SAN_PG_BIN
 # (pg_regress --bindir, pg_ctl, initdb) runs so, whatever its environment; with
 # HUBSPOT_FDW_SAN_LOGDIR in the server's environment (start_sanitizer_logs)
-# every report goes to a file there, otherwise to the server's stderr.  Leaves
-# the object files in src/ sanitized.
+# every report goes to a file there, otherwise to the server's stderr.  Cleans
+# the build directory afterwards, so that no sanitized object is left for a
+# plain "make".
 build_install_sanitized() {
     local lib=$SAN_PGROOT$PG_SYSTEM_LIB/lib libasan
     log "building hubspot_fdw with AddressSanitizer and UndefinedBehaviorSanitizer"
     libasan=$(readlink -f "$(gcc -print-file-name=libasan.so)")
     [ -f "$libasan" ] || die "gcc's libasan.so is missing"
     build_into "$SAN_PGROOT" "$SAN_CFLAGS ${1:-}"
+    make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" clean >/dev/null
     gcc -shared -fPIC -Wall -Wextra -Werror -Wl,-z,initfirst -o "$lib/hubspot_fdw_asan_early_init.so" \
         "$REPO/test/sanitizers/early_init.c" "$libasan"
     mkdir -p "$SAN_PGROOT/sanitizers"
@@ -104,7 +106,7 @@ build_install_sanitized() {
     mv "$SAN_PG_BIN/postgres" "$SAN_PG_BIN/postgres.real"
     cat >"$SAN_PG_BIN/postgres" <<EOF
 #!/bin/bash
-# PostgreSQL's server with hubspot_fdw's sanitizer runtimes (test/lib.sh's build_install_sanitized)
+# PostgreSQL's server with the ASan runtime for hubspot_fdw (test/lib.sh's build_install_sanitized)
 . "$SAN_PGROOT/sanitizers/options.sh"
 export LD_PRELOAD="$libasan:$lib/hubspot_fdw_asan_early_init.so\${LD_PRELOAD:+:\$LD_PRELOAD}"
 exec -a "\$0" "$SAN_PG_BIN/postgres.real" "\$@"
