@@ -15,7 +15,8 @@
 
 #include "foreign/fdwapi.h"
 
-#include "hubspot_fdw.h"
+#include "fdw.h"
+#include "statement.h"
 
 PG_MODULE_MAGIC;
 
