@@ -14,12 +14,7 @@
 
 #include <limits.h>
 
-#include "access/reloptions.h"
 #include "access/table.h"
-#include "catalog/pg_foreign_data_wrapper.h"
-#include "catalog/pg_foreign_server.h"
-#include "catalog/pg_foreign_table.h"
-#include "catalog/pg_user_mapping.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
