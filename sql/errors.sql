@@ -79,6 +79,15 @@ CALL emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 429,
 INSERT INTO products (properties) VALUES ('{"name": "after 429"}');
 SELECT method, path, status FROM emu.requests() ORDER BY seq;
 SELECT count(*) FROM emu.objects();
+-- ... and without Retry-After, for X-HubSpot-RateLimit-Interval-Milliseconds,
+-- a number as strtod reads it ("1.5e2" is 150 ms, not the 10 s default)
+CALL emu.reset();
+CALL emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "status": 429,
+                   "headers": {"X-HubSpot-RateLimit-Interval-Milliseconds": "1.5e2"}}');
+SET statement_timeout = '5s';
+SELECT count(*) FROM products;
+RESET statement_timeout;
+SELECT method, status FROM emu.requests() ORDER BY seq;
 -- ... and the emulator's own rolling window: 3 requests in 3 seconds, 5 pages
 CALL emu.reset();
 SELECT emu.seed('{"count": 500}') IS NOT NULL AS seeded;

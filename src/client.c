@@ -254,7 +254,7 @@ requested_wait_ms(const HsHttpResult *res, long fallback_ms)
 			return (long) Min(Max(ms, 1), RATE_LIMIT_MAX_WAIT_MS);
 		}
 	}
-	if (res->ratelimit.interval_ms > 0)
+	if (res->ratelimit.interval_ms >= 0)
 		return Min(res->ratelimit.interval_ms, RATE_LIMIT_MAX_WAIT_MS);
 	return fallback_ms;
 }

@@ -18,6 +18,7 @@
  *-------------------------------------------------------------------------
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,29 @@ copy_header_value(char *dst, const char *src, size_t srclen)
 	dst[srclen] = '\0';
 }
 
+/*
+ * X-HubSpot-RateLimit-Interval-Milliseconds, read as a number of
+ * milliseconds the way strtod() reads it (a leading decimal, fraction or
+ * exponent included, such as "1.5e2" or "100ms"), the fraction dropped; -1
+ * when it does not start with a number above 0.  Very large values are
+ * clamped: the caller caps the wait anyway.
+ */
+static long
+parse_interval_ms(const char *src, size_t srclen)
+{
+	char		value[HS_HTTP_HEADER_LEN];
+	char	   *end;
+	double		v;
+
+	copy_header_value(value, src, srclen);
+	v = strtod(value, &end);
+	if (end == value || !(v > 0))	/* also NaN */
+		return -1;
+	if (v > (double) (LONG_MAX / 2))
+		v = (double) (LONG_MAX / 2);
+	return (long) v;
+}
+
 /* A header value as a whole number >= 0, or -1. */
 static long
 parse_count(const char *src, size_t srclen)
@@ -211,23 +235,31 @@ clear_headers(HsHttpResult *res)
 	res->ratelimit.secondly_remaining = -1;
 }
 
+/* How a kept header's value is stored */
+typedef enum HeaderKind
+{
+	HEADER_TEXT,				/* a string of HS_HTTP_HEADER_LEN */
+	HEADER_COUNT,				/* a long: parse_count() */
+	HEADER_INTERVAL				/* a long: parse_interval_ms() */
+} HeaderKind;
+
 /* The response headers kept, and where. */
 static const struct
 {
 	const char *name;			/* lower case */
-	bool		is_count;		/* a long, else a string of HS_HTTP_HEADER_LEN */
+	HeaderKind	kind;
 	size_t		offset;			/* in HsHttpResult */
 }			wanted_headers[] =
 {
-	{"retry-after", false, offsetof(HsHttpResult, retry_after)},
-	{"x-hubspot-correlation-id", false, offsetof(HsHttpResult, correlation_id)},
-	{"x-hubspot-ratelimit-max", true, offsetof(HsHttpResult, ratelimit.max)},
-	{"x-hubspot-ratelimit-remaining", true, offsetof(HsHttpResult, ratelimit.remaining)},
-	{"x-hubspot-ratelimit-interval-milliseconds", true, offsetof(HsHttpResult, ratelimit.interval_ms)},
-	{"x-hubspot-ratelimit-daily", true, offsetof(HsHttpResult, ratelimit.daily)},
-	{"x-hubspot-ratelimit-daily-remaining", true, offsetof(HsHttpResult, ratelimit.daily_remaining)},
-	{"x-hubspot-ratelimit-secondly", true, offsetof(HsHttpResult, ratelimit.secondly)},
-	{"x-hubspot-ratelimit-secondly-remaining", true, offsetof(HsHttpResult, ratelimit.secondly_remaining)},
+	{"retry-after", HEADER_TEXT, offsetof(HsHttpResult, retry_after)},
+	{"x-hubspot-correlation-id", HEADER_TEXT, offsetof(HsHttpResult, correlation_id)},
+	{"x-hubspot-ratelimit-max", HEADER_COUNT, offsetof(HsHttpResult, ratelimit.max)},
+	{"x-hubspot-ratelimit-remaining", HEADER_COUNT, offsetof(HsHttpResult, ratelimit.remaining)},
+	{"x-hubspot-ratelimit-interval-milliseconds", HEADER_INTERVAL, offsetof(HsHttpResult, ratelimit.interval_ms)},
+	{"x-hubspot-ratelimit-daily", HEADER_COUNT, offsetof(HsHttpResult, ratelimit.daily)},
+	{"x-hubspot-ratelimit-daily-remaining", HEADER_COUNT, offsetof(HsHttpResult, ratelimit.daily_remaining)},
+	{"x-hubspot-ratelimit-secondly", HEADER_COUNT, offsetof(HsHttpResult, ratelimit.secondly)},
+	{"x-hubspot-ratelimit-secondly-remaining", HEADER_COUNT, offsetof(HsHttpResult, ratelimit.secondly_remaining)},
 };
 
 /* libcurl header callback: keep the headers the client needs. */
@@ -257,8 +289,10 @@ header_cb(char *ptr, size_t size, size_t nitems, void *userdata)
 		if (strlen(wanted_headers[i].name) != namelen ||
 			strncasecmp(ptr, wanted_headers[i].name, namelen) != 0)
 			continue;
-		if (wanted_headers[i].is_count)
+		if (wanted_headers[i].kind == HEADER_COUNT)
 			*(long *) field = parse_count(colon + 1, n - namelen - 1);
+		else if (wanted_headers[i].kind == HEADER_INTERVAL)
+			*(long *) field = parse_interval_ms(colon + 1, n - namelen - 1);
 		else
 			copy_header_value(field, colon + 1, n - namelen - 1);
 		break;

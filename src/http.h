@@ -66,8 +66,10 @@ typedef struct HsHttpRequest
 /*
  * HubSpot's rate-limit headers (X-HubSpot-RateLimit-*), as numbers; -1 when
  * the response did not carry the header or its value is not a whole number
- * >= 0.  HubSpot sends them on most answers (not on search, and the Daily
- * ones not to OAuth apps); Secondly and Secondly-Remaining are deprecated.
+ * >= 0.  The interval is read as strtod() reads a number ("1.5e2" is 150,
+ * "0.5" is 0) and is -1 unless that number is above 0.  HubSpot sends them
+ * on most answers (not on search, and the Daily ones not to OAuth apps);
+ * Secondly and Secondly-Remaining are deprecated.
  */
 typedef struct HsHttpRateLimit
 {
