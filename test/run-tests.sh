@@ -12,8 +12,26 @@
 #     UndefinedBehaviorSanitizer, in a server with the runtime preloaded
 #     (test/sanitizers), where any sanitizer report is a failure,
 # and ends with one line "N passed, M failed".  Exit status 0 only if M is 0.
+#   bash test/run-tests.sh --regress TEST...
+# builds the same way and runs only the pg_regress tests named (sql/TEST.sql;
+# init first, added when not named), printing pg_regress's output and the diffs
+# of a failure; exit status 0 only if they all passed.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage="usage: bash test/run-tests.sh [--regress TEST...]"
+only_regress=()
+if [ "${1:-}" = --regress ]; then
+    shift
+    [ $# -gt 0 ] || die "$usage"
+    [ "$1" = init ] || only_regress=(init)
+    for t in "$@"; do
+        [ -f "$REPO/sql/$t.sql" ] || die "no test $t (sql/$t.sql)"
+        only_regress+=("$t")
+    done
+elif [ $# -gt 0 ]; then
+    die "$usage"
+fi
 
 REGRESS_TESTS=$(make -s -C "$REPO" -f - print-regress <<'MK'
 include Makefile
@@ -36,6 +54,12 @@ install_deps
 build_install "-Werror"
 make_workdir
 start_emulator
+
+if [ ${#only_regress[@]} -gt 0 ]; then
+    log "pg_regress: ${only_regress[*]}"
+    run_pg_regress "$REPO" "${only_regress[@]}"
+    exit
+fi
 
 log "structure of the sources (test/check-structure.py)"
 if out=$(PG_CONFIG="$PG_CONFIG" python3 "$REPO/test/check-structure.py" "$REPO" 2>&1); then rc=0; else rc=$?; fi
