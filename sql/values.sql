@@ -62,6 +62,16 @@ CALL emu.clear_log();
 UPDATE typed SET price = NULL, weight = NULL, channels = NULL, tiers = NULL;
 UPDATE typed SET properties = properties - 'price';
 SELECT method, path FROM emu.requests() WHERE method <> 'GET';
+-- an answer that leaves out what the UPDATE sent (HubSpot may answer only
+-- some properties; here the emulator omits the cleared ones): RETURNING shows
+-- what was sent, never the value the UPDATE replaced or cleared
+CALL emu.config('{"empty_values": "omit"}');
+UPDATE typed SET price = 3, weight = 2.5, channels = '{web}' WHERE id = '1000001';
+UPDATE typed SET properties = jsonb_build_object('name', 'cleared') WHERE id = '1000001'
+  RETURNING name, price, weight, channels, properties ? 'price' AS has_price;
+UPDATE typed SET price = 4, properties = properties - 'weight_kg' WHERE id = '1000001'
+  RETURNING name, price, weight, properties ->> 'price' AS p_price, properties ? 'weight_kg' AS has_weight;
+CALL emu.config('{"empty_values": "empty"}');
 
 --
 -- numbers as plain decimals: float8, real, numeric, integers, jsonb numbers

@@ -655,7 +655,7 @@ modify_row(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	/* values of the returned slot live in the per-tuple context */
 	MemoryContextSwitchTo(GetPerTupleMemoryContext(estate));
 	if (result != NULL && stored != NULL)
-		hs_row_merge_stored(fmstate, stored, slot);
+		hs_row_merge_stored(fmstate, stored, &input, slot);
 	else if (result != NULL && fmstate->op == HS_OP_ARCHIVE &&
 			 AttributeNumberIsValid(fmstate->wholerow_attno))
 	{

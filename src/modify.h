@@ -79,11 +79,12 @@ extern bool hs_row_update_input(HsModifyState *fmstate, TupleTableSlot *old,
 /*
  * hs_row_merge_stored
  *		Put what HubSpot stored (a record object) into the slot of an
- *		updated row; properties HubSpot's answer leaves out keep the row's
- *		new values.
+ *		updated row.  Properties HubSpot's answer leaves out are as sent
+ *		(sent: the input of the UPDATE, or NULL; "" is NULL, a cleared
+ *		property), and the others keep the row's new values.
  */
 extern void hs_row_merge_stored(HsModifyState *fmstate, json_object *obj,
-								TupleTableSlot *slot);
+								const HsWriteInput *sent, TupleTableSlot *slot);
 
 /* A value of a column in its type's text form. */
 extern char *hs_row_column_output(HsColumn *col, Datum value);

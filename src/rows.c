@@ -715,17 +715,42 @@ merged_properties(Jsonb *ours, Jsonb *theirs, json_object *props)
 	return JsonbPGetDatum(JsonbValueToJsonb(res));
 }
 
-void
-hs_row_merge_stored(HsModifyState *fmstate, json_object *obj, TupleTableSlot *slot)
+/*
+ * complete_answer
+ *		Add to HubSpot's answer obj the properties the UPDATE sent that the
+ *		answer leaves out, as they were sent ("" for a cleared one): a partial
+ *		answer must not bring back a value the UPDATE replaced or cleared.
+ *		Returns the answer's "properties" object (NULL if it has none and
+ *		nothing was sent).
+ */
+static json_object *
+complete_answer(json_object *obj, const HsWriteInput *sent)
 {
-	HsTable    *table = fmstate->table;
-	TupleTableSlot *stored = fmstate->stored_slot;
-	TupleTableSlot *mine = fmstate->new_slot;
 	json_object *props = NULL;
+	json_object *v;
 
 	if (!json_object_object_get_ex(obj, "properties", &props) ||
 		!json_object_is_type(props, json_type_object))
 		props = NULL;
+	if (sent == NULL || sent->nprops == 0)
+		return props;
+	if (props == NULL)
+		props = hs_json_add_object(obj, "properties");
+	for (int i = 0; i < sent->nprops; i++)
+		if (!json_object_object_get_ex(props, sent->props[i].name, &v))
+			hs_json_add_string(props, sent->props[i].name, sent->props[i].value);
+	return props;
+}
+
+void
+hs_row_merge_stored(HsModifyState *fmstate, json_object *obj,
+					const HsWriteInput *sent, TupleTableSlot *slot)
+{
+	HsTable    *table = fmstate->table;
+	TupleTableSlot *stored = fmstate->stored_slot;
+	TupleTableSlot *mine = fmstate->new_slot;
+	json_object *props = complete_answer(obj, sent);
+
 	hs_fill_slot_from_object(table, obj, stored, NULL);
 
 	/*
