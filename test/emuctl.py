@@ -15,6 +15,10 @@ Commands:
     objects [--archived|--all]
                            stored records (live by default), one JSON object per line,
                            sorted by numeric id
+    damage [JSON]          append a damage rule (object) or rules (list): the next matching
+                           answers are sent damaged; without JSON, print the rules (one line
+                           each) and then the answers damaged so far
+    damage-clear           remove every damage rule and forget the answers damaged
 
 --copy escapes the output for PostgreSQL's COPY text format (every backslash doubled), so that
 `COPY t(line) FROM PROGRAM 'python3 test/emuctl.py --copy log'` reads one JSON text per row.
@@ -74,6 +78,19 @@ def line(obj, copy_format):
     return text
 
 
+def run_damage(url, cmd, arg):
+    """The damage commands; returns the lines to print."""
+    if cmd == "damage-clear":
+        call(url, "DELETE", "/_emulator/damage")
+        return []
+    if arg is None:
+        state = call(url, "GET", "/_emulator/damage")
+        return [dict(r, line="rule") for r in state["rules"]] + \
+            [dict(e, line="damaged") for e in state["damaged"]]
+    call(url, "POST", "/_emulator/damage", parse_json_arg(arg, "damage rule"))
+    return []
+
+
 def run(args, out):
     url = args.url or os.environ.get("HUBSPOT_EMULATOR_URL")
     if not url:
@@ -103,6 +120,8 @@ def run(args, out):
         which = "all" if args.all else ("true" if args.archived else "false")
         results = call(url, "GET", "/_emulator/objects?archived=" + which)["results"]
         lines = sorted(results, key=lambda r: int(r["id"]))
+    elif cmd in ("damage", "damage-clear"):
+        lines = run_damage(url, cmd, args.arg)
     for obj in lines:
         out.write(line(obj, args.copy) + "\n")
 
@@ -114,8 +133,9 @@ def main(argv=None):
                         help="escape output for PostgreSQL COPY text format")
     parser.add_argument("--archived", action="store_true", help="objects: archived records only")
     parser.add_argument("--all", action="store_true", help="objects: live and archived records")
-    parser.add_argument("command", choices=["reset", "log", "clear-log", "fault", "config", "seed", "objects"])
-    parser.add_argument("arg", nargs="?", help="JSON argument of fault, config and seed")
+    parser.add_argument("command", choices=["reset", "log", "clear-log", "fault", "config", "seed", "objects",
+                                            "damage", "damage-clear"])
+    parser.add_argument("arg", nargs="?", help="JSON argument of fault, config, seed and damage")
     args = parser.parse_args(argv)
     try:
         run(args, sys.stdout)
