@@ -959,7 +959,7 @@ class FaultSet:
 
 DAMAGE_KINDS = ("truncate", "empty", "wrong_type", "missing", "huge_number", "deep_nesting",
                 "invalid_utf8", "nul", "extra_fields", "duplicate_keys")
-DAMAGE_KEYS = {"kind", "method", "path", "skip", "times", "seed", "target", "at", "depth"}
+DAMAGE_KEYS = {"kind", "method", "path", "skip", "times", "seed", "target", "at", "depth", "raw"}
 # Members damaged by preference when a rule names no target: what clients parse.
 DAMAGE_PREFERRED = ("results", "id", "properties", "paging", "next", "after", "status", "errors",
                     "category", "message", "objectWriteTraceId", "context", "ids", "name", "type",
@@ -1080,6 +1080,8 @@ class DamageRule:
         self.targets = [target] if isinstance(target, str) else target
         self.at = spec.get("at")
         self.depth = spec.get("depth")
+        # nul: a raw NUL byte (true) or the escape \u0000 (false); None chooses from the seed
+        self.raw = spec.get("raw")
         self.seen = 0
         self.fired = 0
         self.value = None   # JSON text of the value put in, for wrong_type and huge_number
@@ -1102,6 +1104,8 @@ class DamageRule:
             v = getattr(self, key)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
                 raise ValueError("damage rule %s must be an integer" % key)
+        if self.raw is not None and not isinstance(self.raw, bool):
+            raise ValueError("damage rule raw must be a boolean")
         if self.depth is not None and self.depth < 1:
             raise ValueError("damage rule depth must be positive")
 
@@ -1225,7 +1229,8 @@ class DamageRule:
             return None
         path, value, setter = picked
         at = rng.randrange(len(value) + 1)
-        if rng.random() < 0.5:
+        raw = rng.random() >= 0.5 if self.raw is None else self.raw
+        if not raw:
             setter(value[:at] + "\u0000" + value[at:])
             return "%s: \\u0000 at %d" % (path, at)
         setter(RawJson(json.dumps(value[:at])[:-1].encode("utf-8") + b"\x00" + json.dumps(value[at:])[1:].encode("utf-8")))

@@ -1717,8 +1717,10 @@ class TestDamage(EmulatorTestCase):
         self.assertTrue(b"[" * 100000 in reply.raw or b'{"a":' * 100000 in reply.raw)
         reply, events = self.damaged({"kind": "invalid_utf8", "target": "name"})
         self.assertRaises(UnicodeDecodeError, reply.raw.decode, "utf-8")
-        reply, events = self.damaged({"kind": "nul", "target": "id", "seed": 0})
-        self.assertTrue(b"\\u0000" in reply.raw or b"\x00" in reply.raw)
+        reply, events = self.damaged({"kind": "nul", "target": "id", "raw": False})
+        self.assertIn(b"\\u0000", reply.raw)
+        reply, events = self.damaged({"kind": "nul", "target": "id", "raw": True})
+        self.assertIn(b"\x00", reply.raw)
         reply, events = self.damaged({"kind": "extra_fields", "seed": 2})
         self.assertIn(b'"x_extra', reply.raw)
         reply, events = self.damaged({"kind": "duplicate_keys", "target": "paging", "seed": 0},
@@ -1769,7 +1771,8 @@ class TestDamage(EmulatorTestCase):
     def test_bad_rules(self):
         for rule in ({"kind": "nope"}, {"kind": "empty", "x": 1}, {"kind": "empty", "times": -1},
                      {"kind": "empty", "path": ""}, {"kind": "missing", "target": 3},
-                     {"kind": "deep_nesting", "depth": 0}, {"kind": "truncate", "at": "1"}, [1]):
+                     {"kind": "deep_nesting", "depth": 0}, {"kind": "truncate", "at": "1"},
+                     {"kind": "nul", "raw": 1}, [1]):
             self.assertEqual(control("POST", "damage", rule).status, 400, rule)
         self.assertEqual(self.state()["rules"], [])
 

@@ -7,6 +7,8 @@
 #   - HubSpot's official Node client against the emulator (test/node/check.js),
 #   - the pg_regress suites (sql/*.sql, expected/*.out) in a throw-away cluster,
 #   - a pg_regress suite against an independent HubSpot stand-in (test/standin),
+#   - mutation testing of the response parsers (test/mutation/run.py): statements against
+#     emulator answers damaged in every way it knows, counted once per kind of damage,
 # and ends with one line "N passed, M failed".  Exit status 0 only if M is 0.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -68,6 +70,16 @@ count_pg_regress pg_regress "$rc" "$out"
 log "pg_regress against the independent HubSpot stand-in (test/standin)"
 if out=$(bash "$REPO/test/standin/run.sh" 2>&1); then rc=0; else rc=$?; fi
 count_pg_regress stand-in "$rc" "$out"
+
+log "mutation testing of the response parsers (test/mutation)"
+mkdir -p "$WORK/mutation"
+if out=$(python3 "$REPO/test/mutation/run.py" --url "$HUBSPOT_EMULATOR_URL" --bindir "$PG_BIN" \
+             --workdir "$WORK/mutation" 2>&1); then rc=0; else rc=$?; fi
+printf '%s\n' "$out" | grep -E '^(BAD-|mutation|known failure)' | sed 's/^/    /' >&2 || true
+ok=$(printf '%s\n' "$out" | grep -cE '^mutation kind .*, 0 bad$' || true)
+nok=$(printf '%s\n' "$out" | grep -E '^mutation kind ' | grep -cvE ', 0 bad$' || true)
+if [ "$rc" != 0 ] && [ "$nok" = 0 ]; then nok=1; printf '%s\n' "$out" | tail -n 20; fi
+count mutation "$ok" "$nok"
 
 for f in "${failures[@]+"${failures[@]}"}"; do log "FAILED $f"; done
 echo "$passed passed, $failed failed"
