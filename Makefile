@@ -4,7 +4,10 @@ MODULE_big = hubspot_fdw
 OBJS = src/hubspot_fdw.o src/option.o src/scan.o src/modify.o \
        src/convert.o src/properties.o src/client.o src/http.o \
        src/statement.o src/visibility.o \
-       src/api.o
+       src/api.o \
+       src/json.o \
+       src/errors.o \
+       src/url.o
 PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot CRM"
 
 EXTENSION = hubspot_fdw

@@ -1,12 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * client.c
- *		The HubSpot client: connections per user mapping, requests with
- *		retries and rate-limit waits, HubSpot errors turned into ereports.
+ *		The HubSpot client: connections per user mapping, and requests with
+ *		retries and rate-limit waits.
  *
- * This is the only file that calls the transport (http.c) and the only one
- * that maps HubSpot's error categories and transport failures to SQLSTATEs
- * (error_map[] below).
+ * This is the only file that calls the transport (http.c).  A request is a
+ * call (HsCall) made of attempts: each attempt is one transfer, judged by
+ * classify_attempt(), a pure function of what the attempt came to, which
+ * says whether to return the answer, wait and send again, give up, or
+ * declare the outcome unknown.  The waiting and the judging are kept apart
+ * from the transfer so that several calls can be in flight on one
+ * connection.  Errors are raised by errors.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,6 +34,7 @@
 #endif
 
 #include "hubspot_fdw.h"
+#include "errors.h"
 #include "http.h"
 
 /* longest waits, in milliseconds */
@@ -40,41 +45,6 @@
 #define LOCKED_MIN_WAIT_MS 2000
 #define MAX_RATE_LIMIT_WAITS 30
 
-/* SQLSTATEs of transport failures (no HubSpot category) */
-#define HS_ERRCODE_CONNECT		ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION
-#define HS_ERRCODE_TRANSPORT	ERRCODE_CONNECTION_FAILURE
-#define HS_ERRCODE_TIMEOUT		ERRCODE_CONNECTION_EXCEPTION
-#define HS_ERRCODE_UNKNOWN_OUTCOME ERRCODE_TRANSACTION_RESOLUTION_UNKNOWN
-
-/*
- * The one table from HubSpot error categories (or, when the category is
- * unknown, HTTP statuses) to SQLSTATEs.  The README lists it for users.
- */
-static const struct
-{
-	const char *category;		/* NULL: match on status */
-	long		status;
-	int			sqlstate;
-}			error_map[] =
-{
-	{"INVALID_AUTHENTICATION", 0, ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION},
-	{"EXPIRED_AUTHENTICATION", 0, ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION},
-	{"MISSING_SCOPES", 0, ERRCODE_INSUFFICIENT_PRIVILEGE},
-	{"BANNED", 0, ERRCODE_INSUFFICIENT_PRIVILEGE},
-	{"VALIDATION_ERROR", 0, ERRCODE_INVALID_PARAMETER_VALUE},
-	{"OBJECT_NOT_FOUND", 0, ERRCODE_UNDEFINED_OBJECT},
-	{"CONFLICT", 0, ERRCODE_UNIQUE_VIOLATION},
-	{"OBJECT_ALREADY_EXISTS", 0, ERRCODE_UNIQUE_VIOLATION},
-	{"RATE_LIMITS", 0, ERRCODE_CONFIGURATION_LIMIT_EXCEEDED},
-	{NULL, 400, ERRCODE_INVALID_PARAMETER_VALUE},
-	{NULL, 401, ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION},
-	{NULL, 403, ERRCODE_INSUFFICIENT_PRIVILEGE},
-	{NULL, 404, ERRCODE_UNDEFINED_OBJECT},
-	{NULL, 409, ERRCODE_UNIQUE_VIOLATION},
-	{NULL, 414, ERRCODE_PROGRAM_LIMIT_EXCEEDED},
-	{NULL, 429, ERRCODE_CONFIGURATION_LIMIT_EXCEEDED},
-};
-
 typedef struct ConnCacheEntry
 {
 	Oid			umid;			/* hash key */
@@ -82,136 +52,6 @@ typedef struct ConnCacheEntry
 } ConnCacheEntry;
 
 static HTAB *conn_cache = NULL;
-
-/* ----------------------------------------------------------------
- *		JSON helpers
- * ----------------------------------------------------------------
- */
-
-static void
-json_put_callback(void *arg)
-{
-	json_object_put((json_object *) arg);
-}
-
-/*
- * hs_json_parse_owned
- *		Parse JSON text with json-c; the result is freed when the memory
- *		context "owner" is reset or deleted, on the error path included.
- *
- * Returns NULL if the text is not one complete JSON value.
- */
-json_object *
-hs_json_parse_owned(const char *text, size_t len, MemoryContext owner)
-{
-	/* allocate the callback first: after the parse nothing may throw */
-	MemoryContextCallback *cb = MemoryContextAlloc(owner, sizeof(MemoryContextCallback));
-	json_tokener *tok;
-	json_object *obj;
-	bool		ok;
-
-	if (len > INT_MAX)
-		return NULL;
-	tok = json_tokener_new();
-	if (tok == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory")));
-	obj = json_tokener_parse_ex(tok, text, (int) len);
-	ok = json_tokener_get_error(tok) == json_tokener_success &&
-		(size_t) json_tokener_get_parse_end(tok) == len;
-	json_tokener_free(tok);
-	if (!ok)
-	{
-		json_object_put(obj);
-		return NULL;
-	}
-	if (obj == NULL)
-		return NULL;			/* the JSON text "null" */
-	cb->func = json_put_callback;
-	cb->arg = obj;
-	MemoryContextRegisterResetCallback(owner, cb);
-	return obj;
-}
-
-/* The string member "key" of an object, or NULL. */
-const char *
-hs_json_string(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
-		!json_object_object_get_ex(obj, key, &v) ||
-		!json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-/*
- * hs_error_message_text
- *		The readable message of a HubSpot error object.
- *
- * Validation errors pack a JSON array into their message ("Property values
- * were not valid: [{...,"message":"Property \"x\" does not exist",...}]");
- * the messages inside it are what a user wants to read.
- */
-char *
-hs_error_message_text(json_object *err)
-{
-	const char *message = hs_json_string(err, "message");
-	static const char prefix[] = "Property values were not valid: ";
-
-	if (message == NULL)
-		return pstrdup("(no message)");
-	if (strncmp(message, prefix, sizeof(prefix) - 1) == 0)
-	{
-		const char *inner = message + sizeof(prefix) - 1;
-		MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext,
-												  "hubspot_fdw error text",
-												  ALLOCSET_SMALL_SIZES);
-		json_object *arr = hs_json_parse_owned(inner, strlen(inner), tmp);
-		StringInfoData buf;
-
-		initStringInfo(&buf);
-		if (arr != NULL && json_object_is_type(arr, json_type_array))
-		{
-			for (size_t i = 0; i < json_object_array_length(arr); i++)
-			{
-				const char *m = hs_json_string(json_object_array_get_idx(arr, i),
-											   "message");
-
-				if (m == NULL)
-					continue;
-				if (buf.len > 0)
-					appendStringInfoString(&buf, "; ");
-				appendStringInfoString(&buf, m);
-			}
-		}
-		MemoryContextDelete(tmp);
-		if (buf.len > 0)
-			return buf.data;
-	}
-	return pstrdup(message);
-}
-
-/* Percent-encode a query-string component. */
-char *
-hs_url_escape(const char *s)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-	{
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			(*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-			*p == '.' || *p == '~')
-			appendStringInfoChar(&buf, (char) *p);
-		else
-			appendStringInfo(&buf, "%%%02X", *p);
-	}
-	return buf.data;
-}
 
 /* ----------------------------------------------------------------
  *		Connections
@@ -334,87 +174,246 @@ hs_connect(Oid serverid, Oid userid)
 	return &entry->conn;
 }
 
-/* After a transport failure the connection is not trusted again. */
-static void
-discard_http(HsConnection *conn)
-{
-	hs_http_destroy(conn->http);
-	conn->http = NULL;
-}
-
 /* ----------------------------------------------------------------
- *		Errors
+ *		Judging an attempt
  * ----------------------------------------------------------------
  */
 
-int
-hs_errcode_for_category(const char *category, long status)
+/* What to do after an attempt */
+typedef enum AttemptAction
 {
-	if (category != NULL)
-	{
-		for (size_t i = 0; i < lengthof(error_map); i++)
-			if (error_map[i].category != NULL &&
-				strcmp(error_map[i].category, category) == 0)
-				return error_map[i].sqlstate;
-	}
-	for (size_t i = 0; i < lengthof(error_map); i++)
-		if (error_map[i].category == NULL && error_map[i].status == status)
-			return error_map[i].sqlstate;
-	return ERRCODE_FDW_ERROR;
+	ATTEMPT_ANSWER,				/* return HubSpot's answer to the caller */
+	ATTEMPT_RETRY,				/* wait wait_ms, then send again */
+	ATTEMPT_GIVE_UP,			/* raise the error give_up names */
+	ATTEMPT_UNKNOWN				/* raise 08007: HubSpot may or may not have
+								 * applied the write */
+} AttemptAction;
+
+typedef enum AttemptGiveUp
+{
+	GIVE_UP_INTERRUPTED,		/* cancel or statement_timeout during transfer */
+	GIVE_UP_TRANSPORT,			/* no answer, not retried (again) */
+	GIVE_UP_DAILY_LIMIT			/* 429 with policy DAILY */
+} AttemptGiveUp;
+
+/* Everything classify_attempt() looks at */
+typedef struct AttemptFacts
+{
+	const HsHttpResult *res;	/* transport outcome, status, headers */
+	bool		daily_limit;	/* res is a 429 whose body names policy DAILY */
+	HsRequestSafety safety;
+	int			attempt;		/* this attempt's number, from 1 */
+	int			rate_waits;		/* 429 waits before this attempt */
+	bool		maybe_applied;	/* may an earlier attempt have been applied? */
+	int			max_retries;	/* server option max_retries */
+	double		jitter;			/* in [0, 1): where a backoff falls in its
+								 * range */
+} AttemptFacts;
+
+/* classify_attempt()'s answer */
+typedef struct AttemptVerdict
+{
+	AttemptAction action;
+	long		wait_ms;		/* ATTEMPT_RETRY */
+	bool		rate_wait;		/* ATTEMPT_RETRY counts as a 429 wait */
+	AttemptGiveUp give_up;		/* ATTEMPT_GIVE_UP */
+	bool		transport_failed;	/* ATTEMPT_UNKNOWN: the transfer failed
+									 * (else: HubSpot's status says why) */
+	bool		maybe_applied;	/* may this or an earlier attempt have been
+								 * applied? */
+	bool		discard_connection; /* the connection is not trusted again */
+} AttemptVerdict;
+
+/* Exponential backoff with jitter: [d/2, d) with d = base * 2^retry. */
+static long
+backoff_ms(int retry, double jitter)
+{
+	double		d = BACKOFF_BASE_MS * pow(2.0, Min(retry, 10));
+
+	d = Min(d, BACKOFF_CAP_MS);
+	return (long) (d / 2 + jitter * d / 2);
 }
 
-static const char *
-hint_for_category(const char *category, long status)
+/* The wait a 429/423/477 asks for: Retry-After, else the rate-limit window. */
+static long
+requested_wait_ms(const HsHttpResult *res, long fallback_ms)
 {
-	if (category == NULL)
-		return NULL;
-	if (strcmp(category, "INVALID_AUTHENTICATION") == 0 ||
-		strcmp(category, "EXPIRED_AUTHENTICATION") == 0)
-		return "Check the access_token option of the user mapping.";
-	if (strcmp(category, "MISSING_SCOPES") == 0)
-		return "Give the HubSpot app the scopes crm.objects.products.read (SELECT) and crm.objects.products.write (INSERT, UPDATE, DELETE).";
-	if (status == 404 && strcmp(category, "OBJECT_NOT_FOUND") == 0)
-		return "Check the object option of the foreign table.";
-	return NULL;
+	char	   *end;
+	double		v;
+
+	if (res->retry_after[0] != '\0')
+	{
+		v = strtod(res->retry_after, &end);
+		if (end != res->retry_after && v >= 0 && !isnan(v))
+		{
+			/* seconds per RFC 9110; values above 1000 can only be ms */
+			double		ms = v > 1000 ? v : v * 1000;
+
+			return (long) Min(Max(ms, 1), RATE_LIMIT_MAX_WAIT_MS);
+		}
+	}
+	if (res->ratelimit.interval_ms > 0)
+		return Min(res->ratelimit.interval_ms, RATE_LIMIT_MAX_WAIT_MS);
+	return fallback_ms;
+}
+
+/* HTTP statuses after which HubSpot may or may not have done the work */
+static bool
+is_server_failure(long status)
+{
+	return status == 500 || status == 502 || status == 503 || status == 504 ||
+		status == 521 || status == 523 || status == 524;
+}
+
+/* An attempt that ended without an HTTP answer (outcome not DONE). */
+static void
+classify_transport_failure(const AttemptFacts *f, AttemptVerdict *v)
+{
+	const HsHttpResult *res = f->res;
+	bool		write = (f->safety != HS_READ);
+
+	v->discard_connection = true;
+	if (res->outcome == HS_HTTP_ABORTED)
+	{
+		v->action = ATTEMPT_GIVE_UP;
+		v->give_up = GIVE_UP_INTERRUPTED;
+		return;
+	}
+	/* more retries cannot help these, and nothing can be sent again blind */
+	if (res->outcome == HS_HTTP_TOO_LARGE || res->outcome == HS_HTTP_INTERNAL ||
+		(v->maybe_applied && f->safety == HS_NOT_IDEMPOTENT) ||
+		f->attempt > f->max_retries)
+	{
+		if (write && v->maybe_applied)
+		{
+			v->action = ATTEMPT_UNKNOWN;
+			v->transport_failed = true;
+		}
+		else
+		{
+			v->action = ATTEMPT_GIVE_UP;
+			v->give_up = GIVE_UP_TRANSPORT;
+		}
+		return;
+	}
+	v->action = ATTEMPT_RETRY;
+	v->wait_ms = backoff_ms(f->attempt - 1, f->jitter);
+}
+
+/* An attempt that HubSpot answered with an HTTP status. */
+static void
+classify_answer(const AttemptFacts *f, AttemptVerdict *v)
+{
+	const HsHttpResult *res = f->res;
+	bool		write = (f->safety != HS_READ);
+
+	v->action = ATTEMPT_ANSWER;
+	if (res->status == 429)
+	{
+		if (f->daily_limit && !(write && v->maybe_applied))
+		{
+			v->action = ATTEMPT_GIVE_UP;
+			v->give_up = GIVE_UP_DAILY_LIMIT;
+			return;
+		}
+		if (!f->daily_limit && f->rate_waits < MAX_RATE_LIMIT_WAITS)
+		{
+			v->action = ATTEMPT_RETRY;
+			v->rate_wait = true;
+			v->wait_ms = requested_wait_ms(res, RATE_LIMIT_DEFAULT_WAIT_MS);
+		}
+	}
+	else if (res->status == 423 || res->status == 477)
+	{
+		if (f->attempt <= f->max_retries)
+		{
+			v->action = ATTEMPT_RETRY;
+			v->wait_ms = requested_wait_ms(res, LOCKED_MIN_WAIT_MS);
+			if (res->status == 423)
+				v->wait_ms = Max(v->wait_ms, LOCKED_MIN_WAIT_MS);
+		}
+	}
+	else if (is_server_failure(res->status))
+	{
+		/* HubSpot's 5xx does not promise that nothing was written */
+		v->maybe_applied = true;
+		if (f->safety == HS_NOT_IDEMPOTENT)
+		{
+			v->action = ATTEMPT_UNKNOWN;
+			return;
+		}
+		if (f->attempt <= f->max_retries)
+		{
+			v->action = ATTEMPT_RETRY;
+			v->wait_ms = backoff_ms(f->attempt - 1, f->jitter);
+		}
+	}
+
+	/*
+	 * An earlier attempt of a write may have been applied, and the last one
+	 * did not succeed: what HubSpot did is unknown.
+	 */
+	if (v->action == ATTEMPT_ANSWER && write && v->maybe_applied &&
+		(res->status < 200 || res->status >= 300))
+		v->action = ATTEMPT_UNKNOWN;
 }
 
 /*
- * hs_report_response_error
- *		Raise the ERROR for a HubSpot response that is not a success.
+ * classify_attempt
+ *		Decide what follows an attempt, from the facts alone (no I/O, no
+ *		ERROR, no randomness but f->jitter).
  *
- * The message carries HubSpot's category and message; the detail the
- * request (method and path only: never headers or the query string) and the
- * correlation id that HubSpot support asks for.
+ * Following HubSpot's guidance on errors and rate limits
+ * (https://developers.hubspot.com/docs/api/usage-details):
+ *   - 429 (but DAILY), 423 and 477 wait for Retry-After (else the
+ *     rate-limit interval) and retry, whatever the request: HubSpot did
+ *     not process it; 429s up to MAX_RATE_LIMIT_WAITS times, 423/477 up to
+ *     max_retries;
+ *   - a 429 DAILY gives up (an unknown outcome if an earlier attempt of a
+ *     write may have been applied);
+ *   - connection failures before anything was sent retry with backoff;
+ *   - timeouts, broken connections and 500/502/503/504/521/523/524 retry
+ *     with backoff for reads and HS_IDEMPOTENT_WRITE requests; for
+ *     HS_NOT_IDEMPOTENT ones (creates) the outcome is unknown at once;
+ *   - a write whose attempts all ended without an answer, or with a final
+ *     non-2xx answer after one that may have been applied, is unknown.
  */
-void
-hs_report_response_error(HsResponse *resp)
+static AttemptVerdict
+classify_attempt(const AttemptFacts *f)
 {
-	const char *category = hs_json_string(resp->json, "category");
-	char	   *message = resp->json ? hs_error_message_text(resp->json) : NULL;
-	const char *hint = hint_for_category(category, resp->status);
+	AttemptVerdict v;
 
-	if (resp->status >= 300 && resp->status < 400)
-		hint = "hubspot_fdw never follows redirects, so that the access token goes nowhere else; check the server's api_url.";
-
-	if (category == NULL && hs_json_string(resp->json, "policyName") != NULL)
-		category = "RATE_LIMITS";
-
-	ereport(ERROR,
-			(errcode(hs_errcode_for_category(category, resp->status)),
-			 message ?
-			 errmsg("HubSpot %s: %s", category ? category : "error", message) :
-			 errmsg("HubSpot answered HTTP %ld", resp->status),
-			 errdetail("Request: %s %s; HTTP status %ld; correlationId %s.",
-					   resp->method, resp->path, resp->status,
-					   resp->correlation_id && resp->correlation_id[0] ?
-					   resp->correlation_id : "none"),
-			 hint ? errhint("%s", hint) : 0));
+	memset(&v, 0, sizeof(v));
+	v.maybe_applied = f->maybe_applied;
+	if (f->res->outcome != HS_HTTP_DONE)
+	{
+		if (f->res->maybe_sent)
+			v.maybe_applied = true;
+		classify_transport_failure(f, &v);
+	}
+	else
+		classify_answer(f, &v);
+	return v;
 }
 
 /* ----------------------------------------------------------------
  *		Requests
  * ----------------------------------------------------------------
  */
+
+/* One request to HubSpot and its attempts so far. */
+typedef struct HsCall
+{
+	HsConnection *conn;
+	const char *method;
+	const char *path;			/* for error messages: no query */
+	HsRequestSafety safety;
+	HsStats    *stats;			/* may be NULL */
+	HsHttpRequest req;			/* what each attempt sends */
+	int			attempt;		/* attempts made */
+	int			rate_waits;		/* 429 waits so far */
+	bool		maybe_applied;	/* may an attempt so far have been applied? */
+} HsCall;
 
 static bool
 interrupt_pending(void)
@@ -452,140 +451,181 @@ random_fraction(void)
 #endif
 }
 
-/* Exponential backoff with jitter: [d/2, d) with d = base * 2^attempt. */
-static long
-backoff_ms(int attempt)
+/* Does a 429 answer name the DAILY policy in its body? */
+static bool
+is_daily_limit(const HsHttpResult *res)
 {
-	double		d = BACKOFF_BASE_MS * pow(2.0, Min(attempt, 10));
+	MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext,
+											  "hubspot_fdw 429 body",
+											  ALLOCSET_SMALL_SIZES);
+	json_object *j = hs_json_parse_owned(res->body, res->body_len, tmp);
+	const char *policy = hs_json_string(j, "policyName");
+	bool		daily = policy != NULL && strcmp(policy, "DAILY") == 0;
 
-	d = Min(d, BACKOFF_CAP_MS);
-	return (long) (d / 2 + random_fraction() * d / 2);
+	MemoryContextDelete(tmp);
+	return daily;
 }
 
-/* The wait a 429/423/477 asks for: Retry-After, else the rate-limit window. */
-static long
-requested_wait_ms(const HsHttpResult *res, long fallback_ms)
+static void
+call_init(HsCall *call, HsConnection *conn, const char *method, const char *path,
+		  const char *query, const char *body, HsRequestSafety safety,
+		  HsStats *stats)
 {
-	char	   *end;
-	double		v;
+	StringInfoData url;
 
-	if (res->retry_after[0] != '\0')
+	memset(call, 0, sizeof(HsCall));
+	call->conn = conn;
+	call->method = method;
+	call->path = path;
+	call->safety = safety;
+	call->stats = stats;
+	if (stats)
+		stats->outcome_unknown = stats->resent = false;
+
+	initStringInfo(&url);
+	appendStringInfo(&url, "%s%s", conn->server.api_url, path);
+	if (query != NULL && query[0] != '\0')
+		appendStringInfo(&url, "?%s", query);
+	call->req.method = method;
+	call->req.url = url.data;
+	call->req.body = body;
+	call->req.body_len = body ? strlen(body) : 0;
+	call->req.bearer_token = conn->token;
+	/* libcurl may resend reads itself; writes are resent here, visibly */
+	call->req.resend_ok = (safety == HS_READ);
+	call->req.timeout_ms = conn->server.timeout_ms;
+	call->req.connect_timeout_ms = conn->server.connect_timeout_ms;
+	call->req.max_response_bytes = HS_MAX_RESPONSE_BYTES;
+}
+
+/* Make one attempt, blocking until it ends. */
+static void
+call_send(HsCall *call, HsHttpResult *res)
+{
+	HsConnection *conn = call->conn;
+
+	if (conn->http == NULL)
 	{
-		v = strtod(res->retry_after, &end);
-		if (end != res->retry_after && v >= 0 && !isnan(v))
-		{
-			/* seconds per RFC 9110; values above 1000 can only be ms */
-			double		ms = v > 1000 ? v : v * 1000;
+		conn->http = hs_http_create();
+		if (conn->http == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("could not initialize libcurl")));
+	}
+	if (call->stats)
+		call->stats->requests++;
+	call->attempt++;
+	hs_http_perform(conn->http, &call->req, res, interrupt_pending);
+}
 
-			return (long) Min(Max(ms, 1), RATE_LIMIT_MAX_WAIT_MS);
+/* Judge an attempt and take its verdict into the call's state. */
+static AttemptVerdict
+call_judge(HsCall *call, const HsHttpResult *res)
+{
+	AttemptFacts f;
+	AttemptVerdict v;
+
+	f.res = res;
+	f.daily_limit = res->outcome == HS_HTTP_DONE && res->status == 429 &&
+		is_daily_limit(res);
+	f.safety = call->safety;
+	f.attempt = call->attempt;
+	f.rate_waits = call->rate_waits;
+	f.maybe_applied = call->maybe_applied;
+	f.max_retries = call->conn->server.max_retries;
+	f.jitter = random_fraction();
+	v = classify_attempt(&f);
+
+	/* res->body belongs to the connection: it is not read after this */
+	if (v.discard_connection)
+	{
+		hs_http_destroy(call->conn->http);
+		call->conn->http = NULL;
+	}
+	call->maybe_applied = v.maybe_applied;
+	if (v.action == ATTEMPT_RETRY)
+	{
+		if (v.rate_wait)
+			call->rate_waits++;
+		if (call->stats)
+		{
+			call->stats->retries++;
+			/* a cancel while waiting leaves an earlier attempt's outcome unknown */
+			if (call->safety != HS_READ && call->maybe_applied)
+				call->stats->outcome_unknown = true;
 		}
 	}
-	if (res->ratelimit_interval_ms[0] != '\0')
-	{
-		v = strtod(res->ratelimit_interval_ms, &end);
-		if (end != res->ratelimit_interval_ms && v > 0 && !isnan(v))
-			return (long) Min(v, RATE_LIMIT_MAX_WAIT_MS);
-	}
-	return fallback_ms;
+	return v;
 }
 
-/* Our own words for a transport failure; libcurl's text goes to the detail. */
-static char *
-outcome_text(HsConnection *conn, const HsHttpResult *res)
-{
-	switch (res->outcome)
-	{
-		case HS_HTTP_CONNECT_FAILED:
-			return pstrdup("could not connect to HubSpot");
-		case HS_HTTP_TIMEOUT:
-			if (!res->maybe_sent)
-				return psprintf("connecting to HubSpot timed out after %d ms",
-								conn->server.connect_timeout_ms);
-			return psprintf("HubSpot request timed out after %d ms",
-							conn->server.timeout_ms);
-		case HS_HTTP_BROKEN:
-			return pstrdup("the connection to HubSpot broke");
-		case HS_HTTP_TOO_LARGE:
-			return psprintf("HubSpot's response exceeded %d MB",
-							HS_MAX_RESPONSE_BYTES / (1024 * 1024));
-		case HS_HTTP_ABORTED:
-			return pstrdup("the request was interrupted");
-		default:
-			return pstrdup("HubSpot request failed");
-	}
-}
-
-/* Raise the ERROR for a transport failure that will not be retried. */
+/* Raise the ERROR a verdict of ATTEMPT_GIVE_UP or ATTEMPT_UNKNOWN names. */
 static void
-report_transport_error(HsConnection *conn, const char *method, const char *path,
-					   const HsHttpResult *res, int attempts)
+call_fail(HsCall *call, const HsHttpResult *res, const AttemptVerdict *v)
 {
-	int			code;
+	HsConnection *conn = call->conn;
 
-	switch (res->outcome)
+	if (v->action == ATTEMPT_UNKNOWN)
 	{
-		case HS_HTTP_CONNECT_FAILED:
-			code = HS_ERRCODE_CONNECT;
+		if (v->transport_failed)
+			hs_report_unknown_outcome(call->method, call->path, call->safety,
+									  hs_transport_failure_text(&conn->server, res),
+									  res->errmsg, call->attempt, call->stats);
+		hs_report_unknown_outcome(call->method, call->path, call->safety,
+								  psprintf("HubSpot answered HTTP %ld", res->status),
+								  NULL, call->attempt, call->stats);
+	}
+	Assert(v->action == ATTEMPT_GIVE_UP);
+	switch (v->give_up)
+	{
+		case GIVE_UP_INTERRUPTED:
+			/* the caller's error context says which rows this leaves unknown */
+			if (call->safety != HS_READ && call->stats && call->maybe_applied)
+				call->stats->outcome_unknown = true;
+			/* PostgreSQL's own error, if it has one to raise */
+			CHECK_FOR_INTERRUPTS();
+			hs_report_interrupted(call->method, call->path);
 			break;
-		case HS_HTTP_TIMEOUT:
-			code = HS_ERRCODE_TIMEOUT;
+		case GIVE_UP_TRANSPORT:
+			hs_report_transport_error(&conn->server, call->method, call->path,
+									  res, call->attempt);
 			break;
-		case HS_HTTP_TOO_LARGE:
-			code = ERRCODE_PROGRAM_LIMIT_EXCEEDED;
-			break;
-		case HS_HTTP_INTERNAL:
-			code = ERRCODE_FDW_ERROR;
-			break;
-		default:
-			code = HS_ERRCODE_TRANSPORT;
+		case GIVE_UP_DAILY_LIMIT:
+			hs_report_daily_limit(call->method, call->path, res->correlation_id);
 			break;
 	}
-	ereport(ERROR,
-			(errcode(code),
-			 errmsg("%s", outcome_text(conn, res)),
-			 errdetail("Request: %s %s; %d attempt%s; last attempt: %s (connect %.0f ms, TLS %.0f ms, first byte %.0f ms, total %.0f ms%s).",
-					   method, path, attempts, attempts == 1 ? "" : "s",
-					   res->errmsg, res->connect_ms, res->tls_ms,
-					   res->first_byte_ms, res->total_ms,
-					   res->reused_connection ? ", reused connection" : ""),
-			 res->outcome == HS_HTTP_TIMEOUT ?
-			 errhint("Raise the server option timeout_ms (now %d) or connect_timeout_ms (now %d).",
-					 conn->server.timeout_ms, conn->server.connect_timeout_ms) : 0));
+	pg_unreachable();
 }
 
-/*
- * report_unknown_outcome
- *		Raise the ERROR for a write whose outcome cannot be known: HubSpot
- *		may or may not have applied it.  why is our own text; transport, if
- *		not NULL, libcurl's.  Marks stats so that the caller's error context
- *		can name the rows of the request.
- */
-static void
-report_unknown_outcome(const char *method, const char *path, HsRequestSafety safety,
-					   const char *why, const char *transport, int attempts,
-					   HsStats *stats)
+/* The caller's HsResponse for the final answer res. */
+static HsResponse *
+call_answer(HsCall *call, const HsHttpResult *res)
 {
-	if (stats)
-		stats->outcome_unknown = true;
-	ereport(ERROR,
-			(errcode(HS_ERRCODE_UNKNOWN_OUTCOME),
-			 errmsg("HubSpot may or may not have applied this write request: %s", why),
-			 transport ?
-			 errdetail("Request: %s %s; %d attempt%s; last attempt: %s.",
-					   method, path, attempts, attempts == 1 ? "" : "s", transport) :
-			 errdetail("Request: %s %s; %d attempt%s.",
-					   method, path, attempts, attempts == 1 ? "" : "s"),
-			 safety == HS_NOT_IDEMPOTENT ?
-			 errhint("It was not sent again, because sending a create twice can duplicate records. Look the records up in HubSpot before running the statement again.") :
-			 errhint("Running the statement again is safe: HubSpot applies an update, upsert or archive once however often it is sent.")));
-}
+	HsResponse *resp;
 
-/* HTTP statuses after which HubSpot may or may not have done the work */
-static bool
-is_server_failure(long status)
-{
-	return status == 500 || status == 502 || status == 503 || status == 504 ||
-		status == 521 || status == 523 || status == 524;
+	if (call->stats)
+	{
+		call->stats->outcome_unknown = false;
+		call->stats->resent = call->maybe_applied;
+	}
+	resp = palloc0(sizeof(HsResponse));
+	resp->status = res->status;
+	resp->method = call->method;
+	resp->path = call->path;
+	resp->correlation_id = pstrdup(res->correlation_id);
+	if (res->body_len > 0)
+	{
+		resp->json = hs_json_parse_owned(res->body, res->body_len, CurrentMemoryContext);
+		if (resp->json == NULL && res->status >= 200 && res->status < 300)
+		{
+			if (call->safety != HS_READ)
+				hs_report_unknown_outcome(call->method, call->path, call->safety,
+										  "HubSpot accepted the request, but its response could not be read",
+										  NULL, call->attempt, call->stats);
+			hs_report_malformed_response(call->method, call->path, res->status,
+										 res->body_len);
+		}
+	}
+	return resp;
 }
 
 /*
@@ -593,19 +633,13 @@ is_server_failure(long status)
  *		Send one request to HubSpot and return its final response.
  *
  * path starts with "/" (e.g. "/crm/v3/objects/products"); query is the URL
- * query without "?", or NULL.  Retries:
- *   - 429 TEN_SECONDLY_ROLLING (and any 429 but DAILY), 423 and 477 wait for
- *     Retry-After (else the rate-limit interval) and retry, whatever the
- *     request: HubSpot did not process it;
- *   - connection failures before anything was sent retry with backoff;
- *   - timeouts, broken connections and 500/502/503/504/521/523/524 retry
- *     with backoff for reads and HS_IDEMPOTENT_WRITE requests; for
- *     HS_NOT_IDEMPOTENT ones (creates) the outcome is unknown at once, and
- *     that is an ERROR (08007), never a resend.
- * A write whose attempts all ended without an answer, or whose 2xx answer
- * cannot be read, also ends in 08007: HubSpot may or may not have applied
- * it.  Every such error, and a cancel while a write was in flight, sets
- * stats->outcome_unknown.
+ * query without "?", or NULL.  Retries and waits as classify_attempt()
+ * says; a request that cannot be answered raises the ERROR errors.c has
+ * for it.  A write whose attempts all ended without an answer, whose
+ * outcome a 5xx or a failure after sending left open for a create, or whose
+ * 2xx answer cannot be read, ends in 08007: HubSpot may or may not have
+ * applied it.  Every such error, and a cancel while a write was in flight,
+ * sets stats->outcome_unknown.
  * Any other response, success or not, is returned with its parsed body
  * (in CurrentMemoryContext); callers decide what a non-2xx means.
  */
@@ -614,179 +648,46 @@ hs_request(HsConnection *conn, const char *method, const char *path,
 		   const char *query, const char *body, HsRequestSafety safety,
 		   HsStats *stats)
 {
-	StringInfoData url;
-	HsHttpRequest req;
+	HsCall		call;
 	HsHttpResult res;
-	int			attempt = 0;
-	int			rate_waits = 0;
-	bool		write = (safety != HS_READ);
-	bool		maybe_applied = false;	/* by any attempt so far */
-	HsResponse *resp;
 
-	if (stats)
-		stats->outcome_unknown = stats->resent = false;
-	initStringInfo(&url);
-	appendStringInfo(&url, "%s%s", conn->server.api_url, path);
-	if (query != NULL && query[0] != '\0')
-		appendStringInfo(&url, "?%s", query);
-
-	memset(&req, 0, sizeof(req));
-	req.method = method;
-	req.url = url.data;
-	req.body = body;
-	req.body_len = body ? strlen(body) : 0;
-	req.bearer_token = conn->token;
-	/* libcurl may resend reads itself; writes are resent here, visibly */
-	req.resend_ok = (safety == HS_READ);
-	req.timeout_ms = conn->server.timeout_ms;
-	req.connect_timeout_ms = conn->server.connect_timeout_ms;
-	req.max_response_bytes = HS_MAX_RESPONSE_BYTES;
-
+	call_init(&call, conn, method, path, query, body, safety, stats);
 	for (;;)
 	{
-		bool		retry_transport = false;
-		long		wait = 0;
+		AttemptVerdict v;
 
 		CHECK_FOR_INTERRUPTS();
-		if (conn->http == NULL)
-		{
-			conn->http = hs_http_create();
-			if (conn->http == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_OUT_OF_MEMORY),
-						 errmsg("could not initialize libcurl")));
-		}
-		if (stats)
-			stats->requests++;
-		attempt++;
-		hs_http_perform(conn->http, &req, &res, interrupt_pending);
+		call_send(&call, &res);
+		v = call_judge(&call, &res);
+		if (v.action == ATTEMPT_ANSWER)
+			break;
+		if (v.action != ATTEMPT_RETRY)
+			call_fail(&call, &res, &v);
+		sleep_ms(v.wait_ms);
+	}
+	return call_answer(&call, &res);
+}
 
-		if (res.outcome == HS_HTTP_ABORTED)
-		{
-			discard_http(conn);
-			/* the caller's error context says which rows this leaves unknown */
-			if (write && stats && (res.maybe_sent || maybe_applied))
-				stats->outcome_unknown = true;
-			CHECK_FOR_INTERRUPTS();
-			ereport(ERROR,
-					(errcode(ERRCODE_QUERY_CANCELED),
-					 errmsg("HubSpot request interrupted"),
-					 errdetail("Request: %s %s.", method, path)));
-		}
+/* ----------------------------------------------------------------
+ *		Utilities
+ * ----------------------------------------------------------------
+ */
 
-		if (res.outcome != HS_HTTP_DONE)
-		{
-			discard_http(conn);
-			if (res.maybe_sent)
-				maybe_applied = true;
-			if (res.outcome == HS_HTTP_TOO_LARGE || res.outcome == HS_HTTP_INTERNAL)
-			{
-				if (write && maybe_applied)
-					report_unknown_outcome(method, path, safety, outcome_text(conn, &res),
-										   res.errmsg, attempt, stats);
-				report_transport_error(conn, method, path, &res, attempt);
-			}
-			if (maybe_applied && safety == HS_NOT_IDEMPOTENT)
-				report_unknown_outcome(method, path, safety, outcome_text(conn, &res),
-									   res.errmsg, attempt, stats);
-			if (attempt > conn->server.max_retries)
-			{
-				if (write && maybe_applied)
-					report_unknown_outcome(method, path, safety, outcome_text(conn, &res),
-										   res.errmsg, attempt, stats);
-				report_transport_error(conn, method, path, &res, attempt);
-			}
-			retry_transport = true;
-		}
-		else if (res.status == 429)
-		{
-			MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext,
-													  "hubspot_fdw 429 body",
-													  ALLOCSET_SMALL_SIZES);
-			json_object *j = hs_json_parse_owned(res.body, res.body_len, tmp);
-			const char *policy = hs_json_string(j, "policyName");
-			bool		daily = policy != NULL && strcmp(policy, "DAILY") == 0;
+/* Percent-encode a query-string component. */
+char *
+hs_url_escape(const char *s)
+{
+	StringInfoData buf;
 
-			MemoryContextDelete(tmp);
-			if (daily && !(write && maybe_applied))
-				ereport(ERROR,
-						(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
-						 errmsg("HubSpot's daily API limit is used up"),
-						 errdetail("Request: %s %s; HTTP status 429; policy DAILY; correlationId %s.",
-								   method, path,
-								   res.correlation_id[0] ? res.correlation_id : "none"),
-						 errhint("The daily limit resets at midnight in the HubSpot account's time zone; API limit increase packs raise it.")));
-			if (daily || ++rate_waits > MAX_RATE_LIMIT_WAITS)
-				break;			/* reported below or by the caller */
-			wait = requested_wait_ms(&res, RATE_LIMIT_DEFAULT_WAIT_MS);
-		}
-		else if (res.status == 423 || res.status == 477)
-		{
-			if (attempt > conn->server.max_retries)
-				break;
-			wait = requested_wait_ms(&res, LOCKED_MIN_WAIT_MS);
-			if (res.status == 423)
-				wait = Max(wait, LOCKED_MIN_WAIT_MS);
-		}
-		else if (is_server_failure(res.status))
-		{
-			/* HubSpot's 5xx does not promise that nothing was written */
-			maybe_applied = true;
-			if (safety == HS_NOT_IDEMPOTENT)
-				report_unknown_outcome(method, path, safety,
-									   psprintf("HubSpot answered HTTP %ld", res.status),
-									   NULL, attempt, stats);
-			if (attempt > conn->server.max_retries)
-				break;
-			wait = backoff_ms(attempt - 1);
-		}
+	initStringInfo(&buf);
+	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+	{
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			(*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+			*p == '.' || *p == '~')
+			appendStringInfoChar(&buf, (char) *p);
 		else
-			break;				/* a final answer */
-
-		if (stats)
-			stats->retries++;
-		if (retry_transport)
-			wait = backoff_ms(attempt - 1);
-		/* a cancel while waiting leaves an earlier attempt's outcome unknown */
-		if (stats && write && maybe_applied)
-			stats->outcome_unknown = true;
-		sleep_ms(wait);
+			appendStringInfo(&buf, "%%%02X", *p);
 	}
-	if (stats)
-	{
-		stats->outcome_unknown = false;
-		stats->resent = maybe_applied;
-	}
-
-	/*
-	 * An earlier attempt of a write may have been applied, and the last one
-	 * did not succeed: what HubSpot did is unknown.
-	 */
-	if (write && maybe_applied && (res.status < 200 || res.status >= 300))
-		report_unknown_outcome(method, path, safety,
-							   psprintf("HubSpot answered HTTP %ld", res.status),
-							   NULL, attempt, stats);
-
-	resp = palloc0(sizeof(HsResponse));
-	resp->status = res.status;
-	resp->method = method;
-	resp->path = path;
-	resp->correlation_id = pstrdup(res.correlation_id);
-	if (res.body_len > 0)
-	{
-		resp->json = hs_json_parse_owned(res.body, res.body_len, CurrentMemoryContext);
-		if (resp->json == NULL && res.status >= 200 && res.status < 300)
-		{
-			if (write)
-				report_unknown_outcome(method, path, safety,
-									   "HubSpot accepted the request, but its response could not be read",
-									   NULL, attempt, stats);
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("HubSpot sent a malformed response"),
-					 errdetail("Request: %s %s; HTTP status %ld; %zu bytes that are not JSON.",
-							   method, path, res.status, res.body_len)));
-		}
-	}
-	return resp;
+	return buf.data;
 }

@@ -7,15 +7,17 @@
  * leaves every ereport to client.c.  Nothing in a libcurl callback may
  * palloc or longjmp, and nothing here does.
  *
- * One HsHttp handle is one curl multi handle plus one easy handle that is
- * reset before each request.  The multi handle keeps the connection cache, so
- * keep-alive connections and TLS sessions are reused from request to
- * request.  Waiting happens in curl_multi_poll() slices of at most
- * WAIT_SLICE_MS, after each of which the caller's abort callback is asked
- * whether to give up (query cancel, statement_timeout, backend exit).
+ * One HsHttp handle is one curl multi handle, whose connection cache keeps
+ * keep-alive connections and TLS sessions from request to request, and a
+ * share handle for DNS and TLS sessions.  Each request is an HsHttpTransfer
+ * with its own easy handle, request copy, response buffer and headers.
+ * Waiting happens in curl_multi_poll() slices of at most WAIT_SLICE_MS,
+ * after each of which the caller's abort callback is asked whether to give
+ * up (query cancel, statement_timeout, backend exit).
  *
  *-------------------------------------------------------------------------
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,16 +26,36 @@
 #include <curl/curl.h>
 
 #include "http.h"
+#include "url.h"
 
 #define WAIT_SLICE_MS 100
 #define HS_HTTP_INITIAL_BUFFER 16384
-#define HS_HTTP_KEEP_BUFFER (4 * 1024 * 1024)
 #define USER_AGENT "hubspot_fdw/1.0"
 
-struct HsHttp
+typedef enum TransferState
 {
-	CURLM	   *multi;
+	TRANSFER_NEW,				/* created, not started */
+	TRANSFER_RUNNING,			/* on the multi stack */
+	TRANSFER_FINISHED,			/* result final, not yet returned by wait */
+	TRANSFER_COLLECTED			/* result final and returned */
+} TransferState;
+
+struct HsHttpTransfer
+{
+	HsHttp	   *http;
+	HsHttpTransfer *prev;		/* in http's list of transfers */
+	HsHttpTransfer *next;
 	CURL	   *easy;
+	struct curl_slist *headers; /* request headers, the token included */
+	TransferState state;
+
+	/* the request, copied */
+	char	   *url;
+	char	   *method;
+	char	   *req_body;		/* NULL if none */
+	size_t		req_len;
+	size_t		req_pos;
+	bool		resend_ok;
 
 	/* response body, always NUL-terminated */
 	char	   *buf;
@@ -43,14 +65,16 @@ struct HsHttp
 	bool		too_large;
 	bool		out_of_memory;
 
-	/* request body being sent */
-	const char *req_body;
-	size_t		req_len;
-	size_t		req_pos;
-	bool		resend_ok;
-
-	HsHttpResult *res;			/* headers land here */
+	HsHttpResult res;			/* headers land here while running */
 	char		curl_err[CURL_ERROR_SIZE];
+};
+
+struct HsHttp
+{
+	CURLM	   *multi;
+	CURLSH	   *share;
+	HsHttpTransfer *transfers;	/* every transfer not yet freed */
+	HsHttpTransfer *last;		/* hs_http_perform's, kept for its body */
 };
 
 static bool global_init_done = false;
@@ -78,15 +102,14 @@ hs_http_create(void)
 	if (http == NULL)
 		return NULL;
 	http->multi = curl_multi_init();
-	http->easy = curl_easy_init();
-	http->cap = HS_HTTP_INITIAL_BUFFER;
-	http->buf = malloc(http->cap);
-	if (http->multi == NULL || http->easy == NULL || http->buf == NULL)
+	http->share = curl_share_init();
+	if (http->multi == NULL || http->share == NULL ||
+		curl_share_setopt(http->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+		curl_share_setopt(http->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
 	{
 		hs_http_destroy(http);
 		return NULL;
 	}
-	http->buf[0] = '\0';
 	return http;
 }
 
@@ -95,11 +118,12 @@ hs_http_destroy(HsHttp *http)
 {
 	if (http == NULL)
 		return;
-	if (http->easy)
-		curl_easy_cleanup(http->easy);
+	while (http->transfers != NULL)
+		hs_http_transfer_free(http->transfers);
 	if (http->multi)
 		curl_multi_cleanup(http->multi);
-	free(http->buf);
+	if (http->share)
+		curl_share_cleanup(http->share);
 	free(http);
 }
 
@@ -107,33 +131,33 @@ hs_http_destroy(HsHttp *http)
 static size_t
 write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-	HsHttp	   *http = (HsHttp *) userdata;
+	HsHttpTransfer *t = (HsHttpTransfer *) userdata;
 	size_t		n = size * nmemb;
 
-	if (http->len + n > http->max_len)
+	if (t->len + n > t->max_len)
 	{
-		http->too_large = true;
+		t->too_large = true;
 		return 0;
 	}
-	if (http->len + n + 1 > http->cap)
+	if (t->len + n + 1 > t->cap)
 	{
-		size_t		newcap = http->cap;
+		size_t		newcap = t->cap;
 		char	   *newbuf;
 
-		while (http->len + n + 1 > newcap)
+		while (t->len + n + 1 > newcap)
 			newcap *= 2;
-		newbuf = realloc(http->buf, newcap);
+		newbuf = realloc(t->buf, newcap);
 		if (newbuf == NULL)
 		{
-			http->out_of_memory = true;
+			t->out_of_memory = true;
 			return 0;
 		}
-		http->buf = newbuf;
-		http->cap = newcap;
+		t->buf = newbuf;
+		t->cap = newcap;
 	}
-	memcpy(http->buf + http->len, ptr, n);
-	http->len += n;
-	http->buf[http->len] = '\0';
+	memcpy(t->buf + t->len, ptr, n);
+	t->len += n;
+	t->buf[t->len] = '\0';
 	return n;
 }
 
@@ -155,31 +179,64 @@ copy_header_value(char *dst, const char *src, size_t srclen)
 	dst[srclen] = '\0';
 }
 
+/* A header value as a whole number >= 0, or -1. */
+static long
+parse_count(const char *src, size_t srclen)
+{
+	char		value[HS_HTTP_HEADER_LEN];
+	char	   *end;
+	long		v;
+
+	copy_header_value(value, src, srclen);
+	if (value[0] < '0' || value[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	return v;
+}
+
 static void
 clear_headers(HsHttpResult *res)
 {
 	res->retry_after[0] = '\0';
-	res->ratelimit_interval_ms[0] = '\0';
 	res->correlation_id[0] = '\0';
+	res->ratelimit.max = -1;
+	res->ratelimit.remaining = -1;
+	res->ratelimit.interval_ms = -1;
+	res->ratelimit.daily = -1;
+	res->ratelimit.daily_remaining = -1;
+	res->ratelimit.secondly = -1;
+	res->ratelimit.secondly_remaining = -1;
 }
 
-/* libcurl header callback: keep the few headers the client needs. */
+/* The response headers kept, and where. */
+static const struct
+{
+	const char *name;			/* lower case */
+	bool		is_count;		/* a long, else a string of HS_HTTP_HEADER_LEN */
+	size_t		offset;			/* in HsHttpResult */
+}			wanted_headers[] =
+{
+	{"retry-after", false, offsetof(HsHttpResult, retry_after)},
+	{"x-hubspot-correlation-id", false, offsetof(HsHttpResult, correlation_id)},
+	{"x-hubspot-ratelimit-max", true, offsetof(HsHttpResult, ratelimit.max)},
+	{"x-hubspot-ratelimit-remaining", true, offsetof(HsHttpResult, ratelimit.remaining)},
+	{"x-hubspot-ratelimit-interval-milliseconds", true, offsetof(HsHttpResult, ratelimit.interval_ms)},
+	{"x-hubspot-ratelimit-daily", true, offsetof(HsHttpResult, ratelimit.daily)},
+	{"x-hubspot-ratelimit-daily-remaining", true, offsetof(HsHttpResult, ratelimit.daily_remaining)},
+	{"x-hubspot-ratelimit-secondly", true, offsetof(HsHttpResult, ratelimit.secondly)},
+	{"x-hubspot-ratelimit-secondly-remaining", true, offsetof(HsHttpResult, ratelimit.secondly_remaining)},
+};
+
+/* libcurl header callback: keep the headers the client needs. */
 static size_t
 header_cb(char *ptr, size_t size, size_t nitems, void *userdata)
 {
-	HsHttp	   *http = (HsHttp *) userdata;
-	HsHttpResult *res = http->res;
+	HsHttpTransfer *t = (HsHttpTransfer *) userdata;
+	HsHttpResult *res = &t->res;
 	size_t		n = size * nitems;
-	static const struct
-	{
-		const char *name;
-		size_t		offset;
-	}			wanted[] =
-	{
-		{"retry-after", offsetof(HsHttpResult, retry_after)},
-		{"x-hubspot-ratelimit-interval-milliseconds", offsetof(HsHttpResult, ratelimit_interval_ms)},
-		{"x-hubspot-correlation-id", offsetof(HsHttpResult, correlation_id)},
-	};
 	const char *colon;
 	size_t		namelen;
 
@@ -193,15 +250,18 @@ header_cb(char *ptr, size_t size, size_t nitems, void *userdata)
 	if (colon == NULL)
 		return n;
 	namelen = colon - ptr;
-	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++)
+	for (size_t i = 0; i < sizeof(wanted_headers) / sizeof(wanted_headers[0]); i++)
 	{
-		if (strlen(wanted[i].name) == namelen &&
-			strncasecmp(ptr, wanted[i].name, namelen) == 0)
-		{
-			copy_header_value((char *) res + wanted[i].offset, colon + 1,
-							  n - namelen - 1);
-			break;
-		}
+		char	   *field = (char *) res + wanted_headers[i].offset;
+
+		if (strlen(wanted_headers[i].name) != namelen ||
+			strncasecmp(ptr, wanted_headers[i].name, namelen) != 0)
+			continue;
+		if (wanted_headers[i].is_count)
+			*(long *) field = parse_count(colon + 1, n - namelen - 1);
+		else
+			copy_header_value(field, colon + 1, n - namelen - 1);
+		break;
 	}
 	return n;
 }
@@ -210,13 +270,13 @@ header_cb(char *ptr, size_t size, size_t nitems, void *userdata)
 static size_t
 read_cb(char *buffer, size_t size, size_t nitems, void *userdata)
 {
-	HsHttp	   *http = (HsHttp *) userdata;
+	HsHttpTransfer *t = (HsHttpTransfer *) userdata;
 	size_t		room = size * nitems;
-	size_t		left = http->req_len - http->req_pos;
+	size_t		left = t->req_len - t->req_pos;
 	size_t		n = left < room ? left : room;
 
-	memcpy(buffer, http->req_body + http->req_pos, n);
-	http->req_pos += n;
+	memcpy(buffer, t->req_body + t->req_pos, n);
+	t->req_pos += n;
 	return n;
 }
 
@@ -228,41 +288,40 @@ read_cb(char *buffer, size_t size, size_t nitems, void *userdata)
 static int
 seek_cb(void *userdata, curl_off_t offset, int origin)
 {
-	HsHttp	   *http = (HsHttp *) userdata;
+	HsHttpTransfer *t = (HsHttpTransfer *) userdata;
 
-	if (!http->resend_ok || origin != SEEK_SET || offset < 0 ||
-		(size_t) offset > http->req_len)
+	if (!t->resend_ok || origin != SEEK_SET || offset < 0 ||
+		(size_t) offset > t->req_len)
 		return CURL_SEEKFUNC_FAIL;
-	http->req_pos = (size_t) offset;
+	t->req_pos = (size_t) offset;
 	return CURL_SEEKFUNC_OK;
 }
 
-static bool
-set_options(HsHttp *http, const HsHttpRequest *req, struct curl_slist **headers)
+/* The request headers, the bearer token included; NULL when out of memory. */
+static struct curl_slist *
+request_headers(const HsHttpRequest *req)
 {
-	CURL	   *easy = http->easy;
 	struct curl_slist *h = NULL;
 	struct curl_slist *next;
 	char	   *auth;
 	size_t		authlen;
-	bool		ok = true;
 
 	authlen = strlen("Authorization: Bearer ") + strlen(req->bearer_token) + 1;
 	auth = malloc(authlen);
 	if (auth == NULL)
-		return false;
+		return NULL;
 	snprintf(auth, authlen, "Authorization: Bearer %s", req->bearer_token);
 	next = curl_slist_append(h, auth);
 	/* wipe our copy of the token at once; curl keeps its own */
 	memset(auth, 0, authlen);
 	free(auth);
 	if (next == NULL)
-		return false;
+		return NULL;
 	h = next;
 #define ADD_HEADER(s) \
 	do { \
 		next = curl_slist_append(h, (s)); \
-		if (next == NULL) { curl_slist_free_all(h); return false; } \
+		if (next == NULL) { curl_slist_free_all(h); return NULL; } \
 		h = next; \
 	} while (0)
 	ADD_HEADER("Accept: application/json");
@@ -270,12 +329,21 @@ set_options(HsHttp *http, const HsHttpRequest *req, struct curl_slist **headers)
 	if (req->body != NULL)
 		ADD_HEADER("Content-Type: application/json");
 #undef ADD_HEADER
-	*headers = h;
+	return h;
+}
+
+static bool
+set_options(HsHttpTransfer *t, const HsHttpRequest *req)
+{
+	CURL	   *easy = t->easy;
+	bool		ok = true;
 
 #define SETOPT(opt, val) \
 	do { if (curl_easy_setopt(easy, (opt), (val)) != CURLE_OK) ok = false; } while (0)
-	SETOPT(CURLOPT_URL, req->url);
-	SETOPT(CURLOPT_HTTPHEADER, h);
+	SETOPT(CURLOPT_URL, t->url);
+	SETOPT(CURLOPT_HTTPHEADER, t->headers);
+	SETOPT(CURLOPT_SHARE, t->http->share);
+	SETOPT(CURLOPT_PRIVATE, t);
 	SETOPT(CURLOPT_NOSIGNAL, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
@@ -288,35 +356,149 @@ set_options(HsHttp *http, const HsHttpRequest *req, struct curl_slist **headers)
 	SETOPT(CURLOPT_TIMEOUT_MS, req->timeout_ms);
 	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
 	SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
-	SETOPT(CURLOPT_ERRORBUFFER, http->curl_err);
+	SETOPT(CURLOPT_ERRORBUFFER, t->curl_err);
 	SETOPT(CURLOPT_WRITEFUNCTION, write_cb);
-	SETOPT(CURLOPT_WRITEDATA, http);
+	SETOPT(CURLOPT_WRITEDATA, t);
 	SETOPT(CURLOPT_HEADERFUNCTION, header_cb);
-	SETOPT(CURLOPT_HEADERDATA, http);
-	if (hs_http_is_loopback_url(req->url))
+	SETOPT(CURLOPT_HEADERDATA, t);
+	if (hs_url_is_loopback(t->url))
 		SETOPT(CURLOPT_NOPROXY, "*");
 
-	if (req->body != NULL)
+	if (t->req_body != NULL)
 	{
 		/*
 		 * The body goes through a read callback rather than POSTFIELDS so
 		 * that seek_cb decides whether libcurl may resend it.
 		 */
 		SETOPT(CURLOPT_POST, 1L);
-		SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
+		SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) t->req_len);
 		SETOPT(CURLOPT_READFUNCTION, read_cb);
-		SETOPT(CURLOPT_READDATA, http);
+		SETOPT(CURLOPT_READDATA, t);
 		SETOPT(CURLOPT_SEEKFUNCTION, seek_cb);
-		SETOPT(CURLOPT_SEEKDATA, http);
-		if (strcmp(req->method, "POST") != 0)
-			SETOPT(CURLOPT_CUSTOMREQUEST, req->method);
+		SETOPT(CURLOPT_SEEKDATA, t);
+		if (strcmp(t->method, "POST") != 0)
+			SETOPT(CURLOPT_CUSTOMREQUEST, t->method);
 	}
-	else if (strcmp(req->method, "GET") == 0)
+	else if (strcmp(t->method, "GET") == 0)
 		SETOPT(CURLOPT_HTTPGET, 1L);
 	else
-		SETOPT(CURLOPT_CUSTOMREQUEST, req->method);
+		SETOPT(CURLOPT_CUSTOMREQUEST, t->method);
 #undef SETOPT
 	return ok;
+}
+
+/* strdup of len bytes, NUL-terminated */
+static char *
+copy_bytes(const char *s, size_t len)
+{
+	char	   *copy = malloc(len + 1);
+
+	if (copy != NULL)
+	{
+		memcpy(copy, s, len);
+		copy[len] = '\0';
+	}
+	return copy;
+}
+
+HsHttpTransfer *
+hs_http_transfer_create(HsHttp *http, const HsHttpRequest *req)
+{
+	HsHttpTransfer *t = calloc(1, sizeof(HsHttpTransfer));
+
+	if (t == NULL)
+		return NULL;
+	/* linked first, so that hs_http_transfer_free() can undo any step */
+	t->http = http;
+	t->next = http->transfers;
+	if (http->transfers)
+		http->transfers->prev = t;
+	http->transfers = t;
+	t->state = TRANSFER_NEW;
+	clear_headers(&t->res);
+
+	t->url = strdup(req->url);
+	t->method = strdup(req->method);
+	if (req->body != NULL)
+		t->req_body = copy_bytes(req->body, req->body_len);
+	t->req_len = req->body != NULL ? req->body_len : 0;
+	t->resend_ok = req->resend_ok;
+	t->max_len = req->max_response_bytes;
+	t->cap = HS_HTTP_INITIAL_BUFFER;
+	t->buf = malloc(t->cap);
+	t->headers = request_headers(req);
+	t->easy = curl_easy_init();
+	if (t->url == NULL || t->method == NULL || t->buf == NULL ||
+		t->headers == NULL || t->easy == NULL ||
+		(req->body != NULL && t->req_body == NULL) ||
+		!set_options(t, req))
+	{
+		hs_http_transfer_free(t);
+		return NULL;
+	}
+	t->buf[0] = '\0';
+	return t;
+}
+
+bool
+hs_http_transfer_start(HsHttpTransfer *t)
+{
+	if (t->state != TRANSFER_NEW)
+		return false;
+	if (curl_multi_add_handle(t->http->multi, t->easy) != CURLM_OK)
+	{
+		t->res.outcome = HS_HTTP_INTERNAL;
+		snprintf(t->res.errmsg, sizeof(t->res.errmsg), "could not set up the request");
+		t->res.body = t->buf;
+		t->res.body_len = 0;
+		t->state = TRANSFER_FINISHED;
+		return false;
+	}
+	t->state = TRANSFER_RUNNING;
+	return true;
+}
+
+void
+hs_http_transfer_free(HsHttpTransfer *t)
+{
+	HsHttp	   *http;
+
+	if (t == NULL)
+		return;
+	http = t->http;
+	if (t->easy)
+	{
+		/* removing the handle mid-transfer closes that connection for good */
+		if (t->state == TRANSFER_RUNNING)
+			curl_multi_remove_handle(http->multi, t->easy);
+		curl_easy_cleanup(t->easy);
+	}
+	curl_slist_free_all(t->headers);
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		http->transfers = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	if (http->last == t)
+		http->last = NULL;
+	free(t->url);
+	free(t->method);
+	free(t->req_body);
+	free(t->buf);
+	free(t);
+}
+
+bool
+hs_http_transfer_finished(const HsHttpTransfer *t)
+{
+	return t->state == TRANSFER_FINISHED || t->state == TRANSFER_COLLECTED;
+}
+
+const HsHttpResult *
+hs_http_transfer_result(const HsHttpTransfer *t)
+{
+	return &t->res;
 }
 
 static double
@@ -329,15 +511,23 @@ info_ms(CURL *easy, CURLINFO what)
 	return (double) us / 1000.0;
 }
 
-/* Classify a failed transfer; decides whether the request may have been seen. */
-static void
-classify_failure(HsHttp *http, CURLcode cc, HsHttpResult *res)
+/* Were request bytes handed to the connection? */
+static bool
+request_bytes_sent(CURL *easy)
 {
 	long		request_size = 0;
 
-	curl_easy_getinfo(http->easy, CURLINFO_REQUEST_SIZE, &request_size);
-	/* request_size counts request bytes handed to the connection */
-	res->maybe_sent = request_size > 0;
+	curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &request_size);
+	return request_size > 0;
+}
+
+/* Classify a failed transfer; decides whether the request may have been seen. */
+static void
+classify_failure(HsHttpTransfer *t, CURLcode cc)
+{
+	HsHttpResult *res = &t->res;
+
+	res->maybe_sent = request_bytes_sent(t->easy);
 
 	switch (cc)
 	{
@@ -361,8 +551,8 @@ classify_failure(HsHttp *http, CURLcode cc, HsHttpResult *res)
 			res->outcome = HS_HTTP_INTERNAL;
 			break;
 		case CURLE_WRITE_ERROR:
-			res->outcome = http->too_large ? HS_HTTP_TOO_LARGE :
-				http->out_of_memory ? HS_HTTP_INTERNAL : HS_HTTP_BROKEN;
+			res->outcome = t->too_large ? HS_HTTP_TOO_LARGE :
+				t->out_of_memory ? HS_HTTP_INTERNAL : HS_HTTP_BROKEN;
 			res->maybe_sent = true;
 			break;
 		case CURLE_SEND_FAIL_REWIND:
@@ -374,189 +564,203 @@ classify_failure(HsHttp *http, CURLcode cc, HsHttpResult *res)
 			res->outcome = HS_HTTP_BROKEN;
 			break;
 	}
-	if (http->too_large)
+	if (t->too_large)
 		snprintf(res->errmsg, sizeof(res->errmsg),
-				 "the response exceeded %zu bytes", http->max_len);
+				 "the response exceeded %zu bytes", t->max_len);
 	else
 		snprintf(res->errmsg, sizeof(res->errmsg), "%s",
-				 http->curl_err[0] ? http->curl_err : curl_easy_strerror(cc));
+				 t->curl_err[0] ? t->curl_err : curl_easy_strerror(cc));
 }
 
-/*
- * hs_http_perform
- *		Run one request to completion, failure or abort.
- *
- * Never fails silently: res->outcome says what happened, and for
- * HS_HTTP_DONE res->status/body hold the response whatever its status.
- */
-void
-hs_http_perform(HsHttp *http, const HsHttpRequest *req, HsHttpResult *res,
-				HsHttpAbortCheck abort_check)
+/* How a running transfer ended, for finish_transfer() */
+typedef enum Ending
 {
-	struct curl_slist *headers = NULL;
-	CURLcode	cc = CURLE_OK;
-	CURLMsg    *msg;
-	int			running = 0;
-	int			left;
-	bool		aborted = false;
-	bool		finished = false;
+	ENDED_CURL,					/* libcurl reported a result code */
+	ENDED_ABORTED,				/* the abort check asked to stop */
+	ENDED_MULTI_ERROR,			/* the multi handle failed; errmsg is set */
+	ENDED_LOST					/* libcurl has nothing left to run */
+} Ending;
+
+/* Make a running transfer's result final and take it off the multi stack. */
+static void
+finish_transfer(HsHttpTransfer *t, Ending how, CURLcode cc)
+{
+	HsHttpResult *res = &t->res;
 	long		connects = 0;
 
-	memset(res, 0, sizeof(HsHttpResult));
-	/* give back what an unusually large earlier response made us keep */
-	if (http->cap > HS_HTTP_KEEP_BUFFER)
-	{
-		char	   *small = realloc(http->buf, HS_HTTP_INITIAL_BUFFER);
-
-		if (small != NULL)
-		{
-			http->buf = small;
-			http->cap = HS_HTTP_INITIAL_BUFFER;
-		}
-	}
-	http->res = res;
-	http->len = 0;
-	http->buf[0] = '\0';
-	http->max_len = req->max_response_bytes;
-	http->too_large = false;
-	http->out_of_memory = false;
-	http->req_body = req->body;
-	http->req_len = req->body_len;
-	http->req_pos = 0;
-	http->resend_ok = req->resend_ok;
-	http->curl_err[0] = '\0';
-
-	curl_easy_reset(http->easy);
-	if (!set_options(http, req, &headers) ||
-		curl_multi_add_handle(http->multi, http->easy) != CURLM_OK)
-	{
-		curl_easy_setopt(http->easy, CURLOPT_HTTPHEADER, NULL);
-		curl_slist_free_all(headers);
-		res->outcome = HS_HTTP_INTERNAL;
-		snprintf(res->errmsg, sizeof(res->errmsg), "could not set up the request");
-		return;
-	}
-
-	for (;;)
-	{
-		CURLMcode	mc = curl_multi_perform(http->multi, &running);
-
-		if (mc != CURLM_OK)
-		{
-			snprintf(res->errmsg, sizeof(res->errmsg), "%s", curl_multi_strerror(mc));
-			res->outcome = HS_HTTP_INTERNAL;
-			res->maybe_sent = true;
-			break;
-		}
-		while ((msg = curl_multi_info_read(http->multi, &left)) != NULL)
-		{
-			if (msg->msg == CURLMSG_DONE && msg->easy_handle == http->easy)
-			{
-				cc = msg->data.result;
-				finished = true;
-			}
-		}
-		if (finished || running == 0)
-			break;
-		if (abort_check != NULL && abort_check())
-		{
-			aborted = true;
-			break;
-		}
-		mc = curl_multi_poll(http->multi, NULL, 0, WAIT_SLICE_MS, NULL);
-		if (mc != CURLM_OK)
-		{
-			snprintf(res->errmsg, sizeof(res->errmsg), "%s", curl_multi_strerror(mc));
-			res->outcome = HS_HTTP_INTERNAL;
-			res->maybe_sent = true;
-			break;
-		}
-		if (abort_check != NULL && abort_check())
-		{
-			aborted = true;
-			break;
-		}
-	}
-
-	res->connect_ms = info_ms(http->easy, CURLINFO_CONNECT_TIME_T);
-	res->tls_ms = info_ms(http->easy, CURLINFO_APPCONNECT_TIME_T);
-	res->first_byte_ms = info_ms(http->easy, CURLINFO_STARTTRANSFER_TIME_T);
-	res->total_ms = info_ms(http->easy, CURLINFO_TOTAL_TIME_T);
-	if (curl_easy_getinfo(http->easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK)
+	res->connect_ms = info_ms(t->easy, CURLINFO_CONNECT_TIME_T);
+	res->tls_ms = info_ms(t->easy, CURLINFO_APPCONNECT_TIME_T);
+	res->first_byte_ms = info_ms(t->easy, CURLINFO_STARTTRANSFER_TIME_T);
+	res->total_ms = info_ms(t->easy, CURLINFO_TOTAL_TIME_T);
+	if (curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK)
 		res->reused_connection = (connects == 0);
 
-	if (aborted)
+	switch (how)
 	{
-		long		request_size = 0;
-
-		curl_easy_getinfo(http->easy, CURLINFO_REQUEST_SIZE, &request_size);
-		res->outcome = HS_HTTP_ABORTED;
-		res->maybe_sent = request_size > 0;
-		snprintf(res->errmsg, sizeof(res->errmsg), "request interrupted");
+		case ENDED_ABORTED:
+			res->outcome = HS_HTTP_ABORTED;
+			res->maybe_sent = request_bytes_sent(t->easy);
+			snprintf(res->errmsg, sizeof(res->errmsg), "request interrupted");
+			break;
+		case ENDED_MULTI_ERROR:
+			res->outcome = HS_HTTP_INTERNAL;
+			res->maybe_sent = true;
+			break;
+		case ENDED_LOST:
+			res->outcome = HS_HTTP_INTERNAL;
+			res->maybe_sent = true;
+			snprintf(res->errmsg, sizeof(res->errmsg), "transfer ended without a result");
+			break;
+		case ENDED_CURL:
+			if (cc == CURLE_OK)
+			{
+				res->outcome = HS_HTTP_DONE;
+				res->maybe_sent = true;
+				curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &res->status);
+			}
+			else
+				classify_failure(t, cc);
+			break;
 	}
-	else if (res->outcome == HS_HTTP_INTERNAL)
-		 /* already described */ ;
-	else if (!finished)
-	{
-		res->outcome = HS_HTTP_INTERNAL;
-		res->maybe_sent = true;
-		snprintf(res->errmsg, sizeof(res->errmsg), "transfer ended without a result");
-	}
-	else if (cc == CURLE_OK)
-	{
-		res->outcome = HS_HTTP_DONE;
-		res->maybe_sent = true;
-		curl_easy_getinfo(http->easy, CURLINFO_RESPONSE_CODE, &res->status);
-	}
-	else
-		classify_failure(http, cc, res);
 	if (res->outcome == HS_HTTP_CONNECT_FAILED)
 		res->reused_connection = false;
 
 	/* removing the handle mid-transfer closes that connection for good */
-	curl_multi_remove_handle(http->multi, http->easy);
-	curl_easy_setopt(http->easy, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(headers);
-	http->res = NULL;
-	http->req_body = NULL;
-
-	res->body = http->buf;
-	res->body_len = http->len;
+	curl_multi_remove_handle(t->http->multi, t->easy);
+	t->state = TRANSFER_FINISHED;
+	res->body = t->buf;
+	res->body_len = t->len;
 }
 
-/*
- * hs_http_is_loopback_url
- *		Does the URL point at this machine (localhost, 127.0.0.0/8, ::1)?
- */
-bool
-hs_http_is_loopback_url(const char *url)
+/* End every running transfer of http the same way. */
+static void
+finish_all_running(HsHttp *http, Ending how, const char *errmsg)
 {
-	CURLU	   *u = curl_url();
-	char	   *host = NULL;
-	bool		result = false;
-
-	if (u == NULL)
-		return false;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-		curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host != NULL)
+	for (HsHttpTransfer *t = http->transfers; t != NULL; t = t->next)
 	{
-		if (strcasecmp(host, "localhost") == 0 ||
-			strcmp(host, "[::1]") == 0)
-			result = true;
-		else if (strncmp(host, "127.", 4) == 0)
-		{
-			int			a,
-						b,
-						c,
-						d;
-			char		tail;
+		if (t->state != TRANSFER_RUNNING)
+			continue;
+		if (errmsg != NULL)
+			snprintf(t->res.errmsg, sizeof(t->res.errmsg), "%s", errmsg);
+		finish_transfer(t, how, CURLE_OK);
+	}
+}
 
-			result = sscanf(host, "%d.%d.%d.%d%c", &a, &b, &c, &d, &tail) == 4 &&
-				a == 127 && b >= 0 && b <= 255 && c >= 0 && c <= 255 &&
-				d >= 0 && d <= 255;
+/* A finished transfer not yet returned, marked returned; or NULL. */
+static HsHttpTransfer *
+collect_finished(HsHttp *http)
+{
+	HsHttpTransfer *found = NULL;
+
+	/* the oldest first: the list has the newest at its head */
+	for (HsHttpTransfer *t = http->transfers; t != NULL; t = t->next)
+		if (t->state == TRANSFER_FINISHED)
+			found = t;
+	if (found != NULL)
+		found->state = TRANSFER_COLLECTED;
+	return found;
+}
+
+static bool
+any_running(HsHttp *http)
+{
+	for (HsHttpTransfer *t = http->transfers; t != NULL; t = t->next)
+		if (t->state == TRANSFER_RUNNING)
+			return true;
+	return false;
+}
+
+/* Finish the transfers libcurl reports done. */
+static void
+read_done_messages(HsHttp *http)
+{
+	CURLMsg    *msg;
+	int			left;
+
+	while ((msg = curl_multi_info_read(http->multi, &left)) != NULL)
+	{
+		HsHttpTransfer *t = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &t);
+		if (t != NULL && t->state == TRANSFER_RUNNING)
+			finish_transfer(t, ENDED_CURL, msg->data.result);
+	}
+}
+
+HsHttpTransfer *
+hs_http_wait_any(HsHttp *http, HsHttpAbortCheck abort_check)
+{
+	HsHttpTransfer *t;
+
+	for (;;)
+	{
+		CURLMcode	mc;
+		int			running = 0;
+
+		if ((t = collect_finished(http)) != NULL)
+			return t;
+		if (!any_running(http))
+			return NULL;
+
+		mc = curl_multi_perform(http->multi, &running);
+		if (mc != CURLM_OK)
+		{
+			finish_all_running(http, ENDED_MULTI_ERROR, curl_multi_strerror(mc));
+			continue;
+		}
+		read_done_messages(http);
+		if ((t = collect_finished(http)) != NULL)
+			return t;
+		if (running == 0)
+		{
+			finish_all_running(http, ENDED_LOST, NULL);
+			continue;
+		}
+		if (abort_check != NULL && abort_check())
+		{
+			finish_all_running(http, ENDED_ABORTED, NULL);
+			continue;
+		}
+		mc = curl_multi_poll(http->multi, NULL, 0, WAIT_SLICE_MS, NULL);
+		if (mc != CURLM_OK)
+		{
+			finish_all_running(http, ENDED_MULTI_ERROR, curl_multi_strerror(mc));
+			continue;
+		}
+		if (abort_check != NULL && abort_check())
+			finish_all_running(http, ENDED_ABORTED, NULL);
+	}
+}
+
+void
+hs_http_perform(HsHttp *http, const HsHttpRequest *req, HsHttpResult *res,
+				HsHttpAbortCheck abort_check)
+{
+	HsHttpTransfer *t;
+
+	/* the previous call's body is no longer needed */
+	hs_http_transfer_free(http->last);
+	t = hs_http_transfer_create(http, req);
+	if (t == NULL)
+	{
+		memset(res, 0, sizeof(HsHttpResult));
+		clear_headers(res);
+		res->outcome = HS_HTTP_INTERNAL;
+		res->body = "";
+		snprintf(res->errmsg, sizeof(res->errmsg), "could not set up the request");
+		return;
+	}
+	http->last = t;
+	if (hs_http_transfer_start(t))
+	{
+		while (!hs_http_transfer_finished(t))
+		{
+			if (hs_http_wait_any(http, abort_check) == NULL)
+				break;
 		}
 	}
-	curl_free(host);
-	curl_url_cleanup(u);
-	return result;
+	t->state = TRANSFER_COLLECTED;
+	*res = t->res;
 }

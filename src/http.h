@@ -9,6 +9,12 @@
  * Everything it allocates comes from malloc (through libcurl) and is owned by
  * an HsHttp handle, which lives for the whole backend.
  *
+ * An HsHttp is a curl multi handle: its connection cache keeps keep-alive
+ * connections and TLS sessions from request to request.  Each request is an
+ * HsHttpTransfer (create, start, wait for any, read the result, free), so
+ * several can be in flight on one handle; hs_http_perform() is the blocking
+ * form of one.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef HUBSPOT_HTTP_H
@@ -57,20 +63,37 @@ typedef struct HsHttpRequest
 #define HS_HTTP_HEADER_LEN 96
 #define HS_HTTP_ERRMSG_LEN 512
 
+/*
+ * HubSpot's rate-limit headers (X-HubSpot-RateLimit-*), as numbers; -1 when
+ * the response did not carry the header or its value is not a whole number
+ * >= 0.  HubSpot sends them on most answers (not on search, and the Daily
+ * ones not to OAuth apps); Secondly and Secondly-Remaining are deprecated.
+ */
+typedef struct HsHttpRateLimit
+{
+	long		max;			/* X-HubSpot-RateLimit-Max: requests per interval */
+	long		remaining;		/* ...-Remaining: left in this interval */
+	long		interval_ms;	/* ...-Interval-Milliseconds: the interval */
+	long		daily;			/* ...-Daily: requests per day */
+	long		daily_remaining;	/* ...-Daily-Remaining */
+	long		secondly;		/* ...-Secondly */
+	long		secondly_remaining; /* ...-Secondly-Remaining */
+} HsHttpRateLimit;
+
 typedef struct HsHttpResult
 {
 	HsHttpOutcome outcome;
 	bool		maybe_sent;		/* could the server have seen the request? */
 	long		status;			/* HTTP status code, 0 if none */
 
-	/* response body; owned by the handle, valid until its next request */
+	/* response body, NUL-terminated; owned by the transfer (see below) */
 	const char *body;
 	size_t		body_len;
 
-	/* selected response headers ("" when absent) */
-	char		retry_after[HS_HTTP_HEADER_LEN];
-	char		ratelimit_interval_ms[HS_HTTP_HEADER_LEN];
-	char		correlation_id[HS_HTTP_HEADER_LEN];
+	/* response headers of the final response ("" / -1 when absent) */
+	char		retry_after[HS_HTTP_HEADER_LEN];	/* as sent: seconds or a date */
+	char		correlation_id[HS_HTTP_HEADER_LEN]; /* X-HubSpot-Correlation-Id */
+	HsHttpRateLimit ratelimit;
 
 	/* for error messages: libcurl's text and where the time went (ms) */
 	char		errmsg[HS_HTTP_ERRMSG_LEN];
@@ -82,16 +105,82 @@ typedef struct HsHttpResult
 } HsHttpResult;
 
 /*
- * Return true to abort the transfer in progress.  Called often while waiting
- * on the network; it must not longjmp.
+ * Return true to abort the transfers in progress.  Called often while
+ * waiting on the network; it must not longjmp.
  */
 typedef bool (*HsHttpAbortCheck) (void);
 
+/*
+ * One request in flight, with its own copy of the request, its own response
+ * buffer and headers.  It belongs to the HsHttp it was created on:
+ * hs_http_destroy() frees the transfers not freed before.
+ */
+typedef struct HsHttpTransfer HsHttpTransfer;
+
+/* curl_global_init, once per process; false if it failed */
 extern bool hs_http_global_init(void);
+
+/* A handle with its own connection cache; NULL when out of memory. */
 extern HsHttp *hs_http_create(void);
+
+/* Close its connections and free it and all its transfers; NULL is ok. */
 extern void hs_http_destroy(HsHttp *http);
+
+/*
+ * hs_http_transfer_create
+ *		A transfer of req on http, set up but not started.  Everything req
+ *		points to is copied (the token only into libcurl's header list, and
+ *		our copy wiped).  NULL when out of memory or libcurl refused an
+ *		option.
+ */
+extern HsHttpTransfer *hs_http_transfer_create(HsHttp *http,
+											   const HsHttpRequest *req);
+
+/*
+ * hs_http_transfer_start
+ *		Put the transfer on its handle's multi stack; nothing is sent until
+ *		hs_http_wait_any().  False if libcurl refused: the transfer is then
+ *		finished with HS_HTTP_INTERNAL.  A transfer is started once.
+ */
+extern bool hs_http_transfer_start(HsHttpTransfer *t);
+
+/*
+ * hs_http_wait_any
+ *		Drive every started transfer of http until one finishes, and return
+ *		it (once; its result is then final).  Waits in slices of at most
+ *		100 ms, asking abort_check (may be NULL) after each: when it says
+ *		stop, every unfinished transfer finishes as HS_HTTP_ABORTED and they
+ *		are returned one per call.  NULL when no started transfer is left.
+ */
+extern HsHttpTransfer *hs_http_wait_any(HsHttp *http,
+										HsHttpAbortCheck abort_check);
+
+/* Has t finished (success or failure)? */
+extern bool hs_http_transfer_finished(const HsHttpTransfer *t);
+
+/*
+ * The result of a finished transfer: outcome, status, body, headers,
+ * timings.  Valid, body included, until hs_http_transfer_free(t).
+ */
+extern const HsHttpResult *hs_http_transfer_result(const HsHttpTransfer *t);
+
+/*
+ * Free a transfer (NULL is ok).  An unfinished one is taken off the multi
+ * stack first, which closes its connection.
+ */
+extern void hs_http_transfer_free(HsHttpTransfer *t);
+
+/*
+ * hs_http_perform
+ *		Run one request to completion, failure or abort: create, start,
+ *		wait, copy the result into *res.  Use it only while http has no other
+ *		transfer in flight.  res->body is owned by http and valid until its
+ *		next hs_http_perform() or hs_http_destroy().
+ *
+ * Never fails silently: res->outcome says what happened, and for
+ * HS_HTTP_DONE res->status/body hold the response whatever its status.
+ */
 extern void hs_http_perform(HsHttp *http, const HsHttpRequest *req,
 							HsHttpResult *res, HsHttpAbortCheck abort_check);
-extern bool hs_http_is_loopback_url(const char *url);
 
 #endif							/* HUBSPOT_HTTP_H */

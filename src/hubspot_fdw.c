@@ -4,7 +4,7 @@
  *		Foreign data wrapper for HubSpot CRM objects: the handler.
  *
  * The callbacks live in scan.c (SELECT) and modify.c (INSERT, UPDATE,
- * DELETE); options in option.c; the HubSpot client in client.c over the
+ * DELETE); options, and whose user mapping a scan uses, in option.c; the HubSpot client in client.c over the
  * transport in http.c; statement-level work (executor hooks, flushing,
  * what HubSpot already applied) in statement.c; which records a scan may
  * see in visibility.c.
@@ -13,11 +13,7 @@
  */
 #include "postgres.h"
 
-#include "executor/executor.h"
 #include "foreign/fdwapi.h"
-#include "miscadmin.h"
-#include "nodes/parsenodes.h"
-#include "parser/parsetree.h"
 
 #include "hubspot_fdw.h"
 
@@ -64,24 +60,4 @@ hubspot_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ExplainForeignModify = hubspotExplainForeignModify;
 
 	PG_RETURN_POINTER(routine);
-}
-
-/*
- * hs_scan_user
- *		The user whose user mapping a scan of range table entry rtindex uses:
- *		the view owner for a scan through a view, else the current user.
- */
-Oid
-hs_scan_user(EState *estate, Index rtindex)
-{
-#if PG_VERSION_NUM >= 160000
-	RTEPermissionInfo *perminfo = getRTEPermissionInfo(estate->es_rteperminfos,
-													   exec_rt_fetch(rtindex, estate));
-
-	return OidIsValid(perminfo->checkAsUser) ? perminfo->checkAsUser : GetUserId();
-#else
-	RangeTblEntry *rte = exec_rt_fetch(rtindex, estate);
-
-	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
-#endif
 }

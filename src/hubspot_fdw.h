@@ -115,8 +115,11 @@ typedef struct HsTable
 extern HsTable *hs_get_table(Relation rel);
 extern void hs_get_server_options(Oid serverid, HsServerOptions *opts);
 extern int	hs_table_batch_size(Oid relid);
+extern Oid	hs_scan_user(EState *estate, Index rtindex);
 
 /* ---------- client.c ---------- */
+
+#include "json.h"				/* hs_json_parse_owned(), hs_json_string(), ... */
 
 /* Per-node counters shown by EXPLAIN ANALYZE, and the last request's fate. */
 typedef struct HsStats
@@ -175,13 +178,11 @@ extern HsResponse *hs_request(HsConnection *conn, const char *method,
 							  const char *path, const char *query,
 							  const char *body, HsRequestSafety safety,
 							  HsStats *stats);
-extern void hs_report_response_error(HsResponse *resp) pg_attribute_noreturn();
-extern int	hs_errcode_for_category(const char *category, long status);
-extern json_object *hs_json_parse_owned(const char *text, size_t len,
-										MemoryContext owner);
-extern const char *hs_json_string(json_object *obj, const char *key);
-extern char *hs_error_message_text(json_object *err);
 extern char *hs_url_escape(const char *s);
+
+/* errors.c: the SQLSTATE tables and the reporters (hs_report_response_error,
+ * hs_errcode_for_category, hs_error_message_text, hs_errdetail_request, ...) */
+#include "errors.h"
 
 /* ---------- properties.c ---------- */
 
@@ -316,9 +317,5 @@ extern bool hs_visibility_hidden(const char *object, const char *id,
 								 uint64 horizon);
 extern struct HTAB *hs_string_hash_create(const char *name, long nelem,
 										  Size entrysize, MemoryContext cxt);
-
-/* ---------- hubspot_fdw.c ---------- */
-
-extern Oid	hs_scan_user(EState *estate, Index rtindex);
 
 #endif							/* HUBSPOT_FDW_H */

@@ -23,13 +23,16 @@
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "executor/executor.h"
 #include "foreign/foreign.h"
+#include "miscadmin.h"
+#include "parser/parsetree.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
 #include "hubspot_fdw.h"
-#include "http.h"
+#include "url.h"
 
 #define DEFAULT_API_URL "https://api.hubapi.com"
 #define DEFAULT_TIMEOUT_MS 30000
@@ -263,7 +266,7 @@ check_api_url(const char *url)
 				 errdetail("The host must be a name or an address, and the port, if given, a number from 1 to 65535."),
 				 errhint("Give only the scheme, host and port, such as %s.", DEFAULT_API_URL)));
 
-	if (strncmp(url, "http://", 7) == 0 && !hs_http_is_loopback_url(url))
+	if (strncmp(url, "http://", 7) == 0 && !hs_url_is_loopback(url))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"api_url\" may use http:// only for a loopback host"),
@@ -579,4 +582,24 @@ hs_get_table(Relation rel)
 		hs_init_column_io(col);
 	}
 	return table;
+}
+
+/*
+ * hs_scan_user
+ *		The user whose user mapping a scan of range table entry rtindex uses:
+ *		the view owner for a scan through a view, else the current user.
+ */
+Oid
+hs_scan_user(EState *estate, Index rtindex)
+{
+#if PG_VERSION_NUM >= 160000
+	RTEPermissionInfo *perminfo = getRTEPermissionInfo(estate->es_rteperminfos,
+													   exec_rt_fetch(rtindex, estate));
+
+	return OidIsValid(perminfo->checkAsUser) ? perminfo->checkAsUser : GetUserId();
+#else
+	RangeTblEntry *rte = exec_rt_fetch(rtindex, estate);
+
+	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+#endif
 }

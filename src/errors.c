@@ -1,0 +1,381 @@
+/*-------------------------------------------------------------------------
+ *
+ * errors.c
+ *		hubspot_fdw's one error path (see errors.h): the SQLSTATE tables and
+ *		the reporters.
+ *
+ * HubSpot's error answers carry a category ("VALIDATION_ERROR", ...), see
+ * https://developers.hubspot.com/docs/api/error-handling; transfers that
+ * end without an answer carry an http.h outcome.  Both map to SQLSTATEs
+ * here and nowhere else.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "utils/memutils.h"
+
+#include "hubspot_fdw.h"
+#include "errors.h"
+#include "http.h"
+
+/* SQLSTATEs of transport failures (no HubSpot category) */
+#define HS_ERRCODE_CONNECT		ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION
+#define HS_ERRCODE_TRANSPORT	ERRCODE_CONNECTION_FAILURE
+#define HS_ERRCODE_TIMEOUT		ERRCODE_CONNECTION_EXCEPTION
+
+/*
+ * The one table from HubSpot error categories (or, when the category is
+ * unknown, HTTP statuses) to SQLSTATEs.  The README lists it for users.
+ */
+static const struct
+{
+	const char *category;		/* NULL: match on status */
+	long		status;
+	int			sqlstate;
+}			error_map[] =
+{
+	{"INVALID_AUTHENTICATION", 0, ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION},
+	{"EXPIRED_AUTHENTICATION", 0, ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION},
+	{"MISSING_SCOPES", 0, ERRCODE_INSUFFICIENT_PRIVILEGE},
+	{"BANNED", 0, ERRCODE_INSUFFICIENT_PRIVILEGE},
+	{"VALIDATION_ERROR", 0, ERRCODE_INVALID_PARAMETER_VALUE},
+	{"OBJECT_NOT_FOUND", 0, ERRCODE_UNDEFINED_OBJECT},
+	{"CONFLICT", 0, ERRCODE_UNIQUE_VIOLATION},
+	{"OBJECT_ALREADY_EXISTS", 0, ERRCODE_UNIQUE_VIOLATION},
+	{"RATE_LIMITS", 0, ERRCODE_CONFIGURATION_LIMIT_EXCEEDED},
+	{NULL, 400, ERRCODE_INVALID_PARAMETER_VALUE},
+	{NULL, 401, ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION},
+	{NULL, 403, ERRCODE_INSUFFICIENT_PRIVILEGE},
+	{NULL, 404, ERRCODE_UNDEFINED_OBJECT},
+	{NULL, 409, ERRCODE_UNIQUE_VIOLATION},
+	{NULL, 414, ERRCODE_PROGRAM_LIMIT_EXCEEDED},
+	{NULL, 429, ERRCODE_CONFIGURATION_LIMIT_EXCEEDED},
+};
+
+/* ... and from transport outcomes (http.h) to SQLSTATEs */
+static const struct
+{
+	HsHttpOutcome outcome;
+	int			sqlstate;
+}			transport_map[] =
+{
+	{HS_HTTP_CONNECT_FAILED, HS_ERRCODE_CONNECT},
+	{HS_HTTP_TIMEOUT, HS_ERRCODE_TIMEOUT},
+	{HS_HTTP_TOO_LARGE, ERRCODE_PROGRAM_LIMIT_EXCEEDED},
+	{HS_HTTP_INTERNAL, ERRCODE_FDW_ERROR},
+	{HS_HTTP_BROKEN, HS_ERRCODE_TRANSPORT},
+	{HS_HTTP_ABORTED, HS_ERRCODE_TRANSPORT},
+};
+
+/* The status a rejected batch input is judged by when its category is unknown */
+#define REJECTED_INPUT_STATUS 400
+
+/* ----------------------------------------------------------------
+ *		SQLSTATEs
+ * ----------------------------------------------------------------
+ */
+
+int
+hs_errcode_for_category(const char *category, long status)
+{
+	if (category != NULL)
+	{
+		for (size_t i = 0; i < lengthof(error_map); i++)
+			if (error_map[i].category != NULL &&
+				strcmp(error_map[i].category, category) == 0)
+				return error_map[i].sqlstate;
+	}
+	for (size_t i = 0; i < lengthof(error_map); i++)
+		if (error_map[i].category == NULL && error_map[i].status == status)
+			return error_map[i].sqlstate;
+	return ERRCODE_FDW_ERROR;
+}
+
+int
+hs_errcode_for_rejected_input(const char *category)
+{
+	return hs_errcode_for_category(category, REJECTED_INPUT_STATUS);
+}
+
+int
+hs_errcode_for_transport(const HsHttpResult *res)
+{
+	for (size_t i = 0; i < lengthof(transport_map); i++)
+		if (transport_map[i].outcome == res->outcome)
+			return transport_map[i].sqlstate;
+	return HS_ERRCODE_TRANSPORT;
+}
+
+/* ----------------------------------------------------------------
+ *		The request in error details
+ * ----------------------------------------------------------------
+ */
+
+static char *request_detail_va(const char *method, const char *path,
+							   const char *fmt, va_list args) pg_attribute_printf(3, 0);
+
+static char *
+request_detail_va(const char *method, const char *path, const char *fmt,
+				  va_list args)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "Request: %s %s", method, path);
+	if (fmt != NULL)
+	{
+		appendStringInfoString(&buf, "; ");
+		for (;;)
+		{
+			va_list		copy;
+			int			needed;
+
+			va_copy(copy, args);
+			needed = appendStringInfoVA(&buf, fmt, copy);
+			va_end(copy);
+			if (needed == 0)
+				break;
+			enlargeStringInfo(&buf, needed);
+		}
+	}
+	appendStringInfoChar(&buf, '.');
+	return buf.data;
+}
+
+char *
+hs_request_detail(const char *method, const char *path, const char *fmt,...)
+{
+	va_list		args;
+	char	   *result;
+
+	va_start(args, fmt);
+	result = request_detail_va(method, path, fmt, args);
+	va_end(args);
+	return result;
+}
+
+int
+hs_errdetail_request(const char *method, const char *path, const char *fmt,...)
+{
+	va_list		args;
+	char	   *detail;
+
+	va_start(args, fmt);
+	detail = request_detail_va(method, path, fmt, args);
+	va_end(args);
+	return errdetail("%s", detail);
+}
+
+/* ----------------------------------------------------------------
+ *		HubSpot's error bodies
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * hs_error_message_text
+ *		The readable message of a HubSpot error object.
+ *
+ * Validation errors pack a JSON array into their message ("Property values
+ * were not valid: [{...,"message":"Property \"x\" does not exist",...}]");
+ * the messages inside it are what a user wants to read.
+ */
+char *
+hs_error_message_text(json_object *err)
+{
+	const char *message = hs_json_string(err, "message");
+	static const char prefix[] = "Property values were not valid: ";
+
+	if (message == NULL)
+		return pstrdup("(no message)");
+	if (strncmp(message, prefix, sizeof(prefix) - 1) == 0)
+	{
+		const char *inner = message + sizeof(prefix) - 1;
+		MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext,
+												  "hubspot_fdw error text",
+												  ALLOCSET_SMALL_SIZES);
+		json_object *arr = hs_json_parse_owned(inner, strlen(inner), tmp);
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		if (arr != NULL && json_object_is_type(arr, json_type_array))
+		{
+			for (size_t i = 0; i < json_object_array_length(arr); i++)
+			{
+				const char *m = hs_json_string(json_object_array_get_idx(arr, i),
+											   "message");
+
+				if (m == NULL)
+					continue;
+				if (buf.len > 0)
+					appendStringInfoString(&buf, "; ");
+				appendStringInfoString(&buf, m);
+			}
+		}
+		MemoryContextDelete(tmp);
+		if (buf.len > 0)
+			return buf.data;
+	}
+	return pstrdup(message);
+}
+
+/* ----------------------------------------------------------------
+ *		Reporters
+ * ----------------------------------------------------------------
+ */
+
+static const char *
+hint_for_category(const char *category, long status)
+{
+	if (category == NULL)
+		return NULL;
+	if (strcmp(category, "INVALID_AUTHENTICATION") == 0 ||
+		strcmp(category, "EXPIRED_AUTHENTICATION") == 0)
+		return "Check the access_token option of the user mapping.";
+	if (strcmp(category, "MISSING_SCOPES") == 0)
+		return "Give the HubSpot app the scopes crm.objects.products.read (SELECT) and crm.objects.products.write (INSERT, UPDATE, DELETE).";
+	if (status == 404 && strcmp(category, "OBJECT_NOT_FOUND") == 0)
+		return "Check the object option of the foreign table.";
+	return NULL;
+}
+
+/*
+ * hs_report_response_error
+ *		Raise the ERROR for a HubSpot response that is not a success.
+ *
+ * The message carries HubSpot's category and message; the detail the
+ * request (method and path only: never headers or the query string) and the
+ * correlation id that HubSpot support asks for.
+ */
+void
+hs_report_response_error(HsResponse *resp)
+{
+	const char *category = hs_json_string(resp->json, "category");
+	char	   *message = resp->json ? hs_error_message_text(resp->json) : NULL;
+	const char *hint = hint_for_category(category, resp->status);
+
+	if (resp->status >= 300 && resp->status < 400)
+		hint = "hubspot_fdw never follows redirects, so that the access token goes nowhere else; check the server's api_url.";
+
+	if (category == NULL && hs_json_string(resp->json, "policyName") != NULL)
+		category = "RATE_LIMITS";
+
+	ereport(ERROR,
+			(errcode(hs_errcode_for_category(category, resp->status)),
+			 message ?
+			 errmsg("HubSpot %s: %s", category ? category : "error", message) :
+			 errmsg("HubSpot answered HTTP %ld", resp->status),
+			 hs_errdetail_request(resp->method, resp->path,
+								  "HTTP status %ld; correlationId %s",
+								  resp->status,
+								  resp->correlation_id && resp->correlation_id[0] ?
+								  resp->correlation_id : "none"),
+			 hint ? errhint("%s", hint) : 0));
+}
+
+/* Our own words for a transport failure; libcurl's text goes to the detail. */
+char *
+hs_transport_failure_text(const HsServerOptions *server, const HsHttpResult *res)
+{
+	switch (res->outcome)
+	{
+		case HS_HTTP_CONNECT_FAILED:
+			return pstrdup("could not connect to HubSpot");
+		case HS_HTTP_TIMEOUT:
+			if (!res->maybe_sent)
+				return psprintf("connecting to HubSpot timed out after %d ms",
+								server->connect_timeout_ms);
+			return psprintf("HubSpot request timed out after %d ms",
+							server->timeout_ms);
+		case HS_HTTP_BROKEN:
+			return pstrdup("the connection to HubSpot broke");
+		case HS_HTTP_TOO_LARGE:
+			return psprintf("HubSpot's response exceeded %d MB",
+							HS_MAX_RESPONSE_BYTES / (1024 * 1024));
+		case HS_HTTP_ABORTED:
+			return pstrdup("the request was interrupted");
+		default:
+			return pstrdup("HubSpot request failed");
+	}
+}
+
+/* Raise the ERROR for a transport failure that will not be retried. */
+void
+hs_report_transport_error(const HsServerOptions *server, const char *method,
+						  const char *path, const HsHttpResult *res, int attempts)
+{
+	ereport(ERROR,
+			(errcode(hs_errcode_for_transport(res)),
+			 errmsg("%s", hs_transport_failure_text(server, res)),
+			 hs_errdetail_request(method, path,
+								  "%d attempt%s; last attempt: %s (connect %.0f ms, TLS %.0f ms, first byte %.0f ms, total %.0f ms%s)",
+								  attempts, attempts == 1 ? "" : "s",
+								  res->errmsg, res->connect_ms, res->tls_ms,
+								  res->first_byte_ms, res->total_ms,
+								  res->reused_connection ? ", reused connection" : ""),
+			 res->outcome == HS_HTTP_TIMEOUT ?
+			 errhint("Raise the server option timeout_ms (now %d) or connect_timeout_ms (now %d).",
+					 server->timeout_ms, server->connect_timeout_ms) : 0));
+}
+
+/*
+ * hs_report_unknown_outcome
+ *		Raise the ERROR for a write whose outcome cannot be known: HubSpot
+ *		may or may not have applied it.  why is our own text; transport, if
+ *		not NULL, libcurl's.  Marks stats so that the caller's error context
+ *		can name the rows of the request.
+ */
+void
+hs_report_unknown_outcome(const char *method, const char *path, HsRequestSafety safety,
+						  const char *why, const char *transport, int attempts,
+						  HsStats *stats)
+{
+	if (stats)
+		stats->outcome_unknown = true;
+	ereport(ERROR,
+			(errcode(HS_ERRCODE_UNKNOWN_OUTCOME),
+			 errmsg("HubSpot may or may not have applied this write request: %s", why),
+			 transport ?
+			 hs_errdetail_request(method, path, "%d attempt%s; last attempt: %s",
+								  attempts, attempts == 1 ? "" : "s", transport) :
+			 hs_errdetail_request(method, path, "%d attempt%s",
+								  attempts, attempts == 1 ? "" : "s"),
+			 safety == HS_NOT_IDEMPOTENT ?
+			 errhint("It was not sent again, because sending a create twice can duplicate records. Look the records up in HubSpot before running the statement again.") :
+			 errhint("Running the statement again is safe: HubSpot applies an update, upsert or archive once however often it is sent.")));
+}
+
+void
+hs_report_interrupted(const char *method, const char *path)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_QUERY_CANCELED),
+			 errmsg("HubSpot request interrupted"),
+			 hs_errdetail_request(method, path, NULL)));
+}
+
+void
+hs_report_daily_limit(const char *method, const char *path,
+					  const char *correlation_id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+			 errmsg("HubSpot's daily API limit is used up"),
+			 hs_errdetail_request(method, path,
+								  "HTTP status 429; policy DAILY; correlationId %s",
+								  correlation_id && correlation_id[0] ?
+								  correlation_id : "none"),
+			 errhint("The daily limit resets at midnight in the HubSpot account's time zone; API limit increase packs raise it.")));
+}
+
+void
+hs_report_malformed_response(const char *method, const char *path, long status,
+							 size_t body_len)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_ERROR),
+			 errmsg("HubSpot sent a malformed response"),
+			 hs_errdetail_request(method, path, "HTTP status %ld; %zu bytes that are not JSON",
+								  status, body_len)));
+}
