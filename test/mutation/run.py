@@ -49,15 +49,15 @@ PROPERTIES = "/crm/v3/properties/products"
 KNOWN_FAILURES = [
     (r"[a-z_0-9]+/invalid_utf8/.*", "BAD-ENCODING",
      "invalid UTF-8 in a HubSpot string reaches text and jsonb values and ERROR/WARNING texts of "
-     "a UTF8 database: hs_json_parse_owned (client.c) parses without JSON_TOKENER_VALIDATE_UTF8 "
+     "a UTF8 database: hs_json_parse_owned (json.c) parses without JSON_TOKENER_VALIDATE_UTF8 "
      "and no conversion (hs_string_to_datum, hs_string_map_to_jsonb, push_json in convert.c; "
-     "hs_error_message_text in client.c) verifies the encoding"),
+     "hs_error_message_text in errors.c) verifies the encoding"),
     (r"(insert_returning_[12]|upsert_returning|update_returning)/"
      r"(empty/body|wrong_type/id|missing/id|huge_number/id|nul/id_escaped)", "BAD-COUNT",
      "RETURNING shows an id HubSpot did not write (NULL, [], a number's text, an id cut at a NUL) "
      "when a 2xx write answer has no record or a record without a proper string id: "
      "hubspotExecForeignInsert (modify.c) takes any 200/201 answer of a single create as the "
-     "stored record, also resp->json NULL for an empty body (hs_request in client.c parses only "
+     "stored record, also resp->json NULL for an empty body (call_answer in client.c parses only "
      "non-empty bodies), and the upsert's results[0] whatever its id; merge_stored_record "
      "(modify.c) copies the answer's id of any type into the id column of an UPDATE ... RETURNING "
      "even when it is not the row's id. Expected: 08007, the write happened but its record is unknown"),
@@ -70,7 +70,7 @@ KNOWN_FAILURES = [
      "a record id read as another id: json-c clamps integers beyond int64/uint64 "
      "(18446744073709551616 -> 18446744073709551615, -9223372036854775809 -> "
      "-9223372036854775808) and member_text (scan.c) takes a JSON number's text from json-c; "
-     "a string id with \\u0000 is cut at the NUL (member_text and hs_json_string return C strings). "
+     "a string id with \\u0000 is cut at the NUL (member_text in scan.c and hs_json_string in json.c return C strings). "
      "A HubSpot id is a string of digits: anything else should be HV000"),
 ]
 
