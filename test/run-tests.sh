@@ -71,10 +71,19 @@ log "pg_regress against the independent HubSpot stand-in (test/standin)"
 if out=$(bash "$REPO/test/standin/run.sh" 2>&1); then rc=0; else rc=$?; fi
 count_pg_regress stand-in "$rc" "$out"
 
-log "mutation testing of the response parsers (test/mutation)"
+# With the sanitized server built (test/lib.sh's build_install_sanitized) and its report
+# directory set up (start_sanitizer_logs), the stage runs under AddressSanitizer and
+# UndefinedBehaviorSanitizer, and a report written during a case makes that case bad.
+mutation_bin=$PG_BIN
+mutation_args=()
+if [ -n "${SAN_PG_BIN:-}" ] && [ -x "$SAN_PG_BIN/postgres.real" ] && [ -n "${HUBSPOT_FDW_SAN_LOGDIR:-}" ]; then
+    mutation_bin=$SAN_PG_BIN
+    mutation_args=(--server-env "HUBSPOT_FDW_SAN_LOGDIR=$HUBSPOT_FDW_SAN_LOGDIR" --report-dir "$HUBSPOT_FDW_SAN_LOGDIR")
+fi
+log "mutation testing of the response parsers (test/mutation), server $mutation_bin"
 mkdir -p "$WORK/mutation"
-if out=$(python3 "$REPO/test/mutation/run.py" --url "$HUBSPOT_EMULATOR_URL" --bindir "$PG_BIN" \
-             --workdir "$WORK/mutation" 2>&1); then rc=0; else rc=$?; fi
+if out=$(python3 "$REPO/test/mutation/run.py" --url "$HUBSPOT_EMULATOR_URL" --bindir "$mutation_bin" \
+             --workdir "$WORK/mutation" "${mutation_args[@]+"${mutation_args[@]}"}" 2>&1); then rc=0; else rc=$?; fi
 printf '%s\n' "$out" | grep -E '^(BAD-|mutation|known failure)' | sed 's/^/    /' >&2 || true
 ok=$(printf '%s\n' "$out" | grep -cE '^mutation kind .*, 0 bad$' || true)
 nok=$(printf '%s\n' "$out" | grep -E '^mutation kind ' | grep -cvE ', 0 bad$' || true)

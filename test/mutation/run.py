@@ -485,6 +485,25 @@ def judge(stmt, rule, run):
     return "ok", "%s %d" % (tags[-1][0], tag)
 
 
+def new_reports(report_dir, seen, remove=False):
+    """The text of the sanitizer reports written to report_dir since the last call; remove:
+    delete the files (reports of the planted crash, which are no finding)."""
+    if not report_dir or not os.path.isdir(report_dir):
+        return ""
+    texts = []
+    for name in sorted(os.listdir(report_dir)):
+        path = os.path.join(report_dir, name)
+        size = os.path.getsize(path)
+        if seen.get(name, 0) < size:
+            with open(path, "rb") as f:
+                f.seek(seen.get(name, 0))
+                texts.append(f.read().decode("utf-8", "replace"))
+            seen[name] = size
+            if remove:
+                os.unlink(path)
+    return "".join(texts)
+
+
 def run_case(cluster, url, stmt, rule):
     emuctl.call(url, "POST", "/_emulator/reset")
     emuctl.call(url, "POST", "/_emulator/config", {"rate_limit": {"max": None, "daily": None},
@@ -525,6 +544,8 @@ def main(argv=None):
     parser.add_argument("--workdir", required=True, help="scratch directory for the cluster")
     parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
                         help="environment of the PostgreSQL server (repeatable)")
+    parser.add_argument("--report-dir", help="a directory where the server's sanitizers write their "
+                        "reports (its ASAN_OPTIONS log_path): a report written during a case makes it bad")
     parser.add_argument("--only", help="run only the cases whose id matches this regular expression")
     parser.add_argument("--quick", action="store_true", help="fewer seeds and targets per statement")
     parser.add_argument("--list", action="store_true", help="list the case ids and exit")
@@ -555,14 +576,17 @@ def main(argv=None):
     started = time.time()
     counts = {}
     by_kind = {}
+    report_sizes = {}
     bad = []
     try:
         rc, out, err = cluster.psql(SETUP_SQL, variables={"url": args.url})
+        new_reports(args.report_dir, report_sizes)
         if rc != 0 or "ERROR" in err:
             raise SystemExit("setup failed:\n" + out + err)
         for stmt, expected in CHECKER_SELF_TESTS:
             result, elapsed = run_case(cluster, args.url, stmt, None)
             verdict, detail = judge(stmt, None, result)
+            new_reports(args.report_dir, report_sizes, remove=True)  # the planted crash's report
             print("%-9s %-50s %5.2fs  %s" % ("ok" if verdict == expected else "BAD-CHECK",
                                              "checks/" + stmt.name, elapsed, detail), flush=True)
             if verdict != expected:
@@ -571,6 +595,11 @@ def main(argv=None):
         for case_id, stmt, rule in cases:
             result, elapsed = run_case(cluster, args.url, stmt, rule)
             verdict, detail = judge(stmt, rule, result)
+            reports = new_reports(args.report_dir, report_sizes)
+            if reports:
+                verdict = "BAD-SANITIZER"
+                detail = " | ".join(l.strip() for l in reports.splitlines()
+                                    if re.search(r"ERROR: |SUMMARY: |^ +#[0-9] ", l))[:600]
             damage = "; ".join(e["damage"] for e in result[5]) or "-"
             known = [k for k in KNOWN_FAILURES if re.fullmatch(k[0], case_id)]
             if verdict.startswith("BAD") and any(k[1] == verdict for k in known):
