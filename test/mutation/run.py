@@ -2,24 +2,28 @@
 """Mutation testing of hubspot_fdw's response parsers against the HubSpot emulator.
 
     run.py --url EMULATOR_URL --bindir PG_BINDIR --workdir DIR [--server-env NAME=VALUE]...
-           [--only REGEX] [--quick] [--list]
+           [--report-dir DIR] [--only REGEX] [--quick] [--list] [--verbose]
 
 Starts a throw-away PostgreSQL cluster (PG_BINDIR's initdb, pg_ctl and psql, run as the postgres
-OS user when run as root; the server gets the --server-env variables, e.g. a sanitizer runtime in
-LD_PRELOAD and its options), creates the extension and foreign tables on the emulator, then runs
-every case: one statement (STATEMENTS) with one damage rule (test/emulator.py's damage mode)
-aimed at the request whose answer it parses. A case is good when the statement ends
+OS user when run as root; the server gets the --server-env variables, e.g. where a sanitized
+server writes its reports), creates the extension and foreign tables on the emulator, then runs
+every case: one statement (STATEMENTS) in a new session, against a fresh emulator state, with one
+damage rule (test/emulator.py's damage mode) aimed at the request whose answer it parses. A case
+is good when the statement ends
 
   - in a clean ERROR: a SQLSTATE that is not XX000, the server still alive, nothing in the server
-    log about a signal, PANIC, TRAP or a sanitizer; and, for a write, the number of rows the error
-    says HubSpot wrote equals what the emulator wrote (08007, outcome unknown, may say fewer);
+    log about a signal, PANIC, TRAP or a sanitizer, no new report in --report-dir; and, for a
+    write, the number of rows the error says HubSpot wrote equals what the emulator wrote
+    (08007, outcome unknown, may say fewer);
   - or in a right result: reads return the records that exist (fewer only when the damage hit a
-    paging cursor or a record id), writes report (command tag, RETURNING) exactly the records the
-    emulator created, updated or archived, and RETURNING shows only records that exist;
+    paging cursor or a record id) and no id that neither the emulator's store nor the damaged
+    answer has; writes report (command tag, RETURNING) exactly the records the emulator created,
+    updated or archived, and RETURNING shows only those; results and messages are valid UTF-8;
 
 and never in a crash, a hang (statement_timeout, and a driver timeout) or a wrong row count.
-Prints one line per case, then a summary; exits 1 when a case is bad (KNOWN_FAILURES included:
-they are bad cases already reported, listed so that they stay visible until fixed).
+Prints one line per case, then a summary and a line per damage kind; exits 1 when a case is bad
+(KNOWN_FAILURES included: they are bad cases already reported, listed so that they stay visible
+until fixed).
 """
 
 import argparse
