@@ -7,13 +7,15 @@ OBJS = src/hubspot_fdw.o src/option.o src/scan.o src/modify.o \
        src/api.o \
        src/json.o \
        src/errors.o \
-       src/url.o
+       src/url.o \
+       src/writer.o \
+       src/rows.o
 PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot CRM"
 
 EXTENSION = hubspot_fdw
 DATA = sql/hubspot_fdw--1.0.sql
 
-REGRESS = init options select insert update upsert partitions own_writes values outcomes errors
+REGRESS = init options select insert id_lookups update upsert on_error partitions own_writes values outcomes errors
 
 PG_CONFIG ?= pg_config
 PKG_CONFIG ?= pkg-config

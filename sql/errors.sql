@@ -1,13 +1,23 @@
 --
 -- errors: bad input is refused before anything is sent; HubSpot's errors,
--- rejected rows, rate limits, timeouts and broken connections
+-- rate limits, timeouts and broken connections.  (Rows HubSpot rejects:
+-- on_error.sql.)
 --
 \getenv emulator_url HUBSPOT_EMULATOR_URL
-SELECT emu.reset();
+CALL emu.reset();
 SET timezone = 'UTC';
 
+CREATE FOREIGN TABLE products (
+    id          text,
+    properties  jsonb,
+    created_at  timestamptz,
+    updated_at  timestamptz,
+    archived    boolean,
+    associations jsonb
+) SERVER hubspot OPTIONS (object 'products');
+
 -- properties must be a JSON object of scalars
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO products (properties) VALUES ('{"name": "ok"}'), ('[1, 2]');
 \echo :LAST_ERROR_SQLSTATE
 INSERT INTO products (properties) VALUES ('"just a string"');
@@ -37,53 +47,26 @@ INSERT INTO products_e (sales_channels) VALUES (ARRAY['web;retail']);
 SELECT method, path FROM emu.requests();
 SELECT count(*) FROM emu.objects();
 
--- HubSpot rejects some rows of a batch (207): one ERROR lists them all
-SELECT emu.reset();
-INSERT INTO products (properties) VALUES
-  ('{"name": "good 1", "price": "1"}'),
-  ('{"name": "bad 2", "price": "two"}'),
-  ('{"name": "good 3", "price": "3"}'),
-  ('{"name": "bad 4", "recurringbillingfrequency": "fortnightly"}'),
-  ('{"name": "good 5"}');
-\echo :LAST_ERROR_SQLSTATE
--- HubSpot created the good rows, and the hint said so: nothing is rolled back
-SELECT o->'properties'->>'name' AS name FROM emu.objects() o ORDER BY 1;
-SELECT status, jsonb_array_length(body->'inputs') AS inputs FROM emu.requests()
-  WHERE path LIKE '%batch/create';
-
--- ... also when earlier batches went through
-CREATE FOREIGN TABLE products_b2 (id text, properties jsonb) SERVER hubspot OPTIONS (batch_size '2');
-SELECT emu.reset();
-INSERT INTO products_b2 (properties) VALUES
-  ('{"name": "r1"}'), ('{"name": "r2"}'), ('{"name": "r3", "price": "x"}'), ('{"name": "r4"}'),
-  ('{"name": "r5"}');
-SELECT status, jsonb_array_length(body->'inputs') AS inputs FROM emu.requests() ORDER BY seq;
-SELECT count(*) FROM emu.objects();
-
--- a create rejected with RETURNING (one request per row)
-SELECT emu.reset();
-INSERT INTO products (properties) VALUES ('{"name": "a"}'), ('{"name": "b", "price": "b"}') RETURNING id;
-
 -- a batch refused as a whole (400)
-SELECT emu.reset();
-SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 400,
+CALL emu.reset();
+CALL emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 400,
                    "body": {"status": "error", "message": "Something about the batch is wrong",
                             "correlationId": "aaaaaaaa-0000-0000-0000-000000000001", "category": "VALIDATION_ERROR"}}');
 INSERT INTO products (properties) VALUES ('{"name": "a"}');
 \echo :LAST_ERROR_SQLSTATE
 
 -- authentication: HubSpot's 401 becomes 28000; the token appears nowhere
-SELECT emu.config('{"tokens": ["another-token"]}');
+CALL emu.config('{"tokens": ["another-token"]}');
 SELECT count(*) FROM products;
 \echo :LAST_ERROR_SQLSTATE
 INSERT INTO products (properties) VALUES ('{"name": "a"}');
-SELECT emu.config('{"tokens": null, "expired_tokens": ["pat-test-token"]}');
+CALL emu.config('{"tokens": null, "expired_tokens": ["pat-test-token"]}');
 SELECT count(*) FROM products;
 -- missing scopes: 403 becomes 42501
-SELECT emu.config('{"expired_tokens": [], "read_only_tokens": ["pat-test-token"]}');
+CALL emu.config('{"expired_tokens": [], "read_only_tokens": ["pat-test-token"]}');
 INSERT INTO products (properties) VALUES ('{"name": "a"}');
 \echo :LAST_ERROR_SQLSTATE
-SELECT emu.config('{"read_only_tokens": []}');
+CALL emu.config('{"read_only_tokens": []}');
 
 -- an object type HubSpot does not know
 CREATE FOREIGN TABLE widgets (id text) SERVER hubspot OPTIONS (object 'widgets');
@@ -91,45 +74,45 @@ SELECT * FROM widgets;
 \echo :LAST_ERROR_SQLSTATE
 
 -- 429 TEN_SECONDLY_ROLLING is waited out (Retry-After) and retried, even for a create
-SELECT emu.reset();
-SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 429, "headers": {"Retry-After": "1"}}');
+CALL emu.reset();
+CALL emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 429, "headers": {"Retry-After": "1"}}');
 INSERT INTO products (properties) VALUES ('{"name": "after 429"}');
 SELECT method, path, status FROM emu.requests() ORDER BY seq;
 SELECT count(*) FROM emu.objects();
 -- ... and the emulator's own rolling window: 3 requests in 3 seconds, 5 pages
-SELECT emu.reset();
+CALL emu.reset();
 SELECT emu.seed('{"count": 500}') IS NOT NULL AS seeded;
-SELECT emu.config('{"rate_limit": {"max": 3, "interval_ms": 3000}}');
+CALL emu.config('{"rate_limit": {"max": 3, "interval_ms": 3000}}');
 SELECT count(*) FROM products;
 SELECT status, count(*) FROM emu.requests() GROUP BY 1 ORDER BY 1;
-SELECT emu.config('{"rate_limit": {"max": 100, "interval_ms": 10000}}');
+CALL emu.config('{"rate_limit": {"max": 100, "interval_ms": 10000}}');
 -- DAILY is an immediate error with a hint
-SELECT emu.fault('{"path": "/crm/v3/objects/products", "status": 429,
+CALL emu.fault('{"path": "/crm/v3/objects/products", "status": 429,
   "body": {"status": "error", "message": "You have reached your daily limit.", "errorType": "RATE_LIMIT",
            "correlationId": "c033cdaa-2c40-4a64-ae48-b4cec88dad24", "policyName": "DAILY"}}');
 SELECT count(*) FROM products;
 \echo :LAST_ERROR_SQLSTATE
 
 -- 502 on a read is retried; on a create it is never resent
-SELECT emu.reset();
-SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "status": 502}');
+CALL emu.reset();
+CALL emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "status": 502}');
 SELECT count(*) FROM products;
 SELECT method, status FROM emu.requests() ORDER BY seq;
-SELECT emu.clear_log();
-SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 503}');
+CALL emu.clear_log();
+CALL emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 503}');
 INSERT INTO products (properties) VALUES ('{"name": "maybe"}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT method, path, status FROM emu.requests() ORDER BY seq;
 
 -- a connection dropped before HubSpot processed a read: retried
-SELECT emu.reset();
-SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "action": "reset_before"}');
+CALL emu.reset();
+CALL emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "action": "reset_before"}');
 SELECT count(*) FROM products;
 SELECT method, status FROM emu.requests() ORDER BY seq;
 -- a connection dropped after HubSpot processed a create, on a reused
 -- keep-alive connection: the rows exist, and the request is not sent again
-SELECT emu.clear_log();
-SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "action": "reset_after"}');
+CALL emu.clear_log();
+CALL emu.fault('{"path": "/crm/v3/objects/products/batch/create", "action": "reset_after"}');
 \set VERBOSITY terse
 INSERT INTO products (properties) VALUES ('{"name": "once 1"}'), ('{"name": "once 2"}');
 \set VERBOSITY default
@@ -138,19 +121,19 @@ SELECT method, path, status FROM emu.requests() ORDER BY seq;
 SELECT o->'properties'->>'name' AS name FROM emu.objects() o ORDER BY 1;
 
 -- a malformed response is an error, never an empty result
-SELECT emu.reset();
-SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "action": "malformed"}');
+CALL emu.reset();
+CALL emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "action": "malformed"}');
 SELECT count(*) FROM products;
 
 -- redirects are never followed: the token must not go anywhere else
-SELECT emu.reset();
-SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "status": 302,
+CALL emu.reset();
+CALL emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "status": 302,
                    "headers": {"Location": "http://127.0.0.1:9/elsewhere"}}');
 SELECT count(*) FROM products;
 SELECT method, path, status FROM emu.requests();
 
 -- a response larger than the cap (64 MB) is refused, not buffered
-SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "status": 200,
+CALL emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "status": 200,
                    "body": {"results": []}, "pad_bytes": 70000000}');
 \set VERBOSITY terse
 SELECT count(*) FROM products;
@@ -159,8 +142,8 @@ SELECT count(*) FROM products;
 SELECT count(*) FROM products;
 
 -- statement_timeout interrupts a slow response promptly; the backend stays usable
-SELECT emu.reset();
-SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "action": "delay", "delay_ms": 3000}');
+CALL emu.reset();
+CALL emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "action": "delay", "delay_ms": 3000}');
 SET statement_timeout = '300ms';
 SELECT clock_timestamp() AS t0 \gset
 SELECT count(*) FROM products;
@@ -168,13 +151,13 @@ SELECT count(*) FROM products;
 RESET statement_timeout;
 SELECT clock_timestamp() - :'t0'::timestamptz < interval '2 seconds' AS prompt;
 SELECT count(*) FROM products;
-SELECT pg_sleep(3);  -- the emulator finishes the abandoned request before the next test
+CALL emu.wait_idle();  -- the emulator finishes the abandoned request before the next test
 -- ... and a create interrupted while in flight says its outcome is unknown
-SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "action": "delay", "delay_ms": 1000}');
+CALL emu.fault('{"path": "/crm/v3/objects/products/batch/create", "action": "delay", "delay_ms": 1000}');
 SET statement_timeout = '300ms';
 INSERT INTO products (properties) VALUES ('{"name": "interrupted"}');
 RESET statement_timeout;
-SELECT pg_sleep(1.5);  -- the emulator finishes the request it was given
+CALL emu.wait_idle();  -- the emulator finishes the request it was given
 SELECT o->'properties'->>'name' AS name FROM emu.objects() o;
 
 -- the server's timeout_ms: reads are retried, then fail; creates fail at once
@@ -182,21 +165,21 @@ CREATE SERVER hubspot_slow FOREIGN DATA WRAPPER hubspot_fdw
   OPTIONS (api_url :'emulator_url', timeout_ms '200', max_retries '1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot_slow OPTIONS (access_token 'pat-test-token');
 CREATE FOREIGN TABLE products_slow (id text, properties jsonb) SERVER hubspot_slow;
-SELECT emu.reset();
-SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "action": "delay", "delay_ms": 1000, "times": 5}');
+CALL emu.reset();
+CALL emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "action": "delay", "delay_ms": 1000, "times": 5}');
 \set VERBOSITY terse
 SELECT count(*) FROM products_slow;
 \set VERBOSITY default
 \echo :LAST_ERROR_SQLSTATE
-SELECT pg_sleep(1.5);  -- the emulator logs a delayed request when it is done
+CALL emu.wait_idle();  -- the emulator logs a delayed request when it is done
 SELECT method, path FROM emu.requests() ORDER BY seq;
-SELECT emu.reset();
-SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "action": "delay", "delay_ms": 1000}');
+CALL emu.reset();
+CALL emu.fault('{"path": "/crm/v3/objects/products/batch/create", "action": "delay", "delay_ms": 1000}');
 \set VERBOSITY terse
 INSERT INTO products_slow (properties) VALUES ('{"name": "slow"}');
 \set VERBOSITY default
 \echo :LAST_ERROR_SQLSTATE
-SELECT pg_sleep(1.5);
+CALL emu.wait_idle();
 SELECT method, path FROM emu.requests() ORDER BY seq;
 SELECT o->'properties'->>'name' AS name FROM emu.objects() o;
 
@@ -213,7 +196,7 @@ SELECT * FROM products_closed;
 -- errors free what they allocated: 300 rejected batches whose 200 kB error
 -- bodies json-c parsed, and 300 broken connections, leave the backend's
 -- memory where it was
-SELECT emu.reset();
+CALL emu.reset();
 CREATE FUNCTION backend_rss_kb() RETURNS bigint LANGUAGE sql
   AS $$ SELECT (regexp_match(pg_read_file('/proc/self/status'), 'VmRSS:\s+(\d+) kB'))[1]::bigint $$;
 CREATE PROCEDURE fail_repeatedly(n int) LANGUAGE plpgsql AS $$
@@ -230,10 +213,17 @@ BEGIN
   END LOOP;
 END $$;
 ALTER SERVER hubspot_closed OPTIONS (SET max_retries '0');
-SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 400, "times": null,
+CALL emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 400, "times": null,
                    "pad_bytes": 200000}');
 CALL fail_repeatedly(20);
 SELECT backend_rss_kb() AS rss_kb_before \gset
 CALL fail_repeatedly(300);
 SELECT count(*) AS refused_batches FROM emu.requests() WHERE status = 400;
 SELECT backend_rss_kb() - :rss_kb_before < 8192 AS rss_grew_less_than_8mb;
+
+DROP FOREIGN TABLE products, products_e, widgets, products_slow, products_closed;
+DROP USER MAPPING FOR CURRENT_USER SERVER hubspot_slow;
+DROP USER MAPPING FOR CURRENT_USER SERVER hubspot_closed;
+DROP SERVER hubspot_slow, hubspot_closed;
+DROP FUNCTION backend_rss_kb();
+DROP PROCEDURE fail_repeatedly(int);

@@ -50,14 +50,21 @@ END $$;
 -- seeded shuffling (results still come back out of order), correlation ids
 -- counting from 1, and properties without a value answered as "", as
 -- HubSpot answers cleared values (every test reads them that way).
-CREATE FUNCTION emu.reset() RETURNS void LANGUAGE sql AS $$
+-- The helpers that only steer the emulator are procedures: CALL prints
+-- nothing when it succeeds, and a failing call is an ERROR.
+CREATE PROCEDURE emu.reset() LANGUAGE sql AS $$
   SELECT emu.ctl('reset');
   SELECT emu.ctl('config', '{"clock": "2026-01-15T10:00:00.000Z", "random_seed": 7,
                              "correlation_ids": "sequential", "empty_values": "empty"}');
 $$;
-CREATE FUNCTION emu.clear_log() RETURNS void LANGUAGE sql AS $$ SELECT emu.ctl('clear-log') $$;
-CREATE FUNCTION emu.config(cfg jsonb) RETURNS void LANGUAGE sql AS $$ SELECT emu.ctl('config', cfg::text) $$;
-CREATE FUNCTION emu.fault(rule jsonb) RETURNS void LANGUAGE sql AS $$ SELECT emu.ctl('fault', rule::text) $$;
+CREATE PROCEDURE emu.clear_log() LANGUAGE sql AS $$ SELECT emu.ctl('clear-log') $$;
+CREATE PROCEDURE emu.config(cfg jsonb) LANGUAGE sql AS $$ SELECT emu.ctl('config', cfg::text) $$;
+CREATE PROCEDURE emu.fault(rule jsonb) LANGUAGE sql AS $$ SELECT emu.ctl('fault', rule::text) $$;
+-- Wait until the emulator has finished every API request it received (a
+-- delayed one whose client gave up included); an ERROR after timeout_s.
+CREATE PROCEDURE emu.wait_idle(timeout_s numeric DEFAULT 10) LANGUAGE sql
+  AS $$ SELECT emu.ctl('wait-idle', timeout_s::text) $$;
+-- Records created directly; returns {"ids": [...]}.
 CREATE FUNCTION emu.seed(spec jsonb) RETURNS jsonb LANGUAGE sql AS $$ SELECT emu.ctl('seed', spec::text) $$;
 
 -- The request log: one row per API request the emulator received.
@@ -72,6 +79,9 @@ $$;
 CREATE FUNCTION emu.objects(which text DEFAULT '') RETURNS SETOF jsonb
 LANGUAGE sql AS $$ SELECT emu.ctl('objects ' || which) $$;
 
-SELECT emu.reset();
+CALL emu.reset();
 SELECT count(*) FROM products;
 SELECT method, path, status FROM emu.requests();
+
+-- every test creates the foreign tables it uses
+DROP FOREIGN TABLE products;

@@ -2,11 +2,20 @@
 -- insert: batch/create of batch_size rows, one create per row with RETURNING
 --
 \getenv emulator_url HUBSPOT_EMULATOR_URL
-SELECT emu.reset();
+CALL emu.reset();
 SET timezone = 'UTC';
 
+CREATE FOREIGN TABLE products (
+    id          text,
+    properties  jsonb,
+    created_at  timestamptz,
+    updated_at  timestamptz,
+    archived    boolean,
+    associations jsonb
+) SERVER hubspot OPTIONS (object 'products');
+
 -- 250 rows: exactly 3 batch/create requests carrying 100, 100 and 50 inputs
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO products (properties)
   SELECT jsonb_build_object('name', 'Item ' || i, 'price', i * 1.5, 'hs_sku', 'IT-' || i)
   FROM generate_series(1, 250) i;
@@ -23,13 +32,13 @@ SELECT count(*), count(DISTINCT o->'properties'->>'hs_sku'),
   FROM emu.objects() o;
 
 -- plain EXPLAIN shows the endpoint and batch size, and sends nothing
-SELECT emu.clear_log();
+CALL emu.clear_log();
 EXPLAIN (COSTS OFF) INSERT INTO products (properties) VALUES ('{"name": "x"}');
 EXPLAIN (COSTS OFF) INSERT INTO products (properties) VALUES ('{"name": "x"}') RETURNING id;
 SELECT count(*) AS requests FROM emu.requests();
 
 -- INSERT ... RETURNING: one create per row, RETURNING shows what HubSpot stored
-SELECT emu.reset();
+CALL emu.reset();
 INSERT INTO products (properties) VALUES
   ('{"name": "Returned A", "price": "10"}'),
   ('{"name": "Returned B", "price": 20.5, "description": null}')
@@ -38,31 +47,31 @@ INSERT INTO products (properties) VALUES
 SELECT method, path, status, body FROM emu.requests() ORDER BY seq;
 
 -- EXPLAIN ANALYZE counts the requests
-SELECT emu.reset();
+CALL emu.reset();
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
   INSERT INTO products (properties) SELECT jsonb_build_object('name', 'E' || i) FROM generate_series(1, 120) i;
 
 -- batch_size from the table, then from the server
 CREATE FOREIGN TABLE products_small_batches (id text, properties jsonb)
   SERVER hubspot OPTIONS (batch_size '10');
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO products_small_batches (properties)
   SELECT jsonb_build_object('name', 'S' || i) FROM generate_series(1, 25) i;
 SELECT jsonb_array_length(body->'inputs') AS inputs FROM emu.requests() ORDER BY seq;
 ALTER SERVER hubspot OPTIONS (ADD batch_size '40');
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO products (properties) SELECT jsonb_build_object('name', 'V' || i) FROM generate_series(1, 50) i;
 SELECT jsonb_array_length(body->'inputs') AS inputs FROM emu.requests() ORDER BY seq;
 ALTER SERVER hubspot OPTIONS (DROP batch_size);
 EXPLAIN (COSTS OFF) INSERT INTO products_small_batches (properties) VALUES ('{}');
 
 -- archived = false is what a new record is, so it may be given
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO products (properties, archived) VALUES ('{"name": "not archived"}', false);
 SELECT count(*) AS requests FROM emu.requests();
 
 -- JSON numbers and booleans are sent as their text; null leaves a property out
-SELECT emu.reset();
+CALL emu.reset();
 INSERT INTO products (properties) VALUES
   ('{"name": "Typed", "price": 27.50, "in_stock": true, "description": null, "hs_sku": "T-1"}');
 SELECT body->'inputs'->0->'properties' AS sent FROM emu.requests();
@@ -80,20 +89,34 @@ CREATE FOREIGN TABLE products_w (
     weight_kg   float8,
     associations jsonb
 ) SERVER hubspot;
-SELECT emu.reset();
+CALL emu.reset();
 INSERT INTO products_w (properties, price, sku, in_stock, sales_channels, launch_date, createdate, weight_kg)
   VALUES ('{"name": "Full"}', 19.99, 'F-1', true, ARRAY['web', 'retail'], '2026-03-01',
           '2026-01-02 03:04:05.678+00', 2.5);
 SELECT body->'inputs'->0->'properties' AS sent FROM emu.requests();
+-- read back through typed columns
+CREATE FOREIGN TABLE products_typed (
+    id          text,
+    name        text,
+    price       numeric(10,2),
+    sku         text OPTIONS (property 'hs_sku'),
+    in_stock    boolean,
+    sales_channels text[],
+    launch_date date,
+    weight_kg   float8,
+    createdate  timestamptz,
+    frequency   text OPTIONS (property 'recurringbillingfrequency'),
+    created_at  timestamptz
+) SERVER hubspot;
 SELECT name, price, sku, in_stock, sales_channels, launch_date, createdate, weight_kg
   FROM products_typed;
 -- a typed column and a properties key for the same property: equal is fine
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO products_w (properties, price) VALUES ('{"name": "Same", "price": "5"}', 5);
 SELECT body->'inputs'->0->'properties' AS sent FROM emu.requests();
 
 -- associations go to HubSpot in its batch/create input shape
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO products_w (properties, associations) VALUES
   ('{"name": "Associated"}',
    '[{"to": {"id": "501"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 20}]}]');
@@ -112,14 +135,14 @@ BEGIN
   RETURN NEW;
 END $$;
 CREATE TRIGGER products_audit AFTER INSERT ON products FOR EACH ROW EXECUTE FUNCTION audit_insert();
-SELECT emu.reset();
+CALL emu.reset();
 INSERT INTO products (properties) VALUES ('{"name": "T1"}'), ('{"name": "T2"}'), ('{"name": "T3"}');
 SELECT * FROM insert_audit ORDER BY id;
 SELECT method, path, count(*) FROM emu.requests() GROUP BY 1, 2;
 DROP TRIGGER products_audit ON products;
 
 -- COPY into the foreign table
-SELECT emu.reset();
+CALL emu.reset();
 COPY products (properties) FROM stdin;
 {"name": "Copied 1", "price": "1"}
 {"name": "Copied 2", "price": "2"}
@@ -129,7 +152,7 @@ SELECT o->'properties'->>'name' AS name FROM emu.objects() o ORDER BY 1;
 -- INSERT ... SELECT from a local table
 CREATE TABLE catalog (sku text, name text, price numeric);
 INSERT INTO catalog SELECT 'C-' || i, 'Catalog ' || i, i FROM generate_series(1, 7) i;
-SELECT emu.reset();
+CALL emu.reset();
 INSERT INTO products (properties)
   SELECT jsonb_build_object('name', name, 'price', price::text, 'hs_sku', sku) FROM catalog;
 SELECT count(*) FROM products;
@@ -141,7 +164,7 @@ INSERT INTO products (properties) VALUES ('{"name": "x"}') ON CONFLICT DO NOTHIN
 
 -- changing the value of a read-only property is refused before anything is
 -- written (leaving it out or unchanged is not a change: see update.sql)
-SELECT emu.clear_log();
+CALL emu.clear_log();
 UPDATE products SET properties = properties || '{"hs_object_id": "1"}';
 \echo :LAST_ERROR_SQLSTATE
 SELECT method, path FROM emu.requests() WHERE method <> 'GET';
@@ -154,7 +177,7 @@ CREATE FOREIGN TABLE measured (
     weight   float8 OPTIONS (property 'weight_kg'),
     channels text[] OPTIONS (property 'sales_channels')
 ) SERVER hubspot OPTIONS (object 'products');
-SELECT emu.reset();
+CALL emu.reset();
 INSERT INTO measured (name, weight)
   SELECT 'm' || g, CASE WHEN g = 150 THEN 'NaN'::float8 ELSE g END FROM generate_series(1, 250) g;
 INSERT INTO measured (name, channels)
@@ -165,3 +188,7 @@ INSERT INTO measured (name, channels)
     FROM generate_series(1, 250) g;
 SELECT count(*) FROM emu.objects();
 DROP FOREIGN TABLE measured;
+
+DROP FOREIGN TABLE products, products_small_batches, products_w, products_typed;
+DROP TABLE insert_audit, catalog;
+DROP FUNCTION audit_insert();

@@ -1,8 +1,10 @@
 --
 -- options: every option is validated where it is given
 --
--- unknown names, and names given in the wrong place
 \getenv emulator_url HUBSPOT_EMULATOR_URL
+CALL emu.reset();
+
+-- unknown names, and names given in the wrong place
 CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (apiurl 'https://api.hubapi.com');
 \echo :LAST_ERROR_SQLSTATE
 CREATE SERVER bad FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (access_token 'secret-value');
@@ -79,6 +81,14 @@ CREATE USER MAPPING FOR PUBLIC SERVER unmapped OPTIONS (access_token 'pat-test-t
 SELECT count(*) FROM unmapped_products;
 
 -- each role uses its own user mapping; a view uses its owner's
+CREATE FOREIGN TABLE products (
+    id          text,
+    properties  jsonb,
+    created_at  timestamptz,
+    updated_at  timestamptz,
+    archived    boolean,
+    associations jsonb
+) SERVER hubspot OPTIONS (object 'products');
 CREATE ROLE regress_hs_alice;
 GRANT USAGE ON SCHEMA public TO regress_hs_alice;
 GRANT SELECT, INSERT ON products TO regress_hs_alice;
@@ -86,7 +96,7 @@ SET ROLE regress_hs_alice;
 SELECT count(*) FROM products;
 RESET ROLE;
 CREATE USER MAPPING FOR regress_hs_alice SERVER hubspot OPTIONS (access_token 'alice-token');
-SELECT emu.config('{"tokens": ["pat-test-token"]}');
+CALL emu.config('{"tokens": ["pat-test-token"]}');
 SET ROLE regress_hs_alice;
 \set VERBOSITY terse
 SELECT count(*) FROM products;
@@ -97,7 +107,7 @@ GRANT SELECT ON products_ids TO regress_hs_alice;
 SET ROLE regress_hs_alice;
 SELECT count(*) FROM products_ids;
 RESET ROLE;
-SELECT emu.config('{"tokens": null}');
+CALL emu.config('{"tokens": null}');
 DROP VIEW products_ids;
 DROP USER MAPPING FOR regress_hs_alice SERVER hubspot;
 REVOKE ALL ON products FROM regress_hs_alice;
@@ -107,3 +117,5 @@ DROP ROLE regress_hs_alice;
 DROP SERVER good CASCADE;
 DROP SERVER good_local, good_v6;
 DROP SERVER unmapped CASCADE;
+
+DROP FOREIGN TABLE products;

@@ -5,7 +5,7 @@
 -- included, says what HubSpot already applied.
 --
 \getenv emulator_url HUBSPOT_EMULATOR_URL
-SELECT emu.reset();
+CALL emu.reset();
 
 CREATE FOREIGN TABLE prices (
     id          text,
@@ -28,18 +28,18 @@ EXCEPTION WHEN OTHERS THEN
 END $f$;
 
 -- 150 records, ids 1000001..1000150, price = i
-CREATE FUNCTION seed_prices(n int) RETURNS void LANGUAGE sql AS $$
-  SELECT emu.reset();
-  SELECT emu.config('{"rate_limit": {"max": 1000, "interval_ms": 10000, "daily": 250000}}');
+CREATE PROCEDURE seed_prices(n int) LANGUAGE sql AS $$
+  CALL emu.reset();
+  CALL emu.config('{"rate_limit": {"max": 1000, "interval_ms": 10000, "daily": 250000}}');
   SELECT emu.seed(format('{"count": %s, "properties": {"name": "Item {i}", "price": "{i}"}}', n)::jsonb);
-  SELECT emu.clear_log();
+  CALL emu.clear_log();
 $$;
 
 --
 -- A batch/update whose 200 answer cannot be read: applied, but which rows?
 --
-SELECT seed_prices(150);
-SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/update", "action": "malformed", "skip": 1}');
+CALL seed_prices(150);
+CALL emu.fault('{"path": "/crm/v3/objects/products/batch/update", "action": "malformed", "skip": 1}');
 UPDATE prices SET price = price + 1;
 \echo :LAST_ERROR_SQLSTATE
 -- every row was updated: the first 100 known, the last 50 unknown to us
@@ -49,8 +49,8 @@ SELECT method, path, status, jsonb_array_length(body->'inputs') AS inputs FROM e
  WHERE method = 'POST' ORDER BY seq;
 
 -- ... or an answer that names fewer rows than were sent
-SELECT seed_prices(150);
-SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/update", "status": 200, "skip": 1,
+CALL seed_prices(150);
+CALL emu.fault('{"path": "/crm/v3/objects/products/batch/update", "status": 200, "skip": 1,
                    "body": {"status": "COMPLETE", "results": []}}');
 UPDATE prices SET price = price + 1;
 \echo :LAST_ERROR_SQLSTATE
@@ -63,11 +63,11 @@ CREATE SERVER hubspot_slow FOREIGN DATA WRAPPER hubspot_fdw
 CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot_slow OPTIONS (access_token 'pat-test-token');
 CREATE FOREIGN TABLE prices_slow (id text, name text, price numeric)
   SERVER hubspot_slow OPTIONS (object 'products');
-SELECT seed_prices(150);
-SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/archive", "action": "delay",
+CALL seed_prices(150);
+CALL emu.fault('{"path": "/crm/v3/objects/products/batch/archive", "action": "delay",
                    "delay_ms": 2000, "skip": 1, "times": 2}');
 SELECT show_error('DELETE FROM prices_slow');
-SELECT pg_sleep(3);  -- the emulator finishes both delayed attempts
+CALL emu.wait_idle();  -- the emulator finishes both delayed attempts
 -- all 150 are archived: HubSpot did apply the request it never answered
 SELECT count(*) AS live FROM emu.objects();
 SELECT method, path, jsonb_array_length(body->'inputs') AS inputs FROM emu.requests()
@@ -76,14 +76,14 @@ SELECT method, path, jsonb_array_length(body->'inputs') AS inputs FROM emu.reque
 --
 -- Cancelled (statement_timeout) while a batch was in flight
 --
-SELECT seed_prices(150);
-SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/update", "action": "delay",
+CALL seed_prices(150);
+CALL emu.fault('{"path": "/crm/v3/objects/products/batch/update", "action": "delay",
                    "delay_ms": 4000, "skip": 1}');
 SET statement_timeout = '2s';
 UPDATE prices SET price = price + 1;
 \echo :LAST_ERROR_SQLSTATE
 RESET statement_timeout;
-SELECT pg_sleep(3);  -- the emulator finishes the request it was given
+CALL emu.wait_idle();  -- the emulator finishes the request it was given
 SELECT count(*) FILTER (WHERE (o->'properties'->>'price')::int = (o->>'id')::int - 1000000 + 1) AS updated
   FROM emu.objects() o;
 
@@ -91,30 +91,30 @@ SELECT count(*) FILTER (WHERE (o->'properties'->>'price')::int = (o->>'id')::int
 -- HTTP 500 does not promise that nothing was written: a create is never
 -- sent again, while an update is retried
 --
-SELECT seed_prices(0);
-SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 500}');
+CALL seed_prices(0);
+CALL emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 500}');
 INSERT INTO prices (name) VALUES ('five hundred');
 \echo :LAST_ERROR_SQLSTATE
-SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "POST", "status": 500}');
+CALL emu.fault('{"path": "/crm/v3/objects/products", "method": "POST", "status": 500}');
 INSERT INTO prices (name) VALUES ('five hundred, returning') RETURNING name;
 \echo :LAST_ERROR_SQLSTATE
 SELECT method, path, status FROM emu.requests() ORDER BY seq;
-SELECT seed_prices(3);
-SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/update", "status": 500}');
+CALL seed_prices(3);
+CALL emu.fault('{"path": "/crm/v3/objects/products/batch/update", "status": 500}');
 UPDATE prices SET price = price * 10;
 SELECT method, path, status FROM emu.requests() WHERE method = 'POST' ORDER BY seq;
 SELECT name, price FROM prices ORDER BY id;
 -- ... and a read too
-SELECT emu.clear_log();
-SELECT emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "status": 500}');
+CALL emu.clear_log();
+CALL emu.fault('{"path": "/crm/v3/objects/products", "method": "GET", "status": 500}');
 SELECT count(*) FROM prices;
 SELECT method, path, status FROM emu.requests() ORDER BY seq;
 
 -- an upsert whose answer is lost after every retry
 CREATE FOREIGN TABLE keyed_slow (id text, external_id text, name text)
   SERVER hubspot_slow OPTIONS (object 'products', id_property 'external_id');
-SELECT seed_prices(0);
-SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/upsert", "action": "reset_after", "times": null}');
+CALL seed_prices(0);
+CALL emu.fault('{"path": "/crm/v3/objects/products/batch/upsert", "action": "reset_after", "times": null}');
 SELECT show_error($$INSERT INTO keyed_slow (external_id, name) VALUES ('K-1', 'one'), ('K-2', 'two')$$);
 SELECT o->'properties'->>'external_id' AS key FROM emu.objects() o ORDER BY 1;
 
@@ -123,34 +123,34 @@ SELECT o->'properties'->>'external_id' AS key FROM emu.objects() o ORDER BY 1;
 --
 -- an expression in UPDATE (102 records: the first batch of 100 is sent
 -- before row 102 divides by zero)
-SELECT seed_prices(102);
+CALL seed_prices(102);
 UPDATE prices SET price = CASE WHEN id = '1000102' THEN price / (price - price) ELSE price + 1 END;
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) FILTER (WHERE (o->'properties'->>'price')::int = (o->>'id')::int - 1000000 + 1) AS updated
   FROM emu.objects() o;
 -- an expression in INSERT ... SELECT
-SELECT seed_prices(0);
+CALL seed_prices(0);
 INSERT INTO prices (name, price) SELECT 'n' || g, 1 / (g - 150) FROM generate_series(1, 200) g;
 SELECT count(*) AS created FROM emu.objects();
 -- a condition of DELETE
-SELECT seed_prices(150);
+CALL seed_prices(150);
 DELETE FROM prices WHERE 1 / (1000102 - id::int) > -2;
 SELECT count(*) AS live FROM emu.objects();
 -- an upsert
 CREATE FOREIGN TABLE upserted (id text, external_id text, name text)
   SERVER hubspot OPTIONS (object 'products', id_property 'external_id');
-SELECT seed_prices(0);
+CALL seed_prices(0);
 INSERT INTO upserted (external_id, name) SELECT 'K-' || g, 'n' || (10 / (g - 120)) FROM generate_series(1, 200) g;
 SELECT count(*) AS created FROM emu.objects();
 -- COPY with a bad line 2 (one create per row on PostgreSQL 15)
-SELECT seed_prices(0);
+CALL seed_prices(0);
 COPY prices (name, price) FROM stdin;
 first	1
 second	not a number
 \.
 SELECT count(*) AS created FROM emu.objects();
 -- ... also as a new session's first statement, which loads hubspot_fdw
-SELECT seed_prices(0);
+CALL seed_prices(0);
 \c -
 COPY prices (name, price) FROM stdin;
 first	1
@@ -158,7 +158,7 @@ second	not a number
 \.
 SELECT count(*) AS created FROM emu.objects();
 -- a local constraint, after a writable CTE created records
-SELECT seed_prices(0);
+CALL seed_prices(0);
 CREATE TEMP TABLE created_ids (id text NOT NULL CHECK (id <> '1000002'));
 WITH c AS (INSERT INTO prices (name) VALUES ('a'), ('b'), ('c') RETURNING id)
 INSERT INTO created_ids SELECT id FROM c;
@@ -167,14 +167,14 @@ SELECT count(*) AS created FROM emu.objects();
 CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'refused by trigger'; END $$;
 CREATE TRIGGER refuse AFTER INSERT ON prices FOR EACH STATEMENT EXECUTE FUNCTION refuse();
-SELECT seed_prices(0);
+CALL seed_prices(0);
 INSERT INTO prices (name) SELECT 'n' || g FROM generate_series(1, 3) g;
 SELECT count(*) AS created FROM emu.objects();
 DROP TRIGGER refuse ON prices;
 -- a nested statement's writes are told once, by the outermost statement
 CREATE FUNCTION add_price(n text) RETURNS int LANGUAGE plpgsql AS $$
 BEGIN INSERT INTO prices (name) VALUES (n); RETURN 1; END $$;
-SELECT seed_prices(0);
+CALL seed_prices(0);
 SELECT add_price('x' || g) / (g - 2) FROM generate_series(1, 3) g;
 SELECT count(*) AS created FROM emu.objects();
 
@@ -182,7 +182,7 @@ SELECT count(*) AS created FROM emu.objects();
 -- writes are told by the outer statement's error too
 CREATE FOREIGN TABLE prices_b2 (id text, name text, properties jsonb)
   SERVER hubspot OPTIONS (object 'products', batch_size '2');
-SELECT seed_prices(0);
+CALL seed_prices(0);
 DO $$
 BEGIN
   BEGIN
@@ -198,32 +198,32 @@ SELECT count(*) AS created FROM emu.objects();
 --
 -- a batch/create answered with more results than inputs: the count says
 -- no more than were sent
-SELECT seed_prices(0);
-SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 201,
+CALL seed_prices(0);
+CALL emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 201,
                    "body": {"status": "COMPLETE", "results": [{"id": "1"}, {"id": "2"}, {"id": "3"}]}}');
 INSERT INTO prices (name) VALUES ('a'), ('b');
 \echo :LAST_ERROR_SQLSTATE
 -- a 423 after an attempt that timed out (and was applied)
-SELECT seed_prices(2);
-SELECT emu.fault('[{"path": "/crm/v3/objects/products/batch/update", "action": "delay", "delay_ms": 2000},
+CALL seed_prices(2);
+CALL emu.fault('[{"path": "/crm/v3/objects/products/batch/update", "action": "delay", "delay_ms": 2000},
                    {"path": "/crm/v3/objects/products/batch/update", "status": 423, "skip": 1, "times": null}]');
 SELECT show_error('UPDATE prices_slow SET price = 7');
-SELECT pg_sleep(2);
+CALL emu.wait_idle();
 SELECT count(*) FILTER (WHERE o->'properties'->>'price' = '7') AS updated FROM emu.objects() o;
 -- cancelled while waiting to retry a batch/update HubSpot answered 503 to
-SELECT seed_prices(4);
-SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/update", "status": 503, "times": null}');
+CALL seed_prices(4);
+CALL emu.fault('{"path": "/crm/v3/objects/products/batch/update", "status": 503, "times": null}');
 SET statement_timeout = '300ms';
 UPDATE prices SET price = 3;
 RESET statement_timeout;
 
 -- batch answers naming rows that were not sent
-SELECT seed_prices(1);
-SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/update", "status": 200,
+CALL seed_prices(1);
+CALL emu.fault('{"path": "/crm/v3/objects/products/batch/update", "status": 200,
                    "body": {"status": "COMPLETE", "results": [{"id": "9000001", "properties": {}}]}}');
 UPDATE prices SET price = 8;
 \echo :LAST_ERROR_SQLSTATE
-SELECT emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 201,
+CALL emu.fault('{"path": "/crm/v3/objects/products/batch/create", "status": 201,
                    "body": {"status": "COMPLETE", "results": [{"id": "1", "objectWriteTraceId": "1"},
                                                               {"id": "2", "objectWriteTraceId": "3"}]}}');
 INSERT INTO prices (name) VALUES ('a'), ('b');
@@ -239,7 +239,7 @@ BEGIN
   RETURN NEW;
 END $$;
 CREATE TRIGGER log_price BEFORE INSERT ON prices FOR EACH ROW EXECUTE FUNCTION log_price();
-SELECT seed_prices(0);
+CALL seed_prices(0);
 \c -
 COPY prices (name) FROM stdin;
 a
@@ -254,7 +254,7 @@ DROP FOREIGN TABLE prices_log;
 -- rows skipped under on_error 'skip' are warnings: no statement context
 CREATE FOREIGN TABLE prices_skip (id text, price numeric, properties jsonb)
   SERVER hubspot OPTIONS (object 'products', on_error 'skip', batch_size '2');
-SELECT seed_prices(3);
+CALL seed_prices(3);
 \set SHOW_CONTEXT always
 UPDATE prices_skip SET properties = properties ||
   CASE WHEN id = '1000003' THEN '{"price": "bad"}'::jsonb ELSE '{"price": "6"}' END;
@@ -262,4 +262,5 @@ UPDATE prices_skip SET properties = properties ||
 
 DROP FOREIGN TABLE prices, prices_slow, upserted, keyed_slow, prices_b2, prices_skip;
 DROP SERVER hubspot_slow CASCADE;
-DROP FUNCTION seed_prices(int), refuse(), add_price(text), show_error(text);
+DROP PROCEDURE seed_prices(int);
+DROP FUNCTION refuse(), add_price(text), show_error(text);

@@ -5,7 +5,7 @@
 -- moved into it by an UPDATE of the partition key (and refused out of it); ON CONFLICT
 -- refused.
 --
-SELECT emu.reset();
+CALL emu.reset();
 \set QUIET off
 
 CREATE TABLE catalogue (id text, properties jsonb, status text) PARTITION BY LIST (status);
@@ -33,7 +33,7 @@ SELECT count(*) FROM catalogue_local;
 CREATE ROLE regress_part_bob;
 GRANT USAGE ON SCHEMA public TO regress_part_bob;
 GRANT SELECT, INSERT, UPDATE, DELETE ON catalogue TO regress_part_bob;
-SELECT emu.clear_log();
+CALL emu.clear_log();
 SET ROLE regress_part_bob;
 INSERT INTO catalogue (properties, status) VALUES ('{"name": "bob 1"}', 'active');
 \echo :LAST_ERROR_SQLSTATE
@@ -43,7 +43,7 @@ RESET ROLE;
 SELECT count(*) AS requests FROM emu.requests();
 -- bob's own token, and only bob's, is accepted now
 CREATE USER MAPPING FOR regress_part_bob SERVER hubspot OPTIONS (access_token 'bob-token');
-SELECT emu.config('{"tokens": ["bob-token"]}');
+CALL emu.config('{"tokens": ["bob-token"]}');
 SET ROLE regress_part_bob;
 INSERT INTO catalogue (properties, status) VALUES ('{"name": "bob 2"}', 'active');
 COPY catalogue (properties, status) FROM stdin;
@@ -65,8 +65,8 @@ GRANT USAGE ON SCHEMA public TO regress_part_carol;
 CREATE VIEW catalogue_view AS SELECT * FROM catalogue;
 GRANT SELECT, INSERT, UPDATE, DELETE ON catalogue_view TO regress_part_carol;
 GRANT INSERT ON catalogue TO regress_part_carol;
-SELECT emu.config('{"tokens": ["pat-test-token"]}');
-SELECT emu.clear_log();
+CALL emu.config('{"tokens": ["pat-test-token"]}');
+CALL emu.clear_log();
 SET ROLE regress_part_carol;
 INSERT INTO catalogue_view (properties, status) VALUES ('{"name": "carol 1"}', 'active');
 SELECT properties->>'name' AS name, status FROM catalogue_view
@@ -79,7 +79,7 @@ DELETE FROM catalogue_view WHERE properties->>'name' = 'carol 3';
 INSERT INTO catalogue (properties, status) VALUES ('{"name": "carol 2"}', 'active');
 RESET ROLE;
 SELECT method, path, status FROM emu.requests() ORDER BY seq;
-SELECT emu.config('{"tokens": null}');
+CALL emu.config('{"tokens": null}');
 
 DROP VIEW catalogue_view;
 DROP USER MAPPING FOR regress_part_bob SERVER hubspot;
@@ -94,7 +94,7 @@ SELECT o->'properties'->>'name' AS name, o->'properties'->>'hs_status' AS hs_sta
 -- INSERT ... SELECT through the parent: the HubSpot rows in batches, the
 -- others to the local partition
 --
-SELECT emu.reset();
+CALL emu.reset();
 DELETE FROM catalogue_local;
 EXPLAIN (COSTS OFF)
 INSERT INTO catalogue (properties, status)
@@ -117,7 +117,7 @@ SELECT count(*) AS local_rows, min(properties->>'name') AS first, max(properties
 --
 -- COPY into the parent: one create per HubSpot row on PostgreSQL 15
 --
-SELECT emu.clear_log();
+CALL emu.clear_log();
 COPY catalogue (properties, status) FROM stdin;
 {"name": "copy 1", "price": "11"}	active
 {"name": "copy 2"}	draft
@@ -130,7 +130,7 @@ SELECT properties->>'name' AS name, status FROM catalogue_local
 --
 -- RETURNING through the parent: the HubSpot row returns what HubSpot stored
 --
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO catalogue (properties, status)
   VALUES ('{"name": "ret 1", "price": "7"}', 'active'), ('{"name": "ret 2"}', 'draft')
   RETURNING id IS NOT NULL AS has_id, properties->>'name' AS name,
@@ -140,7 +140,7 @@ SELECT method, path, status, body->'properties' AS properties FROM emu.requests(
 --
 -- SELECT, UPDATE and DELETE through the parent
 --
-SELECT emu.clear_log();
+CALL emu.clear_log();
 SELECT status, count(*), count(id) AS with_id FROM catalogue GROUP BY status ORDER BY status;
 SELECT id IS NOT NULL AS has_id, properties->>'name' AS name, properties->>'price' AS price, status
   FROM catalogue WHERE properties->>'name' IN ('bulk 5', 'bulk 6', 'copy 3', 'ret 1', 'ret 2')
@@ -151,7 +151,7 @@ SELECT count(*) FROM catalogue WHERE status = 'draft';
 SELECT method, path, count(*) FROM emu.requests() GROUP BY 1, 2 ORDER BY 2;
 
 -- UPDATE of the HubSpot rows: one batch/update carrying only price
-SELECT emu.clear_log();
+CALL emu.clear_log();
 EXPLAIN (COSTS OFF)
 UPDATE catalogue SET properties = properties || '{"price": "5"}'
  WHERE status = 'active' AND properties->>'name' IN ('bulk 1', 'bulk 2', 'copy 1');
@@ -165,7 +165,7 @@ SELECT o->'properties'->>'name' AS name, o->'properties'->>'price' AS price
  ORDER BY 1;
 
 -- an UPDATE of every partition: the local rows locally, the HubSpot rows in batches
-SELECT emu.clear_log();
+CALL emu.clear_log();
 UPDATE catalogue SET properties = properties || '{"description": "all"}';
 SELECT method, path, status, jsonb_array_length(body->'inputs') AS inputs
   FROM emu.requests() ORDER BY seq;
@@ -175,7 +175,7 @@ SELECT count(*) FILTER (WHERE o->'properties'->>'description' = 'all') AS descri
   FROM emu.objects() o;
 
 -- DELETE through the parent: batch/archive
-SELECT emu.clear_log();
+CALL emu.clear_log();
 DELETE FROM catalogue WHERE status = 'active' AND properties->>'name' IN ('ret 1', 'bulk 7');
 SELECT method, path, status, body->'inputs' AS inputs FROM emu.requests() ORDER BY seq;
 SELECT o->'properties'->>'name' AS name FROM emu.objects('--archived') o ORDER BY 1;
@@ -188,7 +188,7 @@ SELECT count(*) FROM catalogue WHERE properties->>'name' IN ('ret 1', 'ret 2', '
 -- a create in HubSpot, the local row gone
 --
 -- (a) the HubSpot partition is pruned from the UPDATE's targets
-SELECT emu.clear_log();
+CALL emu.clear_log();
 EXPLAIN (COSTS OFF)
 UPDATE catalogue SET status = 'active' WHERE status = 'draft' AND properties->>'name' = 'bulk 6';
 UPDATE catalogue SET status = 'active' WHERE status = 'draft' AND properties->>'name' = 'bulk 6';
@@ -199,7 +199,7 @@ SELECT id IS NOT NULL AS has_id, properties->>'name' AS name, status
 
 -- (b) every partition is a target: the HubSpot partition is updated and
 -- routed into by the same statement
-SELECT emu.clear_log();
+CALL emu.clear_log();
 EXPLAIN (COSTS OFF)
 UPDATE catalogue SET status = 'active' WHERE properties->>'name' = 'bulk 12';
 UPDATE catalogue SET status = 'active' WHERE properties->>'name' = 'bulk 12';
@@ -209,7 +209,7 @@ SELECT id IS NOT NULL AS has_id, properties->>'name' AS name, status
   FROM catalogue WHERE properties->>'name' = 'bulk 12';
 
 -- (b) with rows of both: one HubSpot row updated, two local rows moved in
-SELECT emu.clear_log();
+CALL emu.clear_log();
 UPDATE catalogue SET status = 'active', properties = properties || '{"price": "99"}'
  WHERE properties->>'name' IN ('bulk 18', 'bulk 24', 'bulk 9');
 SELECT method, path, status, body->'properties' AS properties, body->'inputs' AS inputs
@@ -227,7 +227,7 @@ SELECT count(*) AS local FROM catalogue_local
 -- is refused (0A000) before anything is sent, rather than left where its
 -- new key no longer fits
 --
-SELECT emu.clear_log();
+CALL emu.clear_log();
 UPDATE catalogue SET status = 'draft' WHERE properties->>'name' = 'bulk 1';
 \echo :LAST_ERROR_SQLSTATE
 UPDATE catalogue SET status = 'inactive' WHERE properties->>'name' = 'bulk 2';
@@ -243,7 +243,7 @@ SELECT o->>'archived' AS archived FROM emu.objects('--all') o WHERE o->'properti
 --
 -- ON CONFLICT through the parent is refused, as directly; nothing is sent
 --
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO catalogue (properties, status) VALUES ('{"name": "oc 1"}', 'active')
   ON CONFLICT DO NOTHING;
 \echo :LAST_ERROR_SQLSTATE
@@ -263,7 +263,7 @@ DROP TABLE catalogue;
 -- partition, last in the plan): the statement does not see, and update
 -- again, the records it created
 --
-SELECT emu.reset();
+CALL emu.reset();
 CREATE TABLE shelf (id text, properties jsonb, status text) PARTITION BY LIST (status);
 CREATE TABLE shelf_local PARTITION OF shelf FOR VALUES IN ('draft');
 CREATE FOREIGN TABLE shelf_hubspot PARTITION OF shelf DEFAULT
@@ -271,7 +271,7 @@ CREATE FOREIGN TABLE shelf_hubspot PARTITION OF shelf DEFAULT
 ALTER FOREIGN TABLE shelf_hubspot ALTER COLUMN status OPTIONS (property 'hs_status');
 INSERT INTO shelf (properties, status)
   VALUES ('{"name": "x"}', 'draft'), ('{"name": "y", "price": "1"}', 'active');
-SELECT emu.clear_log();
+CALL emu.clear_log();
 EXPLAIN (COSTS OFF)
 UPDATE shelf SET status = 'active', properties = properties || '{"price": "2"}'
  WHERE properties->>'name' IN ('x', 'y');
@@ -287,7 +287,7 @@ DROP TABLE shelf;
 -- Two HubSpot partitions whose id columns are at different positions (one
 -- attached with another column order): UPDATE and DELETE through the parent
 --
-SELECT emu.reset();
+CALL emu.reset();
 CREATE TABLE two (id text, properties jsonb, status text) PARTITION BY LIST (status);
 CREATE FOREIGN TABLE two_a PARTITION OF two FOR VALUES IN ('active') SERVER hubspot
   OPTIONS (object 'products');
@@ -310,7 +310,7 @@ CREATE FUNCTION count_new() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE NOTICE 'new rows: %', (SELECT count(*) FROM new_rows); RETURN NULL; END $$;
 CREATE TRIGGER two_new AFTER INSERT ON two REFERENCING NEW TABLE AS new_rows
   FOR EACH STATEMENT EXECUTE FUNCTION count_new();
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO two (properties, status) VALUES ('{"name": "t3"}', 'active');
 SELECT count(*) AS writes FROM emu.requests() WHERE method = 'POST';
 DROP TABLE two;

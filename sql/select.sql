@@ -3,18 +3,28 @@
 --
 \getenv emulator_url HUBSPOT_EMULATOR_URL
 SET timezone = 'UTC';
-SELECT emu.reset();
+CALL emu.reset();
+
+CREATE FOREIGN TABLE products (
+    id          text,
+    properties  jsonb,
+    created_at  timestamptz,
+    updated_at  timestamptz,
+    archived    boolean,
+    associations jsonb
+) SERVER hubspot OPTIONS (object 'products');
+
 SELECT jsonb_array_length(emu.seed('{"count": 250, "properties": {"name": "Product {i}", "price": "{i}.50", "hs_sku": "SKU-{i}"}}')->'ids');
 
 -- 250 records are 3 pages of 100: 3 list requests, following "after"
-SELECT emu.clear_log();
+CALL emu.clear_log();
 SELECT count(*), count(DISTINCT id), min(id::bigint), max(id::bigint) FROM products;
 SELECT method, path, query->'limit' AS lim, query->'after' AS after, query->'archived' AS archived, status
   FROM emu.requests();
 
 -- the properties column holds every property with a value; the catalogue is
 -- read once per backend (first query that needs properties)
-SELECT emu.clear_log();
+CALL emu.clear_log();
 SELECT id, properties->>'name' AS name, properties->>'price' AS price,
        properties->>'hs_sku' AS sku, created_at, updated_at, archived, associations
   FROM products ORDER BY id::bigint LIMIT 3;
@@ -28,13 +38,13 @@ SELECT (SELECT count(*) FROM regexp_split_to_table(query->'properties'->>0, ',')
 
 -- a new token may be another HubSpot account: its catalogue is read anew
 ALTER USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (SET access_token 'pat-other-token');
-SELECT emu.clear_log();
+CALL emu.clear_log();
 SELECT count(*) FROM products WHERE properties ? 'name';
 SELECT method, path, count(*) FROM emu.requests() GROUP BY 1, 2 ORDER BY 2;
 ALTER USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (SET access_token 'pat-test-token');
 
 -- LIMIT stops paging early
-SELECT emu.clear_log();
+CALL emu.clear_log();
 SELECT id FROM products ORDER BY id LIMIT 0;
 SELECT count(*) FROM (SELECT id FROM products LIMIT 5) s;
 SELECT count(*) AS requests FROM emu.requests();
@@ -46,7 +56,7 @@ SELECT l.sku, l.warehouse, p.properties->>'name' AS name
   FROM local_skus l JOIN products p ON p.properties->>'hs_sku' = l.sku ORDER BY 1;
 
 -- plain EXPLAIN makes no request
-SELECT emu.clear_log();
+CALL emu.clear_log();
 EXPLAIN (COSTS OFF) SELECT * FROM products;
 EXPLAIN (COSTS OFF, VERBOSE) SELECT id, properties FROM products WHERE properties->>'name' = 'x';
 SELECT count(*) AS requests FROM emu.requests();
@@ -54,7 +64,7 @@ EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT id FROM products;
 SELECT count(*) AS requests FROM emu.requests();
 
 -- typed property columns convert HubSpot's strings
-SELECT emu.reset();
+CALL emu.reset();
 SELECT emu.seed('{"objects": [
   {"properties": {"name": "Widget", "price": "19.99", "hs_sku": "W-1", "in_stock": "true",
                   "sales_channels": "web;retail", "launch_date": "2026-03-01", "weight_kg": "1.25",
@@ -74,7 +84,7 @@ CREATE FOREIGN TABLE products_typed (
     frequency   text OPTIONS (property 'recurringbillingfrequency'),
     created_at  timestamptz
 ) SERVER hubspot;
-SELECT emu.clear_log();
+CALL emu.clear_log();
 SELECT * FROM products_typed ORDER BY id;
 -- only the typed columns' properties are asked for when "properties" is not read
 SELECT query->'properties' FROM emu.requests() WHERE path = '/crm/v3/objects/products';
@@ -95,14 +105,14 @@ CREATE FOREIGN TABLE products_wrong_type (id text, properties text) SERVER hubsp
 SELECT * FROM products_wrong_type;
 
 -- empty values: an absent key and a JSON null both read as a missing key / NULL
-SELECT emu.config('{"empty_values": "null"}');
+CALL emu.config('{"empty_values": "null"}');
 SELECT name, price, sku, in_stock, sales_channels FROM products_typed ORDER BY id;
 SELECT properties ? 'price' AS has_price, properties->'description' AS description
   FROM products WHERE id = '1000003';
 
 -- properties_with_history: pages of 50 with propertiesWithHistory
 CREATE FOREIGN TABLE products_history (id text, properties_with_history jsonb) SERVER hubspot;
-SELECT emu.clear_log();
+CALL emu.clear_log();
 SELECT id, properties_with_history->'name'->0->>'value' AS name,
        properties_with_history->'name'->0->>'sourceType' AS source
   FROM products_history ORDER BY id;
@@ -111,14 +121,14 @@ SELECT query->'limit' AS lim, query ? 'propertiesWithHistory' AS with_history
 
 -- another CRM object type id for products
 CREATE FOREIGN TABLE products_by_type_id (id text, name text) SERVER hubspot OPTIONS (object '0-7');
-SELECT emu.clear_log();
+CALL emu.clear_log();
 SELECT name FROM products_by_type_id ORDER BY id;
 SELECT DISTINCT path FROM emu.requests() ORDER BY 1;
 
 -- SELECT streams page by page: the backend's peak memory does not grow with
 -- the number of rows (30 pages, then 300 pages of about 1 kB records)
-SELECT emu.reset();
-SELECT emu.config('{"rate_limit": {"max": null}}');
+CALL emu.reset();
+CALL emu.config('{"rate_limit": {"max": null}}');
 SELECT emu.seed(jsonb_build_object('count', 3000, 'properties', jsonb_build_object(
   'name', 'Streaming product {i}', 'price', '{i}', 'hs_sku', 'STREAM-{i}',
   'description', repeat('A description that makes each record weigh about a kilobyte. ', 12) || '{i}')))
@@ -137,7 +147,7 @@ SELECT backend_peak_kb() - :peak_kb_before < 4096 AS peak_grew_less_than_4mb;
 -- epoch milliseconds read as timestamps and dates; "…Z" into a timestamp
 -- without time zone is the UTC wall clock; JSON text into jsonb; a
 -- multi-select of numbers into an integer array
-SELECT emu.reset();
+CALL emu.reset();
 SELECT emu.seed('{"objects": [{"properties": {"name": "Epochs", "hs_sku": "1700000000123",
   "description": "1772323200000", "hs_url": "{\"tier\": [1, 2]}", "sales_channels": "web",
   "hs_tier_ranges": "10;20;30"}}]}');
@@ -155,3 +165,8 @@ SET timezone = 'America/New_York';
 SELECT name, sku_ts, sku_ts_utc, descr_date, created, url_json, ranges
   FROM products_conv WHERE name = 'Epochs';
 SET timezone = 'UTC';
+
+DROP FOREIGN TABLE products, products_typed, products_bad_int, products_bad_bool, products_typo,
+  products_wrong_type, products_history, products_by_type_id, products_conv;
+DROP TABLE local_skus;
+DROP FUNCTION backend_peak_kb();

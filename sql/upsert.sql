@@ -1,10 +1,9 @@
 --
--- upsert: INSERT keyed by a unique property (id_property), and on_error
--- 'abort' / 'skip' for rows HubSpot rejects, in INSERT, UPDATE, DELETE and
--- upsert.
+-- upsert: INSERT keyed by a unique property (id_property).  (Rows HubSpot
+-- rejects, on_error 'abort' and 'skip': on_error.sql.)
 --
 \getenv emulator_url HUBSPOT_EMULATOR_URL
-SELECT emu.reset();
+CALL emu.reset();
 \set QUIET off
 
 CREATE FOREIGN TABLE keyed (
@@ -20,7 +19,7 @@ CREATE FOREIGN TABLE keyed (
 -- same records
 --
 EXPLAIN (COSTS OFF) INSERT INTO keyed (external_id, name) VALUES ('E-1', 'x');
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO keyed (external_id, name, price)
   SELECT 'E-' || g, 'Product ' || g, g FROM generate_series(1, 150) g;
 SELECT method, path, status, jsonb_array_length(body->'inputs') AS inputs FROM emu.requests() ORDER BY seq;
@@ -28,7 +27,7 @@ SELECT body->'inputs'->0 AS first_input FROM emu.requests() WHERE path LIKE '%ba
 SELECT count(*) AS records FROM emu.objects();
 
 -- the same INSERT again, with new prices: updates, no duplicates
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO keyed (external_id, name, price)
   SELECT 'E-' || g, 'Product ' || g, g * 10 FROM generate_series(1, 150) g;
 SELECT count(*) AS records, count(DISTINCT o->'properties'->>'external_id') AS keys,
@@ -42,13 +41,13 @@ INSERT INTO keyed (properties) VALUES ('{"external_id": "E-200", "name": "From p
 SELECT id IS NOT NULL AS has_id, name, external_id FROM keyed WHERE external_id = 'E-200';
 
 -- RETURNING: one batch/upsert per row, RETURNING shows the record
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO keyed (external_id, price) VALUES ('E-2', 2.5) RETURNING id, external_id, name, price;
 SELECT method, path, body FROM emu.requests();
 
 -- a row without the key, and the same key twice: errors naming the rows,
 -- before anything is sent
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO keyed (name) VALUES ('no key');
 \echo :LAST_ERROR_SQLSTATE
 INSERT INTO keyed (external_id, name) VALUES ('E-300', 'a'), ('E-301', 'b'), ('E-300', 'c');
@@ -68,100 +67,11 @@ INSERT INTO by_sku (sku, name) VALUES ('S-1', 'x');
 CREATE FOREIGN TABLE bad_key (id text) SERVER hubspot OPTIONS (id_property 'hs_object_id');
 
 -- an upsert is safe to send again: a 503 is retried
-SELECT emu.clear_log();
-SELECT emu.fault('{"method": "POST", "path": "/crm/v3/objects/products/batch/upsert", "action": "respond", "status": 503, "times": 1}');
+CALL emu.clear_log();
+CALL emu.fault('{"method": "POST", "path": "/crm/v3/objects/products/batch/upsert", "action": "respond", "status": 503, "times": 1}');
 INSERT INTO keyed (external_id, name) VALUES ('E-400', 'retried'), ('E-401', 'retried');
 SELECT method, path, status FROM emu.requests() ORDER BY seq;
 SELECT count(*) FROM emu.objects() o WHERE o->'properties'->>'external_id' IN ('E-400', 'E-401');
 
---
--- on_error 'abort' (the default): one ERROR per failing batch, listing the
--- rejected rows; what HubSpot accepted stays
---
-SELECT emu.clear_log();
-INSERT INTO keyed (external_id, properties) VALUES
-  ('E-500', '{"price": "5"}'),
-  ('E-501', '{"price": "five"}'),
-  ('E-502', '{"price": "7"}');
-\echo :LAST_ERROR_SQLSTATE
-SELECT o->'properties'->>'external_id' AS key, o->'properties'->>'price' AS price
-  FROM emu.objects() o WHERE o->'properties'->>'external_id' LIKE 'E-50_' ORDER BY 1;
-
---
--- on_error 'skip': a WARNING per rejected row, the row count counts what
--- HubSpot accepted
---
-ALTER FOREIGN TABLE keyed OPTIONS (ADD on_error 'skip');
-SELECT emu.clear_log();
-INSERT INTO keyed (external_id, properties) VALUES
-  ('E-600', '{"price": "6"}'),
-  ('E-601', '{"price": "six"}'),
-  ('E-602', '{"recurringbillingfrequency": "fortnightly"}'),
-  ('E-603', '{"price": "9"}');
-SELECT o->'properties'->>'external_id' AS key, o->'properties'->>'price' AS price
-  FROM emu.objects() o WHERE o->'properties'->>'external_id' LIKE 'E-60_' ORDER BY 1;
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-  INSERT INTO keyed (external_id, price) VALUES ('E-610', 1);
-
--- RETURNING under skip: a rejected row is not returned
-INSERT INTO keyed (external_id, properties) VALUES ('E-620', '{"price": "x"}'), ('E-621', '{"price": "2"}')
-  RETURNING external_id, price;
-
--- UPDATE under skip: rejected rows are left as they were, the others written
-SELECT emu.clear_log();
-UPDATE keyed SET properties = properties || jsonb_build_object('price', CASE WHEN external_id IN ('E-11', 'E-13') THEN 'bad' ELSE '1' END)
- WHERE external_id IN ('E-10', 'E-11', 'E-12', 'E-13', 'E-14');
-SELECT o->'properties'->>'external_id' AS key, o->'properties'->>'price' AS price
-  FROM emu.objects() o WHERE o->'properties'->>'external_id' IN ('E-10', 'E-11', 'E-12', 'E-13', 'E-14') ORDER BY 1;
-SELECT method, path, status FROM emu.requests() WHERE method = 'POST' ORDER BY seq;
-
--- a record archived between read and update, under skip
-CREATE FOREIGN TABLE keyed_behind (id text) SERVER hubspot;
-CREATE FUNCTION archive_key_behind(key text) RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN
-  DELETE FROM keyed_behind WHERE id = (SELECT c.id FROM keyed c WHERE c.external_id = key);
-  RETURN true;
-END $$;
-UPDATE keyed SET price = 3
- WHERE external_id IN ('E-20', 'E-21', 'E-22') AND (external_id <> 'E-21' OR archive_key_behind(external_id));
-
--- the row count reported to a PL/pgSQL caller leaves out rejected rows
-DO $$
-DECLARE n bigint;
-BEGIN
-  UPDATE keyed SET properties = properties || jsonb_build_object('price', CASE WHEN external_id = 'E-31' THEN 'bad' ELSE '4' END)
-   WHERE external_id IN ('E-30', 'E-31', 'E-32');
-  GET DIAGNOSTICS n = ROW_COUNT;
-  RAISE NOTICE 'updated % rows', n;
-END $$;
-
--- UPDATE ... RETURNING under skip: the rejected row is not returned
-UPDATE keyed SET properties = properties || jsonb_build_object('price', CASE WHEN external_id = 'E-33' THEN 'bad' ELSE '5' END)
- WHERE external_id IN ('E-33', 'E-34')
- RETURNING external_id, price;
-
--- UPDATE under abort: the batch's rejected rows in one ERROR, the others written
-ALTER FOREIGN TABLE keyed OPTIONS (SET on_error 'abort');
-UPDATE keyed SET properties = properties || jsonb_build_object('price', CASE WHEN external_id = 'E-41' THEN 'bad' ELSE '8' END)
- WHERE external_id IN ('E-40', 'E-41', 'E-42');
-\echo :LAST_ERROR_SQLSTATE
-SELECT o->'properties'->>'external_id' AS key, o->'properties'->>'price' AS price
-  FROM emu.objects() o WHERE o->'properties'->>'external_id' IN ('E-40', 'E-41', 'E-42') ORDER BY 1;
-
--- the server's on_error applies to tables without their own
-ALTER SERVER hubspot OPTIONS (ADD on_error 'skip');
-ALTER FOREIGN TABLE keyed OPTIONS (DROP on_error);
-UPDATE keyed SET properties = properties || '{"price": "bad"}' WHERE external_id = 'E-50';
-ALTER SERVER hubspot OPTIONS (DROP on_error);
-CREATE FOREIGN TABLE bad_on_error (id text) SERVER hubspot OPTIONS (on_error 'ignore');
-
--- DELETE: archiving is all or nothing, and a failure is an error even under skip
-ALTER FOREIGN TABLE keyed OPTIONS (ADD on_error 'skip');
-SELECT emu.clear_log();
-SELECT emu.fault('{"method": "POST", "path": "/crm/v3/objects/products/batch/archive", "action": "respond", "status": 403, "times": 1, "body": {"status": "error", "category": "MISSING_SCOPES", "message": "This app hasn''t been granted all required scopes to make this call."}}');
-DELETE FROM keyed WHERE external_id IN ('E-60', 'E-61');
-\echo :LAST_ERROR_SQLSTATE
-DELETE FROM keyed WHERE external_id IN ('E-60', 'E-61');
-SELECT method, path, status, body->'inputs' AS inputs FROM emu.requests() WHERE method = 'POST' ORDER BY seq;
-SELECT count(*) FROM keyed WHERE external_id IN ('E-60', 'E-61');
+DROP FOREIGN TABLE keyed, by_sku;
 \set QUIET on

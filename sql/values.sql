@@ -2,7 +2,7 @@
 -- values: HubSpot's "" is no value, on every read path and for every column
 -- type; numbers go to HubSpot as plain decimals, never in exponent form.
 --
-SELECT emu.reset();
+CALL emu.reset();
 -- emu.reset() makes the emulator answer "" for every requested property
 -- without a value, as HubSpot does for cleared values
 SELECT emu.ctl('config') ->> 'empty_values' AS empty_values;
@@ -45,7 +45,7 @@ SELECT name, price, weight, in_stock, launch_date, channels, units, tiers
   FROM typed WHERE id IN ('1000001', '1000002') ORDER BY id;
 
 -- clearing every property of the full record sends "" for each
-SELECT emu.clear_log();
+CALL emu.clear_log();
 UPDATE typed SET price = NULL, weight = NULL, cost = NULL, folder = NULL, in_stock = NULL,
                  launch_date = NULL, created = NULL, channels = NULL, units = NULL, tiers = NULL
  WHERE id = '1000001';
@@ -58,7 +58,7 @@ SELECT properties - 'createdate' - 'hs_lastmodifieddate' AS properties FROM type
 UPDATE typed SET name = 'full again', price = NULL WHERE id = '1000001'
   RETURNING name, price, weight, in_stock, channels, properties ? 'price' AS has_price;
 -- the UPDATE diff: clearing what is already clear changes nothing, sends nothing
-SELECT emu.clear_log();
+CALL emu.clear_log();
 UPDATE typed SET price = NULL, weight = NULL, channels = NULL, tiers = NULL;
 UPDATE typed SET properties = properties - 'price';
 SELECT method, path FROM emu.requests() WHERE method <> 'GET';
@@ -66,7 +66,7 @@ SELECT method, path FROM emu.requests() WHERE method <> 'GET';
 --
 -- numbers as plain decimals: float8, real, numeric, integers, jsonb numbers
 --
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO typed (name, weight, cost) VALUES
     ('tiny', 0.00001, 0.00001),
     ('huge', 1e15, 1e15),
@@ -84,7 +84,7 @@ SELECT name, weight, cost, price, folder FROM typed
  ORDER BY id;
 SELECT weight = 0.1::float8 * 3 - 0.3 AS same_float FROM typed WHERE name = 'noise';
 -- an UPDATE that sets the same float sends nothing
-SELECT emu.clear_log();
+CALL emu.clear_log();
 UPDATE typed SET weight = 0.1::float8 * 3 - 0.3 WHERE name = 'noise';
 UPDATE typed SET weight = 1e15 WHERE name = 'huge';
 SELECT method, path FROM emu.requests() WHERE method <> 'GET';
@@ -92,12 +92,12 @@ SELECT method, path FROM emu.requests() WHERE method <> 'GET';
 UPDATE typed SET weight = 3e-6 WHERE name = 'tiny';
 SELECT body->'inputs'->0->'properties' AS sent FROM emu.requests() WHERE path LIKE '%/batch/update';
 -- multi-select numbers too
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO typed (name, units) VALUES ('units', '{1,0}');
 SELECT body->'inputs'->0->'properties' AS sent FROM emu.requests() WHERE path LIKE '%/batch/create';
 
 -- NaN and infinities have no HubSpot form: refused before anything is sent
-SELECT emu.clear_log();
+CALL emu.clear_log();
 INSERT INTO typed (name, weight) VALUES ('nan', 'NaN');
 \echo :LAST_ERROR_SQLSTATE
 INSERT INTO typed (name, price) VALUES ('inf', 'Infinity');

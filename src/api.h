@@ -31,7 +31,212 @@ extern HsResponse *hs_api_send(HsConnection *conn, const HsApiRequest *req,
 
 /* ---------- reads: list pages, GET by id, batch/read, properties ---------- */
 
+/*
+ * Reads of an object's records (HubSpot's CRM objects API, v3):
+ *   HS_READ_LIST	GET /crm/v3/objects/{object}, paged with the "after"
+ *					cursor (limit, archived, properties, propertiesWithHistory,
+ *					associations)
+ *   HS_READ_BY_ID	GET /crm/v3/objects/{object}/{id} (archived, properties,
+ *					propertiesWithHistory, associations, idProperty)
+ *   HS_READ_BATCH	POST /crm/v3/objects/{object}/batch/read (archived in the
+ *					query; properties, propertiesWithHistory, idProperty and
+ *					the ids in the body)
+ */
+typedef enum HsReadKind
+{
+	HS_READ_LIST,
+	HS_READ_BY_ID,
+	HS_READ_BATCH
+} HsReadKind;
+
+/*
+ * HsRead
+ *		One read of an object's records, described once: EXPLAIN shows it
+ *		(hs_api_read_describe) and every request of the read is built from it.
+ *
+ * Made by hs_api_read_new() (no request, no catalogue: plain EXPLAIN can
+ * show it), completed by hs_api_read_set_properties() before the first
+ * request.  Allocated in the memory context current at hs_api_read_new().
+ */
+typedef struct HsRead
+{
+	HsReadKind	kind;
+	char	   *object;			/* CRM object type, as in paths */
+	bool		archived;		/* archived records instead of live ones */
+	bool		with_history;	/* ask for propertiesWithHistory too */
+	int			page_size;		/* LIST: records per page; BATCH: ids per
+								 * request (HubSpot's caps, smaller with
+								 * history) */
+	char	   *id_property;	/* BY_ID, BATCH: the unique property the ids
+								 * are values of; NULL for record ids */
+	List	   *associations;	/* LIST, BY_ID: object types whose associated
+								 * ids to return (char *), or NIL */
+	List	   *properties;		/* names to read (char *), once set */
+	bool		prepared;		/* hs_api_read_set_properties() was called */
+	HsApiRequest base;			/* method; path (BY_ID: the template
+								 * ".../{id}"); query without the cursor,
+								 * once prepared */
+} HsRead;
+
+/* A page of a list: its records and the cursor of the next page. */
+typedef struct HsPage
+{
+	json_object **records;		/* SimplePublicObject, owned by the
+								 * response's memory context */
+	int			nrecords;
+	char	   *after;			/* cursor of the next page; NULL on the last */
+} HsPage;
+
+/* An error HubSpot gave for some inputs of a batch (StandardError). */
+typedef struct HsInputError
+{
+	const char *category;		/* "OBJECT_NOT_FOUND", ...; NULL if absent */
+	json_object *json;			/* the whole error (hs_error_message_text()
+								 * reads it), owned as the records are */
+} HsInputError;
+
+/* What a batch/read returned: the records found and the per-input errors. */
+typedef struct HsBatchRead
+{
+	json_object **records;		/* SimplePublicObject, owned by the
+								 * response's memory context */
+	int			nrecords;
+	HsInputError *errors;		/* 207: errors for some inputs */
+	int			nerrors;
+	HsResponse *resp;			/* the answer they come from (for details) */
+} HsBatchRead;
+
+extern HsRead *hs_api_read_new(HsReadKind kind, const char *object,
+							   bool archived, bool with_history);
+extern void hs_api_read_set_properties(HsRead *rd, List *properties);
+extern char *hs_api_read_describe(const HsRead *rd);
+extern HsApiRequest *hs_api_list_page(const HsRead *rd, const char *after);
+extern HsApiRequest *hs_api_get_by_id(const HsRead *rd, const char *id);
+extern HsApiRequest *hs_api_batch_read(const HsRead *rd, char **ids, int nids);
+extern HsApiRequest *hs_api_get_properties(const char *object);
+
+extern void hs_api_parse_page(HsResponse *resp, const char *after_sent,
+							  HsPage *page);
+extern json_object *hs_api_parse_record(HsResponse *resp);
+extern void hs_api_parse_batch_read(HsResponse *resp, HsBatchRead *out);
+extern HsProperty *hs_api_parse_properties(HsResponse *resp, int *nproperties);
+
 /* ---------- writes: create, update, upsert, archive (single and batch) ---------- */
+
+/* What a modification does to HubSpot records. */
+typedef enum HsWriteOp
+{
+	HS_OP_CREATE,				/* INSERT: batch/create, or POST one record */
+	HS_OP_UPSERT,				/* INSERT with id_property: batch/upsert */
+	HS_OP_UPDATE,				/* UPDATE: batch/update, or PATCH one record */
+	HS_OP_ARCHIVE				/* DELETE: batch/archive, or DELETE one record */
+} HsWriteOp;
+
+/* One property to write: its internal name and its string value ("" clears). */
+typedef struct HsWriteProp
+{
+	const char *name;
+	const char *value;
+} HsWriteProp;
+
+/*
+ * One record to write, as checked by modify.c.  row is the row's number in
+ * the statement, sent as objectWriteTraceId in batch inputs (not archives),
+ * which HubSpot echoes in results and errors.
+ */
+typedef struct HsWriteInput
+{
+	int64		row;
+	const char *id;				/* UPDATE/DELETE: the record's id; upsert:
+								 * the value of id_property; create: NULL */
+	int			nprops;
+	HsWriteProp *props;			/* DELETE: none */
+	const char *associations;	/* create: a JSON array's text, NULL for [] */
+} HsWriteInput;
+
+/*
+ * hs_api_write_batch
+ *		POST /crm/v3/objects/{object}/batch/{create|upsert|update|archive}
+ *		with {"inputs":[...]} for inputs[0..n-1] (HubSpot takes at most 100).
+ *		Create and upsert inputs carry objectWriteTraceId; upsert inputs name
+ *		id_property as their idProperty.  Creates are never sent twice.
+ */
+extern HsApiRequest *hs_api_write_batch(const char *object, HsWriteOp op,
+										const char *id_property,
+										const HsWriteInput *inputs, int n);
+
+/*
+ * hs_api_write_single
+ *		One record without a batch: POST /crm/v3/objects/{object} (create),
+ *		PATCH or DELETE /crm/v3/objects/{object}/{id}.  Not for upserts,
+ *		which HubSpot only takes as a batch.
+ */
+extern HsApiRequest *hs_api_write_single(const char *object, HsWriteOp op,
+										 const HsWriteInput *input);
+
+/*
+ * hs_api_write_endpoint
+ *		"METHOD path" of the requests above, for EXPLAIN; a single-record
+ *		path shows its id as "{id}".
+ */
+extern char *hs_api_write_endpoint(const char *object, HsWriteOp op,
+								   bool batched);
+
+/* One result of a batch answer ("results": [...]). */
+typedef struct HsBatchResult
+{
+	json_object *record;		/* the result as HubSpot sent it, with the
+								 * response's lifetime */
+	const char *id;				/* "id" when a string, else NULL */
+	const char *trace;			/* "objectWriteTraceId" when a string */
+	const char *created_id;		/* "id" when a string or a number, as text */
+	bool		is_new;			/* upsert: "new" is true */
+} HsBatchResult;
+
+/* One error of a batch answer ("errors": [...]), or a rejected record. */
+typedef struct HsBatchError
+{
+	const char *category;		/* NULL when missing */
+	char	   *message;		/* readable text (hs_error_message_text()) */
+	int			ntraces;		/* context.objectWriteTraceId: the rows */
+	const char **traces;		/* ... it names (elements may be NULL) */
+	int			nids;			/* context.ids: ids or upsert keys */
+	const char **ids;
+} HsBatchError;
+
+/*
+ * A batch answer (200, 201 or 207), as plain data.  Results come back in
+ * any order: match them to inputs by trace or id, never by position.
+ */
+typedef struct HsBatchAnswer
+{
+	bool		has_results;	/* "results" is an array (maybe empty) */
+	int			nresults;
+	HsBatchResult *results;
+	int			nerrors;
+	HsBatchError *errors;
+} HsBatchAnswer;
+
+/*
+ * hs_api_parse_batch
+ *		The results and errors of a batch/create, batch/update or
+ *		batch/upsert answer; members of the wrong type count as missing.
+ */
+extern HsBatchAnswer *hs_api_parse_batch(HsResponse *resp);
+
+/*
+ * hs_api_parse_result
+ *		One record of an answer (a batch result, or a single create's
+ *		answer) into *r; r->record is result itself.
+ */
+extern void hs_api_parse_result(json_object *result, HsBatchResult *r);
+
+/*
+ * hs_api_parse_rejection
+ *		A single-record write's error answer (400, 409, 404) as one error
+ *		naming no rows; the message is "HTTP <status>" without a body.
+ */
+extern HsBatchError *hs_api_parse_rejection(HsResponse *resp);
 
 /* ---------- error bodies ---------- */
 

@@ -609,3 +609,204 @@ hs_id_text(Oid typid, Datum value)
 		return NULL;
 	return text;
 }
+
+/* ----------------------------------------------------------------
+ *		Column kinds and records
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * What each kind of column stands for, indexed by HsColumnKind; see
+ * HsColumnKindInfo in hubspot_fdw.h.  Keys are those of HubSpot's
+ * SimplePublicObject (hubspot-api.md).
+ */
+static const HsColumnKindInfo column_kinds[] = {
+	/* kind, column_name, record_key, source, type_rule, on_create, on_update */
+	[HS_COL_ID] =
+	{HS_COL_ID, "id", "id", HS_SRC_MEMBER, HS_TYPE_ID, false, false},
+	[HS_COL_PROPERTIES] =
+	{HS_COL_PROPERTIES, "properties", "properties", HS_SRC_PROPERTY_MAP, HS_TYPE_JSONB, true, true},
+	[HS_COL_CREATED_AT] =
+	{HS_COL_CREATED_AT, "created_at", "createdAt", HS_SRC_MEMBER, HS_TYPE_ANY, false, false},
+	[HS_COL_UPDATED_AT] =
+	{HS_COL_UPDATED_AT, "updated_at", "updatedAt", HS_SRC_MEMBER, HS_TYPE_ANY, false, false},
+	[HS_COL_ARCHIVED] =
+	{HS_COL_ARCHIVED, "archived", "archived", HS_SRC_MEMBER, HS_TYPE_ANY, false, false},
+	[HS_COL_ARCHIVED_AT] =
+	{HS_COL_ARCHIVED_AT, "archived_at", "archivedAt", HS_SRC_MEMBER, HS_TYPE_ANY, false, false},
+	[HS_COL_ASSOCIATIONS] =
+	{HS_COL_ASSOCIATIONS, "associations", "associations", HS_SRC_JSON, HS_TYPE_JSONB, true, false},
+	[HS_COL_PROPERTIES_WITH_HISTORY] =
+	{HS_COL_PROPERTIES_WITH_HISTORY, "properties_with_history", "propertiesWithHistory", HS_SRC_JSON, HS_TYPE_JSONB, false, false},
+	[HS_COL_PROPERTY] =
+	{HS_COL_PROPERTY, NULL, "properties", HS_SRC_PROPERTY, HS_TYPE_ANY, true, true},
+};
+
+/*
+ * hs_column_kind_info
+ *		The table entry of a column kind (never NULL).
+ */
+const HsColumnKindInfo *
+hs_column_kind_info(HsColumnKind kind)
+{
+	Assert((int) kind >= 0 && (int) kind < (int) lengthof(column_kinds));
+	Assert(column_kinds[kind].kind == kind);
+	return &column_kinds[kind];
+}
+
+/*
+ * hs_column_kind_for_name
+ *		The kind of a column named name that has no "property" option: one of
+ *		the special columns (id, properties, created_at, ...), else a typed
+ *		column for the HubSpot property of that name.
+ */
+HsColumnKind
+hs_column_kind_for_name(const char *name)
+{
+	for (size_t i = 0; i < lengthof(column_kinds); i++)
+		if (column_kinds[i].column_name != NULL &&
+			strcmp(column_kinds[i].column_name, name) == 0)
+			return column_kinds[i].kind;
+	return HS_COL_PROPERTY;
+}
+
+/*
+ * hs_member
+ *		Member key of a JSON object; NULL if obj is not an object, has no
+ *		such member, or the member is JSON null.
+ */
+json_object *
+hs_member(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
+		!json_object_object_get_ex(obj, key, &v) ||
+		v == NULL || json_object_is_type(v, json_type_null))
+		return NULL;
+	return v;
+}
+
+/*
+ * hs_member_text
+ *		Member key of a JSON object as text: a string as it is, true/false,
+ *		any other value as its JSON text (HubSpot sends mostly strings, but
+ *		not only).  NULL as for hs_member().  Valid as long as obj is.
+ */
+const char *
+hs_member_text(json_object *obj, const char *key)
+{
+	json_object *v = hs_member(obj, key);
+
+	if (v == NULL)
+		return NULL;
+	switch (json_object_get_type(v))
+	{
+		case json_type_string:
+			return json_object_get_string(v);
+		case json_type_boolean:
+			return json_object_get_boolean(v) ? "true" : "false";
+		default:
+			return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+	}
+}
+
+typedef struct ConvContext
+{
+	HsTable    *table;
+	HsColumn   *col;
+	const char *id;
+} ConvContext;
+
+static void
+conversion_error_callback(void *arg)
+{
+	ConvContext *ctx = (ConvContext *) arg;
+
+	if (ctx->col != NULL)
+		errcontext("column \"%s\" of foreign table \"%s\", HubSpot record %s",
+				   ctx->col->name, ctx->table->relname,
+				   ctx->id ? ctx->id : "(unknown id)");
+}
+
+/*
+ * column_value
+ *		Convert what a record holds for one column into *value; false if
+ *		the column is NULL: the member is absent, JSON null, or "" (HubSpot's
+ *		answer for a cleared value).  The properties column is never NULL.
+ */
+static bool
+column_value(HsColumn *col, json_object *obj, json_object *props, Datum *value)
+{
+	const HsColumnKindInfo *ki = hs_column_kind_info(col->kind);
+	const char *text = NULL;
+	json_object *sub;
+
+	switch (ki->source)
+	{
+		case HS_SRC_MEMBER:
+			text = hs_member_text(obj, ki->record_key);
+			break;
+		case HS_SRC_PROPERTY:
+			text = hs_member_text(props, col->property);
+			break;
+		case HS_SRC_PROPERTY_MAP:
+			*value = JsonbPGetDatum(hs_string_map_to_jsonb(props));
+			return true;
+		case HS_SRC_JSON:
+			sub = hs_member(obj, ki->record_key);
+			if (sub == NULL)
+				return false;
+			*value = JsonbPGetDatum(hs_json_to_jsonb(sub));
+			return true;
+	}
+	if (text == NULL || text[0] == '\0')
+		return false;
+	*value = hs_string_to_datum(col, text);
+	return true;
+}
+
+/*
+ * hs_fill_slot_from_object
+ *		Store one HubSpot record (SimplePublicObject) in a slot.
+ *
+ * wanted (indexed like table->columns) limits the work to the columns the
+ * query reads; NULL means all.  Values are allocated in the current memory
+ * context.  A value that does not convert is an ERROR whose context names
+ * the column, the table and the record.
+ */
+void
+hs_fill_slot_from_object(HsTable *table, json_object *obj, TupleTableSlot *slot,
+						 bool *wanted)
+{
+	ErrorContextCallback errcallback;
+	ConvContext ctx;
+	json_object *props = hs_member(obj, "properties");
+	int			natts = slot->tts_tupleDescriptor->natts;
+
+	ExecClearTuple(slot);
+	memset(slot->tts_isnull, true, sizeof(bool) * natts);
+
+	ctx.table = table;
+	ctx.col = NULL;
+	ctx.id = hs_member_text(obj, "id");
+	errcallback.callback = conversion_error_callback;
+	errcallback.arg = &ctx;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	for (int i = 0; i < table->ncolumns; i++)
+	{
+		HsColumn   *col = &table->columns[i];
+		int			idx = col->attnum - 1;
+
+		if (wanted != NULL && !wanted[i])
+			continue;
+		ctx.col = col;
+		slot->tts_isnull[idx] = !column_value(col, obj, props,
+											  &slot->tts_values[idx]);
+	}
+
+	error_context_stack = errcallback.previous;
+	ExecStoreVirtualTuple(slot);
+}

@@ -458,31 +458,6 @@ hs_table_batch_size(Oid relid)
 	return batch_size;
 }
 
-static HsColumnKind
-special_column_kind(const char *name)
-{
-	static const struct
-	{
-		const char *name;
-		HsColumnKind kind;
-	}			special[] =
-	{
-		{"id", HS_COL_ID},
-		{"properties", HS_COL_PROPERTIES},
-		{"created_at", HS_COL_CREATED_AT},
-		{"updated_at", HS_COL_UPDATED_AT},
-		{"archived", HS_COL_ARCHIVED},
-		{"archived_at", HS_COL_ARCHIVED_AT},
-		{"associations", HS_COL_ASSOCIATIONS},
-		{"properties_with_history", HS_COL_PROPERTIES_WITH_HISTORY},
-	};
-
-	for (size_t i = 0; i < lengthof(special); i++)
-		if (strcmp(special[i].name, name) == 0)
-			return special[i].kind;
-	return HS_COL_PROPERTY;
-}
-
 /*
  * hs_get_table
  *		Describe a foreign table: options, server settings and columns.
@@ -546,39 +521,31 @@ hs_get_table(Relation rel)
 			if (strcmp(def->defname, "property") == 0)
 				property = pstrdup(defGetString(def));
 		}
-		col->kind = property ? HS_COL_PROPERTY : special_column_kind(col->name);
+		col->kind = property ? HS_COL_PROPERTY : hs_column_kind_for_name(col->name);
 		if (col->kind == HS_COL_PROPERTY)
 			col->property = property ? property : col->name;
 
-		switch (col->kind)
-		{
-			case HS_COL_PROPERTIES:
-			case HS_COL_ASSOCIATIONS:
-			case HS_COL_PROPERTIES_WITH_HISTORY:
-				if (col->typid != JSONBOID)
-					ereport(ERROR,
-							(errcode(ERRCODE_DATATYPE_MISMATCH),
-							 errmsg("column \"%s\" of foreign table \"%s\" must have type jsonb",
-									col->name, table->relname),
-							 errhint("Give the column another name and a \"property\" option to map it to a HubSpot property instead.")));
-				if (col->kind == HS_COL_PROPERTIES)
-					table->properties_col = col;
-				if (col->kind == HS_COL_ASSOCIATIONS)
-					table->associations_col = col;
-				break;
-			case HS_COL_ID:
-				if (!hs_id_type_ok(col->typid))
-					ereport(ERROR,
-							(errcode(ERRCODE_DATATYPE_MISMATCH),
-							 errmsg("column \"id\" of foreign table \"%s\" cannot have type %s",
-									table->relname, format_type_be(col->typid)),
-							 errdetail("HubSpot ids are whole numbers; the column must be of a text type, an integer type or numeric."),
-							 errhint("Declare it text or bigint.")));
-				table->id_col = col;
-				break;
-			default:
-				break;
-		}
+		if (hs_column_kind_info(col->kind)->type_rule == HS_TYPE_JSONB &&
+			col->typid != JSONBOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of foreign table \"%s\" must have type jsonb",
+							col->name, table->relname),
+					 errhint("Give the column another name and a \"property\" option to map it to a HubSpot property instead.")));
+		if (hs_column_kind_info(col->kind)->type_rule == HS_TYPE_ID &&
+			!hs_id_type_ok(col->typid))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"id\" of foreign table \"%s\" cannot have type %s",
+							table->relname, format_type_be(col->typid)),
+					 errdetail("HubSpot ids are whole numbers; the column must be of a text type, an integer type or numeric."),
+					 errhint("Declare it text or bigint.")));
+		if (col->kind == HS_COL_PROPERTIES)
+			table->properties_col = col;
+		else if (col->kind == HS_COL_ASSOCIATIONS)
+			table->associations_col = col;
+		else if (col->kind == HS_COL_ID)
+			table->id_col = col;
 		hs_init_column_io(col);
 	}
 	return table;

@@ -2,7 +2,7 @@
  *
  * properties.c
  *		The property catalogue of a CRM object, from HubSpot's Properties API
- *		(GET /crm/v3/properties/{object}), read once per backend.
+ *		(hs_api_get_properties() in api.c), read once per backend.
  *
  * A scan that returns the properties column asks for every property in the
  * catalogue; writes use it to refuse unknown and read-only properties before
@@ -15,7 +15,7 @@
 
 #include "utils/memutils.h"
 
-#include "hubspot_fdw.h"
+#include "api.h"
 
 typedef struct CatalogCacheEntry
 {
@@ -34,35 +34,6 @@ property_cmp(const void *a, const void *b)
 	return strcmp(((const HsProperty *) a)->name, ((const HsProperty *) b)->name);
 }
 
-static HsPropertyType
-property_type(const char *type)
-{
-	if (type == NULL)
-		return HS_PROP_OTHER;
-	if (strcmp(type, "string") == 0 || strcmp(type, "phone_number") == 0)
-		return HS_PROP_STRING;
-	if (strcmp(type, "number") == 0)
-		return HS_PROP_NUMBER;
-	if (strcmp(type, "bool") == 0)
-		return HS_PROP_BOOL;
-	if (strcmp(type, "date") == 0)
-		return HS_PROP_DATE;
-	if (strcmp(type, "datetime") == 0)
-		return HS_PROP_DATETIME;
-	if (strcmp(type, "enumeration") == 0)
-		return HS_PROP_ENUMERATION;
-	return HS_PROP_OTHER;
-}
-
-static bool
-json_bool_member(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	return obj != NULL && json_object_object_get_ex(obj, key, &v) &&
-		json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
-}
-
 /* Read the catalogue from HubSpot into a new HsCatalog in TopMemoryContext. */
 static HsCatalog *
 fetch_catalog(HsConnection *conn, const char *object, HsStats *stats)
@@ -71,55 +42,19 @@ fetch_catalog(HsConnection *conn, const char *object, HsStats *stats)
 											  "hubspot_fdw property catalogue",
 											  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext oldcxt = MemoryContextSwitchTo(tmp);
-	char	   *path = psprintf("/crm/v3/properties/%s", object);
-	HsResponse *resp = hs_request(conn, "GET", path, "archived=false", NULL,
-								  HS_READ, stats);
-	json_object *results;
+	HsResponse *resp = hs_api_send(conn, hs_api_get_properties(object), stats);
+	HsProperty *properties;
+	int			nproperties;
 	HsCatalog  *catalog;
-	StringInfoData names;
-	size_t		n;
 
-	if (resp->status != 200)
-		hs_report_response_error(resp);
-	if (!json_object_object_get_ex(resp->json, "results", &results) ||
-		!json_object_is_type(results, json_type_array))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("HubSpot's property catalogue has no \"results\" array"),
-				 errdetail("Request: GET %s.", path)));
-
+	/* an ERROR is raised before the parser allocates anything */
 	MemoryContextSwitchTo(TopMemoryContext);
-	n = json_object_array_length(results);
+	properties = hs_api_parse_properties(resp, &nproperties);
 	catalog = palloc0(sizeof(HsCatalog));
 	catalog->object = pstrdup(object);
-	catalog->properties = palloc0(sizeof(HsProperty) * Max(n, 1));
-	for (size_t i = 0; i < n; i++)
-	{
-		json_object *p = json_object_array_get_idx(results, i);
-		const char *name = hs_json_string(p, "name");
-		json_object *meta;
-		HsProperty *prop;
-
-		if (name == NULL)
-			continue;
-		prop = &catalog->properties[catalog->nproperties++];
-		prop->name = pstrdup(name);
-		prop->type = property_type(hs_json_string(p, "type"));
-		prop->unique = json_bool_member(p, "hasUniqueValue");
-		prop->read_only = json_object_object_get_ex(p, "modificationMetadata", &meta) &&
-			json_bool_member(meta, "readOnlyValue");
-	}
+	catalog->properties = properties;
+	catalog->nproperties = nproperties;
 	qsort(catalog->properties, catalog->nproperties, sizeof(HsProperty), property_cmp);
-
-	MemoryContextSwitchTo(tmp);
-	initStringInfo(&names);
-	for (int i = 0; i < catalog->nproperties; i++)
-	{
-		if (i > 0)
-			appendStringInfoChar(&names, ',');
-		appendStringInfoString(&names, hs_url_escape(catalog->properties[i].name));
-	}
-	catalog->all_names = MemoryContextStrdup(TopMemoryContext, names.data);
 
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(tmp);

@@ -7,6 +7,11 @@
  *		through GET by id or batch/read.  WHERE archived lists archived
  *		records instead of live ones.
  *
+ * These are the FDW callbacks only: planning decides which read it is (an
+ * HsReadKind, kept in the plan); api.c builds the read's requests, which
+ * EXPLAIN shows, and parses HubSpot's answers; convert.c turns each record
+ * into a row.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -29,14 +34,12 @@
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
 #include "utils/array.h"
-#include "utils/builtins.h"
-#include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
-#include "hubspot_fdw.h"
+#include "api.h"
 
 /* rows assumed when nothing better is known (there is no ANALYZE yet) */
 #define DEFAULT_ROW_ESTIMATE 1000
@@ -50,22 +53,13 @@ enum FdwScanPrivateIndex
 {
 	/* Integer list of the attnums the query reads */
 	FdwScanPrivateAttnums,
-	/* Integer: an HsLookup */
+	/* Integer: an HsReadKind; for the lookups (HS_READ_BY_ID, HS_READ_BATCH)
+	 * the ForeignScan's fdw_exprs holds the expression giving the id (or the
+	 * array of ids) */
 	FdwScanPrivateLookup,
 	/* Integer: 1 to read archived records instead of live ones */
 	FdwScanPrivateArchived
 };
-
-/*
- * How a scan finds its records.  For the lookups, the ForeignScan's
- * fdw_exprs holds the expression giving the id (or the array of ids).
- */
-typedef enum HsLookup
-{
-	HS_LOOKUP_LIST,				/* GET /crm/v3/objects/{object}, paged */
-	HS_LOOKUP_ONE,				/* WHERE id = x: GET .../{id} */
-	HS_LOOKUP_MANY				/* WHERE id = ANY(x): POST .../batch/read */
-} HsLookup;
 
 /* ids assumed for id = ANY(x) when x is not a constant */
 #define DEFAULT_LOOKUP_IDS 10
@@ -74,7 +68,7 @@ typedef enum HsLookup
 typedef struct HsRelInfo
 {
 	Bitmapset  *attrs_used;
-	HsLookup	lookup;
+	HsReadKind	lookup;
 	Expr	   *id_expr;		/* the id or the id array (not LIST) */
 	double		nids;			/* ids expected (not LIST) */
 	bool		archived;		/* WHERE archived */
@@ -88,14 +82,7 @@ typedef struct HsScanState
 	bool	   *wanted;			/* per table->columns entry: read it? */
 	bool		want_properties;	/* the properties column is read */
 	bool		want_history;	/* properties_with_history is read */
-	HsLookup	lookup;
-	bool		archived;		/* read archived records */
-	int			page_size;		/* records per list page or batch/read */
-	char	   *path;			/* request path (LIST, MANY) */
-	char	   *query;			/* query string without the cursor; built
-								 * at the first fetch */
-	char	   *read_props;		/* batch/read: "properties" and
-								 * "propertiesWithHistory" members, JSON */
+	HsRead	   *read;			/* what is sent (api.c); EXPLAIN shows it */
 	ExprState  *id_state;		/* lookups: evaluates the id(s) */
 
 	/* lookups: the ids to read, distinct, evaluated at each (re)start */
@@ -114,10 +101,9 @@ typedef struct HsScanState
 
 	MemoryContext page_cxt;		/* the parsed page; reset per page */
 	MemoryContext row_cxt;		/* the current row's values */
-	json_object *results;		/* the current page's records */
-	json_object *single;		/* ... or its one record (GET by id) */
-	size_t		nresults;
-	size_t		next_result;
+	json_object **records;		/* the current page's records */
+	int			nrecords;
+	int			next_record;
 	StringInfoData after;		/* cursor of the next page */
 	bool		started;
 	bool		more;			/* is there a next page? */
@@ -244,7 +230,7 @@ find_id_lookup(Expr *clause, Index relid, HsColumn *idcol, HsRelInfo *info)
 	{
 		if (!is_scan_constant(right))
 			return false;
-		info->lookup = HS_LOOKUP_ONE;
+		info->lookup = HS_READ_BY_ID;
 		info->id_expr = (Expr *) right;
 		info->nids = 1;
 		return true;
@@ -260,7 +246,7 @@ find_id_lookup(Expr *clause, Index relid, HsColumn *idcol, HsRelInfo *info)
 							get_element_type(exprType(array)), idcol) ||
 			!is_scan_constant(array))
 			return false;
-		info->lookup = HS_LOOKUP_MANY;
+		info->lookup = HS_READ_BATCH;
 		info->id_expr = (Expr *) array;
 		info->nids = DEFAULT_LOOKUP_IDS;
 		if (IsA(array, Const))
@@ -303,7 +289,7 @@ hubspotGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	info->id_col = table->id_col;
 	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid,
 				   &info->attrs_used);
-	info->lookup = HS_LOOKUP_LIST;
+	info->lookup = HS_READ_LIST;
 	foreach(lc, baserel->baserestrictinfo)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
@@ -313,7 +299,7 @@ hubspotGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 		{
 			HsColumn   *col = &table->columns[i];
 
-			if (col->kind == HS_COL_ID && info->lookup == HS_LOOKUP_LIST)
+			if (col->kind == HS_COL_ID && info->lookup == HS_READ_LIST)
 				(void) find_id_lookup(ri->clause, baserel->relid, col, info);
 			if (col->kind == HS_COL_ARCHIVED &&
 				is_archived_clause(ri->clause, baserel->relid, col))
@@ -325,7 +311,7 @@ hubspotGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	/* no request at plan time: plain EXPLAIN must not touch HubSpot */
 	sel = clauselist_selectivity(root, baserel->baserestrictinfo, 0,
 								 JOIN_INNER, NULL);
-	if (info->lookup == HS_LOOKUP_LIST)
+	if (info->lookup == HS_READ_LIST)
 		baserel->rows = clamp_row_est(DEFAULT_ROW_ESTIMATE * sel);
 	else
 		baserel->rows = clamp_row_est(info->nids);
@@ -417,8 +403,8 @@ hubspotGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 					   Oid foreigntableid pg_attribute_unused())
 {
 	HsRelInfo  *info = (HsRelInfo *) baserel->fdw_private;
-	double		rows = info->lookup == HS_LOOKUP_LIST ? DEFAULT_ROW_ESTIMATE : info->nids;
-	double		requests = info->lookup == HS_LOOKUP_ONE ? 1 :
+	double		rows = info->lookup == HS_READ_LIST ? DEFAULT_ROW_ESTIMATE : info->nids;
+	double		requests = info->lookup == HS_READ_BY_ID ? 1 :
 		Max(ceil(rows / HS_LIST_PAGE_SIZE), 1);
 	Cost		startup_cost = REQUEST_COST;
 	Cost		total_cost = startup_cost + requests * REQUEST_COST +
@@ -433,7 +419,7 @@ hubspotGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 #endif
 									 NIL));
 
-	if (info->lookup == HS_LOOKUP_LIST && info->id_col != NULL)
+	if (info->lookup == HS_READ_LIST && info->id_col != NULL)
 		add_id_join_paths(root, baserel, info);
 }
 
@@ -445,7 +431,7 @@ hubspotGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	HsRelInfo  *info = (HsRelInfo *) baserel->fdw_private;
 	List	   *attnums = NIL;
 	List	   *fdw_exprs = NIL;
-	HsLookup	lookup = info->lookup;
+	HsReadKind	lookup = info->lookup;
 	bool		whole_row;
 	int			x = -1;
 
@@ -469,14 +455,14 @@ hubspotGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 				attnums = lappend_int(attnums, attnum);
 		}
 	}
-	if (lookup != HS_LOOKUP_LIST)
+	if (lookup != HS_READ_LIST)
 		fdw_exprs = list_make1(info->id_expr);
 	else if (best_path->fdw_private != NIL)
 	{
 		/* the id join path: id = the outer row's value, a nestloop param */
 		RestrictInfo *ri = linitial_node(RestrictInfo, best_path->fdw_private);
 
-		lookup = HS_LOOKUP_ONE;
+		lookup = HS_READ_BY_ID;
 		fdw_exprs = list_make1(id_join_expr(root, ri->clause, baserel, info->id_col));
 	}
 
@@ -484,149 +470,6 @@ hubspotGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 							list_make3(attnums, makeInteger(lookup),
 									   makeInteger(info->archived ? 1 : 0)),
 							NIL, NIL, outer_plan);
-}
-
-/* ----------------------------------------------------------------
- *		Row conversion
- * ----------------------------------------------------------------
- */
-
-typedef struct ConvContext
-{
-	HsTable    *table;
-	HsColumn   *col;
-	const char *id;
-} ConvContext;
-
-static void
-conversion_error_callback(void *arg)
-{
-	ConvContext *ctx = (ConvContext *) arg;
-
-	if (ctx->col != NULL)
-		errcontext("column \"%s\" of foreign table \"%s\", HubSpot record %s",
-				   ctx->col->name, ctx->table->relname,
-				   ctx->id ? ctx->id : "(unknown id)");
-}
-
-/* A member of a JSON object as text (what HubSpot sends is mostly strings). */
-static const char *
-member_text(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
-		!json_object_object_get_ex(obj, key, &v) || v == NULL)
-		return NULL;
-	switch (json_object_get_type(v))
-	{
-		case json_type_null:
-			return NULL;
-		case json_type_string:
-			return json_object_get_string(v);
-		case json_type_boolean:
-			return json_object_get_boolean(v) ? "true" : "false";
-		default:
-			return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-	}
-}
-
-static json_object *
-member(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
-		!json_object_object_get_ex(obj, key, &v) ||
-		v == NULL || json_object_is_type(v, json_type_null))
-		return NULL;
-	return v;
-}
-
-/*
- * hs_fill_slot_from_object
- *		Store one HubSpot record (SimplePublicObject) in a slot.
- *
- * wanted (indexed like table->columns) limits the work to the columns the
- * query reads; NULL means all.  Values are allocated in the current memory
- * context.
- */
-void
-hs_fill_slot_from_object(HsTable *table, json_object *obj, TupleTableSlot *slot,
-						 bool *wanted)
-{
-	ErrorContextCallback errcallback;
-	ConvContext ctx;
-	json_object *props = member(obj, "properties");
-	int			natts = slot->tts_tupleDescriptor->natts;
-
-	ExecClearTuple(slot);
-	memset(slot->tts_isnull, true, sizeof(bool) * natts);
-
-	ctx.table = table;
-	ctx.col = NULL;
-	ctx.id = member_text(obj, "id");
-	errcallback.callback = conversion_error_callback;
-	errcallback.arg = &ctx;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
-
-	for (int i = 0; i < table->ncolumns; i++)
-	{
-		HsColumn   *col = &table->columns[i];
-		int			idx = col->attnum - 1;
-		const char *text = NULL;
-		json_object *sub = NULL;
-
-		if (wanted != NULL && !wanted[i])
-			continue;
-		ctx.col = col;
-		switch (col->kind)
-		{
-			case HS_COL_ID:
-				text = ctx.id;
-				break;
-			case HS_COL_CREATED_AT:
-				text = member_text(obj, "createdAt");
-				break;
-			case HS_COL_UPDATED_AT:
-				text = member_text(obj, "updatedAt");
-				break;
-			case HS_COL_ARCHIVED:
-				text = member_text(obj, "archived");
-				break;
-			case HS_COL_ARCHIVED_AT:
-				text = member_text(obj, "archivedAt");
-				break;
-			case HS_COL_PROPERTY:
-				text = member_text(props, col->property);
-				break;
-			case HS_COL_PROPERTIES:
-				slot->tts_values[idx] = JsonbPGetDatum(hs_string_map_to_jsonb(props));
-				slot->tts_isnull[idx] = false;
-				continue;
-			case HS_COL_ASSOCIATIONS:
-				sub = member(obj, "associations");
-				break;
-			case HS_COL_PROPERTIES_WITH_HISTORY:
-				sub = member(obj, "propertiesWithHistory");
-				break;
-		}
-		if (sub != NULL)
-		{
-			slot->tts_values[idx] = JsonbPGetDatum(hs_json_to_jsonb(sub));
-			slot->tts_isnull[idx] = false;
-		}
-		else if (text != NULL && text[0] != '\0')
-		{
-			/* "" is HubSpot's answer for a cleared value: NULL, as absent */
-			slot->tts_values[idx] = hs_string_to_datum(col, text);
-			slot->tts_isnull[idx] = false;
-		}
-	}
-
-	error_context_stack = errcallback.previous;
-	ExecStoreVirtualTuple(slot);
 }
 
 /* ----------------------------------------------------------------
@@ -642,11 +485,13 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 	HsScanState *ss = palloc0(sizeof(HsScanState));
 	List	   *attnums = (List *) list_nth(fsplan->fdw_private, FdwScanPrivateAttnums);
 	bool		all = list_member_int(attnums, 0);
+	HsReadKind	kind = (HsReadKind) intVal(list_nth(fsplan->fdw_private,
+													 FdwScanPrivateLookup));
+	bool		archived = intVal(list_nth(fsplan->fdw_private,
+										   FdwScanPrivateArchived)) != 0;
 
 	node->fdw_state = ss;
 	ss->table = hs_get_table(node->ss.ss_currentRelation);
-	ss->lookup = (HsLookup) intVal(list_nth(fsplan->fdw_private, FdwScanPrivateLookup));
-	ss->archived = intVal(list_nth(fsplan->fdw_private, FdwScanPrivateArchived)) != 0;
 	ss->wanted = palloc0(sizeof(bool) * Max(ss->table->ncolumns, 1));
 	for (int i = 0; i < ss->table->ncolumns; i++)
 	{
@@ -658,25 +503,13 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 		if (ss->wanted[i] && col->kind == HS_COL_PROPERTIES_WITH_HISTORY)
 			ss->want_history = true;
 	}
-	ss->page_size = ss->want_history ? HS_HISTORY_PAGE_SIZE : HS_LIST_PAGE_SIZE;
-	switch (ss->lookup)
-	{
-		case HS_LOOKUP_LIST:
-			ss->path = psprintf("/crm/v3/objects/%s", ss->table->object);
-			break;
-		case HS_LOOKUP_ONE:
-			ss->path = psprintf("/crm/v3/objects/%s/{id}", ss->table->object);
-			break;
-		case HS_LOOKUP_MANY:
-			ss->path = psprintf("/crm/v3/objects/%s/batch/read", ss->table->object);
-			break;
-	}
+	ss->read = hs_api_read_new(kind, ss->table->object, archived, ss->want_history);
 
 	/* plain EXPLAIN: describe the scan, touch nothing */
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
-	if (ss->lookup != HS_LOOKUP_LIST)
+	if (kind != HS_READ_LIST)
 		ss->id_state = ExecInitExpr((Expr *) linitial(fsplan->fdw_exprs),
 									(PlanState *) node);
 	ss->conn = hs_connect(ss->table->serverid,
@@ -697,67 +530,52 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 
 /*
  * typed_properties
- *		The properties of the typed columns the scan reads, joined with sep
- *		(URL-escaped if asked), or NULL if there are none.
+ *		The properties of the typed columns the scan reads (char *), in
+ *		column order.
  */
-static char *
-typed_properties(HsScanState *ss, const char *sep, bool url_escape)
+static List *
+typed_properties(HsScanState *ss)
 {
-	StringInfoData names;
+	List	   *names = NIL;
 
-	initStringInfo(&names);
 	for (int i = 0; i < ss->table->ncolumns; i++)
 	{
 		HsColumn   *col = &ss->table->columns[i];
 
-		if (!ss->wanted[i] || col->kind != HS_COL_PROPERTY)
-			continue;
-		if (names.len > 0)
-			appendStringInfoString(&names, sep);
-		appendStringInfoString(&names,
-							   url_escape ? hs_url_escape(col->property) : col->property);
+		if (ss->wanted[i] && col->kind == HS_COL_PROPERTY)
+			names = lappend(names, col->property);
 	}
-	return names.len > 0 ? names.data : NULL;
+	return names;
 }
 
-/* The properties a scan reads, as a JSON array (for batch/read). */
-static char *
-properties_json_array(HsScanState *ss, HsCatalog *catalog)
+/*
+ * scan_properties
+ *		The properties the scan asks HubSpot for: every property in the
+ *		catalogue when it reads the properties column or their history, else
+ *		those of the typed columns it reads, which must exist.
+ */
+static List *
+scan_properties(HsScanState *ss)
 {
-	StringInfoData buf;
-	bool		first = true;
+	List	   *names = typed_properties(ss);
 
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '[');
-	if (catalog != NULL)
+	if (names != NIL)
+		hs_check_typed_columns(ss->conn, ss->table, &ss->stats);
+	if (ss->want_properties || ss->want_history)
 	{
+		HsCatalog  *catalog = hs_get_catalog(ss->conn, ss->table->object, false,
+											 &ss->stats);
+
+		names = NIL;
 		for (int i = 0; i < catalog->nproperties; i++)
-		{
-			if (!first)
-				appendStringInfoChar(&buf, ',');
-			first = false;
-			escape_json(&buf, catalog->properties[i].name);
-		}
+			names = lappend(names, catalog->properties[i].name);
 	}
-	else
+	else if (names == NIL)
 	{
-		for (int i = 0; i < ss->table->ncolumns; i++)
-		{
-			HsColumn   *col = &ss->table->columns[i];
-
-			if (!ss->wanted[i] || col->kind != HS_COL_PROPERTY)
-				continue;
-			if (!first)
-				appendStringInfoChar(&buf, ',');
-			first = false;
-			escape_json(&buf, col->property);
-		}
 		/* an empty list would get HubSpot's default set: ask for one */
-		if (first)
-			appendStringInfoString(&buf, "\"hs_object_id\"");
+		names = list_make1("hs_object_id");
 	}
-	appendStringInfoChar(&buf, ']');
-	return buf.data;
+	return names;
 }
 
 static int
@@ -796,7 +614,7 @@ evaluate_ids(HsScanState *ss, ExprContext *econtext)
 		MemoryContextSwitchTo(oldcxt);
 		return;
 	}
-	if (ss->lookup == HS_LOOKUP_ONE)
+	if (ss->read->kind == HS_READ_BY_ID)
 	{
 		elemtype = exprType((Node *) ss->id_state->expr);
 		elems = &value;
@@ -842,117 +660,43 @@ evaluate_ids(HsScanState *ss, ExprContext *econtext)
 }
 
 /*
- * Build the request parameters on first use: they may need the catalogue,
+ * Complete the read on first use: its properties may need the catalogue,
  * which plain EXPLAIN must not fetch.  Lookups evaluate their ids at every
  * (re)start.
  */
 static void
 start_scan(HsScanState *ss, ExprContext *econtext)
 {
-	if (ss->query == NULL)
+	if (!ss->read->prepared)
 	{
-		StringInfoData query;
-		char	   *names;
-		HsCatalog  *catalog = NULL;
 		MemoryContext oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
 
-		names = typed_properties(ss, ",", true);
-		if (names != NULL)
-			hs_check_typed_columns(ss->conn, ss->table, &ss->stats);
-		/* the properties column (and history) get every property there is */
-		if (ss->want_properties || ss->want_history)
-		{
-			catalog = hs_get_catalog(ss->conn, ss->table->object, false, &ss->stats);
-			names = catalog->all_names;
-		}
-
-		initStringInfo(&query);
-		if (ss->lookup == HS_LOOKUP_LIST)
-			appendStringInfo(&query, "limit=%d&", ss->page_size);
-		appendStringInfo(&query, "archived=%s", ss->archived ? "true" : "false");
-		if (ss->lookup == HS_LOOKUP_MANY)
-		{
-			char	   *props = properties_json_array(ss, catalog);
-
-			ss->read_props = psprintf("\"properties\":%s,\"propertiesWithHistory\":%s",
-									  props, ss->want_history ? props : "[]");
-		}
-		else
-		{
-			/* without a properties parameter HubSpot sends a default set */
-			appendStringInfo(&query, "&properties=%s", names ? names : "hs_object_id");
-			if (ss->want_history)
-				appendStringInfo(&query, "&propertiesWithHistory=%s", names);
-		}
-		ss->query = query.data;
+		hs_api_read_set_properties(ss->read, scan_properties(ss));
 		MemoryContextSwitchTo(oldcxt);
 	}
-	if (ss->lookup != HS_LOOKUP_LIST)
+	if (ss->read->kind != HS_READ_LIST)
 		evaluate_ids(ss, econtext);
 	ss->started = true;
 	ss->more = true;
 	resetStringInfo(&ss->after);
 }
 
-/* The "results" array of a response, which must have one. */
-static json_object *
-response_results(HsScanState *ss, HsResponse *resp)
-{
-	json_object *results = member(resp->json, "results");
-
-	if (results == NULL || !json_object_is_type(results, json_type_array))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("HubSpot's response has no \"results\" array"),
-				 errdetail("Request: %s %s.", resp->method, ss->path)));
-	return results;
-}
-
-/* Fetch the next page of a list into page_cxt. */
+/* Fetch the next page of a list. */
 static void
 fetch_list_page(HsScanState *ss)
 {
+	const char *sent = ss->after.len > 0 ? ss->after.data : NULL;
 	HsResponse *resp;
-	json_object *paging;
-	const char *next_after = NULL;
-	char	   *query;
+	HsPage		page;
 
-	query = ss->after.len > 0 ?
-		psprintf("%s&after=%s", ss->query, hs_url_escape(ss->after.data)) :
-		ss->query;
-	resp = hs_request(ss->conn, "GET", ss->path, query, NULL, HS_READ,
-					  &ss->stats);
-	if (resp->status != 200)
-		hs_report_response_error(resp);
-
-	ss->results = response_results(ss, resp);
-	ss->nresults = json_object_array_length(ss->results);
-
-	paging = member(member(resp->json, "paging"), "next");
-	next_after = member_text(paging, "after");
-	if (next_after != NULL && next_after[0] != '\0')
-	{
-		if (ss->after.len > 0 && strcmp(ss->after.data, next_after) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("HubSpot returned the same paging cursor twice"),
-					 errdetail("Request: GET %s; cursor \"%s\".", ss->path, next_after)));
-		resetStringInfo(&ss->after);
-		appendStringInfoString(&ss->after, next_after);
-		ss->more = true;
-	}
-	else
-		ss->more = false;
-}
-
-/* Is this response HubSpot's "no such record"? */
-static bool
-is_not_found(HsResponse *resp)
-{
-	const char *category = hs_json_string(resp->json, "category");
-
-	return resp->status == 404 && category != NULL &&
-		strcmp(category, "OBJECT_NOT_FOUND") == 0;
+	resp = hs_api_send(ss->conn, hs_api_list_page(ss->read, sent), &ss->stats);
+	hs_api_parse_page(resp, sent, &page);
+	ss->records = page.records;
+	ss->nrecords = page.nrecords;
+	ss->more = page.after != NULL;
+	resetStringInfo(&ss->after);
+	if (page.after != NULL)
+		appendStringInfoString(&ss->after, page.after);
 }
 
 /* WHERE id = x: one GET; a record that does not exist is no row. */
@@ -960,26 +704,18 @@ static void
 fetch_one(HsScanState *ss)
 {
 	HsResponse *resp;
-	char	   *path;
+	json_object *record;
 
 	ss->more = false;
 	if (ss->nids == 0)
 		return;
-	path = psprintf("/crm/v3/objects/%s/%s", ss->table->object,
-					hs_url_escape(ss->ids[0]));
-	resp = hs_request(ss->conn, "GET", path, ss->query, NULL, HS_READ,
-					  &ss->stats);
-	if (is_not_found(resp))
+	resp = hs_api_send(ss->conn, hs_api_get_by_id(ss->read, ss->ids[0]), &ss->stats);
+	record = hs_api_parse_record(resp);
+	if (record == NULL)
 		return;
-	if (resp->status != 200)
-		hs_report_response_error(resp);
-	if (resp->json == NULL || !json_object_is_type(resp->json, json_type_object))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("HubSpot's response is not a record"),
-				 errdetail("Request: GET %s.", path)));
-	ss->single = resp->json;
-	ss->nresults = 1;
+	ss->records = palloc(sizeof(json_object *));
+	ss->records[0] = record;
+	ss->nrecords = 1;
 }
 
 /*
@@ -989,55 +725,37 @@ fetch_one(HsScanState *ss)
 static void
 fetch_many(HsScanState *ss)
 {
-	StringInfoData body;
-	HsResponse *resp;
-	json_object *errors;
-	int			end = Min(ss->next_id + ss->page_size, ss->nids);
+	int			n = Min(ss->nids - ss->next_id, ss->read->page_size);
+	HsApiRequest *req;
+	HsBatchRead out;
 
-	if (ss->next_id >= ss->nids)
+	if (n <= 0)
 	{
 		ss->more = false;
 		return;
 	}
-	initStringInfo(&body);
-	appendStringInfo(&body, "{%s,\"inputs\":[", ss->read_props);
-	for (int i = ss->next_id; i < end; i++)
-	{
-		if (i > ss->next_id)
-			appendStringInfoChar(&body, ',');
-		appendStringInfoString(&body, "{\"id\":");
-		escape_json(&body, ss->ids[i]);
-		appendStringInfoChar(&body, '}');
-	}
-	appendStringInfoString(&body, "]}");
-	ss->next_id = end;
+	req = hs_api_batch_read(ss->read, ss->ids + ss->next_id, n);
+	ss->next_id += n;
 	ss->more = ss->next_id < ss->nids;
 
-	resp = hs_request(ss->conn, "POST", ss->path, ss->query, body.data,
-					  HS_READ, &ss->stats);
-	if (resp->status != 200 && resp->status != 207)
-		hs_report_response_error(resp);
-	ss->results = response_results(ss, resp);
-	ss->nresults = json_object_array_length(ss->results);
-
-	errors = member(resp->json, "errors");
-	if (errors != NULL && json_object_is_type(errors, json_type_array))
+	hs_api_parse_batch_read(hs_api_send(ss->conn, req, &ss->stats), &out);
+	ss->records = out.records;
+	ss->nrecords = out.nrecords;
+	for (int i = 0; i < out.nerrors; i++)
 	{
-		for (size_t i = 0; i < json_object_array_length(errors); i++)
-		{
-			json_object *err = json_object_array_get_idx(errors, i);
-			const char *category = hs_json_string(err, "category");
+		const char *category = out.errors[i].category;
 
-			if (category != NULL && strcmp(category, "OBJECT_NOT_FOUND") == 0)
-				continue;
-			ereport(ERROR,
-					(errcode(hs_errcode_for_category(category, 400)),
-					 errmsg("HubSpot could not read some records: %s",
-							hs_error_message_text(err)),
-					 errdetail("Request: POST %s; category %s; correlationId %s.",
-							   ss->path, category ? category : "none",
-							   resp->correlation_id[0] ? resp->correlation_id : "none")));
-		}
+		if (category != NULL && strcmp(category, "OBJECT_NOT_FOUND") == 0)
+			continue;
+		ereport(ERROR,
+				(errcode(hs_errcode_for_rejected_input(category)),
+				 errmsg("HubSpot could not read some records: %s",
+						hs_error_message_text(out.errors[i].json)),
+				 hs_errdetail_request(out.resp->method, out.resp->path,
+									  "category %s; correlationId %s",
+									  category ? category : "none",
+									  out.resp->correlation_id[0] ?
+									  out.resp->correlation_id : "none")));
 	}
 }
 
@@ -1048,19 +766,19 @@ fetch_page(HsScanState *ss)
 	MemoryContext oldcxt;
 
 	MemoryContextReset(ss->page_cxt);
-	ss->results = ss->single = NULL;
-	ss->nresults = ss->next_result = 0;
+	ss->records = NULL;
+	ss->nrecords = ss->next_record = 0;
 
 	oldcxt = MemoryContextSwitchTo(ss->page_cxt);
-	switch (ss->lookup)
+	switch (ss->read->kind)
 	{
-		case HS_LOOKUP_LIST:
+		case HS_READ_LIST:
 			fetch_list_page(ss);
 			break;
-		case HS_LOOKUP_ONE:
+		case HS_READ_BY_ID:
 			fetch_one(ss);
 			break;
-		case HS_LOOKUP_MANY:
+		case HS_READ_BATCH:
 			fetch_many(ss);
 			break;
 	}
@@ -1080,17 +798,15 @@ hubspotIterateForeignScan(ForeignScanState *node)
 
 	for (;;)
 	{
-		while (ss->next_result >= ss->nresults)
+		while (ss->next_record >= ss->nrecords)
 		{
 			if (!ss->more)
 				return ExecClearTuple(slot);
 			fetch_page(ss);
 		}
-		record = ss->single ? ss->single :
-			json_object_array_get_idx(ss->results, ss->next_result);
-		ss->next_result++;
+		record = ss->records[ss->next_record++];
 		/* not a record this session created after the scan began */
-		if (!hs_visibility_hidden(ss->table->object, member_text(record, "id"),
+		if (!hs_visibility_hidden(ss->table->object, hs_member_text(record, "id"),
 								  ss->horizon))
 			break;
 		ss->own_creates_skipped++;
@@ -1111,8 +827,8 @@ hubspotReScanForeignScan(ForeignScanState *node)
 	if (!ss->started)
 		return;
 	MemoryContextReset(ss->page_cxt);
-	ss->results = ss->single = NULL;
-	ss->nresults = ss->next_result = 0;
+	ss->records = NULL;
+	ss->nrecords = ss->next_record = 0;
 	/* start again at the next fetch; lookups evaluate their ids again */
 	ss->started = false;
 }
@@ -1130,20 +846,37 @@ hubspotEndForeignScan(ForeignScanState *node)
 	}
 }
 
+/* The typed properties the scan reads, for EXPLAIN: "a, b", or NULL. */
+static char *
+typed_properties_text(HsScanState *ss)
+{
+	List	   *names = typed_properties(ss);
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (names == NIL)
+		return NULL;
+	initStringInfo(&buf);
+	foreach(lc, names)
+	{
+		if (lc != list_head(names))
+			appendStringInfoString(&buf, ", ");
+		appendStringInfoString(&buf, (const char *) lfirst(lc));
+	}
+	return buf.data;
+}
+
 void
 hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
 	HsScanState *ss = (HsScanState *) node->fdw_state;
-	const char *method = ss->lookup == HS_LOOKUP_MANY ? "POST" : "GET";
+	HsReadKind	kind = ss->read->kind;
 
-	ExplainPropertyText("HubSpot Request",
-						psprintf("%s %s%s", method, ss->path,
-								 ss->archived ? "?archived=true" : ""),
-						es);
-	if (ss->lookup != HS_LOOKUP_ONE)
-		ExplainPropertyInteger(ss->lookup == HS_LOOKUP_LIST ?
+	ExplainPropertyText("HubSpot Request", hs_api_read_describe(ss->read), es);
+	if (kind != HS_READ_BY_ID)
+		ExplainPropertyInteger(kind == HS_READ_LIST ?
 							   "HubSpot Page Size" : "HubSpot Ids Per Request",
-							   NULL, ss->page_size, es);
+							   NULL, ss->read->page_size, es);
 	if (es->verbose)
 	{
 		const char *props;
@@ -1151,14 +884,14 @@ hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		if (ss->want_properties || ss->want_history)
 			props = "all (from the property catalogue)";
 		else
-			props = typed_properties(ss, ", ", false);
+			props = typed_properties_text(ss);
 		ExplainPropertyText("HubSpot Properties", props ? props : "none", es);
 		if (ss->want_history)
 			ExplainPropertyText("HubSpot Properties With History", "all", es);
 	}
 	if (es->analyze)
 	{
-		if (ss->lookup != HS_LOOKUP_LIST)
+		if (kind != HS_READ_LIST)
 			ExplainPropertyInteger("HubSpot Ids", NULL, ss->nids, es);
 		ExplainPropertyInteger("HubSpot Requests", NULL, ss->stats.requests, es);
 		ExplainPropertyInteger("HubSpot Retries", NULL, ss->stats.retries, es);

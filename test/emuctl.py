@@ -19,6 +19,9 @@ Commands:
                            answers are sent damaged; without JSON, print the rules (one line
                            each) and then the answers damaged so far
     damage-clear           remove every damage rule and forget the answers damaged
+    wait-idle [SECONDS]    wait until the emulator has finished every API request it received
+                           (delayed ones whose client gave up included); fails after SECONDS
+                           (default 10) with requests still in flight
 
 --copy escapes the output for PostgreSQL's COPY text format (every backslash doubled), so that
 `COPY t(line) FROM PROGRAM 'python3 test/emuctl.py --copy log'` reads one JSON text per row.
@@ -30,6 +33,7 @@ import argparse
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -69,6 +73,18 @@ def parse_json_arg(text, what):
         return json.loads(text)
     except ValueError as e:
         raise EmuctlError("%s is not valid JSON: %s" % (what, e))
+
+
+def wait_idle(url, timeout_s, poll_s=0.02):
+    """Return once the emulator reports no API request in flight; EmuctlError after timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        n = call(url, "GET", "/_emulator/in-flight")["in_flight"]
+        if n == 0:
+            return
+        if time.monotonic() >= deadline:
+            raise EmuctlError("the emulator still has %d API request(s) in flight after %g s" % (n, timeout_s))
+        time.sleep(poll_s)
 
 
 def line(obj, copy_format):
@@ -122,6 +138,12 @@ def run(args, out):
         lines = sorted(results, key=lambda r: int(r["id"]))
     elif cmd in ("damage", "damage-clear"):
         lines = run_damage(url, cmd, args.arg)
+    elif cmd == "wait-idle":
+        try:
+            timeout_s = float(args.arg) if args.arg is not None else 10.0
+        except ValueError:
+            raise EmuctlError("wait-idle needs a number of seconds, not %r" % args.arg)
+        wait_idle(url, timeout_s)
     for obj in lines:
         out.write(line(obj, args.copy) + "\n")
 
@@ -134,8 +156,8 @@ def main(argv=None):
     parser.add_argument("--archived", action="store_true", help="objects: archived records only")
     parser.add_argument("--all", action="store_true", help="objects: live and archived records")
     parser.add_argument("command", choices=["reset", "log", "clear-log", "fault", "config", "seed", "objects",
-                                            "damage", "damage-clear"])
-    parser.add_argument("arg", nargs="?", help="JSON argument of fault, config, seed and damage")
+                                            "damage", "damage-clear", "wait-idle"])
+    parser.add_argument("arg", nargs="?", help="JSON argument of fault, config, seed and damage; seconds of wait-idle")
     args = parser.parse_args(argv)
     try:
         run(args, sys.stdout)

@@ -47,6 +47,7 @@ Control API for tests (no authentication, never logged, never rate limited):
     GET    /_emulator/damage                      damage rules with counters, and the answers damaged
     POST   /_emulator/damage                      append a damage rule or a list of them
     DELETE /_emulator/damage                      remove every damage rule and the list
+    GET    /_emulator/in-flight                   API requests received and not yet finished
 
 Damage rules (mutation testing of a client's parsers) answer the next `times` matching requests
 with the real answer damaged in one `kind`: truncate, empty, wrong_type, missing, huge_number,
@@ -1412,10 +1413,12 @@ class Emulator:
         Route("GET", r"/_emulator/damage", "ctl_get_damage"),
         Route("POST", r"/_emulator/damage", "ctl_add_damage"),
         Route("DELETE", r"/_emulator/damage", "ctl_clear_damage"),
+        Route("GET", r"/_emulator/in-flight", "ctl_in_flight"),
     ]
 
     def __init__(self):
         self.lock = threading.RLock()
+        self.in_flight = InFlight()  # not reset: a request may outlive a reset
         self.reset()
 
     def reset(self):
@@ -2129,6 +2132,9 @@ class Emulator:
                 return json.dumps(value)
         return json.dumps(value)
 
+    def ctl_in_flight(self, req):
+        return Response(200, {"in_flight": self.in_flight.count()})
+
     # -- damaged answers (see DamageRule) ----------------------------------------
 
     def damaged(self, req, response):
@@ -2192,6 +2198,29 @@ def validate_config(cfg):
             parse_iso_datetime(cfg["clock"])
         except (ValueError, TypeError):
             raise ValueError("config clock must be null or an ISO-8601 date-time, e.g. 2026-11-23T10:00:00.123Z")
+
+
+class InFlight:
+    """Count of API requests being handled: from their body read until their answer is written
+    (or the connection is dropped), delays included, so that a test can wait for the emulator to
+    finish requests whose client gave up. Use as a context manager around one request."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._count = 0
+
+    def __enter__(self):
+        with self._lock:
+            self._count += 1
+
+    def __exit__(self, *exc):
+        with self._lock:
+            self._count -= 1
+        return False
+
+    def count(self):
+        with self._lock:
+            return self._count
 
 
 # ---------------------------------------------------------------------------
@@ -2301,7 +2330,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.send(Response(500, {"status": "error", "message": "emulator control error"}))
             return
         try:
-            self.dispatch_api(emulator, req)
+            with emulator.in_flight:
+                self.dispatch_api(emulator, req)
         except Exception:
             traceback.print_exc()
             resp = emulator.error_response(ApiError(500, "INTERNAL_ERROR", "emulator internal error"))

@@ -1843,5 +1843,53 @@ class TestEmuctl(EmulatorTestCase):
         self.assertIn("cannot reach", r.stderr)
 
 
+
+class TestInFlight(EmulatorTestCase):
+    """GET /_emulator/in-flight and emuctl wait-idle: waiting for requests a client gave up on."""
+
+    def emuctl(self, *args):
+        return subprocess.run([sys.executable, EMUCTL, "--url", SERVER.url] + list(args),
+                              capture_output=True, text=True, timeout=30)
+
+    def in_flight(self):
+        return ok_control("GET", "in-flight")["in_flight"]
+
+    def abandoned_request(self, delay_ms):
+        """A GET the emulator delays by delay_ms, whose client gives up after 0.1 s."""
+        ok_control("POST", "faults", {"path": PRODUCTS, "method": "GET", "action": "delay", "delay_ms": delay_ms})
+        with self.assertRaises(OSError):
+            request("GET", PRODUCTS, timeout=0.1)
+
+    def test_idle(self):
+        self.assertEqual(self.in_flight(), 0)
+        request("GET", PRODUCTS)
+        self.assertEqual(self.in_flight(), 0)
+        r = self.emuctl("wait-idle", "1")
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "", ""))
+
+    def test_abandoned_request_counts_until_done(self):
+        self.abandoned_request(800)
+        self.assertEqual(self.in_flight(), 1)
+        ok_control("POST", "reset")
+        self.assertEqual(self.in_flight(), 1, "a reset does not forget a request still being handled")
+        started = time.monotonic()
+        r = self.emuctl("wait-idle", "5")
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "", ""))
+        self.assertGreater(time.monotonic() - started, 0.3)
+        self.assertEqual(self.in_flight(), 0)
+        self.assertEqual([(e["path"], e["status"]) for e in log()], [(PRODUCTS, 200)],
+                         "the abandoned request is logged once it is done")
+
+    def test_wait_idle_fails_after_its_timeout(self):
+        self.abandoned_request(1500)
+        r = self.emuctl("wait-idle", "0.2")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("1 API request(s) in flight after 0.2 s", r.stderr)
+        self.assertEqual(self.emuctl("wait-idle", "5").returncode, 0)
+        r = self.emuctl("wait-idle", "soon")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("number of seconds", r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()

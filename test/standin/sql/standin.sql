@@ -47,7 +47,7 @@ BEGIN
   RETURN QUERY SELECT line FROM standin_output;
 END $$;
 
-CREATE FUNCTION standin.reset() RETURNS void LANGUAGE sql AS $$
+CREATE PROCEDURE standin.reset() LANGUAGE sql AS $$
   SELECT standin.node(
     'fetch(process.argv[1] + "/_standin/reset", {method: "POST"})'
     ' .then(r => { if (r.status !== 204) process.exit(1); })');
@@ -67,7 +67,7 @@ LANGUAGE sql AS $$
   ORDER BY 1
 $$;
 
-SELECT standin.reset();
+CALL standin.reset();
 
 --
 -- INSERT ... SELECT of 150 rows: two batch/create requests of 100 and 50.

@@ -1,0 +1,801 @@
+/*-------------------------------------------------------------------------
+ *
+ * writer.c
+ *		hubspot_fdw's write pipeline: batches of checked inputs sent to
+ *		HubSpot, the on_error policy applied to its answers, row counts.
+ *
+ * HubSpot has no transactions: rows of batches already sent stay written
+ * when a later batch fails, and every error says how many there are (here,
+ * or in statement.c's context when it reports for the whole statement).
+ * Rows HubSpot rejects either fail the statement (on_error 'abort') or are
+ * reported as WARNINGs and left out of the row count (on_error 'skip').  A
+ * batch answer that does not account for every row it was sent is an
+ * ERROR (08007) naming the rows whose outcome is unknown, whatever on_error
+ * says.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+#include "utils/memutils.h"
+
+#include "writer.h"
+
+static const struct
+{
+	const char *statement;		/* for errcontext */
+	const char *batch;			/* endpoint suffix */
+	const char *done;			/* what HubSpot did to accepted rows */
+	const char *command;		/* for warnings */
+} op_info[] =
+{
+	[HS_OP_CREATE] = {"INSERT into", "create", "created", "INSERT"},
+	[HS_OP_UPSERT] = {"INSERT into", "upsert", "created or updated", "INSERT"},
+	[HS_OP_UPDATE] = {"UPDATE of", "update", "updated", "UPDATE"},
+	[HS_OP_ARCHIVE] = {"DELETE from", "archive", "archived", "DELETE"},
+};
+
+/* A row HubSpot rejected, with what it said. */
+typedef struct RejectedRow
+{
+	int64		row;			/* row number in the statement, 0 if unknown */
+	const char *ident;			/* id or key, NULL if unknown */
+	const char *category;
+	char	   *message;
+} RejectedRow;
+
+/* ----------------------------------------------------------------
+ *		Error context
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * report_applied
+ *		errcontext lines telling what HubSpot already applied for this
+ *		modification, when no statement-level error context does (see
+ *		hs_statement_reports_writes()).
+ */
+static void
+report_applied(HsWriter *w)
+{
+	const char *done = op_info[w->op].done;
+
+	if (w->rows_applied > 0)
+		errcontext("HubSpot had already %s " INT64_FORMAT " row%s of foreign table \"%s\" in this statement; %s %s",
+				   done, w->rows_applied, w->rows_applied == 1 ? "" : "s",
+				   w->table->relname,
+				   w->rows_applied == 1 ? "it stays" : "they stay", done);
+}
+
+static void
+writer_error_callback(void *arg)
+{
+	HsWriter   *w = (HsWriter *) arg;
+	char	   *rows;
+
+	if (w->first_row == w->last_row)
+		rows = psprintf("row " INT64_FORMAT, w->first_row);
+	else
+		rows = psprintf("rows " INT64_FORMAT " to " INT64_FORMAT,
+						w->first_row, w->last_row);
+	if (w->sending && w->stats.outcome_unknown)
+		errcontext("%s foreign table \"%s\", %s, which HubSpot may or may not have %s",
+				   op_info[w->op].statement, w->table->relname, rows,
+				   op_info[w->op].done);
+	else
+		errcontext("%s foreign table \"%s\", %s",
+				   op_info[w->op].statement, w->table->relname, rows);
+	/* normally the statement's error context tells this, once */
+	if (!hs_statement_reports_writes())
+		report_applied(w);
+}
+
+void
+hs_writer_begin_rows(HsWriter *w, ErrorContextCallback *errcallback,
+					 int64 first, int64 last)
+{
+	w->first_row = first;
+	w->last_row = last;
+	w->sending = false;
+	errcallback->callback = writer_error_callback;
+	errcallback->arg = w;
+	errcallback->previous = error_context_stack;
+	error_context_stack = errcallback;
+}
+
+void
+hs_writer_name_rows(HsWriter *w, int64 first, int64 last)
+{
+	w->first_row = first;
+	w->last_row = last;
+}
+
+/*
+ * send_request
+ *		Send a write request for the rows hs_writer_begin_rows() named;
+ *		until the next hs_writer_begin_rows(), an error whose outcome is
+ *		unknown names them.
+ */
+static HsResponse *
+send_request(HsWriter *w, const HsApiRequest *req)
+{
+	w->sending = true;
+	return hs_api_send(w->conn, req, &w->stats);
+}
+
+/* ----------------------------------------------------------------
+ *		Rejected rows
+ * ----------------------------------------------------------------
+ */
+
+static int
+rejected_cmp_list(const ListCell *a, const ListCell *b)
+{
+	int64		ra = ((const RejectedRow *) lfirst(a))->row;
+	int64		rb = ((const RejectedRow *) lfirst(b))->row;
+
+	/* rows HubSpot did not identify last */
+	if (ra == 0 || rb == 0)
+		return (ra == 0) - (rb == 0);
+	return ra < rb ? -1 : ra > rb ? 1 : 0;
+}
+
+/* A rejection of input i of batch (-1: of no row it names). */
+static RejectedRow *
+new_rejected(HsWriteBatch *batch, int i, const HsBatchError *err)
+{
+	RejectedRow *r = palloc0(sizeof(RejectedRow));
+
+	if (i >= 0)
+	{
+		r->row = batch->inputs[i].row;
+		r->ident = batch->inputs[i].id;
+		batch->rejected[i] = true;
+	}
+	r->category = err->category;
+	r->message = err->message;
+	return r;
+}
+
+/*
+ * collect_rejected_rows
+ *		The rows an error of a batch answer names, through
+ *		context.objectWriteTraceId (row numbers) or context.ids (ids or
+ *		keys); one row 0 when it names none of this batch's rows.
+ */
+static List *
+collect_rejected_rows(List *list, const HsBatchError *err, HsWriteBatch *batch)
+{
+	int			before = list_length(list);
+	bool		any = false;
+
+	for (int k = 0; k < err->ntraces; k++)
+	{
+		int64		row = err->traces[k] ? strtoll(err->traces[k], NULL, 10) : 0;
+
+		for (int i = 0; i < batch->ninputs; i++)
+			if (batch->inputs[i].row == row && !batch->rejected[i])
+			{
+				list = lappend(list, new_rejected(batch, i, err));
+				any = true;
+			}
+	}
+	for (int k = 0; !any && k < err->nids; k++)
+		for (int i = 0; i < batch->ninputs; i++)
+			if (err->ids[k] && batch->inputs[i].id && !batch->rejected[i] &&
+				strcmp(batch->inputs[i].id, err->ids[k]) == 0)
+				list = lappend(list, new_rejected(batch, i, err));
+	if (!any && list_length(list) == before)
+		list = lappend(list, new_rejected(batch, -1, err));
+	return list;
+}
+
+/* " (id 123)" or " (sku ABC)" for a row with an id or key, else "" */
+static char *
+describe_ident(HsWriter *w, const char *ident)
+{
+	if (ident == NULL)
+		return "";
+	return psprintf(" (%s %s)",
+					w->op == HS_OP_UPSERT ? w->table->id_property : "id", ident);
+}
+
+static char *
+describe_rejected(HsWriter *w, RejectedRow *r)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	if (r->row > 0)
+		appendStringInfo(&buf, "row " INT64_FORMAT, r->row);
+	else
+		appendStringInfoString(&buf, "a row HubSpot did not identify");
+	appendStringInfoString(&buf, describe_ident(w, r->ident));
+	appendStringInfo(&buf, ": %s: %s", r->category ? r->category : "ERROR",
+					 r->message);
+	return buf.data;
+}
+
+/* on_error 'skip': a WARNING for each rejected row, which is not counted */
+static void
+warn_rejected_rows(HsWriter *w, List *rejected)
+{
+	ListCell   *lc;
+	const char *stmt = op_info[w->op].command;
+
+	foreach(lc, rejected)
+	{
+		RejectedRow *r = (RejectedRow *) lfirst(lc);
+		char	   *ident = describe_ident(w, r->ident);
+
+		/* a warning, though its SQLSTATE is an error's: no statement context */
+		hs_statement_context_muted = true;
+		ereport(WARNING,
+				(errcode(hs_errcode_for_rejected_input(r->category)),
+				 r->row > 0 ?
+				 errmsg("HubSpot rejected row " INT64_FORMAT "%s of the %s; skipping it",
+						r->row, ident, stmt) :
+				 errmsg("HubSpot rejected a row of the %s without naming it; skipping it",
+						stmt),
+				 errdetail("%s: %s", r->category ? r->category : "ERROR", r->message)));
+		hs_statement_context_muted = false;
+	}
+	w->rows_rejected += list_length(rejected);
+}
+
+/*
+ * report_rejected_rows
+ *		Rows HubSpot rejected in a request that applied "applied" others:
+ *		on_error 'abort' raises one ERROR listing them, with a hint counting
+ *		what HubSpot already wrote; 'skip' warns about each and goes on.
+ */
+static void
+report_rejected_rows(HsWriter *w, List *rejected, int ninputs, int applied)
+{
+	ListCell   *lc;
+	StringInfoData detail;
+	const char *category = NULL;
+	const char *done = op_info[w->op].done;
+
+	list_sort(rejected, rejected_cmp_list);
+	if (w->table->on_error_skip)
+	{
+		warn_rejected_rows(w, rejected);
+		return;
+	}
+
+	initStringInfo(&detail);
+	foreach(lc, rejected)
+	{
+		RejectedRow *r = (RejectedRow *) lfirst(lc);
+
+		if (category == NULL)
+			category = r->category;
+		if (detail.len > 0)
+			appendStringInfoChar(&detail, '\n');
+		appendStringInfoString(&detail, describe_rejected(w, r));
+	}
+
+	ereport(ERROR,
+			(errcode(hs_errcode_for_rejected_input(category)),
+			 ninputs == 1 ?
+			 errmsg("HubSpot rejected the row") :
+			 errmsg("HubSpot rejected %d of %d rows of a batch %s",
+					list_length(rejected), ninputs, op_info[w->op].batch),
+			 errdetail("%s", detail.data),
+			 ninputs == 1 ?
+			 errhint("This error does not undo HubSpot writes. With on_error 'skip', rejected rows are reported as warnings instead.") :
+			 applied == 0 ?
+			 errhint("HubSpot %s no other row of this batch. With on_error 'skip', rejected rows are reported as warnings instead.",
+					 done) :
+			 errhint("HubSpot %s the other %s of this batch; this error does not undo HubSpot writes. With on_error 'skip', rejected rows are reported as warnings instead.",
+					 done, applied == 1 ? "row" : psprintf("%d rows", applied))));
+}
+
+/*
+ * Is a failed single-row write a rejection of that row (not of the request)?
+ * A 404 is one only for a PATCH: the record is gone.
+ */
+static bool
+is_row_rejection(HsWriter *w, HsResponse *resp)
+{
+	return resp->status == 400 || resp->status == 409 ||
+		(resp->status == 404 && w->op == HS_OP_UPDATE);
+}
+
+/*
+ * reject_single
+ *		A single-row write HubSpot refused: ERROR (abort) or WARNING (skip).
+ */
+static void
+reject_single(HsWriter *w, HsResponse *resp, int64 row, const char *ident)
+{
+	RejectedRow *r = palloc0(sizeof(RejectedRow));
+	HsBatchError *err;
+
+	if (!is_row_rejection(w, resp) || !w->table->on_error_skip)
+		hs_report_response_error(resp);
+	err = hs_api_parse_rejection(resp);
+	r->row = row;
+	r->ident = ident;
+	r->category = err->category;
+	r->message = err->message;
+	report_rejected_rows(w, list_make1(r), 1, 0);
+}
+
+/* ----------------------------------------------------------------
+ *		Batch answers
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * report_unknown_rows
+ *		A batch answer that accounts for fewer (or more) rows than were sent:
+ *		the rows it says nothing about may or may not have been written, and
+ *		that is an ERROR (08007) naming them, whatever on_error says.
+ *		written (may be NULL when results cannot be matched to rows) marks
+ *		the rows with a result.
+ */
+static void
+report_unknown_rows(HsWriteBatch *batch, bool *written, int applied, int nrejected)
+{
+	HsWriter   *w = batch->writer;
+	HsResponse *resp = batch->response;
+	int			n = batch->ninputs;
+	StringInfoData which;
+	int			listed = 0;
+	char	   *request;
+
+	initStringInfo(&which);
+	for (int i = 0; written != NULL && i < n; i++)
+	{
+		if (written[i] || batch->rejected[i])
+			continue;
+		if (listed++ == 20)
+		{
+			appendStringInfoString(&which, ", ...");
+			break;
+		}
+		appendStringInfo(&which, "%s" INT64_FORMAT "%s", listed > 1 ? ", " : "",
+						 batch->inputs[i].row, describe_ident(w, batch->inputs[i].id));
+	}
+	request = hs_request_detail(batch->request->method, batch->request->path,
+								"HTTP status %ld; %d written, %d rejected; correlationId %s",
+								resp->status, applied, nrejected,
+								resp->correlation_id[0] ? resp->correlation_id : "none");
+	w->stats.outcome_unknown = true;
+	ereport(ERROR,
+			(errcode(HS_ERRCODE_UNKNOWN_OUTCOME),
+			 applied + nrejected > n || written == NULL ?
+			 errmsg("HubSpot's answer to a batch %s of %d row%s does not match it: rows of it may or may not have been %s",
+					op_info[w->op].batch, n, n == 1 ? "" : "s",
+					op_info[w->op].done) :
+			 errmsg("HubSpot's answer accounts for %d of the %d rows of a batch %s: the others may or may not have been %s",
+					applied + nrejected, n, op_info[w->op].batch,
+					op_info[w->op].done),
+			 which.len > 0 ?
+			 errdetail("Rows without an answer: %s. %s", which.data, request) :
+			 errdetail("%s", request),
+			 errhint("Check these rows in HubSpot.")));
+}
+
+/* Which rows the results name, and what about them does not fit. */
+typedef struct ResultMatch
+{
+	bool	   *written;		/* per input: a result names it */
+	bool		all_identified; /* every result names an input */
+	bool		duplicate;		/* two results for one row or record */
+	bool		unmatched;		/* a result for a row that was not sent */
+} ResultMatch;
+
+/*
+ * match_results
+ *		Which rows the results are for: updates carry their id, and results
+ *		may echo objectWriteTraceId.  A row with neither a result nor an
+ *		error may or may not have been written.
+ */
+static void
+match_results(HsWriteBatch *batch, const HsBatchAnswer *answer, ResultMatch *m)
+{
+	bool		by_id = batch->writer->op == HS_OP_UPDATE;
+
+	m->written = palloc0(sizeof(bool) * Max(batch->ninputs, 1));
+	m->all_identified = true;
+	m->duplicate = m->unmatched = false;
+	for (int k = 0; k < answer->nresults; k++)
+	{
+		const HsBatchResult *r = &answer->results[k];
+		bool		found = false;
+
+		for (int i = 0; i < batch->ninputs && !found; i++)
+		{
+			const HsWriteInput *in = &batch->inputs[i];
+
+			if ((r->trace != NULL && in->row == strtoll(r->trace, NULL, 10)) ||
+				(by_id && r->id != NULL && in->id != NULL && strcmp(in->id, r->id) == 0))
+			{
+				if (m->written[i])
+					m->duplicate = true;	/* two results for one row */
+				found = m->written[i] = true;
+			}
+		}
+		if (!found)
+			m->all_identified = false;
+		/* a result for a row that was not sent: the answer is wrong */
+		if (!found && (r->trace != NULL || by_id))
+			m->unmatched = true;
+		/* two results for one record */
+		for (int j = 0; j < k && r->id != NULL; j++)
+			if (answer->results[j].id != NULL && strcmp(answer->results[j].id, r->id) == 0)
+				m->duplicate = true;
+	}
+}
+
+/* An error that named no row is that of a row without a result. */
+static void
+assign_unnamed_errors(HsWriteBatch *batch, const bool *written, List *rejected)
+{
+	for (int i = 0; i < batch->ninputs; i++)
+	{
+		ListCell   *lc;
+
+		if (written[i] || batch->rejected[i])
+			continue;
+		foreach(lc, rejected)
+		{
+			RejectedRow *r = (RejectedRow *) lfirst(lc);
+
+			if (r->row == 0 && r->ident == NULL)
+			{
+				r->row = batch->inputs[i].row;
+				r->ident = batch->inputs[i].id;
+				batch->rejected[i] = true;
+				break;
+			}
+		}
+	}
+}
+
+/* Records this statement created: its scans must not see them. */
+static void
+note_created(HsWriter *w, const HsBatchAnswer *answer)
+{
+	for (int k = 0; k < answer->nresults; k++)
+	{
+		const HsBatchResult *r = &answer->results[k];
+
+		if (w->op == HS_OP_UPSERT && r->is_new)
+			w->upsert_created++;
+		else if (w->op == HS_OP_UPSERT && !w->stats.resent)
+			continue;			/* it existed before: scans see it */
+
+		/*
+		 * A create, or an upsert result after a resend: "new": false may
+		 * then be the record the first attempt created.  Hiding a record that
+		 * existed before from the statement's running scans is the lesser
+		 * harm than copying it again.
+		 */
+		if (r->created_id != NULL)
+			hs_visibility_created(w->table->object, r->created_id);
+	}
+}
+
+/*
+ * batch_outcome
+ *		Count what HubSpot wrote, and report the rows whose outcome is
+ *		unknown and those it rejected (marking them in batch->rejected).
+ *		Only rows known written count: when the answer does not match the
+ *		batch, those are the rows it names, never more than were sent.
+ */
+static void
+batch_outcome(HsWriteBatch *batch, const HsBatchAnswer *answer)
+{
+	HsWriter   *w = batch->writer;
+	int			n = batch->ninputs;
+	int			applied = answer->nresults;
+	List	   *rejected = NIL;
+	ResultMatch m = {NULL, true, false, false};
+	bool		mismatch;
+	int			known;
+
+	for (int k = 0; k < answer->nerrors; k++)
+		rejected = collect_rejected_rows(rejected, &answer->errors[k], batch);
+	if (answer->has_results)
+	{
+		match_results(batch, answer, &m);
+		if (m.all_identified)
+			assign_unnamed_errors(batch, m.written, rejected);
+	}
+	if (w->op == HS_OP_CREATE || w->op == HS_OP_UPSERT)
+		note_created(w, answer);
+
+	mismatch = applied + list_length(rejected) != n || m.duplicate || m.unmatched;
+	known = applied;
+	if (mismatch && m.written != NULL && m.all_identified)
+	{
+		known = 0;
+		for (int i = 0; i < n; i++)
+			known += m.written[i] ? 1 : 0;
+	}
+	else if (mismatch)
+		known = Min(applied, n - list_length(rejected));
+	if (m.unmatched)
+		known = 0;
+	w->rows_applied += known;
+	if (mismatch)
+		report_unknown_rows(batch,
+							m.written != NULL && m.all_identified ? m.written : NULL,
+							applied, list_length(rejected));
+	if (rejected != NIL)
+		report_rejected_rows(w, rejected, n, applied);
+}
+
+/* ----------------------------------------------------------------
+ *		Batches
+ * ----------------------------------------------------------------
+ */
+
+HsWriteBatch *
+hs_writer_batch_new(HsWriter *w, int capacity)
+{
+	HsWriteBatch *batch = palloc0(sizeof(HsWriteBatch));
+
+	batch->writer = w;
+	batch->capacity = capacity;
+	batch->inputs = palloc0(sizeof(HsWriteInput) * Max(capacity, 1));
+	batch->rejected = palloc0(sizeof(bool) * Max(capacity, 1));
+	return batch;
+}
+
+void
+hs_writer_batch_send(HsWriteBatch *batch)
+{
+	HsWriter   *w = batch->writer;
+
+	batch->request = hs_api_write_batch(w->table->object, w->op,
+										w->table->id_property,
+										batch->inputs, batch->ninputs);
+	batch->response = send_request(w, batch->request);
+}
+
+int
+hs_writer_batch_result(HsWriteBatch *batch)
+{
+	HsWriter   *w = batch->writer;
+	HsResponse *resp = batch->response;
+
+	if (w->op == HS_OP_ARCHIVE)
+	{
+		/* archiving an id that is gone is not an error: all or nothing */
+		if (resp->status != 200 && resp->status != 204)
+			hs_report_response_error(resp);
+		w->rows_applied += batch->ninputs;
+		batch->applied = batch->ninputs;
+		return batch->applied;
+	}
+	if (resp->status != 200 && resp->status != 201 && resp->status != 207)
+		hs_report_response_error(resp);
+	batch->answer = hs_api_parse_batch(resp);
+	batch->applied = batch->answer->nresults;
+	batch_outcome(batch, batch->answer);
+	return batch->applied;
+}
+
+int
+hs_writer_write_batch(HsWriter *w, const HsWriteInput *inputs, int n,
+					  bool *rejected)
+{
+	HsWriteBatch *batch = hs_writer_batch_new(w, n);
+	int			applied;
+
+	memcpy(batch->inputs, inputs, sizeof(HsWriteInput) * n);
+	batch->ninputs = n;
+	hs_writer_batch_send(batch);
+	applied = hs_writer_batch_result(batch);
+	memcpy(rejected, batch->rejected, sizeof(bool) * n);
+	return applied;
+}
+
+bool
+hs_writer_write_one(HsWriter *w, const HsWriteInput *input, json_object **stored)
+{
+	HsResponse *resp;
+
+	*stored = NULL;
+	if (w->op == HS_OP_UPSERT)
+	{
+		/* HubSpot upserts only in batches: a batch of one */
+		HsWriteBatch *batch = hs_writer_batch_new(w, 1);
+
+		batch->inputs[0] = *input;
+		batch->ninputs = 1;
+		hs_writer_batch_send(batch);
+		if (hs_writer_batch_result(batch) == 0)
+			return false;
+		*stored = batch->answer->results[0].record;
+		return true;
+	}
+
+	resp = send_request(w, hs_api_write_single(w->table->object, w->op, input));
+	if ((w->op == HS_OP_CREATE && resp->status != 200 && resp->status != 201) ||
+		(w->op != HS_OP_CREATE && resp->status != 200 && resp->status != 204))
+	{
+		reject_single(w, resp, input->row, input->id);
+		return false;
+	}
+	w->rows_applied++;
+	if (w->op == HS_OP_CREATE)
+	{
+		HsBatchResult r;
+
+		/* like a batch's: scans that began before must not see the record */
+		hs_api_parse_result(resp->json, &r);
+		if (r.created_id != NULL)
+			hs_visibility_created(w->table->object, r.created_id);
+	}
+	if (w->op != HS_OP_ARCHIVE)
+		*stored = resp->json;
+	return true;
+}
+
+/* ----------------------------------------------------------------
+ *		The queue of UPDATE and DELETE inputs
+ * ----------------------------------------------------------------
+ */
+
+/* statement.c: send what is queued when the executor run ends */
+static void
+flush_member(void *arg)
+{
+	hs_writer_flush((HsWriter *) arg);
+}
+
+void
+hs_writer_set_buffered(HsWriter *w, bool buffered, bool can_set_tag)
+{
+	w->buffered = buffered;
+	if (!buffered || w->conn == NULL)
+		return;
+	w->queue_cxt = AllocSetContextCreate(w->estate->es_query_cxt,
+										 "hubspot_fdw buffered rows",
+										 ALLOCSET_DEFAULT_SIZES);
+	w->can_set_tag = can_set_tag;
+}
+
+/* A copy of an input in the current memory context. */
+static void
+copy_input(HsWriteInput *dst, const HsWriteInput *src)
+{
+	dst->row = src->row;
+	dst->id = src->id ? pstrdup(src->id) : NULL;
+	dst->nprops = src->nprops;
+	dst->props = palloc(sizeof(HsWriteProp) * Max(src->nprops, 1));
+	for (int i = 0; i < src->nprops; i++)
+	{
+		dst->props[i].name = pstrdup(src->props[i].name);
+		dst->props[i].value = src->props[i].value ? pstrdup(src->props[i].value) : NULL;
+	}
+	dst->associations = src->associations ? pstrdup(src->associations) : NULL;
+}
+
+void
+hs_writer_queue(HsWriter *w, const HsWriteInput *input)
+{
+	MemoryContext oldcxt;
+
+	if (w->queue != NULL && w->queue->ninputs >= w->queue->capacity)
+		hs_writer_flush(w);
+	if (w->queue == NULL)
+	{
+		/* the last queue is spent: sent, or failed to be */
+		MemoryContextReset(w->queue_cxt);
+		oldcxt = MemoryContextSwitchTo(w->queue_cxt);
+		w->queue = hs_writer_batch_new(w, w->batch_size);
+	}
+	else
+		oldcxt = MemoryContextSwitchTo(w->queue_cxt);
+	copy_input(&w->queue->inputs[w->queue->ninputs++], input);
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * hs_writer_flush
+ *		Send the queued inputs as one batch/update or batch/archive.  Rows
+ *		HubSpot rejects under on_error 'skip' are taken off the row count.
+ */
+void
+hs_writer_flush(HsWriter *w)
+{
+	ErrorContextCallback errcallback;
+	MemoryContext oldcxt;
+	HsWriteBatch *batch = w->queue;
+	int64		rejected_before = w->rows_rejected;
+
+	if (batch == NULL || batch->ninputs == 0)
+		return;
+	/* the queue is spent whatever happens: never send it twice */
+	w->queue = NULL;
+	MemoryContextReset(w->batch_cxt);
+	oldcxt = MemoryContextSwitchTo(w->batch_cxt);
+	hs_writer_begin_rows(w, &errcallback, batch->inputs[0].row,
+						 batch->inputs[batch->ninputs - 1].row);
+
+	hs_writer_batch_send(batch);
+	(void) hs_writer_batch_result(batch);
+
+	if (w->can_set_tag && w->rows_rejected > rejected_before)
+		w->estate->es_processed -= w->rows_rejected - rejected_before;
+
+	error_context_stack = errcallback.previous;
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextReset(w->batch_cxt);
+}
+
+/* ----------------------------------------------------------------
+ *		Setup, end, EXPLAIN
+ * ----------------------------------------------------------------
+ */
+
+HsWriter *
+hs_writer_create(HsTable *table, HsWriteOp op, EState *estate, Oid userid)
+{
+	HsWriter   *w = palloc0(sizeof(HsWriter));
+
+	w->table = table;
+	w->op = op;
+	w->batch_size = Min(Max(table->batch_size, 1), HS_MAX_BATCH_SIZE);
+	w->estate = estate;
+	if (!OidIsValid(userid))
+		return w;
+
+	w->conn = hs_connect(table->serverid, userid);
+	w->batch_cxt = AllocSetContextCreate(estate->es_query_cxt,
+										 "hubspot_fdw batch data",
+										 ALLOCSET_DEFAULT_SIZES);
+	w->member.relname = table->relname;
+	w->member.done = op_info[op].done;
+	w->member.applied = &w->rows_applied;
+	hs_statement_register(&w->member, estate, flush_member, w);
+	return w;
+}
+
+void
+hs_writer_end(HsWriter *w)
+{
+	/* normally sent at the end of the executor run already */
+	hs_writer_flush(w);
+	hs_statement_unregister(&w->member);
+	if (w->batch_cxt != NULL)
+	{
+		MemoryContextDelete(w->batch_cxt);
+		w->batch_cxt = NULL;
+	}
+}
+
+void
+hs_writer_explain(HsWriter *w, int batch_size, ExplainState *es)
+{
+	/* one upsert is still a batch/upsert request */
+	bool		batched = batch_size > 1 || w->buffered || w->op == HS_OP_UPSERT;
+	bool		skip = w->table->on_error_skip;
+
+	ExplainPropertyText("HubSpot Request",
+						hs_api_write_endpoint(w->table->object, w->op, batched),
+						es);
+	ExplainPropertyInteger("Batch Size", NULL, batch_size, es);
+	if (w->op == HS_OP_UPSERT)
+		ExplainPropertyText("HubSpot Upsert Key", w->table->id_property, es);
+	if (es->verbose || skip)
+		ExplainPropertyText("HubSpot On Error", skip ? "skip" : "abort", es);
+	if (es->analyze)
+	{
+		ExplainPropertyInteger("HubSpot Requests", NULL, w->stats.requests, es);
+		ExplainPropertyInteger("HubSpot Retries", NULL, w->stats.retries, es);
+		if (skip)
+			ExplainPropertyInteger("HubSpot Rows Rejected", NULL, w->rows_rejected, es);
+		if (w->op == HS_OP_UPSERT)
+			ExplainPropertyInteger("HubSpot Records Created", NULL, w->upsert_created, es);
+	}
+}
