@@ -16,9 +16,10 @@ is good when the statement ends
     write, the number of rows the error says HubSpot wrote equals what the emulator wrote
     (08007, outcome unknown, may say fewer);
   - or in a right result: reads return the records that exist (fewer only when the damage hit a
-    paging cursor or a record id) and no id that neither the emulator's store nor the damaged
-    answer has, and no value HubSpot sent with a \\u0000 in it; writes report (command tag, RETURNING) exactly the records the emulator created,
-    updated or archived, and RETURNING shows only those; results and messages are valid UTF-8;
+    paging cursor or a record id), no id that neither the emulator's store nor the damaged
+    answer has, and no value HubSpot sent with a \\u0000 in it; writes report (command tag,
+    RETURNING) exactly the records the emulator created, updated or archived, and RETURNING
+    shows only those; results and messages are valid UTF-8;
 
 and never in a crash, a hang (statement_timeout, and a driver timeout) or a wrong row count.
 Prints one line per case, then a summary and a line per damage kind; exits 1 when a case is bad
