@@ -8,6 +8,7 @@ OBJS = src/hubspot_fdw.o src/option.o src/scan.o src/modify.o \
        src/json.o \
        src/errors.o \
        src/url.o \
+       src/validator.o \
        src/writer.o \
        src/rows.o
 PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot CRM"

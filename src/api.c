@@ -9,7 +9,15 @@
  *
  *-------------------------------------------------------------------------
  */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "utils/memutils.h"
+
 #include "api.h"
+#include "client.h"
+#include "errors.h"
+#include "json.h"
 
 /*
  * hs_api_send

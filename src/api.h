@@ -14,7 +14,11 @@
 #ifndef HUBSPOT_API_H
 #define HUBSPOT_API_H
 
-#include "hubspot_fdw.h"
+#include "postgres.h"
+
+#include "nodes/pg_list.h"
+
+#include "client.h"
 
 /* One request, as built here, sent by client.c and shown by EXPLAIN. */
 typedef struct HsApiRequest
@@ -28,6 +32,26 @@ typedef struct HsApiRequest
 
 extern HsResponse *hs_api_send(HsConnection *conn, const HsApiRequest *req,
 							   HsStats *stats);
+
+/* A HubSpot property, as GET /crm/v3/properties/{object} describes it. */
+typedef enum HsPropertyType
+{
+	HS_PROP_STRING,
+	HS_PROP_NUMBER,
+	HS_PROP_BOOL,
+	HS_PROP_DATE,
+	HS_PROP_DATETIME,
+	HS_PROP_ENUMERATION,
+	HS_PROP_OTHER
+} HsPropertyType;
+
+typedef struct HsProperty
+{
+	char	   *name;
+	HsPropertyType type;
+	bool		read_only;
+	bool		unique;
+} HsProperty;
 
 /* ---------- reads: list pages, GET by id, batch/read, properties ---------- */
 

@@ -29,13 +29,15 @@
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 #if PG_VERSION_NUM >= 150000
 #include "common/pg_prng.h"
 #endif
 
-#include "hubspot_fdw.h"
+#include "client.h"
 #include "errors.h"
 #include "http.h"
+#include "option.h"
 
 /* longest waits, in milliseconds */
 #define BACKOFF_BASE_MS 200

@@ -27,7 +27,8 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
-#include "hubspot_fdw.h"
+#include "convert.h"
+#include "json.h"
 
 /* Is a type one of the numbers HubSpot number properties take? */
 static bool
@@ -617,7 +618,7 @@ hs_id_text(Oid typid, Datum value)
 
 /*
  * What each kind of column stands for, indexed by HsColumnKind; see
- * HsColumnKindInfo in hubspot_fdw.h.  Keys are those of HubSpot's
+ * HsColumnKindInfo in convert.h.  Keys are those of HubSpot's
  * SimplePublicObject (hubspot-api.md).
  */
 static const HsColumnKindInfo column_kinds[] = {
@@ -668,47 +669,6 @@ hs_column_kind_for_name(const char *name)
 			strcmp(column_kinds[i].column_name, name) == 0)
 			return column_kinds[i].kind;
 	return HS_COL_PROPERTY;
-}
-
-/*
- * hs_member
- *		Member key of a JSON object; NULL if obj is not an object, has no
- *		such member, or the member is JSON null.
- */
-json_object *
-hs_member(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
-		!json_object_object_get_ex(obj, key, &v) ||
-		v == NULL || json_object_is_type(v, json_type_null))
-		return NULL;
-	return v;
-}
-
-/*
- * hs_member_text
- *		Member key of a JSON object as text: a string as it is, true/false,
- *		any other value as its JSON text (HubSpot sends mostly strings, but
- *		not only).  NULL as for hs_member().  Valid as long as obj is.
- */
-const char *
-hs_member_text(json_object *obj, const char *key)
-{
-	json_object *v = hs_member(obj, key);
-
-	if (v == NULL)
-		return NULL;
-	switch (json_object_get_type(v))
-	{
-		case json_type_string:
-			return json_object_get_string(v);
-		case json_type_boolean:
-			return json_object_get_boolean(v) ? "true" : "false";
-		default:
-			return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-	}
 }
 
 typedef struct ConvContext

@@ -16,9 +16,9 @@
 #include "lib/stringinfo.h"
 #include "utils/memutils.h"
 
-#include "hubspot_fdw.h"
 #include "errors.h"
 #include "http.h"
+#include "json.h"
 
 /* SQLSTATEs of transport failures (no HubSpot category) */
 #define HS_ERRCODE_CONNECT		ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION

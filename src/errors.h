@@ -5,9 +5,9 @@
  *		categories, HTTP statuses and transport outcomes to SQLSTATEs, and
  *		the functions that raise the ERRORs (errors.c).
  *
- * Included by hubspot_fdw.h, so every file sees it.  Everything that
- * describes a request in an error detail goes through hs_request_detail()
- * (or hs_errdetail_request()), so that all details begin the same way:
+ * Everything that describes a request in an error detail goes through
+ * hs_request_detail() (or hs_errdetail_request()), so that all details
+ * begin the same way:
  *
  *		Request: METHOD path[; what happened].
  *
@@ -19,7 +19,9 @@
 #ifndef HUBSPOT_ERRORS_H
 #define HUBSPOT_ERRORS_H
 
-#include "hubspot_fdw.h"
+#include "postgres.h"
+
+#include "request.h"
 
 struct HsHttpResult;			/* http.h; only client.c and errors.c see it */
 

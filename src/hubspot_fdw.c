@@ -4,10 +4,10 @@
  *		Foreign data wrapper for HubSpot CRM objects: the handler.
  *
  * The callbacks live in scan.c (SELECT) and modify.c (INSERT, UPDATE,
- * DELETE); options, and whose user mapping a scan uses, in option.c; the HubSpot client in client.c over the
- * transport in http.c; statement-level work (executor hooks, flushing,
- * what HubSpot already applied) in statement.c; which records a scan may
- * see in visibility.c.
+ * DELETE), declared in fdw.h; the option validator in validator.c;
+ * statement-level work (executor hooks, flushing, what HubSpot already
+ * applied) in statement.c, whose hooks _PG_init installs.  The README's
+ * "How it is built" has the layers below them.
  *
  *-------------------------------------------------------------------------
  */
@@ -15,7 +15,8 @@
 
 #include "foreign/fdwapi.h"
 
-#include "hubspot_fdw.h"
+#include "fdw.h"
+#include "statement.h"
 
 PG_MODULE_MAGIC;
 

@@ -9,7 +9,8 @@
  * object exists, puts it when the context is reset or deleted, on the error
  * path included.  Members added to an owned object or array belong to it.
  *
- * Reading:	hs_json_parse_owned(), hs_json_string().
+ * Reading:	hs_json_parse_owned(), hs_json_string(), hs_member(),
+ *			hs_member_text().
  * Writing:	build a body with hs_json_new_object()/hs_json_new_array() and
  *			the hs_json_add_*()/hs_json_append_*() functions, then
  *			hs_json_to_text() it.  None of them can leak: each creates its
@@ -36,7 +37,7 @@
 /*
  * PostgreSQL has a SQL function named json_object() (fmgrprotos.h); json-c
  * has a type of that name.  The type is renamed for this extension's
- * sources, as in hubspot_fdw.h.
+ * sources; every file gets json-c through this header.
  */
 #ifndef json_object
 #define json_object hs_json_object
@@ -56,6 +57,14 @@ extern json_object *hs_json_parse_owned(const char *text, size_t len,
 /* The string member "key" of an object, or NULL (not an object, no such
  * member, not a string).  Valid as long as obj is. */
 extern const char *hs_json_string(json_object *obj, const char *key);
+
+/* Member key of an object; NULL if obj is not an object, has no such
+ * member, or the member is JSON null.  Valid as long as obj is. */
+extern json_object *hs_member(json_object *obj, const char *key);
+
+/* Member key of an object as text: a string as it is, true/false, any
+ * other value as its JSON text; NULL as for hs_member(). */
+extern const char *hs_member_text(json_object *obj, const char *key);
 
 /* ---------- ownership ---------- */
 

@@ -36,7 +36,12 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "fdw.h"
 #include "modify.h"
+#include "convert.h"
+#include "option.h"
+#include "properties.h"
+#include "writer.h"
 
 /*
  * The name of the junk column carrying a row's HubSpot id.  Partitions of

@@ -10,6 +10,8 @@
 #ifndef HUBSPOT_MODIFY_H
 #define HUBSPOT_MODIFY_H
 
+#include "postgres.h"
+
 #include "executor/tuptable.h"
 #include "nodes/bitmapset.h"
 #include "utils/hsearch.h"

@@ -15,6 +15,7 @@
 
 #include "utils/memutils.h"
 
+#include "properties.h"
 #include "api.h"
 
 typedef struct CatalogCacheEntry

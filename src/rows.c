@@ -23,6 +23,10 @@
 #include "utils/lsyscache.h"
 
 #include "modify.h"
+#include "api.h"
+#include "convert.h"
+#include "properties.h"
+#include "visibility.h"
 
 #define ASSOCIATIONS_HINT \
 	"Use HubSpot's create input shape: [{\"to\":{\"id\":\"123\"},\"types\":[{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":20}]}]."

@@ -39,7 +39,14 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "fdw.h"
 #include "api.h"
+#include "convert.h"
+#include "errors.h"
+#include "json.h"
+#include "option.h"
+#include "properties.h"
+#include "visibility.h"
 
 /* rows assumed when nothing better is known (there is no ANALYZE yet) */
 #define DEFAULT_ROW_ESTIMATE 1000

@@ -23,7 +23,7 @@
 #include "tcop/utility.h"
 #include "utils/memutils.h"
 
-#include "hubspot_fdw.h"
+#include "statement.h"
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;

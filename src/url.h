@@ -2,7 +2,7 @@
  *
  * url.h
  *		URL utilities of hubspot_fdw that need no PostgreSQL headers, so that
- *		both the option validator (option.c) and the transport (http.c) can
+ *		both the option validator (validator.c) and the transport (http.c) can
  *		use them.  Pure parsing: nothing here touches the network.
  *
  *-------------------------------------------------------------------------

@@ -34,7 +34,7 @@
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 
-#include "hubspot_fdw.h"
+#include "visibility.h"
 
 typedef struct CreatedEntry
 {

@@ -22,6 +22,10 @@
 #include "utils/memutils.h"
 
 #include "writer.h"
+#include "client.h"
+#include "errors.h"
+#include "statement.h"
+#include "visibility.h"
 
 static const struct
 {

@@ -21,7 +21,13 @@
 #ifndef HUBSPOT_WRITER_H
 #define HUBSPOT_WRITER_H
 
+#include "postgres.h"
+
+#include "commands/explain.h"
+
 #include "api.h"
+#include "table.h"
+#include "statement.h"
 
 typedef struct HsWriter HsWriter;
 

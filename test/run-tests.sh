@@ -3,6 +3,7 @@
 #   bash test/run-tests.sh
 # installs what is missing, builds with -Wall -Wextra -Werror, starts the
 # HubSpot emulator, then runs
+#   - the structure checks of the sources (test/check-structure.py),
 #   - the emulator's own tests (test/emulator_selftest.py),
 #   - HubSpot's official Node client against the emulator (test/node/check.js),
 #   - the pg_regress suites (sql/*.sql, expected/*.out) in a throw-away cluster,
@@ -34,6 +35,14 @@ install_deps
 build_install "-Werror"
 make_workdir
 start_emulator
+
+log "structure of the sources (test/check-structure.py)"
+if out=$(PG_CONFIG="$PG_CONFIG" python3 "$REPO/test/check-structure.py" "$REPO" 2>&1); then rc=0; else rc=$?; fi
+printf '%s\n' "$out" | sed 's/^/    /' >&2
+ok=$(printf '%s\n' "$out" | grep -c '^ok ' || true)
+nok=$(printf '%s\n' "$out" | grep -c '^not ok ' || true)
+if [ "$rc" != 0 ] && [ "$nok" = 0 ]; then nok=1; fi
+count "structure" "$ok" "$nok"
 
 log "emulator self-test"
 if out=$(python3 "$REPO/test/emulator_selftest.py" 2>&1); then rc=0; else rc=$?; fi

@@ -1,0 +1,88 @@
+/*-------------------------------------------------------------------------
+ *
+ * table.h
+ *		What a foreign table is to hubspot_fdw: its columns, what each
+ *		stands for and how its values convert (HsColumn), and the table
+ *		with its options (HsTable).
+ *
+ * Types only, no functions: option.c's hs_get_table() makes an HsTable,
+ * convert.c converts values with its columns, and the layers above read
+ * it.  It sits below both, so that neither includes the other's header
+ * for them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HUBSPOT_TABLE_H
+#define HUBSPOT_TABLE_H
+
+#include "postgres.h"
+
+#include "access/attnum.h"
+#include "fmgr.h"
+
+/* What a column of the foreign table stands for. */
+typedef enum HsColumnKind
+{
+	HS_COL_ID,
+	HS_COL_PROPERTIES,
+	HS_COL_CREATED_AT,
+	HS_COL_UPDATED_AT,
+	HS_COL_ARCHIVED,
+	HS_COL_ARCHIVED_AT,
+	HS_COL_ASSOCIATIONS,
+	HS_COL_PROPERTIES_WITH_HISTORY,
+	HS_COL_PROPERTY				/* a typed column for one HubSpot property */
+} HsColumnKind;
+
+/* How a value converts between HubSpot's string and the column's type. */
+typedef enum HsValueKind
+{
+	HS_VAL_TEXT,				/* via the type's input/output functions */
+	HS_VAL_BOOL,
+	HS_VAL_TIMESTAMPTZ,
+	HS_VAL_TIMESTAMP,
+	HS_VAL_DATE,
+	HS_VAL_NUMBER,				/* numeric, integers, floats */
+	HS_VAL_JSONB,
+	HS_VAL_ARRAY				/* multi-select, ';'-joined */
+} HsValueKind;
+
+typedef struct HsColumn
+{
+	AttrNumber	attnum;
+	char	   *name;			/* column name */
+	HsColumnKind kind;
+	char	   *property;		/* HubSpot property (HS_COL_PROPERTY only) */
+	Oid			typid;
+	Oid			basetypid;		/* typid, or a domain's base type */
+	int32		typmod;
+	HsValueKind vkind;
+	/* input/output of the column type (of the element type for arrays) */
+	Oid			elemtype;
+	Oid			elembasetypid;	/* elemtype, or a domain's base type */
+	int16		elemlen;
+	bool		elembyval;
+	char		elemalign;
+	FmgrInfo	infunc;
+	Oid			ioparam;
+	FmgrInfo	outfunc;
+} HsColumn;
+
+/* Everything about one foreign table that the executor needs. */
+typedef struct HsTable
+{
+	Oid			relid;
+	char	   *relname;
+	Oid			serverid;
+	char	   *object;			/* CRM object type in paths */
+	int			batch_size;
+	bool		on_error_skip;	/* on_error 'skip': warn about rejected rows */
+	char	   *id_property;	/* upsert key, or NULL */
+	int			ncolumns;
+	HsColumn   *columns;		/* live (non-dropped) columns in attnum order */
+	HsColumn   *properties_col; /* NULL if the table has none */
+	HsColumn   *id_col;			/* NULL if the table has none */
+	HsColumn   *associations_col;	/* NULL if the table has none */
+} HsTable;
+
+#endif							/* HUBSPOT_TABLE_H */
