@@ -14,8 +14,15 @@ PG_REGRESS=$PG_SYSTEM_LIB/lib/pgxs/src/test/regress/pg_regress
 # PostgreSQL, and two clones can be tested at once.  build_install makes it.
 PGROOT=${HUBSPOT_FDW_PGROOT:-$REPO/build/pgroot}
 PG_BIN=$PGROOT$PG_SYSTEM_LIB/bin
+# The sanitized build (build_install_sanitized): the extension built with
+# AddressSanitizer and UndefinedBehaviorSanitizer, installed into its own
+# private copy $SAN_PGROOT whose bin/postgres starts the server with the
+# sanitizer runtimes preloaded (HUBSPOT_FDW_SAN_PGROOT overrides the place).
+SAN_PGROOT=${HUBSPOT_FDW_SAN_PGROOT:-$REPO/build/pgroot-san}
+SAN_PG_BIN=$SAN_PGROOT$PG_SYSTEM_LIB/bin
+SAN_CFLAGS="-fsanitize=address,undefined,float-cast-overflow -fsanitize-undefined-trap-on-error -fno-omit-frame-pointer -g"
 APT_PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libcurl4-openssl-dev
-              libjson-c-dev pkg-config make gcc python3 ca-certificates)
+              libjson-c-dev pkg-config make gcc libasan8 python3 ca-certificates)
 
 WORK=""
 EMULATOR_PID=""
@@ -44,27 +51,140 @@ install_deps() {
     fi
 }
 
-# make_pgroot: $PGROOT as a fresh private copy of the system's PostgreSQL:
-# binaries copied (PostgreSQL resolves its own path through symlinks),
-# libraries and share files linked, no hubspot_fdw in it yet.
+# make_pgroot [ROOT]: ROOT (default $PGROOT) as a fresh private copy of the
+# system's PostgreSQL: binaries copied (PostgreSQL resolves its own path
+# through symlinks), libraries and share files linked, no hubspot_fdw in it yet.
 make_pgroot() {
-    local f
-    rm -rf "$PGROOT"
-    mkdir -p "$PGROOT$PG_SYSTEM_LIB/lib" "$(dirname "$PGROOT$PG_SYSTEM_SHARE")"
-    cp -a "$PG_SYSTEM_LIB/bin" "$PGROOT$PG_SYSTEM_LIB/bin"
-    for f in "$PG_SYSTEM_LIB"/lib/*; do ln -s "$f" "$PGROOT$PG_SYSTEM_LIB/lib/"; done
-    cp -as "$PG_SYSTEM_SHARE" "$PGROOT$PG_SYSTEM_SHARE"
-    rm -f "$PGROOT$PG_SYSTEM_LIB"/lib/hubspot_fdw.so "$PGROOT$PG_SYSTEM_SHARE"/extension/hubspot_fdw*
+    local root=${1:-$PGROOT} f
+    rm -rf "$root"
+    mkdir -p "$root$PG_SYSTEM_LIB/lib" "$(dirname "$root$PG_SYSTEM_SHARE")"
+    cp -a "$PG_SYSTEM_LIB/bin" "$root$PG_SYSTEM_LIB/bin"
+    for f in "$PG_SYSTEM_LIB"/lib/*; do ln -s "$f" "$root$PG_SYSTEM_LIB/lib/"; done
+    cp -as "$PG_SYSTEM_SHARE" "$root$PG_SYSTEM_SHARE"
+    rm -f "$root$PG_SYSTEM_LIB"/lib/hubspot_fdw.so "$root$PG_SYSTEM_SHARE"/extension/hubspot_fdw*
+}
+
+# build_into ROOT PG_CFLAGS: a clean build with PG_CFLAGS, installed into a
+# fresh private PostgreSQL ROOT.
+build_into() {
+    make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" clean >/dev/null
+    make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" PG_CFLAGS="$2" >/dev/null
+    make_pgroot "$1"
+    make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" DESTDIR="$1" install >/dev/null
 }
 
 # build_install [extra PG_CFLAGS]: a clean build, installed into the private
 # PostgreSQL $PGROOT.
 build_install() {
     log "building hubspot_fdw"
+    build_into "$PGROOT" "${1:-}"
+}
+
+# build_install_sanitized [extra PG_CFLAGS]: a clean build with $SAN_CFLAGS,
+# installed into the private PostgreSQL $SAN_PGROOT, whose bin/postgres becomes
+# a wrapper that runs the real server (bin/postgres.real) with gcc's ASan
+# runtime preloaded, test/sanitizers/early_init.c after it (see there why
+# Debian's server hangs without it), and the options of
+# test/sanitizers/options.sh.  Undefined behaviour traps (no UBSan runtime)
+# and ASan reports the trap with its stack.  Every server started from $SAN_PG_BIN
+# (pg_regress --bindir, pg_ctl, initdb) runs so, whatever its environment; with
+# HUBSPOT_FDW_SAN_LOGDIR in the server's environment (start_sanitizer_logs)
+# every report goes to a file there, otherwise to the server's stderr.  Cleans
+# the build directory afterwards, so that no sanitized object is left for a
+# plain "make".
+build_install_sanitized() {
+    local lib=$SAN_PGROOT$PG_SYSTEM_LIB/lib libasan
+    log "building hubspot_fdw with AddressSanitizer and UndefinedBehaviorSanitizer"
+    libasan=$(readlink -f "$(gcc -print-file-name=libasan.so)")
+    [ -f "$libasan" ] || die "gcc's libasan.so is missing"
+    build_into "$SAN_PGROOT" "$SAN_CFLAGS ${1:-}"
     make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" clean >/dev/null
-    make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" PG_CFLAGS="${1:-}" >/dev/null
-    make_pgroot
-    make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" DESTDIR="$PGROOT" install >/dev/null
+    gcc -shared -fPIC -Wall -Wextra -Werror -Wl,-z,initfirst -o "$lib/hubspot_fdw_asan_early_init.so" \
+        "$REPO/test/sanitizers/early_init.c" "$libasan"
+    mkdir -p "$SAN_PGROOT/sanitizers"
+    cp "$REPO/test/sanitizers/options.sh" "$SAN_PGROOT/sanitizers/"
+    mv "$SAN_PG_BIN/postgres" "$SAN_PG_BIN/postgres.real"
+    cat >"$SAN_PG_BIN/postgres" <<EOF
+#!/bin/bash
+# PostgreSQL's server with the ASan runtime for hubspot_fdw (test/lib.sh's build_install_sanitized)
+. "$SAN_PGROOT/sanitizers/options.sh"
+export LD_PRELOAD="$libasan:$lib/hubspot_fdw_asan_early_init.so\${LD_PRELOAD:+:\$LD_PRELOAD}"
+exec -a "\$0" "$SAN_PG_BIN/postgres.real" "\$@"
+EOF
+    chmod 755 "$SAN_PG_BIN/postgres"
+    timeout 60 "$SAN_PG_BIN/postgres" -V >/dev/null || die "the sanitized server does not start (postgres -V)"
+}
+
+# start_sanitizer_logs: a directory $WORK/sanitizers the postgres OS user can
+# write, exported as HUBSPOT_FDW_SAN_LOGDIR for the sanitized servers started
+# afterwards (run_pg_regress passes HUBSPOT_* variables through).
+start_sanitizer_logs() {
+    export HUBSPOT_FDW_SAN_LOGDIR="$WORK/sanitizers"
+    mkdir -p "$HUBSPOT_FDW_SAN_LOGDIR"
+    chown postgres: "$HUBSPOT_FDW_SAN_LOGDIR"
+}
+
+# sanitized_alt_expected DIR: the alternative expected outputs of a run under
+# AddressSanitizer, for run_pg_regress's REGRESS_ALT_EXPECTED: select_1.out,
+# expected/select.out with its peak-memory check (a scan of 300 pages grows
+# the backend's peak by less than 4 MB) allowed to fail.  ASan's allocator
+# keeps freed memory from reuse (quarantine) and pads every block, which
+# grows the peak by about 6 MB there; the normal run checks the streaming.
+sanitized_alt_expected() {
+    mkdir -p "$1"
+    awk '/AS peak_grew_less_than_4mb;$/ { n = 4 } n && !--n && $0 == " t" { $0 = " f" } { print }' \
+        "$REPO/expected/select.out" >"$1/select_1.out"
+}
+
+# sanitizer_canary: proves that a server started from $SAN_PG_BIN reports
+# into $HUBSPOT_FDW_SAN_LOGDIR: in a throw-away cluster, the function of
+# test/sanitizers/canary.c (built with $SAN_CFLAGS) overflows a signed integer
+# in one session and reads past a malloc'd block in another; succeeds if both
+# were reported with the canary's source line.  Moves the reports to
+# $WORK/sanitizers-canary.
+sanitizer_canary() {
+    local lib=$SAN_PGROOT$PG_SYSTEM_LIB/lib ok=1 kind f i
+    gcc -shared -fPIC $SAN_CFLAGS -Wall -Wextra -Werror -I"$($PG_CONFIG --includedir-server)" \
+        -o "$lib/hubspot_fdw_san_canary.so" "$REPO/test/sanitizers/canary.c"
+    PG_BIN=$SAN_PG_BIN start_cluster
+    PG_BIN=$SAN_PG_BIN as_postgres psql -X -q -d postgres -c "CREATE FUNCTION hubspot_fdw_san_canary(text)
+        RETURNS int AS 'hubspot_fdw_san_canary' LANGUAGE C STRICT" >"$WORK/canary.out" 2>&1 || ok=0
+    for kind in undefined heap; do
+        PG_BIN=$SAN_PG_BIN as_postgres psql -X -q -d postgres \
+            -c "SELECT hubspot_fdw_san_canary('$kind')" >>"$WORK/canary.out" 2>&1 || true
+        for i in $(seq 1 100); do  # until the postmaster has restarted after the crash
+            PG_BIN=$SAN_PG_BIN as_postgres pg_isready -q -d postgres && break
+            sleep 0.2
+        done
+    done
+    # immediate: the cluster is thrown away, and it may still be recovering
+    PG_BIN=$SAN_PG_BIN as_postgres pg_ctl -D "$CLUSTER_DIR" -m immediate -w stop >/dev/null 2>&1 \
+        && CLUSTER_DIR=""
+    grep -qs 'ERROR: AddressSanitizer: ILL' "$HUBSPOT_FDW_SAN_LOGDIR"/* || ok=0
+    grep -qs 'in hubspot_fdw_san_canary .*canary.c:31' "$HUBSPOT_FDW_SAN_LOGDIR"/* || ok=0
+    grep -qs 'ERROR: AddressSanitizer: heap-buffer-overflow' "$HUBSPOT_FDW_SAN_LOGDIR"/* || ok=0
+    grep -qs 'in hubspot_fdw_san_canary .*canary.c:38' "$HUBSPOT_FDW_SAN_LOGDIR"/* || ok=0
+    if [ "$ok" = 0 ]; then
+        cat "$WORK/canary.out"
+        for f in "$HUBSPOT_FDW_SAN_LOGDIR"/*; do [ -f "$f" ] && { echo "==> $f:"; head -n 40 "$f"; }; done
+    fi
+    mkdir -p "$WORK/sanitizers-canary"
+    find "$HUBSPOT_FDW_SAN_LOGDIR" -type f -exec mv {} "$WORK/sanitizers-canary/" \;
+    rm -f "$lib/hubspot_fdw_san_canary.so"
+    [ "$ok" = 1 ]
+}
+
+# check_sanitizer_logs: prints every report in $HUBSPOT_FDW_SAN_LOGDIR, and on
+# its last line the number of processes that wrote one (0: clean).
+check_sanitizer_logs() {
+    local f n=0
+    for f in "$HUBSPOT_FDW_SAN_LOGDIR"/*; do
+        [ -s "$f" ] || continue
+        n=$((n + 1))
+        echo "==> sanitizer report $f:"
+        head -n 200 "$f"
+    done
+    echo "$n"
 }
 
 # make_workdir: a scratch directory the postgres OS user can write.
@@ -125,7 +245,9 @@ start_cluster() {
 # run_pg_regress SRCDIR TESTS...: the pg_regress tests SRCDIR/sql/TEST.sql
 # (expected output in SRCDIR/expected) in a temporary instance, run as the
 # postgres OS user on copies it can read, with the HUBSPOT_* variables passed
-# through.  Prints pg_regress's output, and the diffs when a test failed;
+# through.  With REGRESS_ALT_EXPECTED naming a directory, its *.out files are
+# added to the expected outputs (pg_regress accepts TEST_1.out for TEST as
+# well).  Prints pg_regress's output, and the diffs when a test failed;
 # returns pg_regress's status.
 run_pg_regress() {
     local src=$1 dir rc=0
@@ -133,6 +255,7 @@ run_pg_regress() {
     dir=$(mktemp -d "$WORK/regress.XXXXXX")
     chmod 755 "$dir"
     cp -r "$src/sql" "$src/expected" "$dir/"
+    if [ -n "${REGRESS_ALT_EXPECTED:-}" ]; then cp "$REGRESS_ALT_EXPECTED"/*.out "$dir/expected/"; fi
     chown -R postgres: "$dir"
     (cd "$dir" && as_postgres env $(env | grep -E '^HUBSPOT_[A-Z_]+=' || true) "$PG_REGRESS" \
         --temp-instance="$dir/instance" --bindir="$PG_BIN" \

@@ -8,8 +8,12 @@
 #   - HubSpot's official Node client against the emulator (test/node/check.js),
 #   - the pg_regress suites (sql/*.sql, expected/*.out) in a throw-away cluster,
 #   - a pg_regress suite against an independent HubSpot stand-in (test/standin),
-#   - mutation testing of the response parsers (test/mutation/run.py): statements against
-#     emulator answers damaged in every way it knows, counted once per kind of damage,
+#   - both pg_regress suites again against a build with AddressSanitizer and
+#     UndefinedBehaviorSanitizer, in a server with the runtime preloaded
+#     (test/sanitizers), where any sanitizer report is a failure,
+#   - mutation testing of the response parsers (test/mutation/run.py), on the sanitized
+#     server: statements against emulator answers damaged in every way it knows, counted
+#     once per kind of damage,
 # and ends with one line "N passed, M failed".  Exit status 0 only if M is 0.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -80,9 +84,33 @@ log "pg_regress against the independent HubSpot stand-in (test/standin)"
 if out=$(bash "$REPO/test/standin/run.sh" 2>&1); then rc=0; else rc=$?; fi
 count_pg_regress stand-in "$rc" "$out"
 
-# With the sanitized server built (test/lib.sh's build_install_sanitized) and its report
-# directory set up (start_sanitizer_logs), the stage runs under AddressSanitizer and
-# UndefinedBehaviorSanitizer, and a report written during a case makes that case bad.
+# The sanitized stage: a canary proves that reports are caught, then the same
+# suites run against the sanitized build; each process's report is a file in
+# $HUBSPOT_FDW_SAN_LOGDIR, and every one counts as a failure.
+sanitized_start=$SECONDS
+build_install_sanitized "-Werror"
+start_sanitizer_logs
+log "sanitizers: a planted overflow and undefined behaviour are reported"
+if out=$(sanitizer_canary 2>&1); then
+    count "sanitizer canary" 1 0
+else
+    printf '%s\n' "$out" | tail -n 80
+    count "sanitizer canary" 0 1
+fi
+
+log "pg_regress under AddressSanitizer and UndefinedBehaviorSanitizer: $REGRESS_TESTS"
+sanitized_alt_expected "$WORK/sanitized-expected"
+if out=$(PG_BIN=$SAN_PG_BIN REGRESS_ALT_EXPECTED="$WORK/sanitized-expected" \
+         run_pg_regress "$REPO" $REGRESS_TESTS); then rc=0; else rc=$?; fi
+count_pg_regress "pg_regress (sanitized)" "$rc" "$out"
+
+log "pg_regress against the stand-in under AddressSanitizer and UndefinedBehaviorSanitizer"
+if out=$(HUBSPOT_FDW_PGROOT=$SAN_PGROOT bash "$REPO/test/standin/run.sh" 2>&1); then rc=0; else rc=$?; fi
+count_pg_regress "stand-in (sanitized)" "$rc" "$out"
+
+# Mutation testing, on the sanitized server built above (test/lib.sh's
+# build_install_sanitized, start_sanitizer_logs): a sanitizer report written during a case
+# makes that case bad (and counts below too).  Without it, on the plain build.
 mutation_bin=$PG_BIN
 mutation_args=()
 if [ -n "${SAN_PG_BIN:-}" ] && [ -x "$SAN_PG_BIN/postgres.real" ] && [ -n "${HUBSPOT_FDW_SAN_LOGDIR:-}" ]; then
@@ -98,6 +126,17 @@ ok=$(printf '%s\n' "$out" | grep -cE '^mutation kind .*, 0 bad$' || true)
 nok=$(printf '%s\n' "$out" | grep -E '^mutation kind ' | grep -cvE ', 0 bad$' || true)
 if [ "$rc" != 0 ] && [ "$nok" = 0 ]; then nok=1; printf '%s\n' "$out" | tail -n 20; fi
 count mutation "$ok" "$nok"
+
+log "sanitizer reports of the sanitized runs"
+out=$(check_sanitizer_logs)
+reports=$(printf '%s\n' "$out" | tail -n 1)
+if [ "$reports" = 0 ]; then
+    count "sanitizer reports" 1 0
+else
+    printf '%s\n' "$out" | sed '$d'
+    count "sanitizer reports" 0 "$reports"
+fi
+log "the sanitized stage took $((SECONDS - sanitized_start)) s"
 
 for f in "${failures[@]+"${failures[@]}"}"; do log "FAILED $f"; done
 echo "$passed passed, $failed failed"
