@@ -611,6 +611,7 @@ def main(argv=None):
             new_reports(args.report_dir, report_sizes, remove=True)  # the planted crash's report
             print("%-9s %-50s %5.2fs  %s" % ("ok" if verdict == expected else "BAD-CHECK",
                                              "checks/" + stmt.name, elapsed, detail), flush=True)
+            by_kind.setdefault("checks", [0, 0])[0 if verdict == expected else 1] += 1
             if verdict != expected:
                 bad.append("checks/" + stmt.name)
                 counts["BAD-CHECK"] = counts.get("BAD-CHECK", 0) + 1
