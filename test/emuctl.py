@@ -15,6 +15,10 @@ Commands:
     objects [--archived|--all]
                            stored records (live by default), one JSON object per line,
                            sorted by numeric id
+    damage [JSON]          append a damage rule (object) or rules (list): the next matching
+                           answers are sent damaged; without JSON, print the rules (one line
+                           each) and then the answers damaged so far
+    damage-clear           remove every damage rule and forget the answers damaged
     wait-idle [SECONDS]    wait until the emulator has finished every API request it received
                            (delayed ones whose client gave up included); fails after SECONDS
                            (default 10) with requests still in flight
@@ -90,6 +94,19 @@ def line(obj, copy_format):
     return text
 
 
+def run_damage(url, cmd, arg):
+    """The damage commands; returns the lines to print."""
+    if cmd == "damage-clear":
+        call(url, "DELETE", "/_emulator/damage")
+        return []
+    if arg is None:
+        state = call(url, "GET", "/_emulator/damage")
+        return [dict(r, line="rule") for r in state["rules"]] + \
+            [dict(e, line="damaged") for e in state["damaged"]]
+    call(url, "POST", "/_emulator/damage", parse_json_arg(arg, "damage rule"))
+    return []
+
+
 def run(args, out):
     url = args.url or os.environ.get("HUBSPOT_EMULATOR_URL")
     if not url:
@@ -119,6 +136,8 @@ def run(args, out):
         which = "all" if args.all else ("true" if args.archived else "false")
         results = call(url, "GET", "/_emulator/objects?archived=" + which)["results"]
         lines = sorted(results, key=lambda r: int(r["id"]))
+    elif cmd in ("damage", "damage-clear"):
+        lines = run_damage(url, cmd, args.arg)
     elif cmd == "wait-idle":
         try:
             timeout_s = float(args.arg) if args.arg is not None else 10.0
@@ -137,8 +156,8 @@ def main(argv=None):
     parser.add_argument("--archived", action="store_true", help="objects: archived records only")
     parser.add_argument("--all", action="store_true", help="objects: live and archived records")
     parser.add_argument("command", choices=["reset", "log", "clear-log", "fault", "config", "seed", "objects",
-                                            "wait-idle"])
-    parser.add_argument("arg", nargs="?", help="JSON argument of fault, config and seed; seconds of wait-idle")
+                                            "damage", "damage-clear", "wait-idle"])
+    parser.add_argument("arg", nargs="?", help="JSON argument of fault, config, seed and damage; seconds of wait-idle")
     args = parser.parse_args(argv)
     try:
         run(args, sys.stdout)

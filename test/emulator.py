@@ -44,7 +44,15 @@ Control API for tests (no authentication, never logged, never rate limited):
     POST   /_emulator/config                      merge keys into the configuration
     POST   /_emulator/seed                        create records directly
     GET    /_emulator/objects?archived=false|true|all   stored records, in full
+    GET    /_emulator/damage                      damage rules with counters, and the answers damaged
+    POST   /_emulator/damage                      append a damage rule or a list of them
+    DELETE /_emulator/damage                      remove every damage rule and the list
     GET    /_emulator/in-flight                   API requests received and not yet finished
+
+Damage rules (mutation testing of a client's parsers) answer the next `times` matching requests
+with the real answer damaged in one `kind`: truncate, empty, wrong_type, missing, huge_number,
+deep_nesting, invalid_utf8, nul, extra_fields, duplicate_keys; chosen from `seed`, optionally at
+a member named by `target` (see DamageRule).
 
 Usage: python3 test/emulator.py [--port N] [--port-file PATH] [--verbose]
 
@@ -939,6 +947,375 @@ class FaultSet:
 
 
 # ---------------------------------------------------------------------------
+# Damaged answers: mutation testing of a client's response parsers
+# ---------------------------------------------------------------------------
+#
+# A damage rule makes the emulator answer the next `times` API requests that match it (method,
+# path with an optional trailing "*", after `skip` matching ones) with a damaged body: the answer
+# the emulator would have given (so a damaged write answer follows a real write), damaged in one
+# way chosen deterministically from the rule's seed and the count of answers it damaged so far.
+# An answer the kind cannot damage (no member named `target`, no string to spoil) is sent as it
+# is and does not count. A 204 answer is damaged as the 200 {"status":"COMPLETE"}. Every damaged
+# answer is listed in GET /_emulator/damage with what was changed where.
+
+DAMAGE_KINDS = ("truncate", "empty", "wrong_type", "missing", "huge_number", "deep_nesting",
+                "invalid_utf8", "nul", "extra_fields", "duplicate_keys")
+DAMAGE_KEYS = {"kind", "method", "path", "skip", "times", "seed", "target", "at", "depth", "raw"}
+# Members damaged by preference when a rule names no target: what clients parse.
+DAMAGE_PREFERRED = ("results", "id", "properties", "paging", "next", "after", "status", "errors",
+                    "category", "message", "objectWriteTraceId", "context", "ids", "name", "type",
+                    "new", "numErrors", "createdAt", "updatedAt", "archived", "modificationMetadata",
+                    "readOnlyValue", "hasUniqueValue", "policyName", "correlationId")
+# Numbers no double, int64 or uint64 holds exactly, record ids out of range, and the non-JSON
+# literals some parsers take as numbers.
+DAMAGE_HUGE_NUMBERS = ("1e400", "-1e400", "1e-400", "99999999999999999999999", "-0", "-0.0",
+                       "18446744073709551616", "-9223372036854775809", "9223372036854775807",
+                       "123456789012345678901234567890.123456789", "0." + "0" * 400 + "1",
+                       "1" + "0" * 1000, "NaN", "Infinity", "-Infinity")
+DAMAGE_HUGE_STRINGS = ('"99999999999999999999999"', '"-1"', '"0"', '"1e400"', '"-0"',
+                       '"18446744073709551616"', '"NaN"', '"Infinity"')
+DAMAGE_BAD_UTF8 = (b"\xff", b"\xfe\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\xc0\xaf", b"\xe2\x82",
+                   b"\xf4\x90\x80\x80", b"\x80")
+DAMAGE_DEPTHS = (31, 32, 33, 64, 1000, 100000)
+DAMAGE_NO_BODY = {"status": "COMPLETE"}
+
+
+class JsonObj:
+    """A JSON object as an ordered list of [key, value] members: keys may repeat."""
+
+    def __init__(self, members):
+        self.members = members
+
+
+class RawJson:
+    """JSON text written as it is (numbers no parser holds, deep nesting, bad bytes)."""
+
+    def __init__(self, text):
+        self.text = text if isinstance(text, bytes) else text.encode("utf-8")
+
+
+def damage_tree(value):
+    """A parsed JSON value with every object as a JsonObj."""
+    if isinstance(value, dict):
+        return JsonObj([[k, damage_tree(v)] for k, v in value.items()])
+    if isinstance(value, list):
+        return [damage_tree(v) for v in value]
+    return value
+
+
+def damage_dump(node):
+    """The JSON text (bytes) of a damage tree."""
+    if isinstance(node, RawJson):
+        return node.text
+    if isinstance(node, JsonObj):
+        return b"{" + b",".join(damage_dump(k) + b":" + damage_dump(v) for k, v in node.members) + b"}"
+    if isinstance(node, list):
+        return b"[" + b",".join(damage_dump(v) for v in node) + b"]"
+    return json.dumps(node, separators=(",", ":")).encode("utf-8")
+
+
+def damage_members(node, path="$"):
+    """Every object member below node: [(path, JsonObj, index in its members)]."""
+    found = []
+    if isinstance(node, JsonObj):
+        for i, (key, value) in enumerate(node.members):
+            sub = "%s.%s" % (path, key)
+            found.append((sub, node, i))
+            found.extend(damage_members(value, sub))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found.extend(damage_members(value, "%s[%d]" % (path, i)))
+    return found
+
+
+def damage_places(node, path="$"):
+    """Every value below node, node included: [(path, value, setter)]."""
+    found = []
+
+    def visit(value, where, setter):
+        found.append((where, value, setter))
+        if isinstance(value, JsonObj):
+            for member in value.members:
+                visit(member[1], "%s.%s" % (where, member[0]), lambda v, m=member: m.__setitem__(1, v))
+        elif isinstance(value, list):
+            for i in range(len(value)):
+                visit(value[i], "%s[%d]" % (where, i), lambda v, l=value, i=i: l.__setitem__(i, v))
+
+    visit(node, path, None)
+    return found
+
+
+def damage_other_type(value, rng):
+    """A value of another JSON type than value's."""
+    if isinstance(value, bool):
+        kind = "bool"
+    elif value is None:
+        kind = "null"
+    elif isinstance(value, (int, float)):
+        kind = "number"
+    elif isinstance(value, str):
+        kind = "string"
+    elif isinstance(value, list):
+        kind = "array"
+    else:
+        kind = "object"
+    choices = {"string": ["x", "1000001", ""], "number": [42, -1, 1.5], "object": [JsonObj([])],
+               "array": [[], ["x"]], "null": [None], "bool": [True, False]}
+    kinds = sorted(k for k in choices if k != kind)
+    return rng.choice(choices[rng.choice(kinds)])
+
+
+class DamageRule:
+    def __init__(self, spec):
+        unknown = set(spec) - DAMAGE_KEYS
+        if unknown:
+            raise ValueError("unknown damage rule keys: %s" % ", ".join(sorted(unknown)))
+        self.spec = spec
+        self.kind = spec.get("kind")
+        self.method = spec.get("method")
+        self.path = spec.get("path", "/crm/*")
+        self.skip = spec.get("skip", 0)
+        self.times = spec.get("times", 1)
+        self.seed = spec.get("seed", 0)
+        target = spec.get("target")
+        self.targets = [target] if isinstance(target, str) else target
+        self.at = spec.get("at")
+        self.depth = spec.get("depth")
+        # nul: a raw NUL byte (true) or the escape \u0000 (false); None chooses from the seed
+        self.raw = spec.get("raw")
+        self.seen = 0
+        self.fired = 0
+        self.value = None   # JSON text of the value put in, for wrong_type and huge_number
+        if self.kind not in DAMAGE_KINDS:
+            raise ValueError("damage kind must be one of %s" % ", ".join(DAMAGE_KINDS))
+        if not isinstance(self.path, str) or not self.path:
+            raise ValueError("damage rule path must be a non-empty string")
+        if self.method is not None and not isinstance(self.method, str):
+            raise ValueError("damage rule method must be a string")
+        for key in ("skip", "times"):
+            v = getattr(self, key)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValueError("damage rule %s must be a non-negative integer" % key)
+        if not isinstance(self.seed, (int, str)) or isinstance(self.seed, bool):
+            raise ValueError("damage rule seed must be an integer or a string")
+        if self.targets is not None and (not isinstance(self.targets, list) or not self.targets
+                                         or not all(isinstance(t, str) for t in self.targets)):
+            raise ValueError("damage rule target must be a member name or a list of them")
+        for key in ("at", "depth"):
+            v = getattr(self, key)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+                raise ValueError("damage rule %s must be an integer" % key)
+        if self.raw is not None and not isinstance(self.raw, bool):
+            raise ValueError("damage rule raw must be a boolean")
+        if self.depth is not None and self.depth < 1:
+            raise ValueError("damage rule depth must be positive")
+
+    matches = FaultRule.matches
+
+    def as_json(self):
+        d = dict(self.spec)
+        d["seen"] = self.seen
+        d["fired"] = self.fired
+        return d
+
+    # -- choosing what to damage ---------------------------------------------
+
+    def _pick_member(self, tree, rng):
+        """A member (path, obj, index): one named by the target, else a preferred one."""
+        members = damage_members(tree)
+        if self.targets is not None:
+            members = [m for m in members if m[1].members[m[2]][0] in self.targets]
+        else:
+            preferred = [m for m in members if m[1].members[m[2]][0] in DAMAGE_PREFERRED]
+            members = preferred or members
+        return rng.choice(members) if members else None
+
+    def _scopes(self, tree):
+        """The values the target names (their subtrees), or the whole tree."""
+        if self.targets is None:
+            return [("$", tree)]
+        return [(path, obj.members[i][1]) for path, obj, i in damage_members(tree)
+                if obj.members[i][0] in self.targets]
+
+    def _pick_string(self, tree, rng):
+        """A string value (path, setter) within the scope, member values first."""
+        places = []
+        for path, scope in self._scopes(tree):
+            places.extend((p, v, s) for p, v, s in damage_places(scope, path)
+                          if isinstance(v, str) and s is not None)
+        if not places and self.targets is not None:
+            # a targeted string member itself, e.g. "id"
+            places = [(p, v, s) for p, v, s in damage_places(tree)
+                      if isinstance(v, str) and s is not None and p.rsplit(".", 1)[-1] in self.targets]
+        return rng.choice(places) if places else None
+
+    # -- the kinds -------------------------------------------------------------
+
+    def damage(self, payload, rng):
+        """(damaged payload bytes, description) or None when this kind cannot damage it."""
+        if self.kind == "truncate":
+            if len(payload) < 2:
+                return None
+            at = self.at if self.at is not None else rng.randrange(1, len(payload))
+            at = max(0, min(len(payload) - 1, at if at >= 0 else len(payload) + at))
+            return payload[:at], "cut after %d of %d bytes" % (at, len(payload))
+        if self.kind == "empty":
+            return b"", "empty body"
+        try:
+            tree = damage_tree(json.loads(payload.decode("utf-8")))
+        except (UnicodeDecodeError, ValueError):
+            return None
+        done = getattr(self, "_damage_" + self.kind)(tree, rng)
+        if done is None:
+            return None
+        return damage_dump(tree), done
+
+    def _damage_wrong_type(self, tree, rng):
+        picked = self._pick_member(tree, rng)
+        if picked is None:
+            return None
+        path, obj, i = picked
+        new = damage_other_type(obj.members[i][1], rng)
+        obj.members[i][1] = new
+        self.value = damage_dump(new).decode("utf-8")
+        return "%s = %s" % (path, self.value)
+
+    def _damage_missing(self, tree, rng):
+        picked = self._pick_member(tree, rng)
+        if picked is None:
+            return None
+        path, obj, i = picked
+        del obj.members[i]
+        return "%s removed" % path
+
+    def _damage_huge_number(self, tree, rng):
+        picked = self._pick_member(tree, rng)
+        if picked is None:
+            return None
+        path, obj, i = picked
+        if isinstance(obj.members[i][1], str) and rng.random() < 0.5:
+            text = rng.choice(DAMAGE_HUGE_STRINGS)
+        else:
+            text = rng.choice(DAMAGE_HUGE_NUMBERS)
+        obj.members[i][1] = RawJson(text)
+        self.value = text
+        return "%s = %s" % (path, text if len(text) < 40 else text[:20] + "...(%d chars)" % len(text))
+
+    def _damage_deep_nesting(self, tree, rng):
+        picked = self._pick_member(tree, rng)
+        if picked is None:
+            return None
+        path, obj, i = picked
+        depth = self.depth or rng.choice(DAMAGE_DEPTHS)
+        if rng.random() < 0.5:
+            text, shape = "[" * depth + "]" * depth, "arrays"
+        else:
+            text, shape = '{"a":' * depth + "1" + "}" * depth, "objects"
+        obj.members[i][1] = RawJson(text)
+        return "%s = %d nested %s" % (path, depth, shape)
+
+    def _damage_invalid_utf8(self, tree, rng):
+        picked = self._pick_string(tree, rng)
+        if picked is None:
+            return None
+        path, value, setter = picked
+        bad = rng.choice(DAMAGE_BAD_UTF8)
+        at = rng.randrange(len(value) + 1)
+        setter(RawJson(json.dumps(value[:at])[:-1].encode("utf-8") + bad + json.dumps(value[at:])[1:].encode("utf-8")))
+        return "%s: bytes %s at %d" % (path, bad.hex(), at)
+
+    def _damage_nul(self, tree, rng):
+        picked = self._pick_string(tree, rng)
+        if picked is None:
+            return None
+        path, value, setter = picked
+        at = rng.randrange(len(value) + 1)
+        raw = rng.random() >= 0.5 if self.raw is None else self.raw
+        if not raw:
+            setter(value[:at] + "\u0000" + value[at:])
+            return "%s: \\u0000 at %d" % (path, at)
+        setter(RawJson(json.dumps(value[:at])[:-1].encode("utf-8") + b"\x00" + json.dumps(value[at:])[1:].encode("utf-8")))
+        return "%s: raw NUL byte at %d" % (path, at)
+
+    def _damage_extra_fields(self, tree, rng):
+        objects = []
+        for path, scope in self._scopes(tree):
+            objects.extend((p, v) for p, v, s in damage_places(scope, path) if isinstance(v, JsonObj))
+        if not objects:
+            return None
+        path, obj = rng.choice(objects)
+        extras = [["x_extra", "value"], ["x_extra_object", JsonObj([["a", [1, None, {"b": "c"}]]])],
+                  ["x_extra_number", RawJson("1e400")], ["x_extra_null", None], ["", ""],
+                  ["x_extra_array", [JsonObj([["id", "1"]]), "x", 2]]]
+        added = rng.sample(extras, rng.randint(1, 3))
+        for member in added:
+            obj.members.insert(rng.randint(0, len(obj.members)), [member[0], member[1]])
+        return "%s: added %s" % (path, ", ".join(json.dumps(m[0]) for m in added))
+
+    def _damage_duplicate_keys(self, tree, rng):
+        picked = self._pick_member(tree, rng)
+        if picked is None:
+            return None
+        path, obj, i = picked
+        key, value = obj.members[i]
+        if rng.random() < 0.5:
+            copy_of = copy.deepcopy(value)
+            how = "the same value"
+        else:
+            copy_of = damage_other_type(value, rng)
+            how = damage_dump(copy_of).decode("utf-8")
+        if rng.random() < 0.5:
+            obj.members.insert(i, [key, copy_of])
+            return "%s duplicated before, with %s" % (path, how)
+        obj.members.insert(i + 1, [key, copy_of])
+        return "%s duplicated after, with %s" % (path, how)
+
+
+class DamageSet:
+    """Damage rules and the answers they damaged. Callers hold the emulator lock."""
+
+    def __init__(self):
+        self.rules = []
+        self.events = []
+
+    def add(self, specs):
+        if isinstance(specs, dict):
+            specs = [specs]
+        if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs):
+            raise ValueError("expected a damage rule object or a list of them")
+        rules = [DamageRule(s) for s in specs]
+        self.rules.extend(rules)
+        return len(rules)
+
+    def apply(self, req, response):
+        """The response, damaged by the first rule that matches and can damage it."""
+        for rule in self.rules:
+            if not rule.matches(req.method, req.path):
+                continue
+            if rule.fired >= rule.times:
+                continue
+            status = 200 if response.status == 204 else response.status
+            payload = response.payload() if response.status != 204 else \
+                json.dumps(DAMAGE_NO_BODY, separators=(",", ":")).encode("utf-8")
+            rng = random.Random("%s/%s/%d" % (rule.seed, rule.kind, rule.fired))
+            rule.value = None
+            damaged = rule.damage(payload, rng)
+            if damaged is None:
+                continue  # not an answer this rule can damage: it does not count
+            rule.seen += 1
+            if rule.seen <= rule.skip:
+                continue
+            rule.fired += 1
+            body, what = damaged
+            self.events.append({"method": req.method, "path": req.path, "status": status,
+                                "original_status": response.status, "kind": rule.kind,
+                                "damage": what, "value": rule.value, "bytes": len(body)})
+            return Response(status, raw=body, headers=response.headers,
+                            content_type="application/json;charset=utf-8")
+        return response
+
+
+# ---------------------------------------------------------------------------
 # HTTP plumbing objects
 # ---------------------------------------------------------------------------
 
@@ -1033,6 +1410,9 @@ class Emulator:
         Route("POST", r"/_emulator/config", "ctl_set_config"),
         Route("POST", r"/_emulator/seed", "ctl_seed"),
         Route("GET", r"/_emulator/objects", "ctl_objects"),
+        Route("GET", r"/_emulator/damage", "ctl_get_damage"),
+        Route("POST", r"/_emulator/damage", "ctl_add_damage"),
+        Route("DELETE", r"/_emulator/damage", "ctl_clear_damage"),
         Route("GET", r"/_emulator/in-flight", "ctl_in_flight"),
     ]
 
@@ -1050,6 +1430,7 @@ class Emulator:
             self.log = []
             self.seq = 0
             self.faults = FaultSet()
+            self.damage = DamageSet()
             self.limiter = RateLimiter()
             self.random = random.Random()
 
@@ -1754,6 +2135,25 @@ class Emulator:
     def ctl_in_flight(self, req):
         return Response(200, {"in_flight": self.in_flight.count()})
 
+    # -- damaged answers (see DamageRule) ----------------------------------------
+
+    def damaged(self, req, response):
+        """The answer to send: response, or a damaged copy when a damage rule takes it."""
+        with self.lock:
+            return self.damage.apply(req, response)
+
+    def ctl_get_damage(self, req):
+        return Response(200, {"rules": [r.as_json() for r in self.damage.rules],
+                              "damaged": copy.deepcopy(self.damage.events)})
+
+    def ctl_add_damage(self, req):
+        added = self.damage.add(self._control_json(req))
+        return Response(200, {"added": added, "total": len(self.damage.rules)})
+
+    def ctl_clear_damage(self, req):
+        self.damage = DamageSet()
+        return Response(200, {"status": "ok"})
+
     def ctl_objects(self, req):
         which = (req.query.get("archived") or ["false"])[0].lower()
         if which not in ("true", "false", "all"):
@@ -1960,6 +2360,8 @@ class Handler(BaseHTTPRequestHandler):
             emulator.record_request(req, None)
             self.abort_connection()
             return
+        if action in (None, "delay"):
+            response = emulator.damaged(req, response)
         emulator.record_request(req, response.status)
         self.send(response, truncate=(action == "malformed"))
 

@@ -1659,6 +1659,124 @@ class TestControl(EmulatorTestCase):
         self.assertEqual(control("GET", "nothing").status, 404)
 
 
+class TestDamage(EmulatorTestCase):
+    """Damage rules: answers damaged deterministically, after the real work was done."""
+
+    def add(self, rule):
+        return ok_control("POST", "damage", rule)
+
+    def state(self):
+        return ok_control("GET", "damage")
+
+    def test_kinds_are_deterministic_and_logged(self):
+        seed(count=3)
+        bodies = {}
+        for kind in emulator.DAMAGE_KINDS:
+            for attempt in range(2):
+                ok_control("DELETE", "damage")
+                self.add({"kind": kind, "seed": 5, "method": "GET", "path": PRODUCTS})
+                reply = request("GET", PRODUCTS, query={"limit": "2"})
+                self.assertEqual(reply.status, 200, kind)
+                self.assertEqual(int(reply.header("Content-Length")), len(reply.raw), kind)
+                bodies.setdefault(kind, set()).add(reply.raw)
+                events = self.state()["damaged"]
+                self.assertEqual(len(events), 1, kind)
+                self.assertEqual((events[0]["kind"], events[0]["path"], events[0]["bytes"]),
+                                 (kind, PRODUCTS, len(reply.raw)))
+            self.assertEqual(len(bodies[kind]), 1, "%s: same seed, same bytes" % kind)
+        self.assertEqual(request("GET", PRODUCTS, query={"limit": "2"}).status, 200)
+        self.assertEqual(len(self.state()["damaged"]), 1, "times defaults to 1")
+        self.assertEqual(bodies["empty"], {b""})
+
+    def damaged(self, rule, path=PRODUCTS, method="GET", **kw):
+        ok_control("DELETE", "damage")
+        self.add(dict({"method": method, "path": path}, **rule))
+        reply = request(method, path, **kw)
+        return reply, self.state()["damaged"]
+
+    def test_each_kind(self):
+        seed(count=2)
+        normal = request("GET", PRODUCTS).raw
+        reply, events = self.damaged({"kind": "truncate", "at": 10})
+        self.assertEqual(reply.raw, normal[:10])
+        reply, events = self.damaged({"kind": "truncate", "at": -1})
+        self.assertEqual(reply.raw, normal[:-1])
+        reply, events = self.damaged({"kind": "missing", "target": "after"}, query={"limit": "1"})
+        self.assertEqual(reply.json["paging"]["next"].get("after"), None)
+        self.assertEqual(events[0]["damage"], "$.paging.next.after removed")
+        reply, events = self.damaged({"kind": "missing", "target": "id"})
+        self.assertEqual(len([r for r in reply.json["results"] if "id" not in r]), 1)
+        self.assertRegex(events[0]["damage"], r"^\$\.results\[\d\]\.id removed$")
+        reply, events = self.damaged({"kind": "wrong_type", "target": "results", "seed": 1})
+        self.assertNotIsInstance(reply.json["results"], list)
+        self.assertEqual(events[0]["value"], json.dumps(reply.json["results"], separators=(",", ":")))
+        reply, events = self.damaged({"kind": "huge_number", "target": "id", "seed": 3})
+        self.assertIn(events[0]["value"].encode(), reply.raw)
+        self.assertIn(events[0]["value"], emulator.DAMAGE_HUGE_NUMBERS + emulator.DAMAGE_HUGE_STRINGS)
+        reply, events = self.damaged({"kind": "deep_nesting", "depth": 100000, "target": "createdAt"})
+        self.assertTrue(b"[" * 100000 in reply.raw or b'{"a":' * 100000 in reply.raw)
+        reply, events = self.damaged({"kind": "invalid_utf8", "target": "name"})
+        self.assertRaises(UnicodeDecodeError, reply.raw.decode, "utf-8")
+        reply, events = self.damaged({"kind": "nul", "target": "id", "raw": False})
+        self.assertIn(b"\\u0000", reply.raw)
+        reply, events = self.damaged({"kind": "nul", "target": "id", "raw": True})
+        self.assertIn(b"\x00", reply.raw)
+        reply, events = self.damaged({"kind": "extra_fields", "seed": 2})
+        self.assertIn(b'"x_extra', reply.raw)
+        reply, events = self.damaged({"kind": "duplicate_keys", "target": "paging", "seed": 0},
+                                     query={"limit": "1"})
+        self.assertEqual(reply.raw.count(b'"paging":'), 2)
+
+    def test_matching_skip_times_and_targets_absent(self):
+        seed(count=1)
+        self.add({"kind": "empty", "method": "GET", "path": PRODUCTS + "/*", "skip": 1, "times": 2})
+        self.add({"kind": "missing", "target": "no_such_member", "path": "/crm/*"})
+        self.assertEqual(request("GET", PRODUCTS).raw[:1], b"{", "other path")
+        statuses = [len(request("GET", PRODUCTS + "/1000001").raw) for _ in range(4)]
+        self.assertEqual([n == 0 for n in statuses], [False, True, True, False])
+        rules = self.state()["rules"]
+        self.assertEqual([(r["seen"], r["fired"]) for r in rules], [(3, 2), (0, 0)])
+        self.assertEqual(len(self.state()["damaged"]), 2)
+
+    def test_writes_happen_and_204_becomes_200(self):
+        self.add({"kind": "truncate", "method": "POST", "path": BATCH_CREATE, "at": 5})
+        reply = batch([{"properties": {"name": "a"}}, {"properties": {"name": "b"}}])
+        self.assertEqual((reply.status, reply.raw), (201, b'{"sta'))
+        self.assertEqual(len(stored()), 2, "the records were created")
+        ids = list(stored())
+        self.add({"kind": "extra_fields", "method": "POST", "path": BATCH_ARCHIVE})
+        reply = request("POST", BATCH_ARCHIVE, {"inputs": [{"id": ids[0]}]})
+        self.assertEqual(reply.status, 200)
+        self.assertEqual(reply.json["status"], "COMPLETE")
+        self.assertEqual(self.state()["damaged"][-1]["original_status"], 204)
+        self.assertTrue(stored()[ids[0]]["archived"])
+        self.assertEqual([r["status"] for r in log()], [201, 200])
+
+    def test_error_bodies_are_damaged_too(self):
+        self.add({"kind": "missing", "target": "category", "path": PRODUCTS + "/*", "method": "GET"})
+        reply = request("GET", PRODUCTS + "/42")
+        self.assertEqual(reply.status, 404)
+        self.assertNotIn("category", reply.json)
+
+    def test_faults_take_precedence_and_reset_clears(self):
+        self.add({"kind": "empty"})
+        ok_control("POST", "faults", {"path": PRODUCTS, "status": 503})
+        self.assertEqual(request("GET", PRODUCTS).status, 503)
+        self.assertEqual(self.state()["damaged"], [])
+        self.assertEqual(request("GET", PRODUCTS).raw, b"")
+        self.add({"kind": "empty"})
+        ok_control("POST", "reset")
+        self.assertEqual(self.state(), {"rules": [], "damaged": []})
+
+    def test_bad_rules(self):
+        for rule in ({"kind": "nope"}, {"kind": "empty", "x": 1}, {"kind": "empty", "times": -1},
+                     {"kind": "empty", "path": ""}, {"kind": "missing", "target": 3},
+                     {"kind": "deep_nesting", "depth": 0}, {"kind": "truncate", "at": "1"},
+                     {"kind": "nul", "raw": 1}, [1]):
+            self.assertEqual(control("POST", "damage", rule).status, 400, rule)
+        self.assertEqual(self.state()["rules"], [])
+
+
 class TestEmuctl(EmulatorTestCase):
     def emuctl(self, *args, env_url=True):
         env = dict(os.environ)
@@ -1693,6 +1811,19 @@ class TestEmuctl(EmulatorTestCase):
         self.assertFalse(json.loads(r.stdout)["shuffle"])
         self.assertEqual(self.emuctl("--url", SERVER.url, "reset", env_url=False).returncode, 0)
         self.assertEqual(self.emuctl("objects", "--all").stdout, "")
+
+    def test_damage_commands(self):
+        seed(count=1)
+        r = self.emuctl("damage", '{"kind":"empty","path":"%s","method":"GET"}' % PRODUCTS)
+        self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
+        self.assertEqual(request("GET", PRODUCTS).raw, b"")
+        lines = [json.loads(l) for l in self.emuctl("damage").stdout.splitlines()]
+        self.assertEqual([(l["line"], l["kind"]) for l in lines], [("rule", "empty"), ("damaged", "empty")])
+        self.assertEqual(self.emuctl("damage-clear").returncode, 0)
+        self.assertEqual(self.emuctl("damage").stdout, "")
+        r = self.emuctl("damage", '{"kind":"nope"}')
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("damage kind", r.stderr)
 
     def test_failures(self):
         r = self.emuctl("config", '{"nope":1}')

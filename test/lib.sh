@@ -200,11 +200,13 @@ free_port() {
 
 # start_listener NAME LOGFILE PORTFILE COMMAND...: run a server in the
 # background and wait until it has written its port to PORTFILE; sets
-# LISTENER_PID and LISTENER_PORT.
+# LISTENER_PID and LISTENER_PORT.  The server runs in a session of its own
+# (setsid, same pid), so that a Ctrl-C typed into psql in test/session.sh does
+# not stop it; cleanup stops it by its pid.
 start_listener() {
     local name=$1 logfile=$2 portfile=$3 i
     shift 3
-    "$@" >"$logfile" 2>&1 &
+    setsid "$@" >"$logfile" 2>&1 &
     LISTENER_PID=$!
     for i in $(seq 1 100); do
         [ -s "$portfile" ] && break
@@ -248,10 +250,16 @@ start_cluster() {
 # through.  With REGRESS_ALT_EXPECTED naming a directory, its *.out files are
 # added to the expected outputs (pg_regress accepts TEST_1.out for TEST as
 # well).  Prints pg_regress's output, and the diffs when a test failed;
-# returns pg_regress's status.
+# returns pg_regress's status.  Needs make_workdir first, and for the suite in
+# $REPO (whose tests steer the emulator) start_emulator.
 run_pg_regress() {
     local src=$1 dir rc=0
     shift
+    [ -n "$WORK" ] && [ -d "$WORK" ] \
+        || die "run_pg_regress: no scratch directory; call make_workdir (and start_emulator) first"
+    if [ "$src" = "$REPO" ] && { [ -z "${HUBSPOT_EMUCTL:-}" ] || [ -z "${HUBSPOT_EMULATOR_URL:-}" ]; }; then
+        die "run_pg_regress: the emulator is not running; call start_emulator first (after make_workdir)"
+    fi
     dir=$(mktemp -d "$WORK/regress.XXXXXX")
     chmod 755 "$dir"
     cp -r "$src/sql" "$src/expected" "$dir/"

@@ -11,9 +11,30 @@
 #   - both pg_regress suites again against a build with AddressSanitizer and
 #     UndefinedBehaviorSanitizer, in a server with the runtime preloaded
 #     (test/sanitizers), where any sanitizer report is a failure,
+#   - mutation testing of the response parsers (test/mutation/run.py), on the sanitized
+#     server: statements against emulator answers damaged in every way it knows, counted
+#     once per kind of damage,
 # and ends with one line "N passed, M failed".  Exit status 0 only if M is 0.
+#   bash test/run-tests.sh --regress TEST...
+# builds the same way and runs only the pg_regress tests named (sql/TEST.sql;
+# init first, added when not named), printing pg_regress's output and the diffs
+# of a failure; exit status 0 only if they all passed.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage="usage: bash test/run-tests.sh [--regress TEST...]"
+only_regress=()
+if [ "${1:-}" = --regress ]; then
+    shift
+    [ $# -gt 0 ] || die "$usage"
+    [ "$1" = init ] || only_regress=(init)
+    for t in "$@"; do
+        [ -f "$REPO/sql/$t.sql" ] || die "no test $t (sql/$t.sql)"
+        only_regress+=("$t")
+    done
+elif [ $# -gt 0 ]; then
+    die "$usage"
+fi
 
 REGRESS_TESTS=$(make -s -C "$REPO" -f - print-regress <<'MK'
 include Makefile
@@ -36,6 +57,12 @@ install_deps
 build_install "-Werror"
 make_workdir
 start_emulator
+
+if [ ${#only_regress[@]} -gt 0 ]; then
+    log "pg_regress: ${only_regress[*]}"
+    run_pg_regress "$REPO" "${only_regress[@]}"
+    exit
+fi
 
 log "structure of the sources (test/check-structure.py)"
 if out=$(PG_CONFIG="$PG_CONFIG" python3 "$REPO/test/check-structure.py" "$REPO" 2>&1); then rc=0; else rc=$?; fi
@@ -104,6 +131,25 @@ count_pg_regress "pg_regress (sanitized)" "$rc" "$out"
 log "pg_regress against the stand-in under AddressSanitizer and UndefinedBehaviorSanitizer"
 if out=$(HUBSPOT_FDW_PGROOT=$SAN_PGROOT bash "$REPO/test/standin/run.sh" 2>&1); then rc=0; else rc=$?; fi
 count_pg_regress "stand-in (sanitized)" "$rc" "$out"
+
+# Mutation testing, on the sanitized server built above (test/lib.sh's
+# build_install_sanitized, start_sanitizer_logs): a sanitizer report written during a case
+# makes that case bad (and counts below too).  Without it, on the plain build.
+mutation_bin=$PG_BIN
+mutation_args=()
+if [ -n "${SAN_PG_BIN:-}" ] && [ -x "$SAN_PG_BIN/postgres.real" ] && [ -n "${HUBSPOT_FDW_SAN_LOGDIR:-}" ]; then
+    mutation_bin=$SAN_PG_BIN
+    mutation_args=(--server-env "HUBSPOT_FDW_SAN_LOGDIR=$HUBSPOT_FDW_SAN_LOGDIR" --report-dir "$HUBSPOT_FDW_SAN_LOGDIR")
+fi
+log "mutation testing of the response parsers (test/mutation), server $mutation_bin"
+mkdir -p "$WORK/mutation"
+if out=$(python3 "$REPO/test/mutation/run.py" --url "$HUBSPOT_EMULATOR_URL" --bindir "$mutation_bin" \
+             --workdir "$WORK/mutation" "${mutation_args[@]+"${mutation_args[@]}"}" 2>&1); then rc=0; else rc=$?; fi
+printf '%s\n' "$out" | grep -E '^(BAD-|mutation|known failure)' | sed 's/^/    /' >&2 || true
+ok=$(printf '%s\n' "$out" | grep -cE '^mutation kind .*, 0 bad$' || true)
+nok=$(printf '%s\n' "$out" | grep -E '^mutation kind ' | grep -cvE ', 0 bad$' || true)
+if [ "$rc" != 0 ] && [ "$nok" = 0 ]; then nok=1; printf '%s\n' "$out" | tail -n 20; fi
+count mutation "$ok" "$nok"
 
 log "sanitizer reports of the sanitized runs"
 out=$(check_sanitizer_logs)
