@@ -125,6 +125,17 @@ SELECT o->'associations' AS stored FROM emu.objects() o WHERE o->'properties'->>
 INSERT INTO products_w (properties, associations) VALUES ('{"name": "Assoc returning"}',
    '[{"to": {"id": "502"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 20}]}]')
   RETURNING properties->>'name' AS name, associations;
+-- ... sent as written: numbers beyond 64 bits and deep nesting unchanged
+-- (HubSpot judges them; nothing is rounded or dropped on the way)
+CALL emu.clear_log();
+INSERT INTO products_w (properties, associations) VALUES ('{"name": "Assoc huge"}',
+   '[{"to": {"id": "503"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 99999999999999999999999}]}]');
+INSERT INTO products_w (properties, associations) SELECT '{"name": "Assoc deep"}',
+   ('[{"to": {"id": "504"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 20}], "x": '
+    || repeat('[', 40) || repeat(']', 40) || '}]')::jsonb;
+SELECT status, body->'inputs'->0->'associations'->0->'types'->0->'associationTypeId' AS type_id,
+       length(body->'inputs'->0->'associations'->0->>'x') AS nested
+  FROM emu.requests() ORDER BY seq;
 
 -- a row trigger needs each row's result: one create per row, and the
 -- AFTER trigger sees HubSpot's id

@@ -496,19 +496,18 @@ add_properties(json_object *obj, const HsWriteInput *in)
 		hs_json_add_string(props, in->props[i].name, in->props[i].value);
 }
 
-/* "associations":[...] of a create: the input's array, or [] */
+/*
+ * "associations":[...] of a create: the input's array as the user wrote it
+ * (jsonb's text, sent as it is: a json-c round trip would clamp large
+ * numbers and refuse deep nesting), or []
+ */
 static void
-add_associations(json_object *obj, const HsWriteInput *in, MemoryContext owner)
+add_associations(json_object *obj, const HsWriteInput *in)
 {
-	json_object *assoc = NULL;
-
-	if (in->associations != NULL)
-		assoc = hs_json_parse_owned(in->associations, strlen(in->associations),
-									owner);
-	if (assoc == NULL)
+	if (in->associations == NULL)
 		(void) hs_json_add_array(obj, "associations");
 	else
-		hs_json_add(obj, "associations", json_object_get(assoc));
+		hs_json_add_verbatim(obj, "associations", in->associations);
 }
 
 /*
@@ -521,7 +520,7 @@ add_associations(json_object *obj, const HsWriteInput *in, MemoryContext owner)
  */
 static void
 append_input(json_object *inputs, HsWriteOp op, const char *id_property,
-			 const HsWriteInput *in, MemoryContext owner)
+			 const HsWriteInput *in)
 {
 	json_object *obj = hs_json_append_object(inputs);
 
@@ -537,7 +536,7 @@ append_input(json_object *inputs, HsWriteOp op, const char *id_property,
 	}
 	add_properties(obj, in);
 	if (op == HS_OP_CREATE)
-		add_associations(obj, in, owner);
+		add_associations(obj, in);
 }
 
 HsApiRequest *
@@ -553,7 +552,7 @@ hs_api_write_batch(const char *object, HsWriteOp op, const char *id_property,
 	req->path = write_path(object, op, true, NULL);
 	req->safety = write_ops[op].safety;
 	for (int i = 0; i < n; i++)
-		append_input(array, op, id_property, &inputs[i], tmp);
+		append_input(array, op, id_property, &inputs[i]);
 	req->body = hs_json_to_text(root);
 	MemoryContextDelete(tmp);
 	return req;
@@ -576,7 +575,7 @@ hs_api_write_single(const char *object, HsWriteOp op, const HsWriteInput *input)
 
 		add_properties(root, input);
 		if (op == HS_OP_CREATE)
-			add_associations(root, input, tmp);
+			add_associations(root, input);
 		req->body = hs_json_to_text(root);
 		MemoryContextDelete(tmp);
 	}

@@ -18,6 +18,8 @@
 
 #include "json.h"
 
+#include <json-c/printbuf.h>
+
 static void
 json_put_callback(void *arg)
 {
@@ -197,6 +199,32 @@ hs_json_add(json_object *obj, const char *key, json_object *val)
 		json_object_put(val);
 		out_of_memory();
 	}
+}
+
+/* json-c serializer of hs_json_add_verbatim()'s values: the text itself */
+static int
+verbatim_to_json_string(json_object *jso, struct printbuf *pb,
+						int level, int flags)
+{
+	const char *text = json_object_get_userdata(jso);
+
+	(void) level;
+	(void) flags;
+	return printbuf_memappend(pb, text, (int) strlen(text)) < 0 ? -1 : 0;
+}
+
+void
+hs_json_add_verbatim(json_object *obj, const char *key, const char *text)
+{
+	json_object *val;
+
+	if (strlen(text) > INT_MAX / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("JSON value too large to send to HubSpot")));
+	val = json_object_new_object();	/* any type: the serializer decides */
+	json_object_set_serializer(val, verbatim_to_json_string, (void *) text, NULL);
+	hs_json_add(obj, key, val);
 }
 
 void

@@ -101,6 +101,16 @@ extern json_object *hs_json_add_array(json_object *obj, const char *key);
  */
 extern void hs_json_add(json_object *obj, const char *key, json_object *val);
 
+/*
+ * Set member "key" of obj to JSON text written out as it is when obj is
+ * serialized (hs_json_to_text()): for a value PostgreSQL already holds as
+ * valid JSON (jsonb's text), which a json-c parse would change (json-c
+ * clamps integers beyond 64 bits and refuses nesting deeper than 32).
+ * text must stay valid until obj is serialized; it is not copied.
+ */
+extern void hs_json_add_verbatim(json_object *obj, const char *key,
+								 const char *text);
+
 /* Append to array arr; as the hs_json_add_* functions. */
 extern void hs_json_append_string(json_object *arr, const char *value);
 extern json_object *hs_json_append_object(json_object *arr);
