@@ -60,6 +60,8 @@ $$;
 CREATE PROCEDURE emu.clear_log() LANGUAGE sql AS $$ SELECT emu.ctl('clear-log') $$;
 CREATE PROCEDURE emu.config(cfg jsonb) LANGUAGE sql AS $$ SELECT emu.ctl('config', cfg::text) $$;
 CREATE PROCEDURE emu.fault(rule jsonb) LANGUAGE sql AS $$ SELECT emu.ctl('fault', rule::text) $$;
+-- Damage the next answers matching the rule (test/emulator.py's damage mode).
+CREATE PROCEDURE emu.damage(rule jsonb) LANGUAGE sql AS $$ SELECT emu.ctl('damage', rule::text) $$;
 -- Wait until the emulator has finished every API request it received (a
 -- delayed one whose client gave up included); an ERROR after timeout_s.
 CREATE PROCEDURE emu.wait_idle(timeout_s numeric DEFAULT 10) LANGUAGE sql

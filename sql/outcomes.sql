@@ -260,7 +260,60 @@ UPDATE prices_skip SET properties = properties ||
   CASE WHEN id = '1000003' THEN '{"price": "bad"}'::jsonb ELSE '{"price": "6"}' END;
 \set SHOW_CONTEXT errors
 
-DROP FOREIGN TABLE prices, prices_slow, upserted, keyed_slow, prices_b2, prices_skip;
+--
+-- A written row whose answer does not identify its record: HubSpot wrote it,
+-- but RETURNING, AFTER triggers and the statement's scans cannot know which
+-- record it is (08007, whatever on_error says)
+--
+CREATE FOREIGN TABLE prices_up (id text, external_id text, name text)
+  SERVER hubspot OPTIONS (object 'products', id_property 'external_id', on_error 'skip');
+CREATE FOREIGN TABLE prices_b3 (id text, name text, price numeric)
+  SERVER hubspot OPTIONS (object 'products', batch_size '3', on_error 'skip');
+-- a create's answer without "id", for the second row
+CALL seed_prices(0);
+CALL emu.damage('{"kind": "missing", "method": "POST", "path": "/crm/v3/objects/products",
+                  "target": "id", "skip": 1}');
+INSERT INTO prices (name, price) VALUES ('r1', 1), ('r2', 2) RETURNING id, name;
+SELECT count(*) AS created FROM emu.objects();
+-- an empty 201 answer
+CALL seed_prices(0);
+CALL emu.damage('{"kind": "empty", "method": "POST", "path": "/crm/v3/objects/products"}');
+INSERT INTO prices (name, price) VALUES ('r1', 1) RETURNING id;
+SELECT count(*) AS created FROM emu.objects();
+-- an "id" that is not a string of digits: a JSON number, a string cut by \u0000
+CALL seed_prices(0);
+CALL emu.fault('{"method": "POST", "path": "/crm/v3/objects/products", "status": 201,
+                 "body": {"id": 1000001, "properties": {"name": "r1"}}}');
+INSERT INTO prices (name, price) VALUES ('r1', 1) RETURNING id;
+CALL seed_prices(3);
+CALL emu.damage('{"kind": "nul", "method": "PATCH", "path": "/crm/v3/objects/products/*",
+                  "target": "id", "raw": false}');
+UPDATE prices SET price = price + 1 WHERE id = '1000002' RETURNING id, price;
+-- a PATCH answered with another record
+CALL seed_prices(3);
+CALL emu.fault('{"method": "PATCH", "path": "/crm/v3/objects/products/*", "status": 200,
+                 "body": {"id": "1000003", "properties": {"price": "9"}}}');
+UPDATE prices SET price = 9 WHERE id = '1000002' RETURNING id, price;
+-- an upsert's result without "id", under on_error 'skip'
+CALL seed_prices(0);
+CALL emu.damage('{"kind": "missing", "method": "POST", "path": "/crm/v3/objects/products/batch/upsert",
+                  "target": "id"}');
+INSERT INTO prices_up (external_id, name) VALUES ('k1', 'u1') RETURNING id, external_id;
+SELECT count(*) AS upserted FROM emu.objects();
+-- a batch/create result whose "id" has the wrong type
+CALL seed_prices(0);
+CALL emu.damage('{"kind": "wrong_type", "method": "POST", "path": "/crm/v3/objects/products/batch/create",
+                  "target": "id", "seed": 1}');
+INSERT INTO prices_b3 (name, price) VALUES ('b1', 1), ('b2', 2), ('b3', 3);
+SELECT count(*) AS created FROM emu.objects();
+-- a batch/update result without "id" (matched to its row by objectWriteTraceId)
+CALL seed_prices(3);
+CALL emu.damage('{"kind": "missing", "method": "POST", "path": "/crm/v3/objects/products/batch/update",
+                  "target": "id"}');
+UPDATE prices_b3 SET price = price + 10;
+SELECT count(*) FILTER (WHERE (o->'properties'->>'price')::int > 10) AS updated FROM emu.objects() o;
+
+DROP FOREIGN TABLE prices, prices_slow, upserted, keyed_slow, prices_b2, prices_skip, prices_up, prices_b3;
 DROP SERVER hubspot_slow CASCADE;
 DROP PROCEDURE seed_prices(int);
 DROP FUNCTION refuse(), add_price(text), show_error(text);

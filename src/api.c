@@ -611,19 +611,44 @@ context_strings(json_object *err, const char *name, const char ***out)
 	return n;
 }
 
+/*
+ * write_record_id
+ *		Member "id" of a written record when it is a HubSpot record id: a
+ *		JSON string of one or more digits (a \u0000 in it counts as no
+ *		digit).  NULL for anything else: missing, null, a number, an empty
+ *		or non-numeric string.
+ */
+static const char *
+write_record_id(json_object *record)
+{
+	json_object *v;
+	const char *s;
+	int			len;
+
+	if (!json_object_object_get_ex(record, "id", &v) || v == NULL ||
+		!json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	len = json_object_get_string_len(v);
+	if (len == 0)
+		return NULL;
+	for (int i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return NULL;
+	return s;
+}
+
 void
 hs_api_parse_result(json_object *result, HsBatchResult *r)
 {
 	json_object *v;
 
+	memset(r, 0, sizeof(HsBatchResult));
+	if (result == NULL || !json_object_is_type(result, json_type_object))
+		return;
 	r->record = result;
-	r->id = hs_json_string(result, "id");
+	r->id = write_record_id(result);
 	r->trace = hs_json_string(result, "objectWriteTraceId");
-	/* HubSpot's ids are strings; take a JSON number as its text too */
-	r->created_id = NULL;
-	if (json_object_object_get_ex(result, "id", &v) && v != NULL &&
-		(json_object_is_type(v, json_type_string) || json_object_is_type(v, json_type_int)))
-		r->created_id = json_object_get_string(v);
 	r->is_new = json_object_object_get_ex(result, "new", &v) &&
 		json_object_get_boolean(v);
 }

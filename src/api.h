@@ -206,14 +206,18 @@ extern HsApiRequest *hs_api_write_single(const char *object, HsWriteOp op,
 extern char *hs_api_write_endpoint(const char *object, HsWriteOp op,
 								   bool batched);
 
-/* One result of a batch answer ("results": [...]). */
+/*
+ * One result of a batch answer ("results": [...]), or the answer of a single
+ * create or PATCH.  A HubSpot record id is a JSON string of one or more
+ * digits: a result whose "id" is anything else has id NULL.
+ */
 typedef struct HsBatchResult
 {
 	json_object *record;		/* the result as HubSpot sent it, with the
-								 * response's lifetime */
-	const char *id;				/* "id" when a string, else NULL */
+								 * response's lifetime; NULL when it is no
+								 * JSON object (or the body is empty) */
+	const char *id;				/* "id" when a record id, else NULL */
 	const char *trace;			/* "objectWriteTraceId" when a string */
-	const char *created_id;		/* "id" when a string or a number, as text */
 	bool		is_new;			/* upsert: "new" is true */
 } HsBatchResult;
 
@@ -250,8 +254,11 @@ extern HsBatchAnswer *hs_api_parse_batch(HsResponse *resp);
 
 /*
  * hs_api_parse_result
- *		One record of an answer (a batch result, or a single create's
- *		answer) into *r; r->record is result itself.
+ *		One record of an answer (a batch result, or the answer of a single
+ *		create or PATCH) into *r; r->record is result itself when it is a
+ *		JSON object.  result may be NULL (an empty body): r->record and r->id
+ *		are then NULL.  Facts only: writer.c decides what a result without a
+ *		record or a record id means.
  */
 extern void hs_api_parse_result(json_object *result, HsBatchResult *r);
 

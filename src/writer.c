@@ -11,7 +11,10 @@
  * reported as WARNINGs and left out of the row count (on_error 'skip').  A
  * batch answer that does not account for every row it was sent is an
  * ERROR (08007) naming the rows whose outcome is unknown, whatever on_error
- * says.
+ * says; so is an answer that does not identify the record HubSpot wrote (no
+ * record, an "id" that is no HubSpot record id, an update's answer for
+ * another record): the row was written, but RETURNING, AFTER triggers and
+ * the statement's scans cannot know its record.
  *
  *-------------------------------------------------------------------------
  */
@@ -389,6 +392,10 @@ report_unknown_rows(HsWriteBatch *batch, bool *written, int applied, int nreject
 typedef struct ResultMatch
 {
 	bool	   *written;		/* per input: a result names it */
+	bool	   *unidentified;	/* per input: its result has no record id,
+								 * or (update) not the row's */
+	int			nunidentified;	/* results without a proper record id,
+								 * those naming no row included */
 	bool		all_identified; /* every result names an input */
 	bool		duplicate;		/* two results for one row or record */
 	bool		unmatched;		/* a result for a row that was not sent */
@@ -406,6 +413,8 @@ match_results(HsWriteBatch *batch, const HsBatchAnswer *answer, ResultMatch *m)
 	bool		by_id = batch->writer->op == HS_OP_UPDATE;
 
 	m->written = palloc0(sizeof(bool) * Max(batch->ninputs, 1));
+	m->unidentified = palloc0(sizeof(bool) * Max(batch->ninputs, 1));
+	m->nunidentified = 0;
 	m->all_identified = true;
 	m->duplicate = m->unmatched = false;
 	for (int k = 0; k < answer->nresults; k++)
@@ -413,16 +422,27 @@ match_results(HsWriteBatch *batch, const HsBatchAnswer *answer, ResultMatch *m)
 		const HsBatchResult *r = &answer->results[k];
 		bool		found = false;
 
+		if (r->id == NULL)
+			m->nunidentified++;
 		for (int i = 0; i < batch->ninputs && !found; i++)
 		{
 			const HsWriteInput *in = &batch->inputs[i];
+			bool		same_id = r->id != NULL && in->id != NULL &&
+				strcmp(in->id, r->id) == 0;
 
 			if ((r->trace != NULL && in->row == strtoll(r->trace, NULL, 10)) ||
-				(by_id && r->id != NULL && in->id != NULL && strcmp(in->id, r->id) == 0))
+				(by_id && same_id))
 			{
 				if (m->written[i])
 					m->duplicate = true;	/* two results for one row */
 				found = m->written[i] = true;
+				/* an update's result is for the row's record */
+				if (r->id == NULL || (by_id && !same_id))
+				{
+					if (r->id != NULL)
+						m->nunidentified++;
+					m->unidentified[i] = true;
+				}
 			}
 		}
 		if (!found)
@@ -435,6 +455,57 @@ match_results(HsWriteBatch *batch, const HsBatchAnswer *answer, ResultMatch *m)
 			if (answer->results[j].id != NULL && strcmp(answer->results[j].id, r->id) == 0)
 				m->duplicate = true;
 	}
+}
+
+/*
+ * report_unidentified_rows
+ *		Results that do not identify the record HubSpot wrote: no record, a
+ *		record without a HubSpot record id, or (update) another record's id.
+ *		The rows were written, but which records they are is unknown, and
+ *		RETURNING, AFTER triggers and the statement's scans cannot be told:
+ *		an ERROR (08007) naming them, whatever on_error says.
+ */
+static void
+report_unidentified_rows(HsWriteBatch *batch, const ResultMatch *m)
+{
+	HsWriter   *w = batch->writer;
+	HsResponse *resp = batch->response;
+	int			n = batch->ninputs;
+	StringInfoData which;
+	int			named = 0;
+	char	   *request;
+
+	initStringInfo(&which);
+	for (int i = 0; i < n; i++)
+	{
+		if (!m->unidentified[i])
+			continue;
+		if (++named == 21)
+			appendStringInfoString(&which, ", ...");
+		if (named > 20)
+			continue;
+		appendStringInfo(&which, "%s" INT64_FORMAT "%s", named > 1 ? ", " : "",
+						 batch->inputs[i].row,
+						 describe_ident(w, batch->inputs[i].id));
+	}
+	if (m->nunidentified > named)
+		appendStringInfo(&which, "%s%d result%s naming no row", named > 0 ? "; " : "",
+						 m->nunidentified - named,
+						 m->nunidentified - named == 1 ? "" : "s");
+	request = hs_request_detail(batch->request->method, batch->request->path,
+								"HTTP status %ld; correlationId %s", resp->status,
+								resp->correlation_id[0] ? resp->correlation_id : "none");
+	ereport(ERROR,
+			(errcode(HS_ERRCODE_UNKNOWN_OUTCOME),
+			 n == 1 && named == 1 ?
+			 errmsg("HubSpot %s row " INT64_FORMAT "%s, but its answer does not identify the record",
+					op_info[w->op].done, batch->inputs[0].row,
+					describe_ident(w, batch->inputs[0].id)) :
+			 errmsg("HubSpot %s rows of a batch %s, but its answer does not identify the records of %d of them",
+					op_info[w->op].done, op_info[w->op].batch,
+					Max(m->nunidentified, named)),
+			 errdetail("Rows whose record is unknown: %s. %s", which.data, request),
+			 errhint("Check these rows in HubSpot.")));
 }
 
 /* An error that named no row is that of a row without a result. */
@@ -481,8 +552,8 @@ note_created(HsWriter *w, const HsBatchAnswer *answer)
 		 * existed before from the statement's running scans is the lesser
 		 * harm than copying it again.
 		 */
-		if (r->created_id != NULL)
-			hs_visibility_created(w->table->object, r->created_id);
+		if (r->id != NULL)
+			hs_visibility_created(w->table->object, r->id);
 	}
 }
 
@@ -500,7 +571,7 @@ batch_outcome(HsWriteBatch *batch, const HsBatchAnswer *answer)
 	int			n = batch->ninputs;
 	int			applied = answer->nresults;
 	List	   *rejected = NIL;
-	ResultMatch m = {NULL, true, false, false};
+	ResultMatch m = {NULL, NULL, 0, true, false, false};
 	bool		mismatch;
 	int			known;
 
@@ -532,6 +603,8 @@ batch_outcome(HsWriteBatch *batch, const HsBatchAnswer *answer)
 		report_unknown_rows(batch,
 							m.written != NULL && m.all_identified ? m.written : NULL,
 							applied, list_length(rejected));
+	if (m.nunidentified > 0)
+		report_unidentified_rows(batch, &m);
 	if (rejected != NIL)
 		report_rejected_rows(w, rejected, n, applied);
 }
@@ -602,10 +675,46 @@ hs_writer_write_batch(HsWriter *w, const HsWriteInput *inputs, int n,
 	return applied;
 }
 
+/*
+ * check_single_record
+ *		The answer of a single create or PATCH must be the record HubSpot
+ *		wrote: an object whose id is a HubSpot record id, for a PATCH the
+ *		row's.  Else the row was written but its record is unknown: an ERROR
+ *		(08007) naming it, whatever on_error says.
+ */
+static void
+check_single_record(HsWriter *w, const HsApiRequest *req, HsResponse *resp,
+					const HsWriteInput *input, const HsBatchResult *r)
+{
+	const char *problem;
+
+	if (r->record == NULL)
+		problem = resp->json == NULL ? "The answer has no body." :
+			"The answer is not a record.";
+	else if (r->id == NULL)
+		problem = "The answer's \"id\" is not a HubSpot record id.";
+	else if (w->op == HS_OP_UPDATE && strcmp(r->id, input->id) != 0)
+		problem = psprintf("The answer is for record %s.", r->id);
+	else
+		return;
+	ereport(ERROR,
+			(errcode(HS_ERRCODE_UNKNOWN_OUTCOME),
+			 errmsg("HubSpot %s row " INT64_FORMAT "%s, but its answer does not identify the record",
+					op_info[w->op].done, input->row, describe_ident(w, input->id)),
+			 errdetail("%s %s", problem,
+					   hs_request_detail(req->method, req->path,
+										 "HTTP status %ld; correlationId %s",
+										 resp->status,
+										 resp->correlation_id[0] ? resp->correlation_id : "none")),
+			 errhint("Check this row in HubSpot.")));
+}
+
 bool
 hs_writer_write_one(HsWriter *w, const HsWriteInput *input, json_object **stored)
 {
+	HsApiRequest *req;
 	HsResponse *resp;
+	HsBatchResult r;
 
 	*stored = NULL;
 	if (w->op == HS_OP_UPSERT)
@@ -618,11 +727,13 @@ hs_writer_write_one(HsWriter *w, const HsWriteInput *input, json_object **stored
 		hs_writer_batch_send(batch);
 		if (hs_writer_batch_result(batch) == 0)
 			return false;
+		/* batch_outcome() checked that the result names its record */
 		*stored = batch->answer->results[0].record;
 		return true;
 	}
 
-	resp = send_request(w, hs_api_write_single(w->table->object, w->op, input));
+	req = hs_api_write_single(w->table->object, w->op, input);
+	resp = send_request(w, req);
 	if ((w->op == HS_OP_CREATE && resp->status != 200 && resp->status != 201) ||
 		(w->op != HS_OP_CREATE && resp->status != 200 && resp->status != 204))
 	{
@@ -630,17 +741,15 @@ hs_writer_write_one(HsWriter *w, const HsWriteInput *input, json_object **stored
 		return false;
 	}
 	w->rows_applied++;
-	if (w->op == HS_OP_CREATE)
-	{
-		HsBatchResult r;
+	if (w->op == HS_OP_ARCHIVE)
+		return true;			/* no body needed */
 
-		/* like a batch's: scans that began before must not see the record */
-		hs_api_parse_result(resp->json, &r);
-		if (r.created_id != NULL)
-			hs_visibility_created(w->table->object, r.created_id);
-	}
-	if (w->op != HS_OP_ARCHIVE)
-		*stored = resp->json;
+	hs_api_parse_result(resp->json, &r);
+	check_single_record(w, req, resp, input, &r);
+	/* like a batch's: scans that began before must not see the record */
+	if (w->op == HS_OP_CREATE)
+		hs_visibility_created(w->table->object, r.id);
+	*stored = r.record;
 	return true;
 }
 

@@ -111,7 +111,10 @@ extern void hs_writer_name_rows(HsWriter *w, int64 first, int64 last);
  *		upsert as a batch of one).  Returns whether HubSpot wrote it; false
  *		for a row skipped under on_error 'skip' (abort raises an ERROR).
  *		*stored is the record HubSpot answered with (NULL for DELETE), in
- *		the current memory context.
+ *		the current memory context: an object whose "id" is a HubSpot record
+ *		id (a JSON string of digits), for a PATCH the row's.  An answer that
+ *		is not (an empty body included) raises 08007: the row was written,
+ *		its record is unknown.
  */
 extern bool hs_writer_write_one(HsWriter *w, const HsWriteInput *input,
 								json_object **stored);

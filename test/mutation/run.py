@@ -57,16 +57,6 @@ KNOWN_FAILURES = [
      "a UTF8 database: hs_json_parse_owned (json.c) parses without JSON_TOKENER_VALIDATE_UTF8 "
      "and no conversion (hs_string_to_datum, hs_string_map_to_jsonb, push_json in convert.c; "
      "hs_error_message_text in errors.c) verifies the encoding"),
-    (r"(insert_returning_[12]|upsert_returning|update_returning)/"
-     r"(empty/body|wrong_type/id|missing/id|huge_number/id|nul/id_escaped)", "BAD-COUNT",
-     "RETURNING shows an id HubSpot did not write (NULL, [], a number's text, an id cut at a NUL) "
-     "when a 2xx write answer has no record or a record without a proper string id: "
-     "hs_writer_write_one (writer.c) takes any 200/201 answer of a single create or PATCH as the "
-     "stored record, also resp->json NULL for an empty body (call_answer in client.c parses only "
-     "non-empty bodies), and an upsert's results[0].record whatever its id; "
-     "hs_fill_slot_from_object (convert.c) and hs_row_merge_stored (rows.c) then put the "
-     "answer's id of any type into the id column, for an UPDATE ... RETURNING even when it is "
-     "not the row's id. Expected: 08007, the write happened but its record is unknown"),
     (r"list_page1/wrong_type/after", "BAD-COUNT",
      "a paging cursor that is not a string (42) is sent as after=42: hs_api_parse_page (api.c) "
      "takes paging.next.after through hs_member_text (json.c), which turns any JSON value into "
