@@ -294,6 +294,13 @@ CALL seed_prices(3);
 CALL emu.fault('{"method": "PATCH", "path": "/crm/v3/objects/products/*", "status": 200,
                  "body": {"id": "1000003", "properties": {"price": "9"}}}');
 UPDATE prices SET price = 9 WHERE id = '1000002' RETURNING id, price;
+-- a PATCH answered with a JSON array, or a string, instead of a record
+CALL seed_prices(3);
+CALL emu.fault('{"method": "PATCH", "path": "/crm/v3/objects/products/*", "status": 200, "body": []}');
+UPDATE prices SET price = 9 WHERE id = '1000002' RETURNING id, price;
+CALL emu.fault('{"method": "PATCH", "path": "/crm/v3/objects/products/*", "status": 200, "body": "just a string"}');
+UPDATE prices SET price = 8 WHERE id = '1000002' RETURNING id, price;
+SELECT 1 AS still_connected;
 -- an upsert's result without "id", under on_error 'skip'
 CALL seed_prices(0);
 CALL emu.damage('{"kind": "missing", "method": "POST", "path": "/crm/v3/objects/products/batch/upsert",

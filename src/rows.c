@@ -729,6 +729,8 @@ complete_answer(json_object *obj, const HsWriteInput *sent)
 	json_object *props = NULL;
 	json_object *v;
 
+	if (!json_object_is_type(obj, json_type_object))
+		return NULL;			/* not a record: nothing to complete */
 	if (!json_object_object_get_ex(obj, "properties", &props) ||
 		!json_object_is_type(props, json_type_object))
 		props = NULL;
