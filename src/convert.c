@@ -407,6 +407,7 @@ typedef struct JsonPath
 	const struct JsonPath *up;
 	const char *key;			/* member name, or NULL for an element */
 	size_t		index;
+	bool		property;		/* a value of the properties map */
 } JsonPath;
 
 static void
@@ -435,7 +436,7 @@ utf8_text(const char *s, size_t len, const JsonPath *path)
 		return hs_text_from_utf8(s, len, NULL, NULL);	/* cannot fail on NUL */
 	initStringInfo(&where);
 	render_path(&where, path);
-	return hs_text_from_utf8(s, len, path->up == NULL ? "property" : "value at",
+	return hs_text_from_utf8(s, len, path->property ? "property" : "value at",
 							 where.data);
 }
 
@@ -469,6 +470,7 @@ push_json(JsonbParseState **state, JsonbIteratorToken tok, json_object *obj,
 	JsonPath	sub;
 
 	sub.up = path;
+	sub.property = false;
 	switch (json_object_get_type(obj))
 	{
 		case json_type_object:
@@ -537,7 +539,7 @@ hs_json_to_jsonb(json_object *obj, const char *name)
 {
 	JsonbParseState *state = NULL;
 	JsonbValue *res;
-	JsonPath	top = {NULL, name, 0};
+	JsonPath	top = {NULL, name, 0, false};
 
 	if (obj == NULL || (!json_object_is_type(obj, json_type_object) &&
 						!json_object_is_type(obj, json_type_array)))
@@ -585,7 +587,7 @@ hs_string_map_to_jsonb(json_object *props)
 		{
 			const char *key = json_object_iter_peek_name(&it);
 			json_object *val = json_object_iter_peek_value(&it);
-			JsonPath	path = {NULL, key, 0};
+			JsonPath	path = {NULL, key, 0, true};
 
 			/* "" is how HubSpot answers a cleared value: no value either */
 			if (val != NULL && !json_object_is_type(val, json_type_null) &&
