@@ -60,8 +60,10 @@ $$;
 CREATE PROCEDURE emu.clear_log() LANGUAGE sql AS $$ SELECT emu.ctl('clear-log') $$;
 CREATE PROCEDURE emu.config(cfg jsonb) LANGUAGE sql AS $$ SELECT emu.ctl('config', cfg::text) $$;
 CREATE PROCEDURE emu.fault(rule jsonb) LANGUAGE sql AS $$ SELECT emu.ctl('fault', rule::text) $$;
--- Damage the next answers matching the rule (test/emulator.py's damage mode).
+-- Damage rules: the next matching answers are sent damaged (emulator.py's
+-- DamageRule: kind, method, path, target, seed, ...).
 CREATE PROCEDURE emu.damage(rule jsonb) LANGUAGE sql AS $$ SELECT emu.ctl('damage', rule::text) $$;
+CREATE PROCEDURE emu.damage_clear() LANGUAGE sql AS $$ SELECT emu.ctl('damage-clear') $$;
 -- Wait until the emulator has finished every API request it received (a
 -- delayed one whose client gave up included); an ERROR after timeout_s.
 CREATE PROCEDURE emu.wait_idle(timeout_s numeric DEFAULT 10) LANGUAGE sql

@@ -165,7 +165,7 @@ hs_api_list_page(const HsRead *rd, const char *after)
 
 	Assert(rd->kind == HS_READ_LIST);
 	if (after != NULL)
-		req->query = psprintf("%s&after=%s", rd->base.query, hs_url_escape(after));
+		req->query = psprintf("%s&after=%s", rd->base.query, hs_url_escape_utf8(after));
 	return req;
 }
 
@@ -271,36 +271,84 @@ results_array(HsResponse *resp, const char *what, int *n)
 }
 
 /*
+ * check_record_id
+ *		A record of a read answer must have the id HubSpot documents: a JSON
+ *		string of digits (hubspot-api.md; json-c would clamp a huge number,
+ *		and a string with \u0000 would be cut).  Anything else is
+ *		FDW_ERROR, as a malformed answer, naming the request.
+ */
+static void
+check_record_id(HsResponse *resp, json_object *record, int index)
+{
+	json_object *v = NULL;
+	const char *s;
+	size_t		len;
+
+	if (record == NULL || !json_object_is_type(record, json_type_object))
+		hs_report_malformed_answer(resp->method, resp->path, resp->status,
+								   "record %d is not a JSON object", index + 1);
+	if (!json_object_object_get_ex(record, "id", &v) ||
+		!json_object_is_type(v, json_type_string))
+		hs_report_malformed_answer(resp->method, resp->path, resp->status,
+								   "record %d has no string \"id\"", index + 1);
+	s = json_object_get_string(v);
+	len = (size_t) json_object_get_string_len(v);
+	if (len == 0 || strlen(s) != len || strspn(s, "0123456789") != len)
+		hs_report_malformed_answer(resp->method, resp->path, resp->status,
+								   "record %d has the id \"%s\", which is not a string of digits",
+								   index + 1, hs_message_text(s, len));
+}
+
+static void
+check_record_ids(HsResponse *resp, json_object **records, int n)
+{
+	for (int i = 0; i < n; i++)
+		check_record_id(resp, records[i], i);
+}
+
+/*
  * hs_api_parse_page
  *		A list page (CollectionResponseSimplePublicObjectWithAssociations):
  *		its records and paging.next.after.  after_sent is the cursor the
  *		request carried, or NULL.
  *
  * Errors: HubSpot's own for a status other than 200; FDW_ERROR for an
- * answer without "results", and for a next cursor equal to the one sent
- * (which would loop for ever).  Allocates in CurrentMemoryContext; the
- * records belong to the response.
+ * answer without "results", a record whose id is not a string of digits,
+ * a paging.next.after that is not a non-empty JSON string, and a next
+ * cursor equal to the one sent (which would loop for ever).  Allocates in
+ * CurrentMemoryContext; the records belong to the response.
  */
 void
 hs_api_parse_page(HsResponse *resp, const char *after_sent, HsPage *page)
 {
-	const char *next;
+	json_object *next;
+	const char *after;
+	size_t		len;
 
 	if (resp->status != 200)
 		hs_report_response_error(resp);
 	page->records = results_array(resp, "response", &page->nrecords);
-	next = hs_member_text(hs_member(hs_member(resp->json, "paging"),
-										   "next"),
-						  "after");
+	check_record_ids(resp, page->records, page->nrecords);
 	page->after = NULL;
-	if (next == NULL || next[0] == '\0')
+	next = hs_member(hs_member(resp->json, "paging"), "next");
+	if (next == NULL)
 		return;
-	if (after_sent != NULL && strcmp(after_sent, next) == 0)
+	if (!json_object_is_type(next, json_type_object) ||
+		!json_object_object_get_ex(next, "after", &next) ||
+		!json_object_is_type(next, json_type_string) ||
+		json_object_get_string_len(next) == 0 ||
+		strlen(json_object_get_string(next)) != (size_t) json_object_get_string_len(next))
+		hs_report_malformed_answer(resp->method, resp->path, resp->status,
+								   "paging.next.after is not a non-empty string");
+	after = json_object_get_string(next);
+	len = (size_t) json_object_get_string_len(next);
+	if (after_sent != NULL && strcmp(after_sent, after) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("HubSpot returned the same paging cursor twice"),
-				 hs_errdetail_request(resp->method, resp->path, "cursor \"%s\"", next)));
-	page->after = pstrdup(next);
+				 hs_errdetail_request(resp->method, resp->path, "cursor \"%s\"",
+									  hs_message_text(after, len))));
+	page->after = pstrdup(after);
 }
 
 /*
@@ -309,7 +357,7 @@ hs_api_parse_page(HsResponse *resp, const char *after_sent, HsPage *page)
  *		or NULL when HubSpot has no such record (404 OBJECT_NOT_FOUND).
  *
  * Errors: HubSpot's own for any other status but 200; FDW_ERROR for an
- * answer that is not a JSON object.
+ * answer that is not a JSON object or whose id is not a string of digits.
  */
 json_object *
 hs_api_parse_record(HsResponse *resp)
@@ -326,6 +374,7 @@ hs_api_parse_record(HsResponse *resp)
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("HubSpot's response is not a record"),
 				 hs_errdetail_request(resp->method, resp->path, NULL)));
+	check_record_id(resp, resp->json, 0);
 	return resp->json;
 }
 
@@ -338,7 +387,8 @@ hs_api_parse_record(HsResponse *resp)
  *		caller's choice.
  *
  * Errors: HubSpot's own for a status other than 200 and 207; FDW_ERROR for
- * an answer without "results".  Allocates in CurrentMemoryContext.
+ * an answer without "results" or with a record whose id is not a string of
+ * digits.  Allocates in CurrentMemoryContext.
  */
 void
 hs_api_parse_batch_read(HsResponse *resp, HsBatchRead *out)
@@ -349,6 +399,7 @@ hs_api_parse_batch_read(HsResponse *resp, HsBatchRead *out)
 		hs_report_response_error(resp);
 	out->resp = resp;
 	out->records = results_array(resp, "response", &out->nrecords);
+	check_record_ids(resp, out->records, out->nrecords);
 	out->errors = NULL;
 	out->nerrors = 0;
 	errors = hs_member(resp->json, "errors");
@@ -400,6 +451,8 @@ json_bool_member(json_object *obj, const char *key)
  *		(CollectionResponseProperty): name, type, hasUniqueValue and
  *		modificationMetadata.readOnlyValue of each, in HubSpot's order;
  *		entries without a name are left out.  *nproperties gets the count.
+ *		Names are converted to the database encoding (22P05 for a name
+ *		with \u0000 or a character the encoding lacks).
  *
  * Errors: HubSpot's own for a status other than 200; FDW_ERROR for an
  * answer without "results".  Allocates (names included) in
@@ -419,12 +472,14 @@ hs_api_parse_properties(HsResponse *resp, int *nproperties)
 	*nproperties = 0;
 	for (int i = 0; i < n; i++)
 	{
-		const char *name = hs_json_string(results[i], "name");
+		json_object *v = hs_member(results[i], "name");
+		const char *name;
 		json_object *meta;
 		HsProperty *prop;
 
-		if (name == NULL)
+		if (v == NULL || !json_object_is_type(v, json_type_string))
 			continue;
+		name = hs_json_text(v, "property catalogue's", "name");
 		prop = &props[(*nproperties)++];
 		prop->name = pstrdup(name);
 		prop->type = property_type(hs_json_string(results[i], "type"));

@@ -22,6 +22,7 @@
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
 #include "foreign/foreign.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/latch.h"
@@ -675,9 +676,13 @@ hs_request(HsConnection *conn, const char *method, const char *path,
  * ----------------------------------------------------------------
  */
 
-/* Percent-encode a query-string component. */
+/*
+ * hs_url_escape_utf8
+ *		Percent-encode UTF-8 text (a paging cursor HubSpot gave) as a URL
+ *		path segment or query-string component.
+ */
 char *
-hs_url_escape(const char *s)
+hs_url_escape_utf8(const char *s)
 {
 	StringInfoData buf;
 
@@ -692,4 +697,16 @@ hs_url_escape(const char *s)
 			appendStringInfo(&buf, "%%%02X", *p);
 	}
 	return buf.data;
+}
+
+/*
+ * hs_url_escape
+ *		Percent-encode text of the database encoding (a property name, an
+ *		id) as its UTF-8, which is what HubSpot reads (RFC 3986 section
+ *		2.5); 22P05 for a character UTF-8 lacks.
+ */
+char *
+hs_url_escape(const char *s)
+{
+	return hs_url_escape_utf8(pg_server_to_any(s, (int) strlen(s), PG_UTF8));
 }

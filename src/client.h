@@ -39,7 +39,10 @@ extern HsResponse *hs_request(HsConnection *conn, const char *method,
 							  const char *path, const char *query,
 							  const char *body, HsRequestSafety safety,
 							  HsStats *stats);
-/* Percent-encode a query-string component (palloc'd). */
+/* Percent-encode a query-string component or path segment (palloc'd):
+ * text of the database encoding as its UTF-8 (hs_url_escape), or UTF-8
+ * text HubSpot gave, such as a paging cursor (hs_url_escape_utf8). */
 extern char *hs_url_escape(const char *s);
+extern char *hs_url_escape_utf8(const char *s);
 
 #endif							/* HUBSPOT_CLIENT_H */

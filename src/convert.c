@@ -26,6 +26,7 @@
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
+#include "mb/pg_wchar.h"
 
 #include "convert.h"
 #include "json.h"
@@ -396,6 +397,49 @@ hs_jsonb_scalar_to_string(JsonbValue *v, bool *isnull)
 	return NULL;				/* keep compiler quiet */
 }
 
+/*
+ * Where a value sits in a json-c tree converted to jsonb, for the message of
+ * a string that cannot be text: a chain of member names and array indexes
+ * on the stack, rendered only when needed.
+ */
+typedef struct JsonPath
+{
+	const struct JsonPath *up;
+	const char *key;			/* member name, or NULL for an element */
+	size_t		index;
+	bool		property;		/* a value of the properties map */
+} JsonPath;
+
+static void
+render_path(StringInfo buf, const JsonPath *path)
+{
+	if (path == NULL)
+		return;
+	render_path(buf, path->up);
+	if (path->key != NULL)
+		appendStringInfo(buf, "%s%s", path->up != NULL ? "." : "", path->key);
+	else
+		appendStringInfo(buf, "[%zu]", path->index);
+}
+
+/*
+ * utf8_text
+ *		HubSpot's UTF-8 string s (len bytes) at path as text of the database
+ *		encoding: hs_text_from_utf8(), whose 22P05 names the path.
+ */
+static const char *
+utf8_text(const char *s, size_t len, const JsonPath *path)
+{
+	StringInfoData where;
+
+	if (strlen(s) == len && GetDatabaseEncoding() == PG_UTF8)
+		return hs_text_from_utf8(s, len, NULL, NULL);	/* cannot fail on NUL */
+	initStringInfo(&where);
+	render_path(&where, path);
+	return hs_text_from_utf8(s, len, path->property ? "property" : "value at",
+							 where.data);
+}
+
 static void
 push_string(JsonbParseState **state, JsonbIteratorToken tok, const char *s, size_t len)
 {
@@ -407,12 +451,26 @@ push_string(JsonbParseState **state, JsonbIteratorToken tok, const char *s, size
 	(void) pushJsonbValue(state, tok, &v);
 }
 
+/* Push HubSpot's UTF-8 string s as text of the database encoding. */
+static void
+push_utf8(JsonbParseState **state, JsonbIteratorToken tok, const char *s, size_t len,
+		  const JsonPath *path)
+{
+	const char *text = utf8_text(s, len, path);
+
+	push_string(state, tok, text, text == s ? len : strlen(text));
+}
+
 /* Push one json-c value; returns what pushJsonbValue returned last. */
 static JsonbValue *
-push_json(JsonbParseState **state, JsonbIteratorToken tok, json_object *obj)
+push_json(JsonbParseState **state, JsonbIteratorToken tok, json_object *obj,
+		  const JsonPath *path)
 {
 	JsonbValue	v;
+	JsonPath	sub;
 
+	sub.up = path;
+	sub.property = false;
 	switch (json_object_get_type(obj))
 	{
 		case json_type_object:
@@ -425,16 +483,21 @@ push_json(JsonbParseState **state, JsonbIteratorToken tok, json_object *obj)
 				{
 					const char *key = json_object_iter_peek_name(&it);
 
-					push_string(state, WJB_KEY, key, strlen(key));
-					(void) push_json(state, WJB_VALUE, json_object_iter_peek_value(&it));
+					sub.key = key;
+					push_utf8(state, WJB_KEY, key, strlen(key), &sub);
+					(void) push_json(state, WJB_VALUE, json_object_iter_peek_value(&it), &sub);
 					json_object_iter_next(&it);
 				}
 				return pushJsonbValue(state, WJB_END_OBJECT, NULL);
 			}
 		case json_type_array:
 			(void) pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
+			sub.key = NULL;
 			for (size_t i = 0; i < json_object_array_length(obj); i++)
-				(void) push_json(state, WJB_ELEM, json_object_array_get_idx(obj, i));
+			{
+				sub.index = i;
+				(void) push_json(state, WJB_ELEM, json_object_array_get_idx(obj, i), &sub);
+			}
 			return pushJsonbValue(state, WJB_END_ARRAY, NULL);
 		case json_type_null:
 			v.type = jbvNull;
@@ -452,9 +515,15 @@ push_json(JsonbParseState **state, JsonbIteratorToken tok, json_object *obj)
 																Int32GetDatum(-1)));
 			break;
 		case json_type_string:
-			v.type = jbvString;
-			v.val.string.val = (char *) json_object_get_string(obj);
-			v.val.string.len = json_object_get_string_len(obj);
+			{
+				const char *s = json_object_get_string(obj);
+				size_t		len = (size_t) json_object_get_string_len(obj);
+				const char *text = utf8_text(s, len, path);
+
+				v.type = jbvString;
+				v.val.string.val = (char *) text;
+				v.val.string.len = (int) (text == s ? len : strlen(text));
+			}
 			break;
 	}
 	return pushJsonbValue(state, tok, &v);
@@ -466,10 +535,11 @@ push_json(JsonbParseState **state, JsonbIteratorToken tok, json_object *obj)
  *		way jsonb wants them.
  */
 Jsonb *
-hs_json_to_jsonb(json_object *obj)
+hs_json_to_jsonb(json_object *obj, const char *name)
 {
 	JsonbParseState *state = NULL;
 	JsonbValue *res;
+	JsonPath	top = {NULL, name, 0, false};
 
 	if (obj == NULL || (!json_object_is_type(obj, json_type_object) &&
 						!json_object_is_type(obj, json_type_array)))
@@ -484,12 +554,12 @@ hs_json_to_jsonb(json_object *obj)
 			(void) pushJsonbValue(&state, WJB_ELEM, &v);
 		}
 		else
-			(void) push_json(&state, WJB_ELEM, obj);
+			(void) push_json(&state, WJB_ELEM, obj, &top);
 		res = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
 		res->val.array.rawScalar = true;
 		return JsonbValueToJsonb(res);
 	}
-	res = push_json(&state, WJB_VALUE, obj);
+	res = push_json(&state, WJB_VALUE, obj, &top);
 	return JsonbValueToJsonb(res);
 }
 
@@ -517,22 +587,23 @@ hs_string_map_to_jsonb(json_object *props)
 		{
 			const char *key = json_object_iter_peek_name(&it);
 			json_object *val = json_object_iter_peek_value(&it);
+			JsonPath	path = {NULL, key, 0, true};
 
 			/* "" is how HubSpot answers a cleared value: no value either */
 			if (val != NULL && !json_object_is_type(val, json_type_null) &&
 				!(json_object_is_type(val, json_type_string) &&
 				  json_object_get_string_len(val) == 0))
 			{
-				push_string(&state, WJB_KEY, key, strlen(key));
+				push_utf8(&state, WJB_KEY, key, strlen(key), &path);
 				if (json_object_is_type(val, json_type_string))
-					push_string(&state, WJB_VALUE, json_object_get_string(val),
-								json_object_get_string_len(val));
+					push_utf8(&state, WJB_VALUE, json_object_get_string(val),
+							  json_object_get_string_len(val), &path);
 				else
 				{
 					/* HubSpot sends strings; keep anything else as its text */
 					const char *s = json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN);
 
-					push_string(&state, WJB_VALUE, s, strlen(s));
+					push_utf8(&state, WJB_VALUE, s, strlen(s), &path);
 				}
 			}
 			json_object_iter_next(&it);
@@ -708,7 +779,7 @@ column_value(HsColumn *col, json_object *obj, json_object *props, Datum *value)
 			text = hs_member_text(obj, ki->record_key);
 			break;
 		case HS_SRC_PROPERTY:
-			text = hs_member_text(props, col->property);
+			text = hs_member_text_as(props, col->property, "property");
 			break;
 		case HS_SRC_PROPERTY_MAP:
 			*value = JsonbPGetDatum(hs_string_map_to_jsonb(props));
@@ -717,7 +788,7 @@ column_value(HsColumn *col, json_object *obj, json_object *props, Datum *value)
 			sub = hs_member(obj, ki->record_key);
 			if (sub == NULL)
 				return false;
-			*value = JsonbPGetDatum(hs_json_to_jsonb(sub));
+			*value = JsonbPGetDatum(hs_json_to_jsonb(sub, ki->record_key));
 			return true;
 	}
 	if (text == NULL || text[0] == '\0')

@@ -80,7 +80,13 @@ extern void hs_fill_slot_from_object(HsTable *table, json_object *obj,
 extern void hs_init_column_io(HsColumn *col);
 extern Datum hs_string_to_datum(HsColumn *col, const char *value);
 extern char *hs_datum_to_string(HsColumn *col, Datum value);
-extern Jsonb *hs_json_to_jsonb(json_object *obj);
+/*
+ * HubSpot JSON as jsonb, strings converted to the database encoding; 22P05
+ * for a string with \u0000 (which jsonb cannot hold, as jsonb_in) or with a
+ * character the encoding lacks, naming where it is (name: the member obj
+ * came from, e.g. "propertiesWithHistory").
+ */
+extern Jsonb *hs_json_to_jsonb(json_object *obj, const char *name);
 extern Jsonb *hs_string_map_to_jsonb(json_object *props);
 extern char *hs_jsonb_scalar_to_string(JsonbValue *v, bool *isnull);
 extern bool hs_id_type_ok(Oid typid);

@@ -184,12 +184,17 @@ hs_errdetail_request(const char *method, const char *path, const char *fmt,...)
 char *
 hs_error_message_text(json_object *err)
 {
-	const char *message = hs_json_string(err, "message");
+	json_object *v = hs_member(err, "message");
+	const char *message;
+	size_t		len;
 	static const char prefix[] = "Property values were not valid: ";
 
-	if (message == NULL)
+	if (v == NULL || !json_object_is_type(v, json_type_string))
 		return pstrdup("(no message)");
-	if (strncmp(message, prefix, sizeof(prefix) - 1) == 0)
+	message = json_object_get_string(v);
+	len = (size_t) json_object_get_string_len(v);
+	if (strlen(message) == len &&
+		strncmp(message, prefix, sizeof(prefix) - 1) == 0)
 	{
 		const char *inner = message + sizeof(prefix) - 1;
 		MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext,
@@ -203,21 +208,23 @@ hs_error_message_text(json_object *err)
 		{
 			for (size_t i = 0; i < json_object_array_length(arr); i++)
 			{
-				const char *m = hs_json_string(json_object_array_get_idx(arr, i),
-											   "message");
+				json_object *m = hs_member(json_object_array_get_idx(arr, i),
+										   "message");
 
-				if (m == NULL)
+				if (m == NULL || !json_object_is_type(m, json_type_string))
 					continue;
 				if (buf.len > 0)
 					appendStringInfoString(&buf, "; ");
-				appendStringInfoString(&buf, m);
+				appendStringInfoString(&buf,
+									   hs_message_text(json_object_get_string(m),
+													   (size_t) json_object_get_string_len(m)));
 			}
 		}
 		MemoryContextDelete(tmp);
 		if (buf.len > 0)
 			return buf.data;
 	}
-	return pstrdup(message);
+	return hs_message_text(message, len);
 }
 
 /* ----------------------------------------------------------------
@@ -264,7 +271,9 @@ hs_report_response_error(HsResponse *resp)
 	ereport(ERROR,
 			(errcode(hs_errcode_for_category(category, resp->status)),
 			 message ?
-			 errmsg("HubSpot %s: %s", category ? category : "error", message) :
+			 errmsg("HubSpot %s: %s",
+					category ? hs_message_text(category, strlen(category)) : "error",
+					message) :
 			 errmsg("HubSpot answered HTTP %ld", resp->status),
 			 hs_errdetail_request(resp->method, resp->path,
 								  "HTTP status %ld; correlationId %s",
@@ -373,9 +382,32 @@ void
 hs_report_malformed_response(const char *method, const char *path, long status,
 							 size_t body_len)
 {
+	hs_report_malformed_answer(method, path, status, "%zu bytes that are not JSON",
+							   body_len);
+}
+
+void
+hs_report_malformed_answer(const char *method, const char *path, long status,
+						   const char *fmt,...)
+{
+	StringInfoData what;
+
+	initStringInfo(&what);
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&what, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&what, needed);
+	}
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_ERROR),
 			 errmsg("HubSpot sent a malformed response"),
-			 hs_errdetail_request(method, path, "HTTP status %ld; %zu bytes that are not JSON",
-								  status, body_len)));
+			 hs_errdetail_request(method, path, "HTTP status %ld; %s",
+								  status, what.data)));
 }

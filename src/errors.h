@@ -131,4 +131,14 @@ extern void hs_report_daily_limit(const char *method, const char *path,
 extern void hs_report_malformed_response(const char *method, const char *path,
 										 long status, size_t body_len) pg_attribute_noreturn();
 
+/*
+ * A success answer that is JSON but not what HubSpot documents (a record id
+ * that is not a string of digits, a paging cursor that is not a string):
+ * FDW_ERROR (HV000) "HubSpot sent a malformed response", the detail naming
+ * the request, the status and what is wrong (printf-style fmt).
+ */
+extern void hs_report_malformed_answer(const char *method, const char *path,
+									   long status, const char *fmt,...)
+			pg_attribute_printf(4, 5) pg_attribute_noreturn();
+
 #endif							/* HUBSPOT_ERRORS_H */

@@ -13,7 +13,10 @@
 
 #include <limits.h>
 
+#include "access/xact.h"
+#include "catalog/namespace.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "utils/memutils.h"
 
 #include "json.h"
@@ -48,7 +51,8 @@ out_of_memory(void)
  *		Parse JSON text with json-c; the result is freed when the memory
  *		context "owner" is reset or deleted, on the error path included.
  *
- * Returns NULL if the text is not one complete JSON value.
+ * Returns NULL if the text is not one complete JSON value, or is not valid
+ * UTF-8 (RFC 8259 section 8.1; json-c validates it as it parses).
  */
 json_object *
 hs_json_parse_owned(const char *text, size_t len, MemoryContext owner)
@@ -61,9 +65,18 @@ hs_json_parse_owned(const char *text, size_t len, MemoryContext owner)
 
 	if (len > INT_MAX)
 		return NULL;
+	/*
+	 * json-c's UTF-8 check below knows the byte patterns only; PostgreSQL's
+	 * also refuses overlong forms, surrogates and NUL bytes (which JSON
+	 * allows only escaped).
+	 */
+	if (!pg_verify_mbstr(PG_UTF8, text, (int) len, true))
+		return NULL;
 	tok = json_tokener_new();
 	if (tok == NULL)
 		out_of_memory();
+	/* HubSpot sends UTF-8: anything else is not a JSON answer */
+	json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, text, (int) len);
 	ok = json_tokener_get_error(tok) == json_tokener_success &&
 		(size_t) json_tokener_get_parse_end(tok) == len;
@@ -79,17 +92,138 @@ hs_json_parse_owned(const char *text, size_t len, MemoryContext owner)
 	return obj;
 }
 
-/* The string member "key" of an object, or NULL. */
+/*
+ * hs_text_from_utf8
+ *		len bytes of HubSpot's UTF-8 text (a json-c string) as text of the
+ *		database encoding, as PostgreSQL's own input converts
+ *		client text: in a UTF8 (or SQL_ASCII) database s itself, else a
+ *		palloc'd conversion.
+ *
+ * Errors: 22021 (character_not_in_repertoire) for a string that is not
+ * UTF-8 (a \u escape of a lone surrogate), as PostgreSQL's text input;
+ * 22P05 (untranslatable_character) for a character the database
+ * encoding has no equivalent of, and for an embedded NUL, which no
+ * PostgreSQL text can hold (the message names the value: kind "property",
+ * name "price").
+ */
+const char *
+hs_text_from_utf8(const char *s, size_t len, const char *kind, const char *name)
+{
+	if (strlen(s) != len)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
+				 errmsg("unsupported Unicode escape sequence"),
+				 errdetail("\\u0000 in HubSpot's %s \"%s\" cannot be converted to text.",
+						   kind, name)));
+	/* json-c decodes \u escapes itself: check what they made, as PostgreSQL's input */
+	(void) pg_verify_mbstr(PG_UTF8, s, (int) len, false);
+	if (GetDatabaseEncoding() == PG_UTF8 || GetDatabaseEncoding() == PG_SQL_ASCII)
+		return s;
+	return pg_any_to_server(s, (int) len, PG_UTF8);
+}
+
+/*
+ * hs_json_text
+ *		A json-c string value as text of the database encoding; see
+ *		hs_text_from_utf8().
+ */
+const char *
+hs_json_text(json_object *v, const char *kind, const char *name)
+{
+	Assert(json_object_is_type(v, json_type_string));
+	return hs_text_from_utf8(json_object_get_string(v),
+							 (size_t) json_object_get_string_len(v), kind, name);
+}
+
+/*
+ * hs_message_text
+ *		HubSpot text for an ERROR or WARNING message (raises nothing for
+ *		the text): NUL written as \u0000, a byte that is not UTF-8 as \xHH;
+ *		in a database that is not UTF8 converted to its encoding, a
+ *		character the encoding lacks written as \uXXXX (or \UXXXXXXXX)
+ *		instead of refusing the whole message.  palloc'd.
+ */
+char *
+hs_message_text(const char *s, size_t len)
+{
+	StringInfoData buf;
+	bool		ascii_only = GetDatabaseEncoding() != PG_UTF8 &&
+		GetDatabaseEncoding() != PG_SQL_ASCII;
+	const unsigned char *p = (const unsigned char *) s;
+	const unsigned char *end = p + len;
+	Oid			proc = InvalidOid;
+
+	/* the conversion UTF-8 -> database encoding (a catalog lookup) */
+	if (ascii_only && IsTransactionState())
+		proc = FindDefaultConversionProc(PG_UTF8, GetDatabaseEncoding());
+	initStringInfo(&buf);
+	while (p < end)
+	{
+		int			n = pg_utf_mblen(p);
+
+		if (*p == '\0')
+		{
+			appendStringInfoString(&buf, "\\u0000");
+			p++;
+		}
+		else if (*p < 0x80)
+			appendStringInfoChar(&buf, (char) *p++);
+		else if (n > end - p || !pg_utf8_islegal(p, n))
+		{
+			/* not UTF-8: its bytes in hex */
+			appendStringInfo(&buf, "\\x%02X", (unsigned int) *p++);
+		}
+		else if (!ascii_only)
+		{
+			appendBinaryStringInfo(&buf, (const char *) p, n);
+			p += n;
+		}
+		else
+		{
+			unsigned char conv[MAX_CONVERSION_GROWTH * 4 + 1];
+			int			done = 0;
+
+			if (OidIsValid(proc))
+				done = pg_do_encoding_conversion_buf(proc, PG_UTF8, GetDatabaseEncoding(),
+													 (unsigned char *) p, n,
+													 conv, sizeof(conv), true);
+			if (done == n)
+				appendStringInfoString(&buf, (char *) conv);
+			else
+			{
+				/* a character the database encoding lacks */
+				pg_wchar	c = utf8_to_unicode(p);
+
+				appendStringInfo(&buf, c > 0xFFFF ? "\\U%08X" : "\\u%04X", (unsigned int) c);
+			}
+			p += n;
+		}
+	}
+	return buf.data;
+}
+
+/*
+ * hs_json_string
+ *		The string member "key" of an object, or NULL (not an object, no such
+ *		member, not a string).  A string PostgreSQL text cannot hold (an
+ *		embedded NUL) is NULL as well: callers take it as missing.  The text
+ *		is HubSpot's UTF-8, for comparisons with ASCII names; values that go
+ *		into a Datum take hs_member_text(), message texts hs_message_text().
+ */
 const char *
 hs_json_string(json_object *obj, const char *key)
 {
 	json_object *v;
+	const char *s;
 
 	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
 		!json_object_object_get_ex(obj, key, &v) ||
 		!json_object_is_type(v, json_type_string))
 		return NULL;
-	return json_object_get_string(v);
+	s = json_object_get_string(v);
+	if (strlen(s) != (size_t) json_object_get_string_len(v))
+		return NULL;
+	return s;
 }
 
 /*
@@ -110,13 +244,18 @@ hs_member(json_object *obj, const char *key)
 }
 
 /*
- * hs_member_text
- *		Member key of a JSON object as text: a string as it is, true/false,
- *		any other value as its JSON text (HubSpot sends mostly strings, but
- *		not only).  NULL as for hs_member().  Valid as long as obj is.
+ * hs_member_text_as
+ *		Member key of a JSON object as text of the database encoding: a
+ *		string as it is, true/false, any other value as its JSON text
+ *		(HubSpot sends mostly strings, but not only).  NULL as for
+ *		hs_member().  Valid as long as obj is (or palloc'd, when converted).
+ *
+ * Errors: 22P05 for a string with an embedded NUL or a character the
+ * database encoding lacks (hs_text_from_utf8()); the message names the
+ * member as kind ("member", "property") and key.
  */
 const char *
-hs_member_text(json_object *obj, const char *key)
+hs_member_text_as(json_object *obj, const char *key, const char *kind)
 {
 	json_object *v = hs_member(obj, key);
 
@@ -125,12 +264,19 @@ hs_member_text(json_object *obj, const char *key)
 	switch (json_object_get_type(v))
 	{
 		case json_type_string:
-			return json_object_get_string(v);
+			return hs_json_text(v, kind, key);
 		case json_type_boolean:
 			return json_object_get_boolean(v) ? "true" : "false";
 		default:
 			return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
 	}
+}
+
+/* hs_member_text_as(obj, key, "member") */
+const char *
+hs_member_text(json_object *obj, const char *key)
+{
+	return hs_member_text_as(obj, key, "member");
 }
 
 /*
@@ -317,15 +463,19 @@ hs_json_append_array(json_object *arr)
  *		obj as compact JSON text, palloc'd.
  *
  * json-c keeps the text in a buffer of obj (freed with obj); it is copied
- * at once.
+ * at once.  The strings of obj are text of the database encoding; the JSON
+ * text is UTF-8, as HubSpot reads it (converted when the database encoding
+ * is not UTF8; 22P05 for a character UTF-8 lacks).
  */
 char *
 hs_json_to_text(json_object *obj)
 {
 	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
 												   JSON_C_TO_STRING_NOSLASHESCAPE);
+	char	   *utf8;
 
 	if (s == NULL)
 		out_of_memory();
-	return pstrdup(s);
+	utf8 = pg_server_to_any(s, (int) strlen(s), PG_UTF8);
+	return utf8 == s ? pstrdup(s) : utf8;
 }

@@ -55,16 +55,40 @@ extern json_object *hs_json_parse_owned(const char *text, size_t len,
 										MemoryContext owner);
 
 /* The string member "key" of an object, or NULL (not an object, no such
- * member, not a string).  Valid as long as obj is. */
+ * member, not a string, a string with an embedded NUL).  HubSpot's UTF-8,
+ * unconverted: for comparisons with ASCII names.  Valid as long as obj is. */
 extern const char *hs_json_string(json_object *obj, const char *key);
 
 /* Member key of an object; NULL if obj is not an object, has no such
  * member, or the member is JSON null.  Valid as long as obj is. */
 extern json_object *hs_member(json_object *obj, const char *key);
 
-/* Member key of an object as text: a string as it is, true/false, any
- * other value as its JSON text; NULL as for hs_member(). */
+/* Member key of an object as text of the database encoding: a string as
+ * it is, true/false, any other value as its JSON text; NULL as for
+ * hs_member().  22P05 for a string with an embedded NUL (\u0000) or with a
+ * character the database encoding lacks. */
 extern const char *hs_member_text(json_object *obj, const char *key);
+/* The same; the 22P05 message calls the member kind ("property") key. */
+extern const char *hs_member_text_as(json_object *obj, const char *key,
+									 const char *kind);
+
+/*
+ * HubSpot's UTF-8 text (len bytes; a json-c string) as text of the database
+ * encoding: s itself in a UTF8 database, else palloc'd.  22P05 for an
+ * embedded NUL (the message names the value: kind "property", name "price")
+ * or a character the database encoding lacks, 22021 for text that is not
+ * UTF-8, as PostgreSQL's own text and jsonb input.
+ */
+extern const char *hs_text_from_utf8(const char *s, size_t len, const char *kind,
+									 const char *name);
+extern const char *hs_json_text(json_object *v, const char *kind, const char *name);
+
+/*
+ * HubSpot's UTF-8 text for an ERROR/WARNING message: NUL as \u0000, bytes
+ * that are not UTF-8 as \xHH; in a database that is not UTF8 converted,
+ * characters the encoding lacks as \uXXXX.  palloc'd.
+ */
+extern char *hs_message_text(const char *s, size_t len);
 
 /* ---------- ownership ---------- */
 

@@ -52,33 +52,6 @@ PROPERTIES = "/crm/v3/properties/products"
 # (regular expression, whole id), verdict, finding). They are still bad cases and fail the
 # stage; a listed case that passes is reported so that its entry can go.
 KNOWN_FAILURES = [
-    (r"[a-z_0-9]+/invalid_utf8/.*", "BAD-ENCODING",
-     "invalid UTF-8 in a HubSpot string reaches text and jsonb values and ERROR/WARNING texts of "
-     "a UTF8 database: hs_json_parse_owned (json.c) parses without JSON_TOKENER_VALIDATE_UTF8 "
-     "and no conversion (hs_string_to_datum, hs_string_map_to_jsonb, push_json in convert.c; "
-     "hs_error_message_text in errors.c) verifies the encoding"),
-    (r"list_page1/wrong_type/after", "BAD-COUNT",
-     "a paging cursor that is not a string (42) is sent as after=42: hs_api_parse_page (api.c) "
-     "takes paging.next.after through hs_member_text (json.c), which turns any JSON value into "
-     "text, and the listing returns records twice (220 rows of 120); a non-string cursor should "
-     "be HV000"),
-    (r"(list_page1/huge_number/seed0|list_history/huge_number/seed1|"
-     r"(list_page[12]|list_history)/nul/id_escaped)", "BAD-VALUE",
-     "a record id read as another id: json-c clamps integers beyond int64/uint64 "
-     "(18446744073709551616 -> 18446744073709551615, -9223372036854775809 -> "
-     "-9223372036854775808) and hs_member_text (json.c) takes a JSON number's text from json-c; "
-     "a string id with \\u0000 is cut at the NUL (hs_member_text and hs_json_string in json.c "
-     "return C strings; hs_fill_slot_from_object in convert.c reads the id through them). "
-     "A HubSpot id is a string of digits: anything else should be HV000"),
-    (r"(list_page[12]|list_history|get_by_id|batch_read)/nul/(seed\d|properties_escaped|name_escaped)",
-     "BAD-VALUE",
-     "a property value with \\u0000 is read without an error and cut at the NUL: "
-     "hs_fill_slot_from_object (convert.c) hands hs_string_to_datum the C string of "
-     "hs_member_text (json.c), so a typed column gets the part before the NUL (\"p\\u00001\" "
-     "reads as 'p', \"\\u0000true\" as NULL), and hs_string_map_to_jsonb and push_json "
-     "(convert.c) put the NUL inside jsonb strings, which PostgreSQL's own jsonb input refuses "
-     "and whose text output stops at it. PostgreSQL text cannot hold NUL: such a value should be "
-     "an error, as jsonb_in's 22P05"),
 ]
 
 SETUP_SQL = r"""
