@@ -603,6 +603,10 @@ hs_string_map_to_jsonb(json_object *props)
 					/* HubSpot sends strings; keep anything else as its text */
 					const char *s = json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN);
 
+					if (s == NULL)
+						ereport(ERROR,
+								(errcode(ERRCODE_OUT_OF_MEMORY),
+								 errmsg("out of memory")));
 					push_utf8(&state, WJB_VALUE, s, strlen(s), &path);
 				}
 			}

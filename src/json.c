@@ -268,7 +268,14 @@ hs_member_text_as(json_object *obj, const char *key, const char *kind)
 		case json_type_boolean:
 			return json_object_get_boolean(v) ? "true" : "false";
 		default:
-			return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+			{
+				const char *s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+
+				/* NULL is json-c out of memory, not a missing member */
+				if (s == NULL)
+					out_of_memory();
+				return s;
+			}
 	}
 }
 
@@ -369,6 +376,8 @@ hs_json_add_verbatim(json_object *obj, const char *key, const char *text)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("JSON value too large to send to HubSpot")));
 	val = json_object_new_object();	/* any type: the serializer decides */
+	if (val == NULL)
+		out_of_memory();
 	json_object_set_serializer(val, verbatim_to_json_string, (void *) text, NULL);
 	hs_json_add(obj, key, val);
 }
