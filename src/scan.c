@@ -799,6 +799,7 @@ hubspotIterateForeignScan(ForeignScanState *node)
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 	MemoryContext oldcxt;
 	json_object *record;
+	bool		hidden;
 
 	if (!ss->started)
 		start_scan(ss, node->ss.ps.ps_ExprContext);
@@ -812,14 +813,18 @@ hubspotIterateForeignScan(ForeignScanState *node)
 			fetch_page(ss);
 		}
 		record = ss->records[ss->next_record++];
+		/* per row: the id's text (converted in a database not UTF8) */
+		MemoryContextReset(ss->row_cxt);
+		oldcxt = MemoryContextSwitchTo(ss->row_cxt);
 		/* not a record this session created after the scan began */
-		if (!hs_visibility_hidden(ss->table->object, hs_member_text(record, "id"),
-								  ss->horizon))
+		hidden = hs_visibility_hidden(ss->table->object,
+									  hs_member_text(record, "id"), ss->horizon);
+		MemoryContextSwitchTo(oldcxt);
+		if (!hidden)
 			break;
 		ss->own_creates_skipped++;
 	}
 
-	MemoryContextReset(ss->row_cxt);
 	oldcxt = MemoryContextSwitchTo(ss->row_cxt);
 	hs_fill_slot_from_object(ss->table, record, slot, ss->wanted);
 	MemoryContextSwitchTo(oldcxt);
