@@ -799,7 +799,6 @@ hubspotIterateForeignScan(ForeignScanState *node)
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 	MemoryContext oldcxt;
 	json_object *record;
-	bool		hidden;
 
 	if (!ss->started)
 		start_scan(ss, node->ss.ps.ps_ExprContext);
@@ -813,18 +812,19 @@ hubspotIterateForeignScan(ForeignScanState *node)
 			fetch_page(ss);
 		}
 		record = ss->records[ss->next_record++];
-		/* per row: the id's text (converted in a database not UTF8) */
-		MemoryContextReset(ss->row_cxt);
-		oldcxt = MemoryContextSwitchTo(ss->row_cxt);
-		/* not a record this session created after the scan began */
-		hidden = hs_visibility_hidden(ss->table->object,
-									  hs_member_text(record, "id"), ss->horizon);
-		MemoryContextSwitchTo(oldcxt);
-		if (!hidden)
+
+		/*
+		 * Not a record this session created after the scan began.  The page
+		 * parse checked that its id is a string of digits (check_record_id),
+		 * which is the same text in every database encoding: no conversion.
+		 */
+		if (!hs_visibility_hidden(ss->table->object, hs_json_string(record, "id"),
+								  ss->horizon))
 			break;
 		ss->own_creates_skipped++;
 	}
 
+	MemoryContextReset(ss->row_cxt);
 	oldcxt = MemoryContextSwitchTo(ss->row_cxt);
 	hs_fill_slot_from_object(ss->table, record, slot, ss->wanted);
 	MemoryContextSwitchTo(oldcxt);
