@@ -51,6 +51,27 @@ CALL emu.damage('{"kind": "nul", "raw": false, "method": "GET", "path": "/crm/v3
 SELECT id, properties_with_history ? 'name' AS has_name FROM dh ORDER BY id;
 
 --
+-- numbers json-c would not keep as written: integers beyond 64 bits (json-c
+-- clamps them) and NaN/Infinity (not JSON): HV000, never a changed value
+--
+CALL emu.fault('{"method": "GET", "path": "/crm/v3/objects/products/1000001", "status": 200,
+                 "body": {"id": "1000001", "properties": {"name": "big", "price": 99999999999999999999999}}}');
+SELECT id, price, properties->>'price' AS p FROM dp WHERE id = '1000001';
+CALL emu.fault('{"method": "GET", "path": "/crm/v3/objects/products/1000001", "status": 200,
+                 "body": {"id": "1000001", "properties": {"name": "big", "price": -9223372036854775809}}}');
+SELECT id, price, properties->>'price' AS p FROM dp WHERE id = '1000001';
+CALL emu.fault('{"method": "GET", "path": "/crm/v3/objects/products/1000001", "status": 200,
+                 "body": "{\"id\": \"1000001\", \"properties\": {\"name\": \"nan\", \"price\": -Infinity}}"}');
+SELECT id, price, properties->>'price' AS p FROM dp WHERE id = '1000001';
+-- ... while the largest integers that fit, and decimals beyond 64 bits, are kept
+CALL emu.fault('{"method": "GET", "path": "/crm/v3/objects/products/1000001", "status": 200,
+                 "body": {"id": "1000001", "properties": {"name": "fits", "price": 18446744073709551615}}}');
+SELECT id, price, properties->>'price' AS p FROM dp WHERE id = '1000001';
+CALL emu.fault('{"method": "GET", "path": "/crm/v3/objects/products/1000001", "status": 200,
+                 "body": "{\"id\": \"1000001\", \"properties\": {\"name\": \"decimal\", \"price\": 99999999999999999999999.5}}"}');
+SELECT id, price, properties->>'price' AS p FROM dp WHERE id = '1000001';
+
+--
 -- record ids that are not strings of digits: HV000, naming the request
 --
 CALL emu.damage('{"kind": "wrong_type", "method": "GET", "path": "/crm/v3/objects/products",

@@ -47,12 +47,82 @@ out_of_memory(void)
 }
 
 /*
+ * integer_fits
+ *		Do the ndigits digits of a JSON integer (negative if neg) fit the
+ *		int64 (negative) or uint64 range json-c stores integers in?  json-c
+ *		clamps what does not, silently.
+ */
+static bool
+integer_fits(const char *digits, size_t ndigits, bool neg)
+{
+	const char *limit = neg ? "9223372036854775808" : "18446744073709551615";
+	size_t		nlimit = strlen(limit);
+
+	while (ndigits > 1 && digits[0] == '0')
+	{
+		digits++;
+		ndigits--;
+	}
+	if (ndigits != nlimit)
+		return ndigits < nlimit;
+	return memcmp(digits, limit, nlimit) <= 0;
+}
+
+/*
+ * numbers_exact
+ *		Would json-c keep every number of this JSON text as written?  Not
+ *		for integers beyond 64 bits (clamped to the nearest limit) nor for
+ *		NaN and Infinity, which are not JSON (RFC 8259 section 6) but which
+ *		json-c accepts.  Decimals and exponents are kept as their text.
+ *		Scans outside strings only; the text is parsed afterwards.
+ */
+static bool
+numbers_exact(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+	{
+		char		c = text[i];
+
+		if (c == '"')
+		{
+			/* skip the string, escapes included */
+			for (i++; i < len && text[i] != '"'; i++)
+				if (text[i] == '\\')
+					i++;
+		}
+		else if (c == 'N' || c == 'I' || c == 'i' ||
+				 (c == 'n' && i + 1 < len && text[i + 1] == 'a'))
+			return false;		/* NaN, Infinity, in any case */
+		else if (c == '-' || (c >= '0' && c <= '9'))
+		{
+			bool		neg = (c == '-');
+			size_t		first = neg ? i + 1 : i;
+			size_t		end = first;
+
+			while (end < len && text[end] >= '0' && text[end] <= '9')
+				end++;
+			if (!(end < len && (text[end] == '.' || text[end] == 'e' ||
+								text[end] == 'E')) &&
+				!integer_fits(text + first, end - first, neg))
+				return false;
+			/* the rest of the number (fraction, exponent) is json-c's */
+			while (end < len && strchr("0123456789.eE+-", text[end]) != NULL &&
+				   text[end] != '\0')
+				end++;
+			i = end - 1;
+		}
+	}
+	return true;
+}
+
+/*
  * hs_json_parse_owned
  *		Parse JSON text with json-c; the result is freed when the memory
  *		context "owner" is reset or deleted, on the error path included.
  *
- * Returns NULL if the text is not one complete JSON value, or is not valid
- * UTF-8 (RFC 8259 section 8.1; json-c validates it as it parses).
+ * Returns NULL if the text is not one complete JSON value, is not valid
+ * UTF-8 (RFC 8259 section 8.1; json-c validates it as it parses), or has a
+ * number json-c would not keep as written (numbers_exact()).
  */
 json_object *
 hs_json_parse_owned(const char *text, size_t len, MemoryContext owner)
@@ -72,6 +142,8 @@ hs_json_parse_owned(const char *text, size_t len, MemoryContext owner)
 	 * would only walk the text a second time.
 	 */
 	if (!pg_verify_mbstr(PG_UTF8, text, (int) len, true))
+		return NULL;
+	if (!numbers_exact(text, len))
 		return NULL;
 	tok = json_tokener_new();
 	if (tok == NULL)
