@@ -121,7 +121,7 @@ numbers_exact(const char *text, size_t len)
  *		context "owner" is reset or deleted, on the error path included.
  *
  * Returns NULL if the text is not one complete JSON value, is not valid
- * UTF-8 (RFC 8259 section 8.1; json-c validates it as it parses), or has a
+ * UTF-8 (RFC 8259 section 8.1; PostgreSQL's check, before the parse), or has a
  * number json-c would not keep as written (numbers_exact()).
  */
 json_object *
