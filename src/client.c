@@ -165,15 +165,7 @@ hs_connect(Oid serverid, Oid userid)
 			entry->conn.token = top_strdup_if_changed(entry->conn.token,
 													  defGetString(def));
 	}
-
-	if (entry->conn.http == NULL)
-	{
-		entry->conn.http = hs_http_create();
-		if (entry->conn.http == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("could not initialize libcurl")));
-	}
+	/* conn.http is made by the first request (call_send()) */
 	return &entry->conn;
 }
 

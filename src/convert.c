@@ -603,6 +603,10 @@ hs_string_map_to_jsonb(json_object *props)
 					/* HubSpot sends strings; keep anything else as its text */
 					const char *s = json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN);
 
+					if (s == NULL)
+						ereport(ERROR,
+								(errcode(ERRCODE_OUT_OF_MEMORY),
+								 errmsg("out of memory")));
 					push_utf8(&state, WJB_VALUE, s, strlen(s), &path);
 				}
 			}
@@ -639,23 +643,10 @@ hs_id_type_ok(Oid typid)
 	}
 }
 
-/*
- * hs_id_text
- *		The HubSpot id that a non-NULL value of type typid (hs_id_type_ok)
- *		names, as it goes into a request path or body: a number as its
- *		integer digits, char(n) without its padding.  NULL when the value can
- *		name no record: a fraction or NaN, "", "." or "..".
- */
-char *
-hs_id_text(Oid typid, Datum value)
+/* The id that text, the output of a value of type base, names; see hs_id_text() */
+static char *
+id_from_output(Oid base, char *text)
 {
-	Oid			base = getBaseType(typid);
-	Oid			outfunc;
-	bool		isvarlena;
-	char	   *text;
-
-	getTypeOutputInfo(base, &outfunc, &isvarlena);
-	text = OidOutputFunctionCall(outfunc, value);
 	if (base == NUMERICOID)
 	{
 		char	   *dot = strchr(text, '.');
@@ -680,6 +671,37 @@ hs_id_text(Oid typid, Datum value)
 	if (text[0] == '\0' || strcmp(text, ".") == 0 || strcmp(text, "..") == 0)
 		return NULL;
 	return text;
+}
+
+/*
+ * hs_id_text
+ *		The HubSpot id that a non-NULL value of type typid (hs_id_type_ok)
+ *		names, as it goes into a request path or body: a number as its
+ *		integer digits, char(n) without its padding.  NULL when the value can
+ *		name no record: a fraction or NaN, "", "." or "..".
+ */
+char *
+hs_id_text(Oid typid, Datum value)
+{
+	Oid			base = getBaseType(typid);
+	Oid			outfunc;
+	bool		isvarlena;
+
+	getTypeOutputInfo(base, &outfunc, &isvarlena);
+	return id_from_output(base, OidOutputFunctionCall(outfunc, value));
+}
+
+/*
+ * hs_column_id_text
+ *		hs_id_text() of a value of the id column col, with the output
+ *		function hs_init_column_io() looked up once (a domain's is its base
+ *		type's): for UPDATE and DELETE, one per row.
+ */
+char *
+hs_column_id_text(HsColumn *col, Datum value)
+{
+	Assert(col->vkind != HS_VAL_ARRAY);
+	return id_from_output(col->basetypid, OutputFunctionCall(&col->outfunc, value));
 }
 
 /* ----------------------------------------------------------------

@@ -121,7 +121,7 @@ numbers_exact(const char *text, size_t len)
  *		context "owner" is reset or deleted, on the error path included.
  *
  * Returns NULL if the text is not one complete JSON value, is not valid
- * UTF-8 (RFC 8259 section 8.1; json-c validates it as it parses), or has a
+ * UTF-8 (RFC 8259 section 8.1; PostgreSQL's check, before the parse), or has a
  * number json-c would not keep as written (numbers_exact()).
  */
 json_object *
@@ -136,9 +136,10 @@ hs_json_parse_owned(const char *text, size_t len, MemoryContext owner)
 	if (len > INT_MAX)
 		return NULL;
 	/*
-	 * json-c's UTF-8 check below knows the byte patterns only; PostgreSQL's
-	 * also refuses overlong forms, surrogates and NUL bytes (which JSON
-	 * allows only escaped).
+	 * HubSpot sends UTF-8: anything else is not a JSON answer.  PostgreSQL's
+	 * check refuses overlong forms, surrogates and NUL bytes (which JSON
+	 * allows only escaped) too, so json-c's weaker JSON_TOKENER_VALIDATE_UTF8
+	 * would only walk the text a second time.
 	 */
 	if (!pg_verify_mbstr(PG_UTF8, text, (int) len, true))
 		return NULL;
@@ -147,8 +148,6 @@ hs_json_parse_owned(const char *text, size_t len, MemoryContext owner)
 	tok = json_tokener_new();
 	if (tok == NULL)
 		out_of_memory();
-	/* HubSpot sends UTF-8: anything else is not a JSON answer */
-	json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, text, (int) len);
 	ok = json_tokener_get_error(tok) == json_tokener_success &&
 		(size_t) json_tokener_get_parse_end(tok) == len;
@@ -340,7 +339,14 @@ hs_member_text_as(json_object *obj, const char *key, const char *kind)
 		case json_type_boolean:
 			return json_object_get_boolean(v) ? "true" : "false";
 		default:
-			return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+			{
+				const char *s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+
+				/* NULL is json-c out of memory, not a missing member */
+				if (s == NULL)
+					out_of_memory();
+				return s;
+			}
 	}
 }
 
@@ -441,6 +447,8 @@ hs_json_add_verbatim(json_object *obj, const char *key, const char *text)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("JSON value too large to send to HubSpot")));
 	val = json_object_new_object();	/* any type: the serializer decides */
+	if (val == NULL)
+		out_of_memory();
 	json_object_set_serializer(val, verbatim_to_json_string, (void *) text, NULL);
 	hs_json_add(obj, key, val);
 }

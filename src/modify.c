@@ -498,7 +498,7 @@ row_id(HsModifyState *fmstate, TupleTableSlot *planSlot)
 				 errmsg("a row of foreign table \"%s\" to %s has no id",
 						fmstate->table->relname,
 						fmstate->op == HS_OP_UPDATE ? "update" : "delete")));
-	id = hs_id_text(fmstate->table->id_col->typid, datum);
+	id = hs_column_id_text(fmstate->table->id_col, datum);
 	if (id == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -812,8 +812,13 @@ hubspotIterateForeignScan(ForeignScanState *node)
 			fetch_page(ss);
 		}
 		record = ss->records[ss->next_record++];
-		/* not a record this session created after the scan began */
-		if (!hs_visibility_hidden(ss->table->object, hs_member_text(record, "id"),
+
+		/*
+		 * Not a record this session created after the scan began.  The page
+		 * parse checked that its id is a string of digits (check_record_id),
+		 * which is the same text in every database encoding: no conversion.
+		 */
+		if (!hs_visibility_hidden(ss->table->object, hs_json_string(record, "id"),
 								  ss->horizon))
 			break;
 		ss->own_creates_skipped++;
