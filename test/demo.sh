@@ -3,7 +3,7 @@
 # Debian 12 machine (as root):
 #   bash test/demo.sh
 # installs what is missing, builds the extension into a private copy of PostgreSQL
-# (build/pgroot), starts the
+# (/var/tmp/hubspot_fdw-…/pgroot), starts the
 # emulator and a throw-away PostgreSQL, and runs test/demo.sql in psql:
 # products created in batches, read back, joined with a local table, updated,
 # archived and upserted.

@@ -12,13 +12,17 @@ PG_REGRESS=$PG_SYSTEM_LIB/lib/pgxs/src/test/regress/pg_regress
 # (PostgreSQL finds its libraries and share files relative to its binaries), in
 # which the extension is installed: nothing is written into the system's
 # PostgreSQL, and two clones can be tested at once.  build_install makes it.
-PGROOT=${HUBSPOT_FDW_PGROOT:-$REPO/build/pgroot}
+# It lives outside the clone, under /var/tmp (one place per clone), because
+# the postgres OS user must reach it and a clone may sit in a directory only
+# root can enter (mktemp -d makes such directories).
+BUILD_ROOT=${HUBSPOT_FDW_BUILD_ROOT:-/var/tmp/hubspot_fdw-$(printf '%s' "$REPO" | cksum | cut -d' ' -f1)}
+PGROOT=${HUBSPOT_FDW_PGROOT:-$BUILD_ROOT/pgroot}
 PG_BIN=$PGROOT$PG_SYSTEM_LIB/bin
 # The sanitized build (build_install_sanitized): the extension built with
 # AddressSanitizer and UndefinedBehaviorSanitizer, installed into its own
 # private copy $SAN_PGROOT whose bin/postgres starts the server with the
 # sanitizer runtimes preloaded (HUBSPOT_FDW_SAN_PGROOT overrides the place).
-SAN_PGROOT=${HUBSPOT_FDW_SAN_PGROOT:-$REPO/build/pgroot-san}
+SAN_PGROOT=${HUBSPOT_FDW_SAN_PGROOT:-$BUILD_ROOT/pgroot-san}
 SAN_PG_BIN=$SAN_PGROOT$PG_SYSTEM_LIB/bin
 SAN_CFLAGS="-fsanitize=address,undefined,float-cast-overflow -fsanitize-undefined-trap-on-error -fno-omit-frame-pointer -g"
 APT_PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libcurl4-openssl-dev
@@ -58,6 +62,7 @@ make_pgroot() {
     local root=${1:-$PGROOT} f
     rm -rf "$root"
     mkdir -p "$root$PG_SYSTEM_LIB/lib" "$(dirname "$root$PG_SYSTEM_SHARE")"
+    chmod 755 "$(dirname "$root")" "$root"
     cp -a "$PG_SYSTEM_LIB/bin" "$root$PG_SYSTEM_LIB/bin"
     for f in "$PG_SYSTEM_LIB"/lib/*; do ln -s "$f" "$root$PG_SYSTEM_LIB/lib/"; done
     cp -as "$PG_SYSTEM_SHARE" "$root$PG_SYSTEM_SHARE"

@@ -4,7 +4,7 @@
 #   bash test/session.sh                    # an interactive psql
 #   bash test/session.sh COMMAND [ARG...]   # runs COMMAND instead, e.g. psql -f try.sql, or bash
 # installs what is missing, builds the extension into a private copy of
-# PostgreSQL (build/pgroot), starts the emulator and a throw-away PostgreSQL,
+# PostgreSQL (/var/tmp/hubspot_fdw-…/pgroot), starts the emulator and a throw-away PostgreSQL,
 # and sets up what the README's "Using it with a real HubSpot account" does,
 # pointed at the emulator: the extension, the server hubspot (api_url = the
 # emulator), a user mapping for postgres and the foreign table hubspot.products

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # hubspot_fdw against an independent HubSpot stand-in (test/standin/server.js,
 # Node standard library only), not against the project's own emulator.
-# As root, after the extension is built into build/pgroot (test/lib.sh's
+# As root, after the extension is built into /var/tmp/hubspot_fdw-…/pgroot (test/lib.sh's
 # install_deps and build_install):
 #   bash test/standin/run.sh
 # starts the stand-in on a free loopback port, runs the pg_regress test
