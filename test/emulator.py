@@ -32,7 +32,17 @@ included. Config empty_values chooses how a requested property without a value c
 omitted ("omit", the default), JSON null ("null") or "" ("empty", as HubSpot answers cleared
 values, section 12.1).
 
-Control API for tests (no authentication, never logged, never rate limited):
+Timing and rate limits. An API request "arrives" once its headers and body have been read. At
+its arrival, under the emulator lock, the fault rule that takes it is chosen and (unless that
+rule answers or resets in its place) it is authenticated and counted against its token's rate
+limits, so requests in flight together are counted in their order of arrival and a 429 is
+decided then. Then, without the lock: a delay rule's delay_ms, the processing (under the lock:
+the write happens, the X-HubSpot-RateLimit-* headers are computed), config latency_ms, and the
+answer. So an answer comes at least latency_ms (plus any delay) after its request arrived,
+requests overlap (one thread each), and fault rules fire alongside the latency as without it.
+A request is logged just before its answer (or connection reset) is sent.
+
+Control API for tests (no authentication, never logged, never rate limited, never delayed):
 
     POST   /_emulator/reset                       everything back to defaults
     GET    /_emulator/requests                    request log of API calls
@@ -60,6 +70,7 @@ New endpoints are added as a method on Emulator plus one line in Emulator.ROUTES
 """
 
 import argparse
+import bisect
 import copy
 import datetime
 import decimal
@@ -75,7 +86,6 @@ import threading
 import time
 import traceback
 import uuid
-from collections import deque
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
@@ -129,8 +139,15 @@ DEFAULT_CONFIG = {
     "random_seed": None,
     # Echo objectWriteTraceId on successful batch results.
     "echo_trace_ids": True,
-    # Rolling window per token; `max` None disables it, `daily` None disables the daily limit.
+    # Rolling window per token: at most `max` requests in any `interval_ms`; `max` None
+    # disables it. `daily` None disables the daily limit. Requests are counted when they
+    # arrive; refused ones are not counted.
     "rate_limit": {"max": 100, "interval_ms": 10000, "daily": 250000},
+    # Milliseconds every API request takes from its arrival to its answer (the network and
+    # HubSpot's work): the request is counted and processed when it arrives, and its answer
+    # is sent latency_ms later, without holding the emulator lock, so requests overlap. Delay
+    # fault rules add to it. The control API is never delayed. 0 answers at once.
+    "latency_ms": 0,
     # Seconds sent as Retry-After on 429s (None: no header).
     "retry_after": None,
     # Portal id shown in validation messages.
@@ -811,14 +828,12 @@ class RateLimiter:
     """A rolling window and a daily counter per token. Callers hold the emulator lock."""
 
     def __init__(self):
-        self.windows = {}         # token -> deque of monotonic times
+        self.windows = {}         # token -> sorted list of monotonic arrival times counted
         self.daily = {}           # token -> (utc date, count)
 
-    def _prune(self, token, interval_ms):
-        window = self.windows.setdefault(token, deque())
-        horizon = time.monotonic() - interval_ms / 1000.0
-        while window and window[0] <= horizon:
-            window.popleft()
+    def _prune(self, token, interval_ms, now):
+        window = self.windows.setdefault(token, [])
+        del window[:bisect.bisect_right(window, now - interval_ms / 1000.0)]
         return window
 
     def _daily_count(self, token):
@@ -826,16 +841,17 @@ class RateLimiter:
         day, count = self.daily.get(token, (today, 0))
         return count if day == today else 0
 
-    def check(self, token, limits):
-        """Count one request, or return the policy name ("DAILY"/"TEN_SECONDLY_ROLLING") that refuses it."""
+    def check(self, token, limits, arrived):
+        """Count one request that arrived at `arrived` (time.monotonic()), or return the policy
+        name ("DAILY"/"TEN_SECONDLY_ROLLING") that refuses it."""
         daily_max, window_max = limits.get("daily"), limits.get("max")
         if daily_max is not None and self._daily_count(token) >= daily_max:
             return "DAILY"
         if window_max is not None:
-            window = self._prune(token, limits["interval_ms"])
+            window = self._prune(token, limits["interval_ms"], arrived)
             if len(window) >= window_max:
                 return "TEN_SECONDLY_ROLLING"
-            window.append(time.monotonic())
+            bisect.insort(window, arrived)
         today = datetime.datetime.now(UTC).date()
         self.daily[token] = (today, self._daily_count(token) + 1)
         return None
@@ -848,9 +864,10 @@ class RateLimiter:
             h["X-HubSpot-RateLimit-Daily"] = str(daily_max)
             h["X-HubSpot-RateLimit-Daily-Remaining"] = str(max(0, daily_max - self._daily_count(token)))
         if window_max is not None:
-            window = self._prune(token, limits["interval_ms"])
+            now = time.monotonic()
+            window = self._prune(token, limits["interval_ms"], now)
             secondly = max(1, window_max // 10)
-            last_second = sum(1 for t in window if t > time.monotonic() - 1.0)
+            last_second = sum(1 for t in window if t > now - 1.0)
             h["X-HubSpot-RateLimit-Interval-Milliseconds"] = str(limits["interval_ms"])
             h["X-HubSpot-RateLimit-Max"] = str(window_max)
             h["X-HubSpot-RateLimit-Remaining"] = str(max(0, window_max - len(window)))
@@ -1320,8 +1337,10 @@ class DamageSet:
 # ---------------------------------------------------------------------------
 
 class Request:
-    def __init__(self, method, raw_path, headers, body):
+    def __init__(self, method, raw_path, headers, body, arrived=None):
         parts = urlsplit(raw_path)
+        # time.monotonic() when the request (headers and body) had been read
+        self.arrived = time.monotonic() if arrived is None else arrived
         self.method = method
         self.path = unquote(parts.path)
         self.raw_query = parts.query
@@ -1443,6 +1462,7 @@ class Emulator:
         return datetime.datetime.now(UTC)
 
     def record_request(self, req, status):
+        """Log an API request as its answer (or connection reset) is about to be sent."""
         with self.lock:
             self.seq += 1
             self.log.append({"seq": self.seq, "method": req.method, "path": req.path,
@@ -1473,16 +1493,29 @@ class Emulator:
 
     # -- API dispatch ------------------------------------------------------
 
+    def admit(self, req):
+        """Authenticate one API request and count it against its token's rate limits, as it
+        arrives; returns the refusal (401, 429) to answer, or None."""
+        with self.lock:
+            try:
+                self._admit(req)
+                return None
+            except ApiError as e:
+                return self.api_error_response(req, e)
+
     def handle_api(self, req):
-        """Authenticate, rate-limit and dispatch one API request; always returns a Response."""
+        """Dispatch one admitted API request; always returns a Response."""
         with self.lock:
             try:
                 return self._handle_api(req)
             except ApiError as e:
-                headers = dict(e.headers)
-                if req.token is not None and e.status != 401:
-                    headers.update(self.limiter.headers(req.token, self.config["rate_limit"]))
-                return self.error_response(e, headers)
+                return self.api_error_response(req, e)
+
+    def api_error_response(self, req, error):
+        headers = dict(error.headers)
+        if req.token is not None and error.status != 401:
+            headers.update(self.limiter.headers(req.token, self.config["rate_limit"]))
+        return self.error_response(error, headers)
 
     def error_response(self, error, headers=None):
         cid = new_correlation_id()
@@ -1490,7 +1523,7 @@ class Emulator:
         headers["X-HubSpot-Correlation-Id"] = cid
         return Response(error.status, error.body(cid), headers)
 
-    def _handle_api(self, req):
+    def _admit(self, req):
         cfg = self.config
         token = req.token
         if token is None:
@@ -1499,11 +1532,13 @@ class Emulator:
             raise ApiError(401, "EXPIRED_AUTHENTICATION", EXPIRED_AUTH_MESSAGE)
         if cfg["tokens"] is not None and token not in cfg["tokens"]:
             raise ApiError(401, "INVALID_AUTHENTICATION", INVALID_AUTH_MESSAGE)
-
-        refused = self.limiter.check(token, cfg["rate_limit"])
+        refused = self.limiter.check(token, cfg["rate_limit"], req.arrived)
         if refused:
             raise self.rate_limit_error(refused)
 
+    def _handle_api(self, req):
+        cfg = self.config
+        token = req.token
         route, params = self.match(self.ROUTES, req.method, req.path)
         if route is None:
             if params:
@@ -2186,6 +2221,8 @@ def validate_config(cfg):
                                                        and not isinstance(cfg["retry_after"], bool)
                                                        and cfg["retry_after"] >= 0), "null or a number of seconds"),
         ("portal_id", is_int(cfg["portal_id"]), "a non-negative integer"),
+        ("latency_ms", isinstance(cfg["latency_ms"], (int, float)) and not isinstance(cfg["latency_ms"], bool)
+         and 0 <= cfg["latency_ms"] <= 600000, "a number of milliseconds from 0 to 600000"),
         ("rate_limit.max", cfg["rate_limit"]["max"] is None or is_int(cfg["rate_limit"]["max"]), "null or a non-negative integer"),
         ("rate_limit.interval_ms", is_int(cfg["rate_limit"]["interval_ms"], 1), "a positive integer"),
         ("rate_limit.daily", cfg["rate_limit"]["daily"] is None or is_int(cfg["rate_limit"]["daily"]), "null or a non-negative integer"),
@@ -2321,7 +2358,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.send(Response(400, {"status": "error", "message": "malformed request body"}))
             return
-        req = Request(self.command, self.path, self.headers, body)
+        req = Request(self.command, self.path, self.headers, body, arrived=time.monotonic())
         if req.path.startswith(CONTROL_PREFIX) or req.path == CONTROL_PREFIX.rstrip("/"):
             try:
                 self.send(emulator.handle_control(req))
@@ -2339,31 +2376,41 @@ class Handler(BaseHTTPRequestHandler):
             self.send(resp)
 
     def dispatch_api(self, emulator, req):
+        """One API request: at its arrival, the fault rule that takes it and (unless that rule
+        answers in its place) its authentication and rate-limit count; then the rule's delay,
+        the processing, the configured latency, and the answer. Sleeps hold no lock."""
         with emulator.lock:
+            latency_ms = emulator.config["latency_ms"]
             rule = emulator.faults.pick(req.method, req.path)
+            action = rule.action if rule is not None else None
+            refusal = None if action in ("respond", "reset_before") else emulator.admit(req)
         if rule is not None and rule.delay_ms:
             time.sleep(rule.delay_ms / 1000.0)
-        action = rule.action if rule is not None else None
 
         if action == "reset_before":
-            emulator.record_request(req, None)
-            self.abort_connection()
+            self.finish(emulator, req, None, latency_ms)
             return
         if action == "respond":
-            response = self.fault_response(emulator, rule, req)
-            emulator.record_request(req, response.status)
-            self.send(response)
+            self.finish(emulator, req, self.fault_response(emulator, rule, req), latency_ms)
             return
 
-        response = emulator.handle_api(req)
+        response = refusal or emulator.handle_api(req)
         if action == "reset_after":
-            emulator.record_request(req, None)
-            self.abort_connection()
+            self.finish(emulator, req, None, latency_ms)
             return
         if action in (None, "delay"):
             response = emulator.damaged(req, response)
-        emulator.record_request(req, response.status)
-        self.send(response, truncate=(action == "malformed"))
+        self.finish(emulator, req, response, latency_ms, truncate=(action == "malformed"))
+
+    def finish(self, emulator, req, response, latency_ms, truncate=False):
+        """After the latency, log the request and send its answer (None: reset the connection)."""
+        if latency_ms:
+            time.sleep(latency_ms / 1000.0)
+        emulator.record_request(req, response.status if response is not None else None)
+        if response is None:
+            self.abort_connection()
+        else:
+            self.send(response, truncate=truncate)
 
     @staticmethod
     def fault_response(emulator, rule, req):
@@ -2393,6 +2440,9 @@ class Handler(BaseHTTPRequestHandler):
 class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Room for a burst of new connections from a client with many requests in flight (the
+    # default of 5 would drop SYNs, and the client would wait a second to retry).
+    request_queue_size = 128
 
     def __init__(self, port=0, verbose=False, emulator=None):
         self.emulator = emulator or Emulator()

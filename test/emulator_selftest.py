@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -1889,6 +1890,133 @@ class TestInFlight(EmulatorTestCase):
         r = self.emuctl("wait-idle", "soon")
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("number of seconds", r.stderr)
+
+
+def together(calls):
+    """Run the callables in threads released at the same moment; returns (results in order,
+    seconds from the release until the last one returned)."""
+    results = [None] * len(calls)
+    barrier = threading.Barrier(len(calls) + 1)
+
+    def run(i):
+        barrier.wait()
+        try:
+            results[i] = calls[i]()
+        except Exception as e:  # noqa: BLE001 - reported to the test as the result
+            results[i] = e
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    started = time.monotonic()
+    for t in threads:
+        t.join(30)
+    return results, time.monotonic() - started
+
+
+def timed(fn):
+    started = time.monotonic()
+    result = fn()
+    return result, time.monotonic() - started
+
+
+class TestLatency(EmulatorTestCase):
+    """Config latency_ms: every API answer comes that long after its request arrived."""
+
+    def test_default_and_validation(self):
+        self.assertEqual(emulator.DEFAULT_CONFIG["latency_ms"], 0)
+        self.assertEqual(ok_control("GET", "config")["latency_ms"], 0)
+        self.assertEqual(configure(latency_ms=12.5)["latency_ms"], 12.5)
+        for bad in (-1, "150", True, None, 600001):
+            self.assertEqual(control("POST", "config", {"latency_ms": bad}).status, 400, bad)
+        ok_control("POST", "reset")
+        self.assertEqual(ok_control("GET", "config")["latency_ms"], 0)
+
+    def test_every_api_answer_waits_and_control_does_not(self):
+        configure(latency_ms=300)
+        reply, took = timed(lambda: request("GET", PRODUCTS))
+        self.assertEqual(reply.status, 200)
+        self.assertGreaterEqual(took, 0.29)
+        reply, took = timed(lambda: request("GET", PRODUCTS, token=None))
+        self.assertEqual(reply.status, 401)
+        self.assertGreaterEqual(took, 0.29)
+        _, took = timed(lambda: ok_control("GET", "config"))
+        self.assertLess(took, 0.25, "the control API is not delayed")
+
+    def test_requests_overlap(self):
+        configure(latency_ms=300)
+        replies, took = together([lambda: request("GET", PRODUCTS, timeout=10)] * 5)
+        self.assertEqual([r.status for r in replies], [200] * 5)
+        self.assertGreaterEqual(took, 0.29)
+        self.assertLess(took, 0.9, "5 requests at 300 ms latency overlap (one at a time: 1.5 s)")
+
+    def test_processed_at_arrival_answered_after_latency(self):
+        configure(latency_ms=800)
+        with self.assertRaises(OSError):  # the client gives up before the answer
+            create({"name": "early"}, timeout=0.2)
+        self.assertEqual([r["properties"]["name"] for r in stored().values()], ["early"],
+                         "the write happened when the request arrived")
+        self.assertEqual(ok_control("GET", "in-flight")["in_flight"], 1)
+        self.assertEqual(log(), [], "logged when answered")
+        deadline = time.monotonic() + 5
+        while ok_control("GET", "in-flight")["in_flight"] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertEqual([e["status"] for e in log()], [201])
+
+    def test_delay_rule_adds_to_latency(self):
+        configure(latency_ms=200)
+        ok_control("POST", "faults", {"path": PRODUCTS, "action": "delay", "delay_ms": 300})
+        reply, took = timed(lambda: request("GET", PRODUCTS))
+        self.assertEqual(reply.status, 200)
+        self.assertGreaterEqual(took, 0.49)
+        reply, took = timed(lambda: request("GET", PRODUCTS))
+        self.assertEqual(reply.status, 200)
+        self.assertGreaterEqual(took, 0.19)
+
+    def test_fault_rules_keep_firing(self):
+        configure(latency_ms=200)
+        ok_control("POST", "faults", [{"path": PRODUCTS, "method": "GET", "status": 500, "skip": 1},
+                                      {"path": PRODUCTS, "method": "GET", "status": 503, "skip": 2},
+                                      {"path": BATCH_CREATE, "action": "reset_before"},
+                                      {"path": BATCH_UPDATE, "action": "reset_after"}])
+        statuses = []
+        for _ in range(4):
+            reply, took = timed(lambda: request("GET", PRODUCTS))
+            statuses.append(reply.status)
+            self.assertGreaterEqual(took, 0.19)
+        self.assertEqual(statuses, [200, 500, 503, 200], "a later rule still fires with latency set")
+        started = time.monotonic()
+        with self.assertRaises((ConnectionResetError, http.client.RemoteDisconnected, urllib.error.URLError)):
+            batch([{"properties": {"name": "never"}}])
+        self.assertGreaterEqual(time.monotonic() - started, 0.19, "the reset comes after the latency")
+        [a] = seed(objects=[{"properties": {"name": "A"}}])
+        with self.assertRaises((ConnectionResetError, http.client.RemoteDisconnected, urllib.error.URLError)):
+            request("POST", BATCH_UPDATE, {"inputs": [{"id": a, "properties": {"name": "applied"}}]})
+        self.assertEqual(stored()[a]["properties"]["name"], "applied")
+        self.assertEqual([f["fired"] for f in ok_control("GET", "faults")["faults"]], [1, 1, 1, 1])
+
+    def test_counted_at_arrival(self):
+        configure(latency_ms=500, rate_limit={"max": 2})
+        replies, _ = together([lambda: request("GET", PRODUCTS, timeout=10)] * 3)
+        self.assertEqual(sorted(r.status for r in replies), [200, 200, 429])
+        refused = [r for r in replies if r.status == 429][0]
+        self.assertEqual(refused.json["policyName"], "TEN_SECONDLY_ROLLING")
+        self.assertEqual(refused.header("X-HubSpot-RateLimit-Remaining"), "0")
+
+    def test_counted_at_arrival_before_a_delay(self):
+        configure(rate_limit={"max": 2})
+        ok_control("POST", "faults", {"path": PRODUCTS, "method": "GET", "action": "delay", "delay_ms": 600})
+        slow = []
+        thread = threading.Thread(target=lambda: slow.append(request("GET", PRODUCTS, timeout=10)))
+        thread.start()
+        deadline = time.monotonic() + 5
+        while not ok_control("GET", "in-flight")["in_flight"] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(request("GET", PRODUCTS).status, 200)
+        self.assertEqual(request("GET", PRODUCTS).status, 429, "the delayed request was counted first")
+        thread.join(10)
+        self.assertEqual(slow[0].status, 200)
 
 
 if __name__ == "__main__":
