@@ -34,13 +34,15 @@ values, section 12.1).
 
 Timing and rate limits. An API request "arrives" once its headers and body have been read. At
 its arrival, under the emulator lock, the fault rule that takes it is chosen and (unless that
-rule answers or resets in its place) it is authenticated and counted against its token's rate
-limits, so requests in flight together are counted in their order of arrival and a 429 is
-decided then. Then, without the lock: a delay rule's delay_ms, the processing (under the lock:
-the write happens, the X-HubSpot-RateLimit-* headers are computed), config latency_ms, and the
-answer. So an answer comes at least latency_ms (plus any delay) after its request arrived,
-requests overlap (one thread each), and fault rules fire alongside the latency as without it.
-A request is logged just before its answer (or connection reset) is sent.
+rule answers or resets in its place) it is authenticated and counted against the rate limits:
+the rolling window of its token (app, rate_limit.max per interval_ms) and the daily count of the
+token's account (config accounts; rate_limit.daily), so requests in flight together are counted
+in their order of arrival and a 429 is decided then. Then, without the lock: a delay rule's
+delay_ms, the processing (under the lock: the write happens, the X-HubSpot-RateLimit-* headers
+are computed), config latency_ms, and the answer. So an answer comes at least latency_ms (plus
+any delay) after its request arrived, requests overlap (one thread each), and fault rules fire
+alongside the latency as without it. A request is logged just before its answer (or connection
+reset) is sent.
 
 Control API for tests (no authentication, never logged, never rate limited, never delayed):
 
@@ -139,10 +141,14 @@ DEFAULT_CONFIG = {
     "random_seed": None,
     # Echo objectWriteTraceId on successful batch results.
     "echo_trace_ids": True,
-    # Rolling window per token: at most `max` requests in any `interval_ms`; `max` None
-    # disables it. `daily` None disables the daily limit. Requests are counted when they
-    # arrive; refused ones are not counted.
+    # Rolling window per token (app): at most `max` requests in any `interval_ms`; `max` None
+    # disables it. Daily limit per account (see `accounts`), shared by its tokens; `daily`
+    # None disables it. Requests are counted when they arrive; refused ones are not counted.
     "rate_limit": {"max": 100, "interval_ms": 10000, "daily": 250000},
+    # Accounts of tokens, {"token": "account id"}, for the daily limit: the tokens of one
+    # account share its daily count. Tokens not listed belong to one default account. A
+    # change replaces the whole mapping.
+    "accounts": {},
     # Milliseconds every API request takes from its arrival to its answer (the network and
     # HubSpot's work): the request is counted and processed when it arrives, and its answer
     # is sent latency_ms later, without holding the emulator lock, so requests overlap. Delay
@@ -825,27 +831,29 @@ class Store:
 # ---------------------------------------------------------------------------
 
 class RateLimiter:
-    """A rolling window and a daily counter per token. Callers hold the emulator lock."""
+    """The rolling window of each token (app) and the daily count of each account (section 5.1:
+    the burst limit applies per app, the daily limit is shared by the apps of an account).
+    Callers hold the emulator lock."""
 
     def __init__(self):
         self.windows = {}         # token -> sorted list of monotonic arrival times counted
-        self.daily = {}           # token -> (utc date, count)
+        self.daily = {}           # account (None: the default one) -> (utc date, count)
 
     def _prune(self, token, interval_ms, now):
         window = self.windows.setdefault(token, [])
         del window[:bisect.bisect_right(window, now - interval_ms / 1000.0)]
         return window
 
-    def _daily_count(self, token):
+    def _daily_count(self, account):
         today = datetime.datetime.now(UTC).date()
-        day, count = self.daily.get(token, (today, 0))
+        day, count = self.daily.get(account, (today, 0))
         return count if day == today else 0
 
-    def check(self, token, limits, arrived):
+    def check(self, token, account, limits, arrived):
         """Count one request that arrived at `arrived` (time.monotonic()), or return the policy
         name ("DAILY"/"TEN_SECONDLY_ROLLING") that refuses it."""
         daily_max, window_max = limits.get("daily"), limits.get("max")
-        if daily_max is not None and self._daily_count(token) >= daily_max:
+        if daily_max is not None and self._daily_count(account) >= daily_max:
             return "DAILY"
         if window_max is not None:
             window = self._prune(token, limits["interval_ms"], arrived)
@@ -853,16 +861,17 @@ class RateLimiter:
                 return "TEN_SECONDLY_ROLLING"
             bisect.insort(window, arrived)
         today = datetime.datetime.now(UTC).date()
-        self.daily[token] = (today, self._daily_count(token) + 1)
+        self.daily[account] = (today, self._daily_count(account) + 1)
         return None
 
-    def headers(self, token, limits):
-        """The X-HubSpot-RateLimit-* headers describing the token's state now."""
+    def headers(self, token, account, limits):
+        """The X-HubSpot-RateLimit-* headers describing the token's window and its account's
+        day now."""
         h = {}
         daily_max, window_max = limits.get("daily"), limits.get("max")
         if daily_max is not None:
             h["X-HubSpot-RateLimit-Daily"] = str(daily_max)
-            h["X-HubSpot-RateLimit-Daily-Remaining"] = str(max(0, daily_max - self._daily_count(token)))
+            h["X-HubSpot-RateLimit-Daily-Remaining"] = str(max(0, daily_max - self._daily_count(account)))
         if window_max is not None:
             now = time.monotonic()
             window = self._prune(token, limits["interval_ms"], now)
@@ -1468,6 +1477,10 @@ class Emulator:
             self.log.append({"seq": self.seq, "method": req.method, "path": req.path,
                              "query": req.query, "body": req.logged_body(), "status": status})
 
+    def account_of(self, token):
+        """The account a token belongs to, for the daily limit (None: the default account)."""
+        return self.config["accounts"].get(token)
+
     def resolve_object_type(self, name):
         if name not in OBJECT_TYPES:
             raise unknown_object_type(name)
@@ -1477,7 +1490,7 @@ class Emulator:
         if token is None:
             return {}
         with self.lock:
-            return self.limiter.headers(token, self.config["rate_limit"])
+            return self.limiter.headers(token, self.account_of(token), self.config["rate_limit"])
 
     @staticmethod
     def match(routes, method, path):
@@ -1494,8 +1507,8 @@ class Emulator:
     # -- API dispatch ------------------------------------------------------
 
     def admit(self, req):
-        """Authenticate one API request and count it against its token's rate limits, as it
-        arrives; returns the refusal (401, 429) to answer, or None."""
+        """Authenticate one API request and count it against its token's window and its
+        account's day, as it arrives; returns the refusal (401, 429) to answer, or None."""
         with self.lock:
             try:
                 self._admit(req)
@@ -1514,7 +1527,8 @@ class Emulator:
     def api_error_response(self, req, error):
         headers = dict(error.headers)
         if req.token is not None and error.status != 401:
-            headers.update(self.limiter.headers(req.token, self.config["rate_limit"]))
+            headers.update(self.limiter.headers(req.token, self.account_of(req.token),
+                                                self.config["rate_limit"]))
         return self.error_response(error, headers)
 
     def error_response(self, error, headers=None):
@@ -1532,7 +1546,7 @@ class Emulator:
             raise ApiError(401, "EXPIRED_AUTHENTICATION", EXPIRED_AUTH_MESSAGE)
         if cfg["tokens"] is not None and token not in cfg["tokens"]:
             raise ApiError(401, "INVALID_AUTHENTICATION", INVALID_AUTH_MESSAGE)
-        refused = self.limiter.check(token, cfg["rate_limit"], req.arrived)
+        refused = self.limiter.check(token, self.account_of(token), cfg["rate_limit"], req.arrived)
         if refused:
             raise self.rate_limit_error(refused)
 
@@ -1552,7 +1566,7 @@ class Emulator:
                                     "context": {"requiredGranularScopes": ["crm.objects.%s.write" % object_type]}}],
                            links={"scopes": "https://developers.hubspot.com/scopes"})
         response = getattr(self, route.handler)(req, **params)
-        response.headers.update(self.limiter.headers(token, cfg["rate_limit"]))
+        response.headers.update(self.limiter.headers(token, self.account_of(token), cfg["rate_limit"]))
         response.headers.setdefault("X-HubSpot-Correlation-Id", new_correlation_id())
         return response
 
@@ -2221,6 +2235,9 @@ def validate_config(cfg):
                                                        and not isinstance(cfg["retry_after"], bool)
                                                        and cfg["retry_after"] >= 0), "null or a number of seconds"),
         ("portal_id", is_int(cfg["portal_id"]), "a non-negative integer"),
+        ("accounts", isinstance(cfg["accounts"], dict)
+         and all(isinstance(a, str) for a in cfg["accounts"].values()),
+         'an object mapping tokens to account ids (strings), e.g. {"pat-1": "portal-a"}'),
         ("latency_ms", isinstance(cfg["latency_ms"], (int, float)) and not isinstance(cfg["latency_ms"], bool)
          and 0 <= cfg["latency_ms"] <= 600000, "a number of milliseconds from 0 to 600000"),
         ("rate_limit.max", cfg["rate_limit"]["max"] is None or is_int(cfg["rate_limit"]["max"]), "null or a non-negative integer"),

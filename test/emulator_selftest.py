@@ -2019,5 +2019,46 @@ class TestLatency(EmulatorTestCase):
         self.assertEqual(slow[0].status, 200)
 
 
+class TestAccounts(EmulatorTestCase):
+    """The rolling window is per token (app); the daily limit is per account (config accounts)."""
+
+    def test_windows_per_token_even_in_one_account(self):
+        configure(rate_limit={"max": 2}, accounts={"app-a": "portal-1", "app-b": "portal-1"})
+        self.assertEqual([request("GET", PRODUCTS, token="app-a").status for _ in range(3)], [200, 200, 429])
+        reply = request("GET", PRODUCTS, token="app-b")
+        self.assertEqual((reply.status, reply.header("X-HubSpot-RateLimit-Remaining")), (200, "1"))
+        self.assertEqual(reply.header("X-HubSpot-RateLimit-Daily-Remaining"), "249997", "one day for the account")
+        self.assertEqual(request("GET", PRODUCTS, token="app-b").status, 200)
+        self.assertEqual(request("GET", PRODUCTS, token="app-b").status, 429)
+
+    def test_daily_limit_per_account(self):
+        configure(rate_limit={"daily": 3}, accounts={"a1": "one", "a2": "one", "b1": "two"})
+
+        def remaining(token):
+            reply = request("GET", PRODUCTS, token=token)
+            return reply.status, reply.header("X-HubSpot-RateLimit-Daily-Remaining")
+
+        self.assertEqual(remaining("a1"), (200, "2"))
+        self.assertEqual(remaining("a2"), (200, "1"))
+        self.assertEqual(remaining("a1"), (200, "0"))
+        reply = request("GET", PRODUCTS, token="a2")
+        body = self.assertHubSpotError(reply, 429, "RATE_LIMITS")
+        self.assertEqual(body["policyName"], "DAILY")
+        self.assertEqual(reply.header("X-HubSpot-RateLimit-Daily-Remaining"), "0")
+        self.assertEqual(reply.header("X-HubSpot-RateLimit-Remaining"), "99", "the window of a2 on the 429")
+        self.assertEqual(remaining("b1"), (200, "2"), "another account has its own day")
+        self.assertEqual(remaining("x"), (200, "2"), "tokens not listed share the default account")
+        self.assertEqual(remaining("y"), (200, "1"))
+        configure(accounts={"a1": "three"})
+        self.assertEqual(ok_control("GET", "config")["accounts"], {"a1": "three"}, "replaced, not merged")
+        self.assertEqual(remaining("a1"), (200, "2"))
+        self.assertEqual(remaining("a2"), (200, "0"), "a2 is in the default account now")
+
+    def test_validation(self):
+        self.assertEqual(ok_control("GET", "config")["accounts"], {})
+        for bad in ("one", ["a"], {"a": 1}, {"a": None}, None):
+            self.assertEqual(control("POST", "config", {"accounts": bad}).status, 400, bad)
+
+
 if __name__ == "__main__":
     unittest.main()
