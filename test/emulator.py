@@ -32,17 +32,20 @@ included. Config empty_values chooses how a requested property without a value c
 omitted ("omit", the default), JSON null ("null") or "" ("empty", as HubSpot answers cleared
 values, section 12.1).
 
-Timing and rate limits. An API request "arrives" once its headers and body have been read. At
-its arrival, under the emulator lock, the fault rule that takes it is chosen and (unless that
-rule answers or resets in its place) it is authenticated and counted against the rate limits:
-the rolling window of its token (app, rate_limit.max per interval_ms) and the daily count of the
-token's account (config accounts; rate_limit.daily), so requests in flight together are counted
-in their order of arrival and a 429 is decided then. Then, without the lock: a delay rule's
-delay_ms, the processing (under the lock: the write happens, the X-HubSpot-RateLimit-* headers
-are computed), config latency_ms, and the answer. So an answer comes at least latency_ms (plus
-any delay) after its request arrived, requests overlap (one thread each), and fault rules fire
-alongside the latency as without it. A request is logged just before its answer (or connection
-reset) is sent.
+Timing, rate limits and the log. An API request "arrives" once its headers and body have been
+read. At its arrival, under the emulator lock, the fault rule that takes it is chosen and (unless
+that rule answers or resets in its place) it is authenticated and counted against the rate
+limits: the rolling window of its token (app, rate_limit.max per interval_ms) and the daily count
+of the token's account (config accounts; rate_limit.daily), so requests in flight together are
+counted in their order of arrival and a 429 is decided then. Then, without the lock: a delay
+rule's delay_ms, the processing (under the lock: the write happens, the X-HubSpot-RateLimit-*
+headers are computed), config latency_ms, and the answer. So an answer comes at least
+latency_ms (plus any delay) after its request arrived, requests overlap (one thread each), and
+fault rules fire alongside the latency as without it. A request is logged just before its answer
+(or connection reset) is sent, with started_ms (arrival) and ended_ms (answer), milliseconds on
+one monotonic clock whose 0 is the last reset (a request that arrived before it has a negative
+started_ms), and app, the first 8 hex digits of its token's SHA-256 (null without a token; the
+token itself is never logged). GET /_emulator/concurrency sums the log up (concurrency_summary).
 
 Control API for tests (no authentication, never logged, never rate limited, never delayed):
 
@@ -60,6 +63,9 @@ Control API for tests (no authentication, never logged, never rate limited, neve
     POST   /_emulator/damage                      append a damage rule or a list of them
     DELETE /_emulator/damage                      remove every damage rule and the list
     GET    /_emulator/in-flight                   API requests received and not yet finished
+    GET    /_emulator/concurrency[?path=SUBSTRING][&interval_ms=N]
+                                                  overlap and pace of the logged requests
+                                                  (whose path contains SUBSTRING)
 
 Damage rules (mutation testing of a client's parsers) answer the next `times` matching requests
 with the real answer damaged in one `kind`: truncate, empty, wrong_type, missing, huge_number,
@@ -76,6 +82,7 @@ import bisect
 import copy
 import datetime
 import decimal
+import hashlib
 import json
 import os
 import random
@@ -1345,6 +1352,13 @@ class DamageSet:
 # HTTP plumbing objects
 # ---------------------------------------------------------------------------
 
+def app_name(token):
+    """The name of a token's app in the log: the first 8 hex digits of its SHA-256."""
+    if token is None:
+        return None
+    return hashlib.sha256(token.encode("utf-8", errors="surrogateescape")).hexdigest()[:8]
+
+
 class Request:
     def __init__(self, method, raw_path, headers, body, arrived=None):
         parts = urlsplit(raw_path)
@@ -1362,6 +1376,8 @@ class Request:
         if auth[:7].lower() == "bearer ":
             token = auth[7:].strip()
             self.token = token or None
+        # The token's app, named without revealing the token: the log never holds a token.
+        self.app = app_name(self.token)
 
     def json(self):
         return parse_json_body(self.body)
@@ -1442,6 +1458,7 @@ class Emulator:
         Route("POST", r"/_emulator/damage", "ctl_add_damage"),
         Route("DELETE", r"/_emulator/damage", "ctl_clear_damage"),
         Route("GET", r"/_emulator/in-flight", "ctl_in_flight"),
+        Route("GET", r"/_emulator/concurrency", "ctl_concurrency"),
     ]
 
     def __init__(self):
@@ -1457,6 +1474,7 @@ class Emulator:
             self.store = Store(self.catalogue, self.config["id_start"])
             self.log = []
             self.seq = 0
+            self.origin = time.monotonic()  # time 0 of the log's started_ms and ended_ms
             self.faults = FaultSet()
             self.damage = DamageSet()
             self.limiter = RateLimiter()
@@ -1472,10 +1490,17 @@ class Emulator:
 
     def record_request(self, req, status):
         """Log an API request as its answer (or connection reset) is about to be sent."""
+        ended = time.monotonic()
         with self.lock:
             self.seq += 1
             self.log.append({"seq": self.seq, "method": req.method, "path": req.path,
-                             "query": req.query, "body": req.logged_body(), "status": status})
+                             "query": req.query, "body": req.logged_body(), "status": status,
+                             "app": req.app, "started_ms": self.log_ms(req.arrived),
+                             "ended_ms": self.log_ms(ended)})
+
+    def log_ms(self, t):
+        """A time.monotonic() time as milliseconds since the last reset (or the start)."""
+        return round((t - self.origin) * 1000.0, 3)
 
     def account_of(self, token):
         """The account a token belongs to, for the daily limit (None: the default account)."""
@@ -2184,6 +2209,21 @@ class Emulator:
     def ctl_in_flight(self, req):
         return Response(200, {"in_flight": self.in_flight.count()})
 
+    def ctl_concurrency(self, req):
+        path = (req.query.get("path") or [""])[0]
+        interval = (req.query.get("interval_ms") or [None])[0]
+        if interval is None:
+            interval_ms = self.config["rate_limit"]["interval_ms"]
+        else:
+            try:
+                interval_ms = int(interval)
+            except ValueError:
+                interval_ms = 0
+            if interval_ms < 1:
+                raise ValueError("interval_ms must be a positive integer")
+        entries = [e for e in self.log if path in e["path"]]
+        return Response(200, concurrency_summary(entries, interval_ms))
+
     # -- damaged answers (see DamageRule) ----------------------------------------
 
     def damaged(self, req, response):
@@ -2209,6 +2249,45 @@ class Emulator:
             raise ValueError("archived must be true, false or all")
         archived = None if which == "all" else which == "true"
         return Response(200, {"results": [self.full_record_json(r) for r in self.store.sorted_records(archived)]})
+
+
+def concurrency_summary(entries, interval_ms):
+    """What a list of log entries says about the requests' overlap and pace:
+
+        {"requests": M, "429": K, "max_in_flight": N, "max_in_window": W, "interval_ms": I,
+         "apps": {app: {"requests": M, "429": K, "max_in_window": W}, ...}}
+
+    max_in_flight is the most requests between their arrival and their answer at one time
+    (a request answered as another arrives does not overlap it); max_in_window is the most
+    requests (429s included) one app sent within any interval_ms, the largest over the apps.
+    Requests without a token belong to no app."""
+    edges = []
+    for e in entries:
+        edges.append((e["started_ms"], 1))
+        edges.append((e["ended_ms"], -1))
+    edges.sort()  # at one time, answers (-1) before arrivals (+1)
+    in_flight = max_in_flight = 0
+    for _, step in edges:
+        in_flight += step
+        max_in_flight = max(max_in_flight, in_flight)
+    apps = {}
+    for e in entries:
+        if e["app"] is not None:
+            apps.setdefault(e["app"], []).append(e)
+    per_app = {}
+    for app, mine in sorted(apps.items()):
+        starts = sorted(e["started_ms"] for e in mine)
+        most, first = 0, 0
+        for last, t in enumerate(starts):
+            while t - starts[first] >= interval_ms:
+                first += 1
+            most = max(most, last - first + 1)
+        per_app[app] = {"requests": len(mine), "429": sum(1 for e in mine if e["status"] == 429),
+                        "max_in_window": most}
+    return {"requests": len(entries), "429": sum(1 for e in entries if e["status"] == 429),
+            "max_in_flight": max_in_flight,
+            "max_in_window": max((a["max_in_window"] for a in per_app.values()), default=0),
+            "interval_ms": interval_ms, "apps": per_app}
 
 
 def validate_config(cfg):

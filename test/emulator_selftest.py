@@ -7,6 +7,7 @@ Starts one emulator in-process on a free port (plus one as a subprocess to test 
 exercises every behaviour with urllib / http.client. Standard library only.
 """
 
+import hashlib
 import http.client
 import json
 import os
@@ -1599,8 +1600,11 @@ class TestControl(EmulatorTestCase):
         create({"name": "x"})
         control("GET", "objects")
         entries = log()
+        timing = {k: entries[0].pop(k) for k in ("app", "started_ms", "ended_ms")}
         self.assertEqual(entries[0], {"seq": 1, "method": "GET", "path": PRODUCTS,
                                       "query": {"limit": ["5"], "properties": ["a", "b,c"]}, "body": None, "status": 200})
+        self.assertEqual(timing["app"], hashlib.sha256(b"test-token").hexdigest()[:8])
+        self.assertLessEqual(timing["started_ms"], timing["ended_ms"])
         self.assertEqual(entries[1]["body"], {"properties": {"name": "x"}})
         self.assertEqual(len(entries), 2, "control calls are not logged")
         self.assertEqual(control("DELETE", "requests").status, 200)
@@ -1892,6 +1896,10 @@ class TestInFlight(EmulatorTestCase):
         self.assertIn("number of seconds", r.stderr)
 
 
+def app_of(token):
+    return hashlib.sha256(token.encode()).hexdigest()[:8]
+
+
 def together(calls):
     """Run the callables in threads released at the same moment; returns (results in order,
     seconds from the release until the last one returned)."""
@@ -1943,6 +1951,8 @@ class TestLatency(EmulatorTestCase):
         self.assertGreaterEqual(took, 0.29)
         _, took = timed(lambda: ok_control("GET", "config"))
         self.assertLess(took, 0.25, "the control API is not delayed")
+        for entry in log():
+            self.assertGreaterEqual(entry["ended_ms"] - entry["started_ms"], 299, entry)
 
     def test_requests_overlap(self):
         configure(latency_ms=300)
@@ -1950,6 +1960,8 @@ class TestLatency(EmulatorTestCase):
         self.assertEqual([r.status for r in replies], [200] * 5)
         self.assertGreaterEqual(took, 0.29)
         self.assertLess(took, 0.9, "5 requests at 300 ms latency overlap (one at a time: 1.5 s)")
+        summary = ok_control("GET", "concurrency")
+        self.assertEqual((summary["requests"], summary["max_in_flight"], summary["429"]), (5, 5, 0))
 
     def test_processed_at_arrival_answered_after_latency(self):
         configure(latency_ms=800)
@@ -2003,6 +2015,8 @@ class TestLatency(EmulatorTestCase):
         refused = [r for r in replies if r.status == 429][0]
         self.assertEqual(refused.json["policyName"], "TEN_SECONDLY_ROLLING")
         self.assertEqual(refused.header("X-HubSpot-RateLimit-Remaining"), "0")
+        summary = ok_control("GET", "concurrency")
+        self.assertEqual((summary["requests"], summary["429"], summary["max_in_flight"]), (3, 1, 3))
 
     def test_counted_at_arrival_before_a_delay(self):
         configure(rate_limit={"max": 2})
@@ -2058,6 +2072,78 @@ class TestAccounts(EmulatorTestCase):
         self.assertEqual(ok_control("GET", "config")["accounts"], {})
         for bad in ("one", ["a"], {"a": 1}, {"a": None}, None):
             self.assertEqual(control("POST", "config", {"accounts": bad}).status, 400, bad)
+
+
+class TestRequestTimes(EmulatorTestCase):
+    """started_ms, ended_ms and app in the log; GET /_emulator/concurrency."""
+
+    def test_log_fields(self):
+        request("GET", PRODUCTS, token="secret-token-1")
+        request("GET", PRODUCTS, token=None)
+        create({"name": "x"}, token="secret-token-2")
+        entries = log()
+        self.assertEqual([e["app"] for e in entries], [app_of("secret-token-1"), None, app_of("secret-token-2")])
+        self.assertNotIn("secret-token", json.dumps(entries), "the log never holds a token")
+        for e in entries:
+            self.assertIsInstance(e["started_ms"], float)
+            self.assertIsInstance(e["ended_ms"], float)
+            self.assertLessEqual(e["started_ms"], e["ended_ms"])
+            self.assertGreaterEqual(e["started_ms"], 0)
+        for earlier, later in zip(entries, entries[1:]):
+            self.assertLessEqual(earlier["ended_ms"], later["started_ms"])
+        ok_control("POST", "reset")
+        time.sleep(0.05)
+        request("GET", PRODUCTS)
+        self.assertGreaterEqual(log()[0]["started_ms"], 50, "the clock's 0 is the reset")
+
+    def test_concurrency_endpoint(self):
+        configure(rate_limit={"max": 2})
+        for _ in range(3):
+            request("GET", PRODUCTS, token="tok-a")
+            time.sleep(0.05)
+        request("POST", BATCH_READ, {"inputs": []}, token="tok-b")
+        request("GET", PRODUCTS, token=None)
+        summary = ok_control("GET", "concurrency")
+        self.assertEqual(summary, {
+            "requests": 5, "429": 1, "max_in_flight": 1, "max_in_window": 3, "interval_ms": 10000,
+            "apps": {app_of("tok-a"): {"requests": 3, "429": 1, "max_in_window": 3},
+                     app_of("tok-b"): {"requests": 1, "429": 0, "max_in_window": 1}}})
+        only = ok_control("GET", "concurrency", query={"path": "batch"})
+        self.assertEqual((only["requests"], only["max_in_window"], list(only["apps"])),
+                         (1, 1, [app_of("tok-b")]))
+        self.assertEqual(ok_control("GET", "concurrency", query={"interval_ms": "30"})["max_in_window"], 1)
+        self.assertEqual(ok_control("GET", "concurrency", query={"path": "nothing"}),
+                         {"requests": 0, "429": 0, "max_in_flight": 0, "max_in_window": 0,
+                          "interval_ms": 10000, "apps": {}})
+        for bad in ("0", "x"):
+            self.assertEqual(control("GET", "concurrency", query={"interval_ms": bad}).status, 400)
+
+    def test_summary(self):
+        def entry(app, start, end, status=200):
+            return {"app": app, "started_ms": float(start), "ended_ms": float(end), "status": status}
+
+        entries = [entry("a", 0, 10), entry("a", 10, 20), entry("a", 15, 30, 429), entry("b", 16, 17),
+                   entry(None, 0, 100), entry("a", 40, 41), entry("b", 45, 46)]
+        self.assertEqual(emulator.concurrency_summary(entries, 30), {
+            "requests": 7, "429": 1, "max_in_flight": 4, "max_in_window": 3, "interval_ms": 30,
+            "apps": {"a": {"requests": 4, "429": 1, "max_in_window": 3},
+                     "b": {"requests": 2, "429": 0, "max_in_window": 2}}})
+        # a request answered as another arrives does not overlap it; a window is interval_ms wide
+        touching = [entry("a", 0, 10), entry("a", 10, 20), entry("a", 20, 30)]
+        self.assertEqual(emulator.concurrency_summary(touching, 20)["max_in_flight"], 1)
+        self.assertEqual(emulator.concurrency_summary(touching, 20)["max_in_window"], 2)
+        self.assertEqual(emulator.concurrency_summary(touching, 21)["max_in_window"], 3)
+
+    def test_emuctl_concurrency(self):
+        request("GET", PRODUCTS)
+        request("POST", BATCH_READ, {"inputs": []})
+        run = lambda *a: subprocess.run([sys.executable, EMUCTL, "--url", SERVER.url] + list(a),
+                                        capture_output=True, text=True, timeout=30)
+        r = run("concurrency")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["requests"], 2)
+        r = run("concurrency", "/batch/read")
+        self.assertEqual((json.loads(r.stdout)["requests"], len(r.stdout.splitlines())), (1, 1))
 
 
 if __name__ == "__main__":
