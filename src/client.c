@@ -231,7 +231,7 @@ ms_until(TimestampTz t, TimestampTz now)
 
 /* Sleep for ms milliseconds, waking for cancel and statement_timeout. */
 static void
-sleep_ms(long ms)
+sleep_ms(long ms, HsWaitKind kind)
 {
 	TimestampTz end = GetCurrentTimestamp() + (TimestampTz) ms * 1000;
 
@@ -244,7 +244,7 @@ sleep_ms(long ms)
 		if (left <= 0)
 			break;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 left, PG_WAIT_EXTENSION);
+						 left, hs_wait_event(kind));
 		ResetLatch(MyLatch);
 	}
 }
@@ -538,8 +538,10 @@ pump(HsConnection *conn, long max_wait_ms)
 	}
 	else if (timeout > 0)
 	{
-		hs_wait_begin(rate_held ? HS_WAIT_RATE_LIMIT : HS_WAIT_REQUEST);
-		sleep_ms(timeout);
+		HsWaitKind	kind = rate_held ? HS_WAIT_RATE_LIMIT : HS_WAIT_REQUEST;
+
+		hs_wait_begin(kind);
+		sleep_ms(timeout, kind);
 		hs_wait_end();
 	}
 	else if (timeout < 0)
