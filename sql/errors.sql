@@ -95,7 +95,7 @@ SELECT emu.seed('{"count": 500}') IS NOT NULL AS seeded;
 CALL emu.config('{"rate_limit": {"max": 3, "interval_ms": 3000}}');
 SELECT count(*) FROM products;
 SELECT status, count(*) FROM emu.requests() GROUP BY 1 ORDER BY 1;
-CALL emu.config('{"rate_limit": {"max": 100, "interval_ms": 10000}}');
+CALL emu.config('{"rate_limit": {"max": 1000, "interval_ms": 10000}}');
 -- DAILY is an immediate error with a hint
 CALL emu.fault('{"path": "/crm/v3/objects/products", "status": 429,
   "body": {"status": "error", "message": "You have reached your daily limit.", "errorType": "RATE_LIMIT",

@@ -168,7 +168,7 @@ SELECT o->'properties'->>'name' AS name, o->'properties'->>'price' AS price
 CALL emu.clear_log();
 UPDATE catalogue SET properties = properties || '{"description": "all"}';
 SELECT method, path, status, jsonb_array_length(body->'inputs') AS inputs
-  FROM emu.requests() ORDER BY seq;
+  FROM emu.requests() ORDER BY method, seq;
 SELECT count(*) FILTER (WHERE properties->>'description' = 'all') AS described, count(*)
   FROM catalogue_local;
 SELECT count(*) FILTER (WHERE o->'properties'->>'description' = 'all') AS described, count(*)

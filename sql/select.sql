@@ -128,7 +128,6 @@ SELECT DISTINCT path FROM emu.requests() ORDER BY 1;
 -- SELECT streams page by page: the backend's peak memory does not grow with
 -- the number of rows (30 pages, then 300 pages of about 1 kB records)
 CALL emu.reset();
-CALL emu.config('{"rate_limit": {"max": null}}');
 SELECT emu.seed(jsonb_build_object('count', 3000, 'properties', jsonb_build_object(
   'name', 'Streaming product {i}', 'price', '{i}', 'hs_sku', 'STREAM-{i}',
   'description', repeat('A description that makes each record weigh about a kilobyte. ', 12) || '{i}')))

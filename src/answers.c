@@ -182,6 +182,7 @@ report_rejected_rows(HsWriter *w, List *rejected, int ninputs, int applied)
 		warn_rejected_rows(w, rejected);
 		return;
 	}
+	hs_statement_settle();
 
 	initStringInfo(&detail);
 	foreach(lc, rejected)
@@ -283,6 +284,7 @@ report_unknown_rows(HsWriteBatch *batch, bool *written, int applied, int nreject
 								resp->status, applied, nrejected,
 								resp->correlation_id[0] ? resp->correlation_id : "none");
 	batch->stats.outcome_unknown = true;
+	hs_statement_settle();
 	ereport(ERROR,
 			(errcode(HS_ERRCODE_UNKNOWN_OUTCOME),
 			 applied + nrejected > n || written == NULL ?
@@ -393,6 +395,7 @@ report_unidentified_rows(HsWriteBatch *batch, const ResultMatch *m)
 	request = hs_request_detail(batch->request->method, batch->request->path,
 								"HTTP status %ld; correlationId %s", resp->status,
 								resp->correlation_id[0] ? resp->correlation_id : "none");
+	hs_statement_settle();
 	ereport(ERROR,
 			(errcode(HS_ERRCODE_UNKNOWN_OUTCOME),
 			 n == 1 && named == 1 ?

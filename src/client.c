@@ -378,8 +378,7 @@ call_judge(HsCall *call, HsHttpTransfer *t, const HsHttpResult *res)
 		call->verdict = v;
 		return;
 	}
-	hs_http_transfer_free(t);
-	call->transfer = NULL;
+	/* res belongs to the transfer: read what is needed before freeing it */
 	if (v.rate_wait)
 	{
 		/* no Retry-After: as long as the window needs */
@@ -389,6 +388,8 @@ call_judge(HsCall *call, HsHttpTransfer *t, const HsHttpResult *res)
 		call->rate_waits++;
 		call->held_since = now;
 	}
+	hs_http_transfer_free(t);
+	call->transfer = NULL;
 	if (call->stats)
 	{
 		call->stats->retries++;

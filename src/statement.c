@@ -204,9 +204,13 @@ leave_statement_level(void)
  * PG_TRY saves error_context_stack and restores it on both paths (PG_CATCH
  * and PG_END_TRY): the callback is pushed inside, so that it is popped too.
  */
-/* Wait for the requests in flight of every running modification. */
-static void
-settle_members(void)
+/*
+ * hs_statement_settle
+ *		Wait for the requests in flight of every running modification
+ *		(sending nothing more), counting what HubSpot applied.
+ */
+void
+hs_statement_settle(void)
 {
 	dlist_iter	iter;
 
@@ -214,7 +218,8 @@ settle_members(void)
 	{
 		HsStatementMember *m = dlist_container(HsStatementMember, node, iter.cur);
 
-		if (m->settle != NULL)
+		/* an outer statement's writes go on if the error is caught */
+		if (m->settle != NULL && (m->depth >= statement_depth || m->orphan))
 			m->settle(m->arg);
 	}
 }
@@ -247,7 +252,7 @@ settle_and_raise_again(ErrorContextCallback *errcallback, MemoryContext cxt)
 		return;
 	}
 	FlushErrorState();
-	settle_members();
+	hs_statement_settle();
 	if (!outermost || !context_deferred)
 	{
 		leave_statement_level();

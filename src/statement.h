@@ -63,6 +63,13 @@ extern void hs_statement_unregister(HsStatementMember *m);
  * modification's own error context must.
  */
 extern bool hs_statement_reports_writes(void);
+/*
+ * Before hubspot_fdw raises an error of its own: wait for the requests that
+ * running modifications have in flight (sending nothing more), counting what
+ * HubSpot applied, so that the error's context tells it exactly.  A request
+ * whose answer is being taken apart is no longer in flight.
+ */
+extern void hs_statement_settle(void);
 /* set around hubspot_fdw's own WARNINGs, which carry error SQLSTATEs */
 extern PGDLLIMPORT bool hs_statement_context_muted;
 

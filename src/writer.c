@@ -267,8 +267,10 @@ batch_finish(HsWriteBatch *batch)
 
 	w->sending = true;
 	(void) hs_call_wait_any(&call, 1);
+	/* no longer in flight: settling leaves it alone */
+	batch->call = NULL;
 	if (!hs_call_answered(call))
-		batch->call = NULL;
+		hs_statement_settle();
 	PG_TRY();
 	{
 		batch->response = hs_call_finish(call);
@@ -291,7 +293,8 @@ hs_writer_batch_result(HsWriteBatch *batch)
 		/* archiving an id that is gone is not an error: all or nothing */
 		if (resp->status != 200 && resp->status != 204)
 		{
-					hs_report_response_error(resp);
+			hs_statement_settle();
+			hs_report_response_error(resp);
 		}
 		w->rows_applied += batch->ninputs;
 		batch->applied = batch->ninputs;
@@ -299,7 +302,8 @@ hs_writer_batch_result(HsWriteBatch *batch)
 	}
 	if (resp->status != 200 && resp->status != 201 && resp->status != 207)
 	{
-			hs_report_response_error(resp);
+		hs_statement_settle();
+		hs_report_response_error(resp);
 	}
 	batch->answer = hs_api_parse_batch(resp);
 	batch->applied = batch->answer->nresults;
