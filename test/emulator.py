@@ -689,7 +689,7 @@ def parse_list_param(query, name):
 class Record:
     """One stored CRM object."""
 
-    def __init__(self, object_id):
+    def __init__(self, object_id, unique_index=None):
         self.id = object_id
         self.properties = {}      # name -> non-empty string value
         self.history = {}         # name -> [(value, timestamp)], newest first
@@ -698,6 +698,7 @@ class Record:
         self.archived = False
         self.archived_at = None
         self.associations = []
+        self.unique_index = unique_index  # the Store's UniqueIndex, told of every value set
 
     def set_property(self, name, value, timestamp):
         """Set (or with "" clear) a property, recording it in the property's history."""
@@ -705,11 +706,31 @@ class Record:
             self.properties.pop(name, None)
         else:
             self.properties[name] = value
+            if self.unique_index is not None:
+                self.unique_index.add(name, value, self)
         self.history.setdefault(name, []).insert(0, (value, timestamp))
 
     def history_json(self, name):
         return [{"value": v, "timestamp": ts, "sourceType": HISTORY_SOURCE_TYPE, "sourceId": HISTORY_SOURCE_ID}
                 for v, ts in self.history.get(name, [])]
+
+
+class UniqueIndex:
+    """The records that were ever given each value of a unique-value property, so that a lookup
+    by such a property (idProperty, unique checks) does not scan the store: an upsert of 30,000
+    rows would otherwise take minutes. Entries are never removed; readers check each candidate's
+    current value and archived state, so a changed or cleared value is simply not matched."""
+
+    def __init__(self, names):
+        self.names = frozenset(names)
+        self.records = {}         # (name, value) -> {id: Record}
+
+    def add(self, name, value, rec):
+        if name in self.names:
+            self.records.setdefault((name, value), {})[rec.id] = rec
+
+    def candidates(self, name, value):
+        return self.records.get((name, value), {}).values()
 
 
 class Store:
@@ -719,6 +740,7 @@ class Store:
         self.catalogue = catalogue
         self.records = {}         # id -> Record
         self.next_id = id_start
+        self.unique_index = UniqueIndex(self.unique_properties())
 
     def set_id_start(self, id_start):
         self.next_id = id_start if not self.records else max(self.next_id, id_start)
@@ -728,7 +750,7 @@ class Store:
         object_id = str(self.next_id)
         self.next_id += 1
         ts = iso_ms(now)
-        rec = Record(object_id)
+        rec = Record(object_id, self.unique_index)
         system = {
             "hs_object_id": object_id,
             "hs_createdate": ts,
@@ -766,6 +788,11 @@ class Store:
         return rec
 
     def find_by_property(self, name, value, archived):
+        if name in self.unique_index.names:
+            recs = sorted((r for r in self.unique_index.candidates(name, value)
+                           if (archived is None or r.archived == archived) and r.properties.get(name) == value),
+                          key=lambda r: int(r.id))
+            return recs[0] if recs else None
         for rec in self.sorted_records(archived):
             if rec.properties.get(name) == value:
                 return rec
@@ -784,7 +811,7 @@ class Store:
             if value == "":
                 continue
             taken = any(r.id != exclude and r.properties.get(name) == value
-                        for r in self.records.values() if not r.archived)
+                        for r in self.unique_index.candidates(name, value) if not r.archived)
             if (name, value) in pending or taken:
                 problems.append(PropertyProblem(name, "INVALID_UNIQUE_VALUE",
                                                 "%s already has that value" % name))
