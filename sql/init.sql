@@ -83,9 +83,29 @@ $$;
 CREATE FUNCTION emu.objects(which text DEFAULT '') RETURNS SETOF jsonb
 LANGUAGE sql AS $$ SELECT emu.ctl('objects ' || which) $$;
 
+-- When each logged request arrived and was answered (milliseconds since the
+-- last reset, on one clock), and its app (a hash of its token, never the token).
+CREATE FUNCTION emu.request_times()
+RETURNS TABLE (seq int, method text, path text, status int, app text,
+               started_ms float8, ended_ms float8)
+LANGUAGE sql AS $$
+  SELECT (r->>'seq')::int, r->>'method', r->>'path', (r->>'status')::int, r->>'app',
+         (r->>'started_ms')::float8, (r->>'ended_ms')::float8
+  FROM emu.ctl('log') AS r ORDER BY 1
+$$;
+-- Overlap and pace of the logged requests whose path contains path_filter
+-- (all of them when NULL): {"requests", "429", "max_in_flight" (most in
+-- flight at once), "max_in_window" (most one app sent in any interval_ms),
+-- "interval_ms", "apps": {app: {"requests", "429", "max_in_window"}}}.
+CREATE FUNCTION emu.concurrency(path_filter text DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql AS $$ SELECT emu.ctl('concurrency', path_filter) $$;
+
 CALL emu.reset();
 SELECT count(*) FROM products;
 SELECT method, path, status FROM emu.requests();
+SELECT emu.concurrency('/crm/v3/objects') - 'apps' AS concurrency;
+SELECT count(*) AS answered_after_arrival FROM emu.request_times()
+ WHERE app IS NOT NULL AND ended_ms >= started_ms;
 
 -- every test creates the foreign tables it uses
 DROP FOREIGN TABLE products;

@@ -22,6 +22,9 @@ Commands:
     wait-idle [SECONDS]    wait until the emulator has finished every API request it received
                            (delayed ones whose client gave up included); fails after SECONDS
                            (default 10) with requests still in flight
+    concurrency [PATH]     overlap and pace of the logged requests (those whose path contains
+                           PATH), one JSON object: {"requests", "429", "max_in_flight",
+                           "max_in_window", "interval_ms", "apps": {app: {...}}}
 
 --copy escapes the output for PostgreSQL's COPY text format (every backslash doubled), so that
 `COPY t(line) FROM PROGRAM 'python3 test/emuctl.py --copy log'` reads one JSON text per row.
@@ -35,6 +38,7 @@ import os
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 
@@ -138,6 +142,9 @@ def run(args, out):
         lines = sorted(results, key=lambda r: int(r["id"]))
     elif cmd in ("damage", "damage-clear"):
         lines = run_damage(url, cmd, args.arg)
+    elif cmd == "concurrency":
+        query = "?" + urllib.parse.urlencode({"path": args.arg}) if args.arg else ""
+        lines = [call(url, "GET", "/_emulator/concurrency" + query)]
     elif cmd == "wait-idle":
         try:
             timeout_s = float(args.arg) if args.arg is not None else 10.0
@@ -156,8 +163,9 @@ def main(argv=None):
     parser.add_argument("--archived", action="store_true", help="objects: archived records only")
     parser.add_argument("--all", action="store_true", help="objects: live and archived records")
     parser.add_argument("command", choices=["reset", "log", "clear-log", "fault", "config", "seed", "objects",
-                                            "damage", "damage-clear", "wait-idle"])
-    parser.add_argument("arg", nargs="?", help="JSON argument of fault, config, seed and damage; seconds of wait-idle")
+                                            "damage", "damage-clear", "wait-idle", "concurrency"])
+    parser.add_argument("arg", nargs="?", help="JSON argument of fault, config, seed and damage; "
+                                               "seconds of wait-idle; path substring of concurrency")
     args = parser.parse_args(argv)
     try:
         run(args, sys.stdout)

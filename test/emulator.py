@@ -32,7 +32,22 @@ included. Config empty_values chooses how a requested property without a value c
 omitted ("omit", the default), JSON null ("null") or "" ("empty", as HubSpot answers cleared
 values, section 12.1).
 
-Control API for tests (no authentication, never logged, never rate limited):
+Timing, rate limits and the log. An API request "arrives" once its headers and body have been
+read. At its arrival, under the emulator lock, the fault rule that takes it is chosen and (unless
+that rule answers or resets in its place) it is authenticated and counted against the rate
+limits: the rolling window of its token (app, rate_limit.max per interval_ms) and the daily count
+of the token's account (config accounts; rate_limit.daily), so requests in flight together are
+counted in their order of arrival and a 429 is decided then. Then, without the lock: a delay
+rule's delay_ms, the processing (under the lock: the write happens, the X-HubSpot-RateLimit-*
+headers are computed), config latency_ms, and the answer. So an answer comes at least
+latency_ms (plus any delay) after its request arrived, requests overlap (one thread each), and
+fault rules fire alongside the latency as without it. A request is logged just before its answer
+(or connection reset) is sent, with started_ms (arrival) and ended_ms (answer), milliseconds on
+one monotonic clock whose 0 is the last reset (a request that arrived before it has a negative
+started_ms), and app, the first 8 hex digits of its token's SHA-256 (null without a token; the
+token itself is never logged). GET /_emulator/concurrency sums the log up (concurrency_summary).
+
+Control API for tests (no authentication, never logged, never rate limited, never delayed):
 
     POST   /_emulator/reset                       everything back to defaults
     GET    /_emulator/requests                    request log of API calls
@@ -48,6 +63,9 @@ Control API for tests (no authentication, never logged, never rate limited):
     POST   /_emulator/damage                      append a damage rule or a list of them
     DELETE /_emulator/damage                      remove every damage rule and the list
     GET    /_emulator/in-flight                   API requests received and not yet finished
+    GET    /_emulator/concurrency[?path=SUBSTRING][&interval_ms=N]
+                                                  overlap and pace of the logged requests
+                                                  (whose path contains SUBSTRING)
 
 Damage rules (mutation testing of a client's parsers) answer the next `times` matching requests
 with the real answer damaged in one `kind`: truncate, empty, wrong_type, missing, huge_number,
@@ -60,9 +78,11 @@ New endpoints are added as a method on Emulator plus one line in Emulator.ROUTES
 """
 
 import argparse
+import bisect
 import copy
 import datetime
 import decimal
+import hashlib
 import json
 import os
 import random
@@ -75,7 +95,6 @@ import threading
 import time
 import traceback
 import uuid
-from collections import deque
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
@@ -129,8 +148,19 @@ DEFAULT_CONFIG = {
     "random_seed": None,
     # Echo objectWriteTraceId on successful batch results.
     "echo_trace_ids": True,
-    # Rolling window per token; `max` None disables it, `daily` None disables the daily limit.
+    # Rolling window per token (app): at most `max` requests in any `interval_ms`; `max` None
+    # disables it. Daily limit per account (see `accounts`), shared by its tokens; `daily`
+    # None disables it. Requests are counted when they arrive; refused ones are not counted.
     "rate_limit": {"max": 100, "interval_ms": 10000, "daily": 250000},
+    # Accounts of tokens, {"token": "account id"}, for the daily limit: the tokens of one
+    # account share its daily count. Tokens not listed belong to one default account. A
+    # change replaces the whole mapping.
+    "accounts": {},
+    # Milliseconds every API request takes from its arrival to its answer (the network and
+    # HubSpot's work): the request is counted and processed when it arrives, and its answer
+    # is sent latency_ms later, without holding the emulator lock, so requests overlap. Delay
+    # fault rules add to it. The control API is never delayed. 0 answers at once.
+    "latency_ms": 0,
     # Seconds sent as Retry-After on 429s (None: no header).
     "retry_after": None,
     # Portal id shown in validation messages.
@@ -835,49 +865,52 @@ class Store:
 # ---------------------------------------------------------------------------
 
 class RateLimiter:
-    """A rolling window and a daily counter per token. Callers hold the emulator lock."""
+    """The rolling window of each token (app) and the daily count of each account (section 5.1:
+    the burst limit applies per app, the daily limit is shared by the apps of an account).
+    Callers hold the emulator lock."""
 
     def __init__(self):
-        self.windows = {}         # token -> deque of monotonic times
-        self.daily = {}           # token -> (utc date, count)
+        self.windows = {}         # token -> sorted list of monotonic arrival times counted
+        self.daily = {}           # account (None: the default one) -> (utc date, count)
 
-    def _prune(self, token, interval_ms):
-        window = self.windows.setdefault(token, deque())
-        horizon = time.monotonic() - interval_ms / 1000.0
-        while window and window[0] <= horizon:
-            window.popleft()
+    def _prune(self, token, interval_ms, now):
+        window = self.windows.setdefault(token, [])
+        del window[:bisect.bisect_right(window, now - interval_ms / 1000.0)]
         return window
 
-    def _daily_count(self, token):
+    def _daily_count(self, account):
         today = datetime.datetime.now(UTC).date()
-        day, count = self.daily.get(token, (today, 0))
+        day, count = self.daily.get(account, (today, 0))
         return count if day == today else 0
 
-    def check(self, token, limits):
-        """Count one request, or return the policy name ("DAILY"/"TEN_SECONDLY_ROLLING") that refuses it."""
+    def check(self, token, account, limits, arrived):
+        """Count one request that arrived at `arrived` (time.monotonic()), or return the policy
+        name ("DAILY"/"TEN_SECONDLY_ROLLING") that refuses it."""
         daily_max, window_max = limits.get("daily"), limits.get("max")
-        if daily_max is not None and self._daily_count(token) >= daily_max:
+        if daily_max is not None and self._daily_count(account) >= daily_max:
             return "DAILY"
         if window_max is not None:
-            window = self._prune(token, limits["interval_ms"])
+            window = self._prune(token, limits["interval_ms"], arrived)
             if len(window) >= window_max:
                 return "TEN_SECONDLY_ROLLING"
-            window.append(time.monotonic())
+            bisect.insort(window, arrived)
         today = datetime.datetime.now(UTC).date()
-        self.daily[token] = (today, self._daily_count(token) + 1)
+        self.daily[account] = (today, self._daily_count(account) + 1)
         return None
 
-    def headers(self, token, limits):
-        """The X-HubSpot-RateLimit-* headers describing the token's state now."""
+    def headers(self, token, account, limits):
+        """The X-HubSpot-RateLimit-* headers describing the token's window and its account's
+        day now."""
         h = {}
         daily_max, window_max = limits.get("daily"), limits.get("max")
         if daily_max is not None:
             h["X-HubSpot-RateLimit-Daily"] = str(daily_max)
-            h["X-HubSpot-RateLimit-Daily-Remaining"] = str(max(0, daily_max - self._daily_count(token)))
+            h["X-HubSpot-RateLimit-Daily-Remaining"] = str(max(0, daily_max - self._daily_count(account)))
         if window_max is not None:
-            window = self._prune(token, limits["interval_ms"])
+            now = time.monotonic()
+            window = self._prune(token, limits["interval_ms"], now)
             secondly = max(1, window_max // 10)
-            last_second = sum(1 for t in window if t > time.monotonic() - 1.0)
+            last_second = sum(1 for t in window if t > now - 1.0)
             h["X-HubSpot-RateLimit-Interval-Milliseconds"] = str(limits["interval_ms"])
             h["X-HubSpot-RateLimit-Max"] = str(window_max)
             h["X-HubSpot-RateLimit-Remaining"] = str(max(0, window_max - len(window)))
@@ -1346,9 +1379,18 @@ class DamageSet:
 # HTTP plumbing objects
 # ---------------------------------------------------------------------------
 
+def app_name(token):
+    """The name of a token's app in the log: the first 8 hex digits of its SHA-256."""
+    if token is None:
+        return None
+    return hashlib.sha256(token.encode("utf-8", errors="surrogateescape")).hexdigest()[:8]
+
+
 class Request:
-    def __init__(self, method, raw_path, headers, body):
+    def __init__(self, method, raw_path, headers, body, arrived=None):
         parts = urlsplit(raw_path)
+        # time.monotonic() when the request (headers and body) had been read
+        self.arrived = time.monotonic() if arrived is None else arrived
         self.method = method
         self.path = unquote(parts.path)
         self.raw_query = parts.query
@@ -1361,6 +1403,8 @@ class Request:
         if auth[:7].lower() == "bearer ":
             token = auth[7:].strip()
             self.token = token or None
+        # The token's app, named without revealing the token: the log never holds a token.
+        self.app = app_name(self.token)
 
     def json(self):
         return parse_json_body(self.body)
@@ -1441,6 +1485,7 @@ class Emulator:
         Route("POST", r"/_emulator/damage", "ctl_add_damage"),
         Route("DELETE", r"/_emulator/damage", "ctl_clear_damage"),
         Route("GET", r"/_emulator/in-flight", "ctl_in_flight"),
+        Route("GET", r"/_emulator/concurrency", "ctl_concurrency"),
     ]
 
     def __init__(self):
@@ -1456,6 +1501,7 @@ class Emulator:
             self.store = Store(self.catalogue, self.config["id_start"])
             self.log = []
             self.seq = 0
+            self.origin = time.monotonic()  # time 0 of the log's started_ms and ended_ms
             self.faults = FaultSet()
             self.damage = DamageSet()
             self.limiter = RateLimiter()
@@ -1470,10 +1516,22 @@ class Emulator:
         return datetime.datetime.now(UTC)
 
     def record_request(self, req, status):
+        """Log an API request as its answer (or connection reset) is about to be sent."""
+        ended = time.monotonic()
         with self.lock:
             self.seq += 1
             self.log.append({"seq": self.seq, "method": req.method, "path": req.path,
-                             "query": req.query, "body": req.logged_body(), "status": status})
+                             "query": req.query, "body": req.logged_body(), "status": status,
+                             "app": req.app, "started_ms": self.log_ms(req.arrived),
+                             "ended_ms": self.log_ms(ended)})
+
+    def log_ms(self, t):
+        """A time.monotonic() time as milliseconds since the last reset (or the start)."""
+        return round((t - self.origin) * 1000.0, 3)
+
+    def account_of(self, token):
+        """The account a token belongs to, for the daily limit (None: the default account)."""
+        return self.config["accounts"].get(token)
 
     def resolve_object_type(self, name):
         if name not in OBJECT_TYPES:
@@ -1484,7 +1542,7 @@ class Emulator:
         if token is None:
             return {}
         with self.lock:
-            return self.limiter.headers(token, self.config["rate_limit"])
+            return self.limiter.headers(token, self.account_of(token), self.config["rate_limit"])
 
     @staticmethod
     def match(routes, method, path):
@@ -1500,16 +1558,30 @@ class Emulator:
 
     # -- API dispatch ------------------------------------------------------
 
+    def admit(self, req):
+        """Authenticate one API request and count it against its token's window and its
+        account's day, as it arrives; returns the refusal (401, 429) to answer, or None."""
+        with self.lock:
+            try:
+                self._admit(req)
+                return None
+            except ApiError as e:
+                return self.api_error_response(req, e)
+
     def handle_api(self, req):
-        """Authenticate, rate-limit and dispatch one API request; always returns a Response."""
+        """Dispatch one admitted API request; always returns a Response."""
         with self.lock:
             try:
                 return self._handle_api(req)
             except ApiError as e:
-                headers = dict(e.headers)
-                if req.token is not None and e.status != 401:
-                    headers.update(self.limiter.headers(req.token, self.config["rate_limit"]))
-                return self.error_response(e, headers)
+                return self.api_error_response(req, e)
+
+    def api_error_response(self, req, error):
+        headers = dict(error.headers)
+        if req.token is not None and error.status != 401:
+            headers.update(self.limiter.headers(req.token, self.account_of(req.token),
+                                                self.config["rate_limit"]))
+        return self.error_response(error, headers)
 
     def error_response(self, error, headers=None):
         cid = new_correlation_id()
@@ -1517,7 +1589,7 @@ class Emulator:
         headers["X-HubSpot-Correlation-Id"] = cid
         return Response(error.status, error.body(cid), headers)
 
-    def _handle_api(self, req):
+    def _admit(self, req):
         cfg = self.config
         token = req.token
         if token is None:
@@ -1526,11 +1598,13 @@ class Emulator:
             raise ApiError(401, "EXPIRED_AUTHENTICATION", EXPIRED_AUTH_MESSAGE)
         if cfg["tokens"] is not None and token not in cfg["tokens"]:
             raise ApiError(401, "INVALID_AUTHENTICATION", INVALID_AUTH_MESSAGE)
-
-        refused = self.limiter.check(token, cfg["rate_limit"])
+        refused = self.limiter.check(token, self.account_of(token), cfg["rate_limit"], req.arrived)
         if refused:
             raise self.rate_limit_error(refused)
 
+    def _handle_api(self, req):
+        cfg = self.config
+        token = req.token
         route, params = self.match(self.ROUTES, req.method, req.path)
         if route is None:
             if params:
@@ -1544,7 +1618,7 @@ class Emulator:
                                     "context": {"requiredGranularScopes": ["crm.objects.%s.write" % object_type]}}],
                            links={"scopes": "https://developers.hubspot.com/scopes"})
         response = getattr(self, route.handler)(req, **params)
-        response.headers.update(self.limiter.headers(token, cfg["rate_limit"]))
+        response.headers.update(self.limiter.headers(token, self.account_of(token), cfg["rate_limit"]))
         response.headers.setdefault("X-HubSpot-Correlation-Id", new_correlation_id())
         return response
 
@@ -2162,6 +2236,21 @@ class Emulator:
     def ctl_in_flight(self, req):
         return Response(200, {"in_flight": self.in_flight.count()})
 
+    def ctl_concurrency(self, req):
+        path = (req.query.get("path") or [""])[0]
+        interval = (req.query.get("interval_ms") or [None])[0]
+        if interval is None:
+            interval_ms = self.config["rate_limit"]["interval_ms"]
+        else:
+            try:
+                interval_ms = int(interval)
+            except ValueError:
+                interval_ms = 0
+            if interval_ms < 1:
+                raise ValueError("interval_ms must be a positive integer")
+        entries = [e for e in self.log if path in e["path"]]
+        return Response(200, concurrency_summary(entries, interval_ms))
+
     # -- damaged answers (see DamageRule) ----------------------------------------
 
     def damaged(self, req, response):
@@ -2189,6 +2278,45 @@ class Emulator:
         return Response(200, {"results": [self.full_record_json(r) for r in self.store.sorted_records(archived)]})
 
 
+def concurrency_summary(entries, interval_ms):
+    """What a list of log entries says about the requests' overlap and pace:
+
+        {"requests": M, "429": K, "max_in_flight": N, "max_in_window": W, "interval_ms": I,
+         "apps": {app: {"requests": M, "429": K, "max_in_window": W}, ...}}
+
+    max_in_flight is the most requests between their arrival and their answer at one time
+    (a request answered as another arrives does not overlap it); max_in_window is the most
+    requests (429s included) one app sent within any interval_ms, the largest over the apps.
+    Requests without a token belong to no app."""
+    edges = []
+    for e in entries:
+        edges.append((e["started_ms"], 1))
+        edges.append((e["ended_ms"], -1))
+    edges.sort()  # at one time, answers (-1) before arrivals (+1)
+    in_flight = max_in_flight = 0
+    for _, step in edges:
+        in_flight += step
+        max_in_flight = max(max_in_flight, in_flight)
+    apps = {}
+    for e in entries:
+        if e["app"] is not None:
+            apps.setdefault(e["app"], []).append(e)
+    per_app = {}
+    for app, mine in sorted(apps.items()):
+        starts = sorted(e["started_ms"] for e in mine)
+        most, first = 0, 0
+        for last, t in enumerate(starts):
+            while t - starts[first] >= interval_ms:
+                first += 1
+            most = max(most, last - first + 1)
+        per_app[app] = {"requests": len(mine), "429": sum(1 for e in mine if e["status"] == 429),
+                        "max_in_window": most}
+    return {"requests": len(entries), "429": sum(1 for e in entries if e["status"] == 429),
+            "max_in_flight": max_in_flight,
+            "max_in_window": max((a["max_in_window"] for a in per_app.values()), default=0),
+            "interval_ms": interval_ms, "apps": per_app}
+
+
 def validate_config(cfg):
     """Raise ValueError when a configuration value has the wrong type."""
     def is_int(v, minimum=0):
@@ -2213,6 +2341,11 @@ def validate_config(cfg):
                                                        and not isinstance(cfg["retry_after"], bool)
                                                        and cfg["retry_after"] >= 0), "null or a number of seconds"),
         ("portal_id", is_int(cfg["portal_id"]), "a non-negative integer"),
+        ("accounts", isinstance(cfg["accounts"], dict)
+         and all(isinstance(a, str) for a in cfg["accounts"].values()),
+         'an object mapping tokens to account ids (strings), e.g. {"pat-1": "portal-a"}'),
+        ("latency_ms", isinstance(cfg["latency_ms"], (int, float)) and not isinstance(cfg["latency_ms"], bool)
+         and 0 <= cfg["latency_ms"] <= 600000, "a number of milliseconds from 0 to 600000"),
         ("rate_limit.max", cfg["rate_limit"]["max"] is None or is_int(cfg["rate_limit"]["max"]), "null or a non-negative integer"),
         ("rate_limit.interval_ms", is_int(cfg["rate_limit"]["interval_ms"], 1), "a positive integer"),
         ("rate_limit.daily", cfg["rate_limit"]["daily"] is None or is_int(cfg["rate_limit"]["daily"]), "null or a non-negative integer"),
@@ -2348,7 +2481,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.send(Response(400, {"status": "error", "message": "malformed request body"}))
             return
-        req = Request(self.command, self.path, self.headers, body)
+        req = Request(self.command, self.path, self.headers, body, arrived=time.monotonic())
         if req.path.startswith(CONTROL_PREFIX) or req.path == CONTROL_PREFIX.rstrip("/"):
             try:
                 self.send(emulator.handle_control(req))
@@ -2366,31 +2499,41 @@ class Handler(BaseHTTPRequestHandler):
             self.send(resp)
 
     def dispatch_api(self, emulator, req):
+        """One API request: at its arrival, the fault rule that takes it and (unless that rule
+        answers in its place) its authentication and rate-limit count; then the rule's delay,
+        the processing, the configured latency, and the answer. Sleeps hold no lock."""
         with emulator.lock:
+            latency_ms = emulator.config["latency_ms"]
             rule = emulator.faults.pick(req.method, req.path)
+            action = rule.action if rule is not None else None
+            refusal = None if action in ("respond", "reset_before") else emulator.admit(req)
         if rule is not None and rule.delay_ms:
             time.sleep(rule.delay_ms / 1000.0)
-        action = rule.action if rule is not None else None
 
         if action == "reset_before":
-            emulator.record_request(req, None)
-            self.abort_connection()
+            self.finish(emulator, req, None, latency_ms)
             return
         if action == "respond":
-            response = self.fault_response(emulator, rule, req)
-            emulator.record_request(req, response.status)
-            self.send(response)
+            self.finish(emulator, req, self.fault_response(emulator, rule, req), latency_ms)
             return
 
-        response = emulator.handle_api(req)
+        response = refusal or emulator.handle_api(req)
         if action == "reset_after":
-            emulator.record_request(req, None)
-            self.abort_connection()
+            self.finish(emulator, req, None, latency_ms)
             return
         if action in (None, "delay"):
             response = emulator.damaged(req, response)
-        emulator.record_request(req, response.status)
-        self.send(response, truncate=(action == "malformed"))
+        self.finish(emulator, req, response, latency_ms, truncate=(action == "malformed"))
+
+    def finish(self, emulator, req, response, latency_ms, truncate=False):
+        """After the latency, log the request and send its answer (None: reset the connection)."""
+        if latency_ms:
+            time.sleep(latency_ms / 1000.0)
+        emulator.record_request(req, response.status if response is not None else None)
+        if response is None:
+            self.abort_connection()
+        else:
+            self.send(response, truncate=truncate)
 
     @staticmethod
     def fault_response(emulator, rule, req):
@@ -2420,6 +2563,9 @@ class Handler(BaseHTTPRequestHandler):
 class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Room for a burst of new connections from a client with many requests in flight (the
+    # default of 5 would drop SYNs, and the client would wait a second to retry).
+    request_queue_size = 128
 
     def __init__(self, port=0, verbose=False, emulator=None):
         self.emulator = emulator or Emulator()

@@ -7,6 +7,7 @@ Starts one emulator in-process on a free port (plus one as a subprocess to test 
 exercises every behaviour with urllib / http.client. Standard library only.
 """
 
+import hashlib
 import http.client
 import json
 import os
@@ -15,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -1598,8 +1600,11 @@ class TestControl(EmulatorTestCase):
         create({"name": "x"})
         control("GET", "objects")
         entries = log()
+        timing = {k: entries[0].pop(k) for k in ("app", "started_ms", "ended_ms")}
         self.assertEqual(entries[0], {"seq": 1, "method": "GET", "path": PRODUCTS,
                                       "query": {"limit": ["5"], "properties": ["a", "b,c"]}, "body": None, "status": 200})
+        self.assertEqual(timing["app"], hashlib.sha256(b"test-token").hexdigest()[:8])
+        self.assertLessEqual(timing["started_ms"], timing["ended_ms"])
         self.assertEqual(entries[1]["body"], {"properties": {"name": "x"}})
         self.assertEqual(len(entries), 2, "control calls are not logged")
         self.assertEqual(control("DELETE", "requests").status, 200)
@@ -1889,6 +1894,256 @@ class TestInFlight(EmulatorTestCase):
         r = self.emuctl("wait-idle", "soon")
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("number of seconds", r.stderr)
+
+
+def app_of(token):
+    return hashlib.sha256(token.encode()).hexdigest()[:8]
+
+
+def together(calls):
+    """Run the callables in threads released at the same moment; returns (results in order,
+    seconds from the release until the last one returned)."""
+    results = [None] * len(calls)
+    barrier = threading.Barrier(len(calls) + 1)
+
+    def run(i):
+        barrier.wait()
+        try:
+            results[i] = calls[i]()
+        except Exception as e:  # noqa: BLE001 - reported to the test as the result
+            results[i] = e
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    started = time.monotonic()
+    for t in threads:
+        t.join(30)
+    return results, time.monotonic() - started
+
+
+def timed(fn):
+    started = time.monotonic()
+    result = fn()
+    return result, time.monotonic() - started
+
+
+class TestLatency(EmulatorTestCase):
+    """Config latency_ms: every API answer comes that long after its request arrived."""
+
+    def test_default_and_validation(self):
+        self.assertEqual(emulator.DEFAULT_CONFIG["latency_ms"], 0)
+        self.assertEqual(ok_control("GET", "config")["latency_ms"], 0)
+        self.assertEqual(configure(latency_ms=12.5)["latency_ms"], 12.5)
+        for bad in (-1, "150", True, None, 600001):
+            self.assertEqual(control("POST", "config", {"latency_ms": bad}).status, 400, bad)
+        ok_control("POST", "reset")
+        self.assertEqual(ok_control("GET", "config")["latency_ms"], 0)
+
+    def test_every_api_answer_waits_and_control_does_not(self):
+        configure(latency_ms=300)
+        reply, took = timed(lambda: request("GET", PRODUCTS))
+        self.assertEqual(reply.status, 200)
+        self.assertGreaterEqual(took, 0.29)
+        reply, took = timed(lambda: request("GET", PRODUCTS, token=None))
+        self.assertEqual(reply.status, 401)
+        self.assertGreaterEqual(took, 0.29)
+        _, took = timed(lambda: ok_control("GET", "config"))
+        self.assertLess(took, 0.25, "the control API is not delayed")
+        for entry in log():
+            self.assertGreaterEqual(entry["ended_ms"] - entry["started_ms"], 299, entry)
+
+    def test_requests_overlap(self):
+        configure(latency_ms=300)
+        replies, took = together([lambda: request("GET", PRODUCTS, timeout=10)] * 5)
+        self.assertEqual([r.status for r in replies], [200] * 5)
+        self.assertGreaterEqual(took, 0.29)
+        self.assertLess(took, 0.9, "5 requests at 300 ms latency overlap (one at a time: 1.5 s)")
+        summary = ok_control("GET", "concurrency")
+        self.assertEqual((summary["requests"], summary["max_in_flight"], summary["429"]), (5, 5, 0))
+
+    def test_processed_at_arrival_answered_after_latency(self):
+        configure(latency_ms=800)
+        with self.assertRaises(OSError):  # the client gives up before the answer
+            create({"name": "early"}, timeout=0.2)
+        self.assertEqual([r["properties"]["name"] for r in stored().values()], ["early"],
+                         "the write happened when the request arrived")
+        self.assertEqual(ok_control("GET", "in-flight")["in_flight"], 1)
+        self.assertEqual(log(), [], "logged when answered")
+        deadline = time.monotonic() + 5
+        while ok_control("GET", "in-flight")["in_flight"] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertEqual([e["status"] for e in log()], [201])
+
+    def test_delay_rule_adds_to_latency(self):
+        configure(latency_ms=200)
+        ok_control("POST", "faults", {"path": PRODUCTS, "action": "delay", "delay_ms": 300})
+        reply, took = timed(lambda: request("GET", PRODUCTS))
+        self.assertEqual(reply.status, 200)
+        self.assertGreaterEqual(took, 0.49)
+        reply, took = timed(lambda: request("GET", PRODUCTS))
+        self.assertEqual(reply.status, 200)
+        self.assertGreaterEqual(took, 0.19)
+
+    def test_fault_rules_keep_firing(self):
+        configure(latency_ms=200)
+        ok_control("POST", "faults", [{"path": PRODUCTS, "method": "GET", "status": 500, "skip": 1},
+                                      {"path": PRODUCTS, "method": "GET", "status": 503, "skip": 2},
+                                      {"path": BATCH_CREATE, "action": "reset_before"},
+                                      {"path": BATCH_UPDATE, "action": "reset_after"}])
+        statuses = []
+        for _ in range(4):
+            reply, took = timed(lambda: request("GET", PRODUCTS))
+            statuses.append(reply.status)
+            self.assertGreaterEqual(took, 0.19)
+        self.assertEqual(statuses, [200, 500, 503, 200], "a later rule still fires with latency set")
+        started = time.monotonic()
+        with self.assertRaises((ConnectionResetError, http.client.RemoteDisconnected, urllib.error.URLError)):
+            batch([{"properties": {"name": "never"}}])
+        self.assertGreaterEqual(time.monotonic() - started, 0.19, "the reset comes after the latency")
+        [a] = seed(objects=[{"properties": {"name": "A"}}])
+        with self.assertRaises((ConnectionResetError, http.client.RemoteDisconnected, urllib.error.URLError)):
+            request("POST", BATCH_UPDATE, {"inputs": [{"id": a, "properties": {"name": "applied"}}]})
+        self.assertEqual(stored()[a]["properties"]["name"], "applied")
+        self.assertEqual([f["fired"] for f in ok_control("GET", "faults")["faults"]], [1, 1, 1, 1])
+
+    def test_counted_at_arrival(self):
+        configure(latency_ms=500, rate_limit={"max": 2})
+        replies, _ = together([lambda: request("GET", PRODUCTS, timeout=10)] * 3)
+        self.assertEqual(sorted(r.status for r in replies), [200, 200, 429])
+        refused = [r for r in replies if r.status == 429][0]
+        self.assertEqual(refused.json["policyName"], "TEN_SECONDLY_ROLLING")
+        self.assertEqual(refused.header("X-HubSpot-RateLimit-Remaining"), "0")
+        summary = ok_control("GET", "concurrency")
+        self.assertEqual((summary["requests"], summary["429"], summary["max_in_flight"]), (3, 1, 3))
+
+    def test_counted_at_arrival_before_a_delay(self):
+        configure(rate_limit={"max": 2})
+        ok_control("POST", "faults", {"path": PRODUCTS, "method": "GET", "action": "delay", "delay_ms": 600})
+        slow = []
+        thread = threading.Thread(target=lambda: slow.append(request("GET", PRODUCTS, timeout=10)))
+        thread.start()
+        deadline = time.monotonic() + 5
+        while not ok_control("GET", "in-flight")["in_flight"] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(request("GET", PRODUCTS).status, 200)
+        self.assertEqual(request("GET", PRODUCTS).status, 429, "the delayed request was counted first")
+        thread.join(10)
+        self.assertEqual(slow[0].status, 200)
+
+
+class TestAccounts(EmulatorTestCase):
+    """The rolling window is per token (app); the daily limit is per account (config accounts)."""
+
+    def test_windows_per_token_even_in_one_account(self):
+        configure(rate_limit={"max": 2}, accounts={"app-a": "portal-1", "app-b": "portal-1"})
+        self.assertEqual([request("GET", PRODUCTS, token="app-a").status for _ in range(3)], [200, 200, 429])
+        reply = request("GET", PRODUCTS, token="app-b")
+        self.assertEqual((reply.status, reply.header("X-HubSpot-RateLimit-Remaining")), (200, "1"))
+        self.assertEqual(reply.header("X-HubSpot-RateLimit-Daily-Remaining"), "249997", "one day for the account")
+        self.assertEqual(request("GET", PRODUCTS, token="app-b").status, 200)
+        self.assertEqual(request("GET", PRODUCTS, token="app-b").status, 429)
+
+    def test_daily_limit_per_account(self):
+        configure(rate_limit={"daily": 3}, accounts={"a1": "one", "a2": "one", "b1": "two"})
+
+        def remaining(token):
+            reply = request("GET", PRODUCTS, token=token)
+            return reply.status, reply.header("X-HubSpot-RateLimit-Daily-Remaining")
+
+        self.assertEqual(remaining("a1"), (200, "2"))
+        self.assertEqual(remaining("a2"), (200, "1"))
+        self.assertEqual(remaining("a1"), (200, "0"))
+        reply = request("GET", PRODUCTS, token="a2")
+        body = self.assertHubSpotError(reply, 429, "RATE_LIMITS")
+        self.assertEqual(body["policyName"], "DAILY")
+        self.assertEqual(reply.header("X-HubSpot-RateLimit-Daily-Remaining"), "0")
+        self.assertEqual(reply.header("X-HubSpot-RateLimit-Remaining"), "99", "the window of a2 on the 429")
+        self.assertEqual(remaining("b1"), (200, "2"), "another account has its own day")
+        self.assertEqual(remaining("x"), (200, "2"), "tokens not listed share the default account")
+        self.assertEqual(remaining("y"), (200, "1"))
+        configure(accounts={"a1": "three"})
+        self.assertEqual(ok_control("GET", "config")["accounts"], {"a1": "three"}, "replaced, not merged")
+        self.assertEqual(remaining("a1"), (200, "2"))
+        self.assertEqual(remaining("a2"), (200, "0"), "a2 is in the default account now")
+
+    def test_validation(self):
+        self.assertEqual(ok_control("GET", "config")["accounts"], {})
+        for bad in ("one", ["a"], {"a": 1}, {"a": None}, None):
+            self.assertEqual(control("POST", "config", {"accounts": bad}).status, 400, bad)
+
+
+class TestRequestTimes(EmulatorTestCase):
+    """started_ms, ended_ms and app in the log; GET /_emulator/concurrency."""
+
+    def test_log_fields(self):
+        request("GET", PRODUCTS, token="secret-token-1")
+        request("GET", PRODUCTS, token=None)
+        create({"name": "x"}, token="secret-token-2")
+        entries = log()
+        self.assertEqual([e["app"] for e in entries], [app_of("secret-token-1"), None, app_of("secret-token-2")])
+        self.assertNotIn("secret-token", json.dumps(entries), "the log never holds a token")
+        for e in entries:
+            self.assertIsInstance(e["started_ms"], float)
+            self.assertIsInstance(e["ended_ms"], float)
+            self.assertLessEqual(e["started_ms"], e["ended_ms"])
+            self.assertGreaterEqual(e["started_ms"], 0)
+        for earlier, later in zip(entries, entries[1:]):
+            self.assertLessEqual(earlier["ended_ms"], later["started_ms"])
+        ok_control("POST", "reset")
+        time.sleep(0.05)
+        request("GET", PRODUCTS)
+        self.assertGreaterEqual(log()[0]["started_ms"], 50, "the clock's 0 is the reset")
+
+    def test_concurrency_endpoint(self):
+        configure(rate_limit={"max": 2})
+        for _ in range(3):
+            request("GET", PRODUCTS, token="tok-a")
+            time.sleep(0.05)
+        request("POST", BATCH_READ, {"inputs": []}, token="tok-b")
+        request("GET", PRODUCTS, token=None)
+        summary = ok_control("GET", "concurrency")
+        self.assertEqual(summary, {
+            "requests": 5, "429": 1, "max_in_flight": 1, "max_in_window": 3, "interval_ms": 10000,
+            "apps": {app_of("tok-a"): {"requests": 3, "429": 1, "max_in_window": 3},
+                     app_of("tok-b"): {"requests": 1, "429": 0, "max_in_window": 1}}})
+        only = ok_control("GET", "concurrency", query={"path": "batch"})
+        self.assertEqual((only["requests"], only["max_in_window"], list(only["apps"])),
+                         (1, 1, [app_of("tok-b")]))
+        self.assertEqual(ok_control("GET", "concurrency", query={"interval_ms": "30"})["max_in_window"], 1)
+        self.assertEqual(ok_control("GET", "concurrency", query={"path": "nothing"}),
+                         {"requests": 0, "429": 0, "max_in_flight": 0, "max_in_window": 0,
+                          "interval_ms": 10000, "apps": {}})
+        for bad in ("0", "x"):
+            self.assertEqual(control("GET", "concurrency", query={"interval_ms": bad}).status, 400)
+
+    def test_summary(self):
+        def entry(app, start, end, status=200):
+            return {"app": app, "started_ms": float(start), "ended_ms": float(end), "status": status}
+
+        entries = [entry("a", 0, 10), entry("a", 10, 20), entry("a", 15, 30, 429), entry("b", 16, 17),
+                   entry(None, 0, 100), entry("a", 40, 41), entry("b", 45, 46)]
+        self.assertEqual(emulator.concurrency_summary(entries, 30), {
+            "requests": 7, "429": 1, "max_in_flight": 4, "max_in_window": 3, "interval_ms": 30,
+            "apps": {"a": {"requests": 4, "429": 1, "max_in_window": 3},
+                     "b": {"requests": 2, "429": 0, "max_in_window": 2}}})
+        # a request answered as another arrives does not overlap it; a window is interval_ms wide
+        touching = [entry("a", 0, 10), entry("a", 10, 20), entry("a", 20, 30)]
+        self.assertEqual(emulator.concurrency_summary(touching, 20)["max_in_flight"], 1)
+        self.assertEqual(emulator.concurrency_summary(touching, 20)["max_in_window"], 2)
+        self.assertEqual(emulator.concurrency_summary(touching, 21)["max_in_window"], 3)
+
+    def test_emuctl_concurrency(self):
+        request("GET", PRODUCTS)
+        request("POST", BATCH_READ, {"inputs": []})
+        run = lambda *a: subprocess.run([sys.executable, EMUCTL, "--url", SERVER.url] + list(a),
+                                        capture_output=True, text=True, timeout=30)
+        r = run("concurrency")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["requests"], 2)
+        r = run("concurrency", "/batch/read")
+        self.assertEqual((json.loads(r.stdout)["requests"], len(r.stdout.splitlines())), (1, 1))
 
 
 if __name__ == "__main__":
