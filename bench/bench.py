@@ -16,7 +16,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -79,19 +78,6 @@ def emu(method, path, body=None):
     return json.loads(payload) if payload else None
 
 
-def emu_has(path):
-    try:
-        emu("GET", path)
-        return True
-    except RuntimeError:
-        return False
-
-
-def latency_mode():
-    """'config' when the emulator has the latency_ms setting, else 'fault' (a delay rule)."""
-    return "config" if "latency_ms" in emu("GET", "/_emulator/config") else "fault"
-
-
 def wait_idle(timeout_s=120):
     deadline = time.monotonic() + timeout_s
     while emu("GET", "/_emulator/in-flight")["in_flight"]:
@@ -105,51 +91,18 @@ def prepare(seeds=()):
     latency and burst limit, the records of `seeds` (bodies of /_emulator/seed), empty log."""
     wait_idle()
     emu("POST", "/_emulator/reset")
-    config = {"rate_limit": {"max": RATE_MAX, "interval_ms": RATE_INTERVAL_MS, "daily": RATE_DAILY}}
-    mode = latency_mode()
-    if mode == "config":
-        config["latency_ms"] = LATENCY_MS
-    emu("POST", "/_emulator/config", config)
-    if mode == "fault":
-        emu("POST", "/_emulator/faults", {"path": "/crm/*", "action": "delay", "delay_ms": LATENCY_MS,
-                                          "times": None})
+    emu("POST", "/_emulator/config", {
+        "latency_ms": LATENCY_MS,
+        "rate_limit": {"max": RATE_MAX, "interval_ms": RATE_INTERVAL_MS, "daily": RATE_DAILY}})
     for seed in seeds:
         emu("POST", "/_emulator/seed", seed)
     emu("DELETE", "/_emulator/requests")
-    return mode
 
 
 def store_summary():
     """(live records, sum of their prices)."""
     recs = emu("GET", "/_emulator/objects?archived=false")["results"]
     return len(recs), sum(float(r["properties"].get("price") or 0) for r in recs)
-
-
-class Sampler:
-    """The most API requests in flight at once, polled every 5 ms: the fallback for an emulator
-    whose request log has no start and end times."""
-
-    def __init__(self):
-        self.max = 0
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-
-    def run(self):
-        while not self.stop.is_set():
-            try:
-                self.max = max(self.max, emu("GET", "/_emulator/in-flight")["in_flight"])
-            except Exception:
-                pass
-            self.stop.wait(0.005)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
-        return False
 
 
 def endpoint(entry):
@@ -174,27 +127,6 @@ def rows_written(log):
             body = e.get("body")
             n += len(body.get("inputs") or []) if ep != "create" and isinstance(body, dict) else 1
     return n
-
-
-def max_overlap(log):
-    """The most requests in flight at once, from the log's started_ms/ended_ms; None without."""
-    if not log or not all("started_ms" in e and "ended_ms" in e for e in log):
-        return None
-    events = sorted([(e["started_ms"], 1) for e in log] + [(e["ended_ms"], -1) for e in log],
-                    key=lambda x: (x[0], x[1]))
-    most = cur = 0
-    for _, d in events:
-        cur += d
-        most = max(most, cur)
-    return most
-
-
-def concurrency_report():
-    """The emulator's own concurrency counters (GET /_emulator/concurrency), if it has them."""
-    try:
-        return emu("GET", "/_emulator/concurrency")
-    except Exception:
-        return None
 
 
 # ---------------------------------------------------------------------------
@@ -317,17 +249,10 @@ def run_case(work, side, workers, expect_rows, seeds=(), check=None, note=None, 
     print("==> %s" % label, file=sys.stderr, flush=True)
     case = {"work": work, "side": side, "expect_rows": expect_rows, "note": note}
     if emulator:
-        case["latency"] = prepare(seeds)
-    sampler = Sampler() if emulator else None
-    if sampler:
-        sampler.__enter__()
-    try:
-        for i, w in enumerate(workers):
-            w.start(i)
-        results = [w.result() for w in workers]
-    finally:
-        if sampler:
-            sampler.__exit__()
+        prepare(seeds)
+    for i, w in enumerate(workers):
+        w.start(i)
+    results = [w.result() for w in workers]
     errors = [r["error"] for r in results if r["error"]]
     timed = [r for r in results if "t0" in r]
     case["sessions"] = len(workers)
@@ -344,8 +269,13 @@ def run_case(work, side, workers, expect_rows, seeds=(), check=None, note=None, 
     if emulator:
         wait_idle()
         log = emu("GET", "/_emulator/requests")["requests"]
-        case["requests"] = len(log)
-        case["status_429"] = sum(1 for e in log if e.get("status") == 429)
+        # requests, 429s, the most in flight at one time (from each request's arrival to its
+        # answer), and the most one app sent within any 10 s
+        conc = emu("GET", "/_emulator/concurrency")
+        case["requests"] = conc["requests"]
+        case["status_429"] = conc["429"]
+        case["max_in_flight"] = conc["max_in_flight"]
+        case["max_in_window"] = conc["max_in_window"]
         eps = {}
         for e in log:
             eps[endpoint(e)] = eps.get(endpoint(e), 0) + 1
@@ -355,15 +285,6 @@ def run_case(work, side, workers, expect_rows, seeds=(), check=None, note=None, 
             # the rate of what was done before the error
             case["rows"] = case["rows_written"]
             case["partial"] = True
-        exact = max_overlap(log)
-        case["max_in_flight"] = exact if exact is not None else sampler.max
-        case["in_flight_source"] = "log" if exact is not None else "sampled"
-        conc = concurrency_report()
-        if isinstance(conc, dict):
-            case["emulator_concurrency"] = conc
-            if exact is None and isinstance(conc.get("max_in_flight"), int):
-                case["max_in_flight"] = conc["max_in_flight"]
-                case["in_flight_source"] = "emulator"
         if check and not errors:
             problem = check(case)
             if problem:
@@ -597,7 +518,7 @@ def print_case(c, bound, ratios):
         fmt(p429, ".1f", 5) + ("%" if p429 is not None else ""), fmt(c.get("max_in_flight"), "d", 4),
         fmt(cpu, ".1f", 7), mem, ratios))
     if eps:
-        print("  %-24s requests: %s" % ("", eps))
+        print("  %-24s requests: %s; most in one 10 s window: %s" % ("", eps, c.get("max_in_window")))
     for e in c.get("errors") or []:
         print("  %-24s ERROR: %s" % ("", e))
     if c.get("partial"):
@@ -618,13 +539,10 @@ def report():
     if not cases:
         print("no results in %s" % RESULTS)
         return
-    latency = cases[0].get("latency")
     print()
-    print("hubspot_fdw against HubSpot's Node client (@hubspot/api-client %s), emulator at %d ms per request "
-          "(%s), burst limit %d requests per rolling %d s; scale %g" % (
-              node_client_version(), LATENCY_MS,
-              "latency_ms" if latency == "config" else "a delay rule on every API request", RATE_MAX,
-              RATE_INTERVAL_MS // 1000, SCALE))
+    print("hubspot_fdw beside HubSpot's Node client (@hubspot/api-client %s); emulator: %d ms per request "
+          "(latency_ms), burst limit %d requests per rolling %d s; scale %g" % (
+              node_client_version(), LATENCY_MS, RATE_MAX, RATE_INTERVAL_MS // 1000, SCALE))
     print("bounds: batched writes %d rows/s (%d requests × %d rows / %d s); listing %.0f rows/s "
           "(%d rows per %d ms round trip, one page at a time)" % (
               CEILING, RATE_MAX, PAGE, RATE_INTERVAL_MS // 1000, LIST_BOUND, PAGE, LATENCY_MS))
