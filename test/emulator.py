@@ -769,6 +769,7 @@ class Store:
     def __init__(self, catalogue, id_start):
         self.catalogue = catalogue
         self.records = {}         # id -> Record
+        self.ids = []             # the records' ids as integers, ascending
         self.next_id = id_start
         self.unique_index = UniqueIndex(self.unique_properties())
 
@@ -803,6 +804,7 @@ class Store:
             rec.archived = True
             rec.archived_at = ts
         self.records[object_id] = rec
+        bisect.insort(self.ids, int(object_id))
         return rec
 
     def sorted_records(self, archived):
@@ -810,6 +812,19 @@ class Store:
         recs = [r for r in self.records.values() if archived is None or r.archived == archived]
         recs.sort(key=lambda r: int(r.id))
         return recs
+
+    def page_from(self, after, archived, count):
+        """Up to `count` records in ascending numeric id from id `after` on (None: the first);
+        archived True/False/None (= all). Does not sort or scan the whole store, so that each
+        page of a long listing costs the same."""
+        out = []
+        i = 0 if after is None else bisect.bisect_left(self.ids, after)
+        while i < len(self.ids) and len(out) < count:
+            rec = self.records[str(self.ids[i])]
+            if archived is None or rec.archived == archived:
+                out.append(rec)
+            i += 1
+        return out
 
     def get(self, object_id, archived):
         rec = self.records.get(object_id)
@@ -1710,7 +1725,7 @@ class Emulator:
             if not after.isdigit():
                 raise validation_error("Invalid after cursor: %s" % after)
             after = int(after)
-        recs = [r for r in self.store.sorted_records(archived) if after is None or int(r.id) >= after]
+        recs = self.store.page_from(after, archived, limit + 1)
         page, rest = recs[:limit], recs[limit:]
         body = {"results": [self.object_json(r, properties, history) for r in page]}
         if rest:
