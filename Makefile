@@ -10,13 +10,14 @@ OBJS = src/hubspot_fdw.o src/option.o src/scan.o src/modify.o \
        src/url.o \
        src/validator.o \
        src/writer.o \
-       src/rows.o
+       src/rows.o \
+       src/ratelimit.o
 PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot CRM"
 
 EXTENSION = hubspot_fdw
 DATA = sql/hubspot_fdw--1.0.sql
 
-REGRESS = init options select insert id_lookups update upsert on_error partitions own_writes values outcomes errors damaged encoding
+REGRESS = init options select insert id_lookups update upsert on_error partitions own_writes values outcomes errors damaged ratelimit encoding
 
 PG_CONFIG ?= pg_config
 PKG_CONFIG ?= pkg-config

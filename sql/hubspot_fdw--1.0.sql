@@ -18,3 +18,25 @@ CREATE FOREIGN DATA WRAPPER hubspot_fdw
   VALIDATOR hubspot_fdw_validator;
 
 COMMENT ON FOREIGN DATA WRAPPER hubspot_fdw IS 'HubSpot CRM objects (products) as foreign tables';
+
+-- The backends waiting on HubSpot (wait_event 'HubSpotRequest') or on its rate limit
+-- ('HubSpotRateLimit'), and since when.  Other backends' waits are seen only when
+-- hubspot_fdw is in shared_preload_libraries; without it, only the calling backend's own
+-- (which is never waiting while it calls this): no rows.
+CREATE FUNCTION hubspot_fdw_waits(OUT pid int, OUT wait_event text, OUT since timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE;
+
+COMMENT ON FUNCTION hubspot_fdw_waits() IS 'backends waiting on HubSpot or its rate limit (all backends only with shared_preload_libraries = ''hubspot_fdw'')';
+
+CREATE VIEW hubspot_fdw_activity AS
+  SELECT a.pid, a.usename, a.datname, a.application_name, a.backend_type,
+         w.wait_event, w.since, now() - w.since AS waited,
+         a.state, a.query_start, a.query
+    FROM hubspot_fdw_waits() w
+    JOIN pg_catalog.pg_stat_activity a ON a.pid = w.pid;
+
+GRANT SELECT ON hubspot_fdw_activity TO PUBLIC;
+
+COMMENT ON VIEW hubspot_fdw_activity IS 'pg_stat_activity of the backends waiting on HubSpot (HubSpotRequest) or on its rate limit (HubSpotRateLimit)';

@@ -8,8 +8,11 @@
 CREATE EXTENSION hubspot_fdw;
 \dx hubspot_fdw
 
+-- One request in flight at a time: the emulator then hands out record ids and
+-- logs requests in statement order, which the tests' expected output shows.
+-- concurrency.sql tests several in flight.
 CREATE SERVER hubspot FOREIGN DATA WRAPPER hubspot_fdw
-  OPTIONS (api_url :'emulator_url', max_retries '2');
+  OPTIONS (api_url :'emulator_url', max_retries '2', max_concurrent_requests '1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot
   OPTIONS (access_token 'pat-test-token');
 

@@ -59,7 +59,8 @@ UPDATE prices SET price = price + 1;
 -- Every attempt timed out: the archives may or may not have happened
 --
 CREATE SERVER hubspot_slow FOREIGN DATA WRAPPER hubspot_fdw
-  OPTIONS (api_url :'emulator_url', timeout_ms '1000', max_retries '1');
+  OPTIONS (api_url :'emulator_url', timeout_ms '1000', max_retries '1',
+           max_concurrent_requests '1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot_slow OPTIONS (access_token 'pat-test-token');
 CREATE FOREIGN TABLE prices_slow (id text, name text, price numeric)
   SERVER hubspot_slow OPTIONS (object 'products');

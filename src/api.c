@@ -11,6 +11,8 @@
  */
 #include "postgres.h"
 
+#include "commands/explain.h"
+
 #include "lib/stringinfo.h"
 #include "utils/memutils.h"
 
@@ -29,6 +31,33 @@ hs_api_send(HsConnection *conn, const HsApiRequest *req, HsStats *stats)
 {
 	return hs_request(conn, req->method, req->path, req->query, req->body,
 					  req->safety, stats);
+}
+
+/*
+ * hs_api_start
+ *		Start req without waiting for its answer (client.c's hs_call_start()):
+ *		the call belongs to the current memory context.
+ */
+HsCall *
+hs_api_start(HsConnection *conn, const HsApiRequest *req, HsStats *stats)
+{
+	return hs_call_start(conn, req->method, req->path, req->query, req->body,
+						 req->safety, stats);
+}
+
+/*
+ * hs_api_explain_stats
+ *		EXPLAIN ANALYZE's lines for a node's requests: attempts sent, those
+ *		sent again, 429 answers, and the time requests were held back for
+ *		HubSpot's rate limit (ms).
+ */
+void
+hs_api_explain_stats(const HsStats *stats, ExplainState *es)
+{
+	ExplainPropertyInteger("HubSpot Requests", NULL, stats->requests, es);
+	ExplainPropertyInteger("HubSpot Retries", NULL, stats->retries, es);
+	ExplainPropertyInteger("HubSpot 429 Responses", NULL, stats->throttled, es);
+	ExplainPropertyFloat("HubSpot Rate Limit Wait", "ms", stats->rate_wait_ms, 0, es);
 }
 
 /* ---------- reads: list pages, GET by id, batch/read, properties ---------- */

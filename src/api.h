@@ -16,6 +16,7 @@
 
 #include "postgres.h"
 
+#include "commands/explain.h"
 #include "nodes/pg_list.h"
 
 #include "client.h"
@@ -32,6 +33,9 @@ typedef struct HsApiRequest
 
 extern HsResponse *hs_api_send(HsConnection *conn, const HsApiRequest *req,
 							   HsStats *stats);
+extern void hs_api_explain_stats(const HsStats *stats, ExplainState *es);
+extern HsCall *hs_api_start(HsConnection *conn, const HsApiRequest *req,
+							HsStats *stats);
 
 /* A HubSpot property, as GET /crm/v3/properties/{object} describes it. */
 typedef enum HsPropertyType

@@ -39,6 +39,7 @@
 #include "errors.h"
 #include "http.h"
 #include "option.h"
+#include "ratelimit.h"
 
 /* longest waits, in milliseconds */
 #define BACKOFF_BASE_MS 200
@@ -165,7 +166,9 @@ hs_connect(Oid serverid, Oid userid)
 			entry->conn.token = top_strdup_if_changed(entry->conn.token,
 													  defGetString(def));
 	}
-	/* conn.http is made by the first request (call_send()) */
+	entry->conn.rate_key = hs_rate_key(entry->conn.server.api_url,
+									   entry->conn.token);
+	/* conn.http is made by the first request (call_start_attempt()) */
 	return &entry->conn;
 }
 
@@ -216,7 +219,6 @@ typedef struct AttemptVerdict
 									 * (else: HubSpot's status says why) */
 	bool		maybe_applied;	/* may this or an earlier attempt have been
 								 * applied? */
-	bool		discard_connection; /* the connection is not trusted again */
 } AttemptVerdict;
 
 /* Exponential backoff with jitter: [d/2, d) with d = base * 2^retry. */
@@ -267,7 +269,6 @@ classify_transport_failure(const AttemptFacts *f, AttemptVerdict *v)
 	const HsHttpResult *res = f->res;
 	bool		write = (f->safety != HS_READ);
 
-	v->discard_connection = true;
 	if (res->outcome == HS_HTTP_ABORTED)
 	{
 		v->action = ATTEMPT_GIVE_UP;
@@ -396,24 +397,62 @@ classify_attempt(const AttemptFacts *f)
  * ----------------------------------------------------------------
  */
 
-/* One request to HubSpot and its attempts so far. */
-typedef struct HsCall
+/*
+ * One request to HubSpot and its attempts so far.
+ *
+ * A call lives in the memory context that was current when it started, and
+ * is on its connection's list of calls until it is finished, cancelled, or
+ * that context goes (a reset callback takes it off and frees its transfer,
+ * so an ERROR anywhere leaves no call behind).  Every wait on a connection
+ * drives all of its calls: a call whose attempt is due and that the rate
+ * limit lets go is started, finished transfers are judged.
+ */
+typedef enum CallState
+{
+	CALL_WAITING,				/* its next attempt is due at not_before */
+	CALL_IN_FLIGHT,				/* an attempt's transfer is running */
+	CALL_DONE,					/* final: verdict says what to do */
+	CALL_SPENT					/* finished, cancelled or forgotten */
+} CallState;
+
+struct HsCall
 {
 	HsConnection *conn;
+	HsCall	   *prev;			/* in conn's list of calls */
+	HsCall	   *next;
+	CallState	state;
 	const char *method;
 	const char *path;			/* for error messages: no query */
 	HsRequestSafety safety;
+	HsRateBucket bucket;
 	HsStats    *stats;			/* may be NULL */
 	HsHttpRequest req;			/* what each attempt sends */
 	int			attempt;		/* attempts made */
 	int			rate_waits;		/* 429 waits so far */
 	bool		maybe_applied;	/* may an attempt so far have been applied? */
-} HsCall;
+	bool		stopped;		/* no further attempts (hs_call_stop()) */
+	TimestampTz not_before;		/* WAITING: when the next attempt is due */
+	TimestampTz held_since;		/* WAITING for the rate limit since, or 0 */
+	TimestampTz started_at;		/* IN_FLIGHT: when the attempt started */
+	HsHttpTransfer *transfer;	/* IN_FLIGHT; DONE: the final attempt's */
+	HsHttpResult res;			/* DONE: the final attempt's result */
+	AttemptVerdict verdict;		/* DONE */
+	MemoryContextCallback forget;
+};
 
 static bool
 interrupt_pending(void)
 {
 	return InterruptPending && (QueryCancelPending || ProcDiePending);
+}
+
+/* Milliseconds from now until t (0 if past), at most a day. */
+static long
+ms_until(TimestampTz t, TimestampTz now)
+{
+	if (t <= now)
+		return 0;
+	return (long) Min((t - now + 999) / 1000, 86400000);
 }
 
 /* Sleep for ms milliseconds, waking for cancel and statement_timeout. */
@@ -427,7 +466,7 @@ sleep_ms(long ms)
 		long		left;
 
 		CHECK_FOR_INTERRUPTS();
-		left = (long) ((end - GetCurrentTimestamp()) / 1000);
+		left = ms_until(end, GetCurrentTimestamp());
 		if (left <= 0)
 			break;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
@@ -461,6 +500,35 @@ is_daily_limit(const HsHttpResult *res)
 	return daily;
 }
 
+/* Take a call off its connection's list, freeing its transfer. */
+static void
+call_unlink(HsCall *call)
+{
+	HsConnection *conn = call->conn;
+
+	if (call->state == CALL_SPENT)
+		return;
+	hs_http_transfer_free(call->transfer);
+	call->transfer = NULL;
+	if (call->prev)
+		call->prev->next = call->next;
+	else
+		conn->calls = call->next;
+	if (call->next)
+		call->next->prev = call->prev;
+	else
+		conn->calls_tail = call->prev;
+	call->prev = call->next = NULL;
+	call->state = CALL_SPENT;
+}
+
+/* The call's memory is going: it must not stay on the list. */
+static void
+call_forget(void *arg)
+{
+	call_unlink((HsCall *) arg);
+}
+
 static void
 call_init(HsCall *call, HsConnection *conn, const char *method, const char *path,
 		  const char *query, const char *body, HsRequestSafety safety,
@@ -473,6 +541,7 @@ call_init(HsCall *call, HsConnection *conn, const char *method, const char *path
 	call->method = method;
 	call->path = path;
 	call->safety = safety;
+	call->bucket = HS_RATE_GENERAL;
 	call->stats = stats;
 	if (stats)
 		stats->outcome_unknown = stats->resent = false;
@@ -483,7 +552,7 @@ call_init(HsCall *call, HsConnection *conn, const char *method, const char *path
 		appendStringInfo(&url, "?%s", query);
 	call->req.method = method;
 	call->req.url = url.data;
-	call->req.body = body;
+	call->req.body = body ? pstrdup(body) : NULL;
 	call->req.body_len = body ? strlen(body) : 0;
 	call->req.bearer_token = conn->token;
 	/* libcurl may resend reads itself; writes are resent here, visibly */
@@ -493,11 +562,76 @@ call_init(HsCall *call, HsConnection *conn, const char *method, const char *path
 	call->req.max_response_bytes = HS_MAX_RESPONSE_BYTES;
 }
 
-/* Make one attempt, blocking until it ends. */
+/*
+ * Judge an attempt (res is its result; t its transfer, or NULL when it
+ * could not start) and take the verdict into the call's state: WAITING
+ * for the next attempt, or DONE.
+ */
 static void
-call_send(HsCall *call, HsHttpResult *res)
+call_judge(HsCall *call, HsHttpTransfer *t, const HsHttpResult *res)
+{
+	AttemptFacts f;
+	AttemptVerdict v;
+	HsConnection *conn = call->conn;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (res->outcome == HS_HTTP_DONE)
+		hs_rate_observe(conn->rate_key, call->bucket, &res->ratelimit,
+						call->started_at);
+	f.res = res;
+	f.daily_limit = res->outcome == HS_HTTP_DONE && res->status == 429 &&
+		is_daily_limit(res);
+	f.safety = call->safety;
+	f.attempt = call->attempt;
+	f.rate_waits = call->rate_waits;
+	f.maybe_applied = call->maybe_applied;
+	f.max_retries = conn->server.max_retries;
+	f.jitter = random_fraction();
+	v = classify_attempt(&f);
+
+	call->maybe_applied = v.maybe_applied;
+	if (res->outcome == HS_HTTP_DONE && res->status == 429 && call->stats)
+		call->stats->throttled++;
+	if (v.action != ATTEMPT_RETRY)
+	{
+		/* an error context may be told before the call is finished */
+		if (v.action == ATTEMPT_GIVE_UP && v.give_up == GIVE_UP_INTERRUPTED &&
+			call->safety != HS_READ && call->stats && call->maybe_applied)
+			call->stats->outcome_unknown = true;
+		call->state = CALL_DONE;
+		call->transfer = t;
+		call->res = *res;
+		call->verdict = v;
+		return;
+	}
+	hs_http_transfer_free(t);
+	call->transfer = NULL;
+	if (v.rate_wait)
+	{
+		/* no Retry-After: as long as the window needs */
+		if (res->retry_after[0] == '\0')
+			v.wait_ms = hs_rate_throttled(conn->rate_key, call->bucket,
+										  &res->ratelimit);
+		call->rate_waits++;
+		call->held_since = now;
+	}
+	if (call->stats)
+	{
+		call->stats->retries++;
+		/* a cancel while waiting leaves an earlier attempt's outcome unknown */
+		if (call->safety != HS_READ && call->maybe_applied)
+			call->stats->outcome_unknown = true;
+	}
+	call->state = CALL_WAITING;
+	call->not_before = now + (TimestampTz) v.wait_ms * 1000;
+}
+
+/* Start the call's next attempt now: its transfer is put on the stack. */
+static void
+call_start_attempt(HsCall *call, TimestampTz now)
 {
 	HsConnection *conn = call->conn;
+	HsHttpTransfer *t;
 
 	if (conn->http == NULL)
 	{
@@ -507,50 +641,135 @@ call_send(HsCall *call, HsHttpResult *res)
 					(errcode(ERRCODE_OUT_OF_MEMORY),
 					 errmsg("could not initialize libcurl")));
 	}
+	if (call->held_since != 0 && call->stats)
+		call->stats->rate_wait_ms += (double) (now - call->held_since) / 1000.0;
+	call->held_since = 0;
 	if (call->stats)
 		call->stats->requests++;
 	call->attempt++;
-	hs_http_perform(conn->http, &call->req, res, interrupt_pending);
+	call->started_at = now;
+	t = hs_http_transfer_create(conn->http, &call->req);
+	if (t != NULL && hs_http_transfer_start(t))
+	{
+		call->transfer = t;
+		call->state = CALL_IN_FLIGHT;
+		return;
+	}
+	if (t == NULL)
+	{
+		HsHttpResult res;
+
+		memset(&res, 0, sizeof(res));
+		res.outcome = HS_HTTP_INTERNAL;
+		res.body = "";
+		res.ratelimit.max = res.ratelimit.remaining = res.ratelimit.interval_ms = -1;
+		snprintf(res.errmsg, sizeof(res.errmsg), "could not set up the request");
+		call_judge(call, NULL, &res);
+	}
+	else
+		call_judge(call, t, hs_http_transfer_result(t));
 }
 
-/* Judge an attempt and take its verdict into the call's state. */
-static AttemptVerdict
-call_judge(HsCall *call, const HsHttpResult *res)
+/*
+ * Start the waiting calls of conn whose attempt is due and which the rate
+ * limit lets go, in the order they were made.  Returns the milliseconds
+ * until the next waiting call is due (-1: none waits); *rate_held tells
+ * whether one waits for the rate limit.
+ */
+static long
+start_due_calls(HsConnection *conn, bool *rate_held)
 {
-	AttemptFacts f;
-	AttemptVerdict v;
+	TimestampTz now = GetCurrentTimestamp();
+	long		next = -1;
 
-	f.res = res;
-	f.daily_limit = res->outcome == HS_HTTP_DONE && res->status == 429 &&
-		is_daily_limit(res);
-	f.safety = call->safety;
-	f.attempt = call->attempt;
-	f.rate_waits = call->rate_waits;
-	f.maybe_applied = call->maybe_applied;
-	f.max_retries = call->conn->server.max_retries;
-	f.jitter = random_fraction();
-	v = classify_attempt(&f);
+	*rate_held = false;
+	for (HsCall *call = conn->calls; call != NULL; call = call->next)
+	{
+		long		wait;
 
-	/* res->body belongs to the connection: it is not read after this */
-	if (v.discard_connection)
-	{
-		hs_http_destroy(call->conn->http);
-		call->conn->http = NULL;
-	}
-	call->maybe_applied = v.maybe_applied;
-	if (v.action == ATTEMPT_RETRY)
-	{
-		if (v.rate_wait)
-			call->rate_waits++;
-		if (call->stats)
+		if (call->state != CALL_WAITING || call->stopped)
+			continue;
+		if (call->not_before <= now)
 		{
-			call->stats->retries++;
-			/* a cancel while waiting leaves an earlier attempt's outcome unknown */
-			if (call->safety != HS_READ && call->maybe_applied)
-				call->stats->outcome_unknown = true;
+			wait = hs_rate_reserve(conn->rate_key, call->bucket);
+			if (wait <= 0)
+			{
+				call_start_attempt(call, now);
+				continue;
+			}
+			if (call->held_since == 0)
+				call->held_since = now;
+			call->not_before = now + (TimestampTz) wait * 1000;
+		}
+		if (call->held_since != 0)
+			*rate_held = true;
+		wait = ms_until(call->not_before, now);
+		if (next < 0 || wait < next)
+			next = wait;
+	}
+	return next;
+}
+
+static bool
+any_in_flight(HsConnection *conn)
+{
+	for (HsCall *call = conn->calls; call != NULL; call = call->next)
+		if (call->state == CALL_IN_FLIGHT)
+			return true;
+	return false;
+}
+
+/* The transfer t finished: judge the call it belongs to. */
+static void
+transfer_done(HsConnection *conn, HsHttpTransfer *t)
+{
+	for (HsCall *call = conn->calls; call != NULL; call = call->next)
+		if (call->transfer == t && call->state == CALL_IN_FLIGHT)
+		{
+			call_judge(call, t, hs_http_transfer_result(t));
+			return;
+		}
+	hs_http_transfer_free(t);	/* no call of ours: nobody waits for it */
+}
+
+/*
+ * pump
+ *		One step for every call of conn: start what is due, then wait up to
+ *		max_wait_ms (-1: until something happens; 0: not at all) for a
+ *		transfer to finish or a waiting call to fall due, and judge what
+ *		finished.
+ */
+static void
+pump(HsConnection *conn, long max_wait_ms)
+{
+	bool		rate_held;
+	long		due = start_due_calls(conn, &rate_held);
+	long		timeout = max_wait_ms;
+	HsHttpTransfer *t;
+
+	if (due >= 0 && (timeout < 0 || due < timeout))
+		timeout = due;
+	if (any_in_flight(conn))
+	{
+		hs_wait_begin(HS_WAIT_REQUEST);
+		t = hs_http_wait_any(conn->http, timeout, interrupt_pending);
+		hs_wait_end();
+		if (t != NULL)
+		{
+			transfer_done(conn, t);
+			/* the others that finished meanwhile, without waiting */
+			while ((t = hs_http_wait_any(conn->http, 0, interrupt_pending)) != NULL)
+				transfer_done(conn, t);
 		}
 	}
-	return v;
+	else if (timeout > 0)
+	{
+		hs_wait_begin(rate_held ? HS_WAIT_RATE_LIMIT : HS_WAIT_REQUEST);
+		sleep_ms(timeout);
+		hs_wait_end();
+	}
+	else if (timeout < 0)
+		elog(ERROR, "hubspot_fdw: waiting for a request that is not in flight");
 }
 
 /* Raise the ERROR a verdict of ATTEMPT_GIVE_UP or ATTEMPT_UNKNOWN names. */
@@ -624,17 +843,150 @@ call_answer(HsCall *call, const HsHttpResult *res)
 }
 
 /*
+ * hs_call_start
+ *		Make a request and return at once: its first attempt starts now if
+ *		the rate limit lets it, else when it does.  The call belongs to the
+ *		current memory context (path, query and body are copied).
+ */
+HsCall *
+hs_call_start(HsConnection *conn, const char *method, const char *path,
+			  const char *query, const char *body, HsRequestSafety safety,
+			  HsStats *stats)
+{
+	HsCall	   *call = palloc(sizeof(HsCall));
+
+	call_init(call, conn, method, path, query, body, safety, stats);
+	call->state = CALL_WAITING;
+	call->not_before = 0;
+	call->prev = conn->calls_tail;
+	if (conn->calls_tail)
+		conn->calls_tail->next = call;
+	else
+		conn->calls = call;
+	conn->calls_tail = call;
+	call->forget.func = call_forget;
+	call->forget.arg = call;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &call->forget);
+	/* send it, and whatever else is due, without waiting for answers */
+	pump(conn, 0);
+	return call;
+}
+
+bool
+hs_call_poll(HsCall *call)
+{
+	if (call->state != CALL_DONE && call->state != CALL_SPENT)
+		pump(call->conn, 0);
+	return call->state == CALL_DONE;
+}
+
+HsCall *
+hs_call_wait_any(HsCall **calls, int ncalls)
+{
+	for (;;)
+	{
+		for (int i = 0; i < ncalls; i++)
+			if (calls[i] != NULL && calls[i]->state == CALL_DONE)
+				return calls[i];
+		Assert(ncalls > 0 && calls[0] != NULL);
+		pump(calls[0]->conn, -1);
+	}
+}
+
+HsResponse *
+hs_call_finish(HsCall *call)
+{
+	HsResponse *resp;
+	HsHttpResult res;
+
+	if (call->state == CALL_SPENT)
+		elog(ERROR, "hubspot_fdw: a request was finished twice");
+	while (call->state != CALL_DONE)
+	{
+		if (call->stopped && call->state == CALL_WAITING)
+			elog(ERROR, "hubspot_fdw: finishing a request that was stopped");
+		pump(call->conn, -1);
+	}
+	if (call->verdict.action != ATTEMPT_ANSWER)
+	{
+		AttemptVerdict v = call->verdict;
+
+		res = call->res;
+		res.body = "";
+		res.body_len = 0;
+		call_unlink(call);
+		call_fail(call, &res, &v);
+	}
+	resp = call_answer(call, &call->res);
+	call_unlink(call);
+	return resp;
+}
+
+void
+hs_call_cancel(HsCall *call)
+{
+	call_unlink(call);
+}
+
+bool
+hs_call_answered(HsCall *call)
+{
+	return call->state == CALL_DONE && call->verdict.action == ATTEMPT_ANSWER;
+}
+
+bool
+hs_call_maybe_applied(HsCall *call)
+{
+	if (call->safety == HS_READ || call->state == CALL_SPENT)
+		return false;
+	return call->state == CALL_IN_FLIGHT || call->maybe_applied;
+}
+
+void
+hs_call_stop(HsCall *call)
+{
+	call->stopped = true;
+	while (call->state == CALL_IN_FLIGHT)
+		pump(call->conn, -1);
+}
+
+HsResponse *
+hs_call_finish_quiet(HsCall *call)
+{
+	HsResponse *resp = NULL;
+	const HsHttpResult *res = &call->res;
+
+	if (hs_call_answered(call))
+	{
+		resp = palloc0(sizeof(HsResponse));
+		resp->status = res->status;
+		resp->method = call->method;
+		resp->path = call->path;
+		resp->correlation_id = pstrdup(res->correlation_id);
+		if (res->body_len > 0)
+		{
+			resp->json = hs_json_parse_owned(res->body, res->body_len,
+											 CurrentMemoryContext);
+			if (resp->json == NULL)
+				resp = NULL;
+		}
+	}
+	call_unlink(call);
+	return resp;
+}
+
+/*
  * hs_request
  *		Send one request to HubSpot and return its final response.
  *
  * path starts with "/" (e.g. "/crm/v3/objects/products"); query is the URL
  * query without "?", or NULL.  Retries and waits as classify_attempt()
- * says; a request that cannot be answered raises the ERROR errors.c has
- * for it.  A write whose attempts all ended without an answer, whose
- * outcome a 5xx or a failure after sending left open for a create, or whose
- * 2xx answer cannot be read, ends in 08007: HubSpot may or may not have
- * applied it.  Every such error, and a cancel while a write was in flight,
- * sets stats->outcome_unknown.
+ * says, paced by the rate limit (ratelimit.c); a request that cannot be
+ * answered raises the ERROR errors.c has for it.  A write whose attempts
+ * all ended without an answer, whose outcome a 5xx or a failure after
+ * sending left open for a create, or whose 2xx answer cannot be read, ends
+ * in 08007: HubSpot may or may not have applied it.  Every such error, and
+ * a cancel while a write was in flight, sets stats->outcome_unknown.
  * Any other response, success or not, is returned with its parsed body
  * (in CurrentMemoryContext); callers decide what a non-2xx means.
  */
@@ -643,24 +995,8 @@ hs_request(HsConnection *conn, const char *method, const char *path,
 		   const char *query, const char *body, HsRequestSafety safety,
 		   HsStats *stats)
 {
-	HsCall		call;
-	HsHttpResult res;
-
-	call_init(&call, conn, method, path, query, body, safety, stats);
-	for (;;)
-	{
-		AttemptVerdict v;
-
-		CHECK_FOR_INTERRUPTS();
-		call_send(&call, &res);
-		v = call_judge(&call, &res);
-		if (v.action == ATTEMPT_ANSWER)
-			break;
-		if (v.action != ATTEMPT_RETRY)
-			call_fail(&call, &res, &v);
-		sleep_ms(v.wait_ms);
-	}
-	return call_answer(&call, &res);
+	return hs_call_finish(hs_call_start(conn, method, path, query, body,
+										safety, stats));
 }
 
 /* ----------------------------------------------------------------

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -75,7 +76,6 @@ struct HsHttp
 	CURLM	   *multi;
 	CURLSH	   *share;
 	HsHttpTransfer *transfers;	/* every transfer not yet freed */
-	HsHttpTransfer *last;		/* hs_http_perform's, kept for its body */
 };
 
 static bool global_init_done = false;
@@ -514,8 +514,6 @@ hs_http_transfer_free(HsHttpTransfer *t)
 		http->transfers = t->next;
 	if (t->next)
 		t->next->prev = t->prev;
-	if (http->last == t)
-		http->last = NULL;
 	free(t->url);
 	free(t->method);
 	free(t->req_body);
@@ -723,15 +721,36 @@ read_done_messages(HsHttp *http)
 	}
 }
 
+/* Milliseconds of a timeout left at now, or a slice when there is none. */
+static long
+slice_ms(long timeout_ms, struct timespec *start)
+{
+	struct timespec now;
+	long		elapsed;
+
+	if (timeout_ms < 0)
+		return WAIT_SLICE_MS;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	elapsed = (long) (now.tv_sec - start->tv_sec) * 1000 +
+		(long) (now.tv_nsec - start->tv_nsec) / 1000000;
+	if (elapsed >= timeout_ms)
+		return 0;
+	return timeout_ms - elapsed < WAIT_SLICE_MS ? timeout_ms - elapsed : WAIT_SLICE_MS;
+}
+
 HsHttpTransfer *
-hs_http_wait_any(HsHttp *http, HsHttpAbortCheck abort_check)
+hs_http_wait_any(HsHttp *http, long timeout_ms, HsHttpAbortCheck abort_check)
 {
 	HsHttpTransfer *t;
+	struct timespec start;
+	bool		waited = false;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;)
 	{
 		CURLMcode	mc;
 		int			running = 0;
+		long		slice;
 
 		if ((t = collect_finished(http)) != NULL)
 			return t;
@@ -757,7 +776,11 @@ hs_http_wait_any(HsHttp *http, HsHttpAbortCheck abort_check)
 			finish_all_running(http, ENDED_ABORTED, NULL);
 			continue;
 		}
-		mc = curl_multi_poll(http->multi, NULL, 0, WAIT_SLICE_MS, NULL);
+		slice = slice_ms(timeout_ms, &start);
+		if (slice == 0 && (waited || timeout_ms == 0))
+			return NULL;
+		mc = curl_multi_poll(http->multi, NULL, 0, (int) slice, NULL);
+		waited = true;
 		if (mc != CURLM_OK)
 		{
 			finish_all_running(http, ENDED_MULTI_ERROR, curl_multi_strerror(mc));
@@ -766,35 +789,4 @@ hs_http_wait_any(HsHttp *http, HsHttpAbortCheck abort_check)
 		if (abort_check != NULL && abort_check())
 			finish_all_running(http, ENDED_ABORTED, NULL);
 	}
-}
-
-void
-hs_http_perform(HsHttp *http, const HsHttpRequest *req, HsHttpResult *res,
-				HsHttpAbortCheck abort_check)
-{
-	HsHttpTransfer *t;
-
-	/* the previous call's body is no longer needed */
-	hs_http_transfer_free(http->last);
-	t = hs_http_transfer_create(http, req);
-	if (t == NULL)
-	{
-		memset(res, 0, sizeof(HsHttpResult));
-		clear_headers(res);
-		res->outcome = HS_HTTP_INTERNAL;
-		res->body = "";
-		snprintf(res->errmsg, sizeof(res->errmsg), "could not set up the request");
-		return;
-	}
-	http->last = t;
-	if (hs_http_transfer_start(t))
-	{
-		while (!hs_http_transfer_finished(t))
-		{
-			if (hs_http_wait_any(http, abort_check) == NULL)
-				break;
-		}
-	}
-	t->state = TRANSFER_COLLECTED;
-	*res = t->res;
 }

@@ -12,8 +12,7 @@
  * An HsHttp is a curl multi handle: its connection cache keeps keep-alive
  * connections and TLS sessions from request to request.  Each request is an
  * HsHttpTransfer (create, start, wait for any, read the result, free), so
- * several can be in flight on one handle; hs_http_perform() is the blocking
- * form of one.
+ * several can be in flight on one handle.
  *
  *-------------------------------------------------------------------------
  */
@@ -149,12 +148,14 @@ extern bool hs_http_transfer_start(HsHttpTransfer *t);
 /*
  * hs_http_wait_any
  *		Drive every started transfer of http until one finishes, and return
- *		it (once; its result is then final).  Waits in slices of at most
- *		100 ms, asking abort_check (may be NULL) after each: when it says
- *		stop, every unfinished transfer finishes as HS_HTTP_ABORTED and they
- *		are returned one per call.  NULL when no started transfer is left.
+ *		it (once; its result is then final), or until timeout_ms (< 0: no
+ *		limit; 0: drive what is ready without waiting) have passed.  Waits in
+ *		slices of at most 100 ms, asking abort_check (may be NULL) after
+ *		each: when it says stop, every unfinished transfer finishes as
+ *		HS_HTTP_ABORTED and they are returned one per call.  NULL when no
+ *		started transfer is left, or the time is up.
  */
-extern HsHttpTransfer *hs_http_wait_any(HsHttp *http,
+extern HsHttpTransfer *hs_http_wait_any(HsHttp *http, long timeout_ms,
 										HsHttpAbortCheck abort_check);
 
 /* Has t finished (success or failure)? */
@@ -171,18 +172,5 @@ extern const HsHttpResult *hs_http_transfer_result(const HsHttpTransfer *t);
  * stack first, which closes its connection.
  */
 extern void hs_http_transfer_free(HsHttpTransfer *t);
-
-/*
- * hs_http_perform
- *		Run one request to completion, failure or abort: create, start,
- *		wait, copy the result into *res.  Use it only while http has no other
- *		transfer in flight.  res->body is owned by http and valid until its
- *		next hs_http_perform() or hs_http_destroy().
- *
- * Never fails silently: res->outcome says what happened, and for
- * HS_HTTP_DONE res->status/body hold the response whatever its status.
- */
-extern void hs_http_perform(HsHttp *http, const HsHttpRequest *req,
-							HsHttpResult *res, HsHttpAbortCheck abort_check);
 
 #endif							/* HUBSPOT_HTTP_H */

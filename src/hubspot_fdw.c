@@ -6,8 +6,10 @@
  * The callbacks live in scan.c (SELECT) and modify.c (INSERT, UPDATE,
  * DELETE), declared in fdw.h; the option validator in validator.c;
  * statement-level work (executor hooks, flushing, what HubSpot already
- * applied) in statement.c, whose hooks _PG_init installs.  The README's
- * "How it is built" has the layers below them.
+ * applied) in statement.c, whose hooks _PG_init installs; the rate-limit
+ * budgets in ratelimit.c, whose shared memory _PG_init requests when the
+ * library is preloaded.  The README's "How it is built" has the layers
+ * below them.
  *
  *-------------------------------------------------------------------------
  */
@@ -16,6 +18,7 @@
 #include "foreign/fdwapi.h"
 
 #include "fdw.h"
+#include "ratelimit.h"
 #include "statement.h"
 
 PG_MODULE_MAGIC;
@@ -26,6 +29,7 @@ void
 _PG_init(void)
 {
 	hs_statement_init();
+	hs_rate_init();
 }
 
 PG_FUNCTION_INFO_V1(hubspot_fdw_handler);

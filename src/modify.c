@@ -55,6 +55,7 @@ id_junk_name(HsColumn *idcol)
 }
 
 static void refuse_on_conflict(OnConflictAction action);
+static bool needs_each_result(ResultRelInfo *rinfo);
 
 /* ----------------------------------------------------------------
  *		Planning
@@ -252,7 +253,11 @@ hubspotBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	rinfo->ri_FdwState = fmstate;
 	fmstate->mtstate = mtstate;
 	if (operation == CMD_INSERT)
+	{
+		/* batches' rejected rows come off the count (on_error 'skip') */
+		hs_writer_set_buffered(fmstate->writer, false, mtstate->canSetTag);
 		return;
+	}
 
 	/*
 	 * Buffer unless something needs each row's outcome at once: RETURNING
@@ -292,10 +297,33 @@ hubspotBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 	refuse_transition_capture(mtstate);
 	ins = create_modify_state(rinfo, mtstate->ps.state, CMD_INSERT, false);
 	ins->moving_in = (mtstate->operation == CMD_UPDATE);
+
+	/*
+	 * Rows handed over one at a time (COPY, rows routed from a partitioned
+	 * parent) are queued for batch/create like INSERT ... SELECT, unless
+	 * something needs each row's result at once, or the command's count
+	 * could not leave out rows HubSpot rejects under on_error 'skip' (COPY
+	 * counts rows itself).
+	 */
+	ins->queue_rows = !ins->moving_in && !needs_each_result(rinfo) &&
+		(plan != NULL ? mtstate->canSetTag : !ins->table->on_error_skip);
+	hs_writer_set_buffered(ins->writer, false, plan != NULL && mtstate->canSetTag);
 	if (fmstate != NULL && fmstate->op != HS_OP_CREATE && fmstate->op != HS_OP_UPSERT)
 		fmstate->routed_insert = ins;
 	else
 		rinfo->ri_FdwState = ins;
+}
+
+/* Does RETURNING, WITH CHECK OPTION or a row trigger need each inserted
+ * row's result at once? */
+static bool
+needs_each_result(ResultRelInfo *rinfo)
+{
+	return rinfo->ri_projectReturning != NULL ||
+		rinfo->ri_WithCheckOptions != NIL ||
+		(rinfo->ri_TrigDesc &&
+		 (rinfo->ri_TrigDesc->trig_insert_before_row ||
+		  rinfo->ri_TrigDesc->trig_insert_after_row));
 }
 
 /* The state that inserts into rinfo: its own, or its UPDATE's routed one. */
@@ -322,11 +350,7 @@ hubspotGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 	HsModifyState *fmstate = (HsModifyState *) rinfo->ri_FdwState;
 	int			batch_size;
 
-	if (rinfo->ri_projectReturning != NULL ||
-		rinfo->ri_WithCheckOptions != NIL ||
-		(rinfo->ri_TrigDesc &&
-		 (rinfo->ri_TrigDesc->trig_insert_before_row ||
-		  rinfo->ri_TrigDesc->trig_insert_after_row)) ||
+	if (needs_each_result(rinfo) ||
 		(fmstate != NULL && fmstate->routed_insert != NULL))
 		return 1;
 
@@ -364,6 +388,23 @@ check_upsert_key(HsModifyState *fmstate)
 	fmstate->key_property = prop;
 }
 
+/* A row of an INSERT to check */
+typedef struct InsertCheck
+{
+	HsModifyState *fmstate;
+	TupleTableSlot *slot;
+	int64		row;
+	HsWriteInput *input;
+} InsertCheck;
+
+static void
+insert_check(void *arg)
+{
+	InsertCheck *c = (InsertCheck *) arg;
+
+	hs_row_insert_input(c->fmstate, c->slot, c->row, c->input);
+}
+
 /*
  * hubspotExecForeignInsert
  *		One row, one request (create, or an upsert of one input); the slot
@@ -390,7 +431,19 @@ hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	oldcxt = MemoryContextSwitchTo(fmstate->batch_cxt);
 	hs_writer_begin_rows(w, &errcallback, row, row);
 	check_upsert_key(fmstate);
-	hs_row_insert_input(fmstate, slot, row, &input);
+	{
+		InsertCheck check = {fmstate, slot, row, &input};
+
+		insert_check(&check);
+	}
+	if (fmstate->queue_rows)
+	{
+		/* counted as inserted; sent with the next full batch */
+		error_context_stack = errcallback.previous;
+		hs_writer_queue(w, &input);
+		MemoryContextSwitchTo(oldcxt);
+		return slot;
+	}
 
 	/* HubSpot's create response has no associations: keep what was sent */
 	if (assoc_col != NULL)
@@ -440,9 +493,6 @@ hubspotExecForeignBatchInsert(EState *estate pg_attribute_unused(), ResultRelInf
 	ErrorContextCallback errcallback;
 	int			n = *numSlots;
 	HsWriteInput *inputs;
-	bool	   *rejected;
-	int			applied;
-	int			kept = 0;
 
 	MemoryContextReset(fmstate->batch_cxt);
 	oldcxt = MemoryContextSwitchTo(fmstate->batch_cxt);
@@ -450,30 +500,23 @@ hubspotExecForeignBatchInsert(EState *estate pg_attribute_unused(), ResultRelInf
 	check_upsert_key(fmstate);
 
 	inputs = palloc0(sizeof(HsWriteInput) * n);
-	rejected = palloc0(sizeof(bool) * n);
 	for (int i = 0; i < n; i++)
 	{
-		int64		row = ++fmstate->rows_seen;
+		InsertCheck check = {fmstate, slots[i], ++fmstate->rows_seen, &inputs[i]};
 
 		/* a row's checks name that row */
-		hs_writer_name_rows(w, row, row);
-		hs_row_insert_input(fmstate, slots[i], row, &inputs[i]);
+		hs_writer_name_rows(w, check.row, check.row);
+		insert_check(&check);
 	}
-	hs_writer_name_rows(w, inputs[0].row, inputs[n - 1].row);
-	applied = hs_writer_write_batch(w, inputs, n, rejected);
-
-	/* the rows HubSpot wrote first: they are the ones counted */
-	for (int i = 0; i < n; i++)
-		if (!rejected[i])
-		{
-			TupleTableSlot *tmp = slots[kept];
-
-			slots[kept++] = slots[i];
-			slots[i] = tmp;
-		}
-	*numSlots = Min(kept, applied);
-
 	error_context_stack = errcallback.previous;
+
+	/*
+	 * Every row counts as inserted for now: rows HubSpot rejects under
+	 * on_error 'skip' come off the count when their batch is answered.
+	 */
+	for (int i = 0; i < n; i++)
+		hs_writer_queue(w, &inputs[i]);
+
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextReset(fmstate->batch_cxt);
 	return slots;
@@ -616,6 +659,34 @@ modify_input(HsModifyState *fmstate, TupleTableSlot *slot,
 	return true;
 }
 
+/* A row of an UPDATE or DELETE to check */
+typedef struct ModifyCheck
+{
+	EState	   *estate;
+	ResultRelInfo *rinfo;
+	TupleTableSlot *slot;
+	TupleTableSlot *planSlot;
+	int64		row;
+	HsWriteInput *input;
+	bool		first;			/* out: the statement's first write of it */
+	bool		changes;		/* out: there is something to send */
+} ModifyCheck;
+
+static void
+modify_check(void *arg)
+{
+	ModifyCheck *c = (ModifyCheck *) arg;
+	HsModifyState *fmstate = (HsModifyState *) c->rinfo->ri_FdwState;
+	char	   *id = row_id(fmstate, c->planSlot);
+
+	if (fmstate->op == HS_OP_UPDATE)
+		check_stays_in_partition(fmstate, c->estate, c->rinfo, c->slot,
+								 c->planSlot, c->row);
+	c->first = first_time(fmstate, id, c->row);
+	c->changes = c->first && modify_input(fmstate, c->slot, c->planSlot,
+										  c->row, id, c->input);
+}
+
 /*
  * modify_row
  *		UPDATE or DELETE one row.  Returns NULL for a row not to count: a
@@ -633,7 +704,7 @@ modify_row(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	TupleTableSlot *result = slot;
 	json_object *stored = NULL;
 	HsWriteInput input;
-	char	   *id;
+	ModifyCheck check;
 
 	MemoryContextReset(fmstate->row_cxt);
 	oldcxt = MemoryContextSwitchTo(fmstate->row_cxt);
@@ -642,13 +713,16 @@ modify_row(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	/* set up after BeginForeignModify: check at the first row */
 	if (row == 1 && fmstate->mtstate != NULL)
 		refuse_transition_capture(fmstate->mtstate);
-	id = row_id(fmstate, planSlot);
-	if (fmstate->op == HS_OP_UPDATE)
-		check_stays_in_partition(fmstate, estate, rinfo, slot, planSlot, row);
-	if (!first_time(fmstate, id, row))
+	check.estate = estate;
+	check.rinfo = rinfo;
+	check.slot = slot;
+	check.planSlot = planSlot;
+	check.row = row;
+	check.input = &input;
+	modify_check(&check);
+	if (!check.first)
 		result = NULL;
-	else if (modify_input(fmstate, slot, planSlot, row, id, &input) &&
-			 !write_row(fmstate, &errcallback, &input, &stored))
+	else if (check.changes && !write_row(fmstate, &errcallback, &input, &stored))
 		result = NULL;
 	error_context_stack = errcallback.previous;
 

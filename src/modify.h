@@ -31,6 +31,8 @@ typedef struct HsModifyState
 	int64		rows_seen;		/* rows handed to us by the executor */
 	bool		moving_in;		/* INSERT of rows an UPDATE moves into this
 								 * partition */
+	bool		queue_rows;		/* INSERT: rows handed over one at a time
+								 * are queued for batches */
 
 	/* UPDATE/DELETE: junk attributes of the subplan's rows */
 	AttrNumber	id_attno;

@@ -83,6 +83,7 @@ hs_get_server_options(Oid serverid, HsServerOptions *opts)
 	opts->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
 	opts->max_retries = DEFAULT_MAX_RETRIES;
 	opts->batch_size = HS_MAX_BATCH_SIZE;
+	opts->max_concurrent_requests = HS_DEFAULT_CONCURRENT_REQUESTS;
 	opts->on_error_skip = false;
 
 	foreach(lc, server->options)
@@ -107,6 +108,8 @@ hs_get_server_options(Oid serverid, HsServerOptions *opts)
 			(void) hs_parse_int_option(value, &opts->max_retries);
 		else if (strcmp(def->defname, "batch_size") == 0)
 			(void) hs_parse_int_option(value, &opts->batch_size);
+		else if (strcmp(def->defname, "max_concurrent_requests") == 0)
+			(void) hs_parse_int_option(value, &opts->max_concurrent_requests);
 		else if (strcmp(def->defname, "on_error") == 0)
 			(void) hs_parse_on_error(value, &opts->on_error_skip);
 	}
@@ -215,6 +218,7 @@ hs_get_table(Relation rel)
 	table->object = DEFAULT_OBJECT;
 	hs_get_server_options(ft->serverid, &server);
 	table->batch_size = server.batch_size;
+	table->max_concurrent_requests = server.max_concurrent_requests;
 	table->on_error_skip = server.on_error_skip;
 
 	foreach(lc, ft->options)
@@ -225,6 +229,8 @@ hs_get_table(Relation rel)
 			table->object = pstrdup(defGetString(def));
 		else if (strcmp(def->defname, "batch_size") == 0)
 			(void) hs_parse_int_option(defGetString(def), &table->batch_size);
+		else if (strcmp(def->defname, "max_concurrent_requests") == 0)
+			(void) hs_parse_int_option(defGetString(def), &table->max_concurrent_requests);
 		else if (strcmp(def->defname, "on_error") == 0)
 			(void) hs_parse_on_error(defGetString(def), &table->on_error_skip);
 		else if (strcmp(def->defname, "id_property") == 0)

@@ -23,6 +23,9 @@
 #define HS_LIST_PAGE_SIZE 100	/* HubSpot's cap on list pages */
 #define HS_HISTORY_PAGE_SIZE 50 /* ... when asking for property history */
 #define HS_MAX_RESPONSE_BYTES (64 * 1024 * 1024)
+/* requests in flight: the official Node client's default (maxConcurrent) */
+#define HS_DEFAULT_CONCURRENT_REQUESTS 6
+#define HS_MAX_CONCURRENT_REQUESTS 100
 
 /* Server and user mapping settings, as used for every request. */
 typedef struct HsServerOptions
@@ -32,14 +35,18 @@ typedef struct HsServerOptions
 	int			connect_timeout_ms;
 	int			max_retries;
 	int			batch_size;		/* server default for tables */
+	int			max_concurrent_requests;	/* server default for tables */
 	bool		on_error_skip;	/* server default for tables */
 } HsServerOptions;
 
 /* Per-node counters shown by EXPLAIN ANALYZE, and the last request's fate. */
 typedef struct HsStats
 {
-	int64		requests;
-	int64		retries;
+	int64		requests;		/* attempts sent */
+	int64		retries;		/* attempts that were sent again */
+	int64		throttled;		/* 429 answers (rate limit) */
+	double		rate_wait_ms;	/* time requests were held back for the rate
+								 * limit, before sending or after a 429 */
 
 	/*
 	 * Set by hs_request() when it raises an error (a cancel included) for a

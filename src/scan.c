@@ -113,8 +113,25 @@ typedef struct HsScanState
 	int			next_record;
 	StringInfoData after;		/* cursor of the next page */
 	bool		started;
-	bool		more;			/* is there a next page? */
+	bool		more;			/* is there a next page not yet requested? */
+
+	/*
+	 * Requests sent ahead of need: the next list page while the current one
+	 * is read, or up to max_concurrent_requests batch/reads of the ids.
+	 * Each lives in its own memory context, a ring of max_ahead of them.
+	 */
+	struct ReadAhead *ahead;
+	int			max_ahead;
+	int			first_ahead;	/* the oldest request in the ring */
+	int			nahead;
 } HsScanState;
+
+typedef struct ReadAhead
+{
+	MemoryContext cxt;
+	HsCall	   *call;
+	char	   *after;			/* the list cursor it sends, or NULL */
+} ReadAhead;
 
 /* ----------------------------------------------------------------
  *		Planning
@@ -533,6 +550,14 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 										"hubspot_fdw ids",
 										ALLOCSET_DEFAULT_SIZES);
 	initStringInfo(&ss->after);
+
+	/* one list page ahead; batch/reads up to max_concurrent_requests */
+	ss->max_ahead = kind == HS_READ_LIST ? 1 : Max(ss->table->max_concurrent_requests, 1);
+	ss->ahead = palloc0(sizeof(ReadAhead) * ss->max_ahead);
+	for (int i = 0; i < ss->max_ahead; i++)
+		ss->ahead[i].cxt = AllocSetContextCreate(estate->es_query_cxt,
+												 "hubspot_fdw read ahead",
+												 ALLOCSET_SMALL_SIZES);
 }
 
 /*
@@ -688,15 +713,80 @@ start_scan(HsScanState *ss, ExprContext *econtext)
 	resetStringInfo(&ss->after);
 }
 
-/* Fetch the next page of a list. */
+/*
+ * read_ahead
+ *		Send the requests the scan will need next, while there is room: the
+ *		list page after the last one sent, or the next batch/reads of ids.
+ */
+static void
+read_ahead(HsScanState *ss)
+{
+	while (ss->nahead < ss->max_ahead)
+	{
+		ReadAhead  *ra = &ss->ahead[(ss->first_ahead + ss->nahead) % ss->max_ahead];
+		HsApiRequest *req;
+		MemoryContext oldcxt;
+		int			n = Min(ss->nids - ss->next_id, ss->read->page_size);
+
+		if (ss->read->kind == HS_READ_LIST ? !ss->more : n <= 0)
+			return;
+		MemoryContextReset(ra->cxt);
+		oldcxt = MemoryContextSwitchTo(ra->cxt);
+		ra->after = NULL;
+		if (ss->read->kind == HS_READ_LIST)
+		{
+			ra->after = ss->after.len > 0 ? pstrdup(ss->after.data) : NULL;
+			req = hs_api_list_page(ss->read, ra->after);
+			ss->more = false;	/* until its answer tells */
+		}
+		else
+		{
+			req = hs_api_batch_read(ss->read, ss->ids + ss->next_id, n);
+			ss->next_id += n;
+		}
+		ra->call = hs_api_start(ss->conn, req, &ss->stats);
+		MemoryContextSwitchTo(oldcxt);
+		ss->nahead++;
+	}
+}
+
+/* The answer to the oldest request sent ahead, in the current context. */
+static HsResponse *
+take_ahead(HsScanState *ss, char **after)
+{
+	ReadAhead  *ra = &ss->ahead[ss->first_ahead];
+	HsCall	   *call = ra->call;
+
+	ra->call = NULL;
+	ss->first_ahead = (ss->first_ahead + 1) % ss->max_ahead;
+	ss->nahead--;
+	*after = ra->after ? pstrdup(ra->after) : NULL;
+	return hs_call_finish(call);
+}
+
+/* Forget the requests sent ahead (a rescan, or the end of the scan). */
+static void
+drop_ahead(HsScanState *ss)
+{
+	for (int i = 0; i < ss->max_ahead; i++)
+	{
+		if (ss->ahead[i].call != NULL)
+			hs_call_cancel(ss->ahead[i].call);
+		ss->ahead[i].call = NULL;
+	}
+	ss->first_ahead = ss->nahead = 0;
+}
+
+/* Fetch the next page of a list (requested ahead, or now). */
 static void
 fetch_list_page(HsScanState *ss)
 {
-	const char *sent = ss->after.len > 0 ? ss->after.data : NULL;
+	char	   *sent;
 	HsResponse *resp;
 	HsPage		page;
 
-	resp = hs_api_send(ss->conn, hs_api_list_page(ss->read, sent), &ss->stats);
+	read_ahead(ss);
+	resp = take_ahead(ss, &sent);
 	hs_api_parse_page(resp, sent, &page);
 	ss->records = page.records;
 	ss->nrecords = page.nrecords;
@@ -732,20 +822,18 @@ fetch_one(HsScanState *ss)
 static void
 fetch_many(HsScanState *ss)
 {
-	int			n = Min(ss->nids - ss->next_id, ss->read->page_size);
-	HsApiRequest *req;
 	HsBatchRead out;
+	char	   *unused;
 
-	if (n <= 0)
+	read_ahead(ss);
+	if (ss->nahead == 0)
 	{
 		ss->more = false;
 		return;
 	}
-	req = hs_api_batch_read(ss->read, ss->ids + ss->next_id, n);
-	ss->next_id += n;
-	ss->more = ss->next_id < ss->nids;
-
-	hs_api_parse_batch_read(hs_api_send(ss->conn, req, &ss->stats), &out);
+	hs_api_parse_batch_read(take_ahead(ss, &unused), &out);
+	read_ahead(ss);
+	ss->more = ss->nahead > 0;
 	ss->records = out.records;
 	ss->nrecords = out.nrecords;
 	for (int i = 0; i < out.nerrors; i++)
@@ -807,11 +895,18 @@ hubspotIterateForeignScan(ForeignScanState *node)
 	{
 		while (ss->next_record >= ss->nrecords)
 		{
-			if (!ss->more)
+			if (!ss->more && ss->nahead == 0)
 				return ExecClearTuple(slot);
 			fetch_page(ss);
 		}
 		record = ss->records[ss->next_record++];
+
+		/*
+		 * Half the page read: the next one is requested while the rest is
+		 * (not at once, so that a LIMIT met early costs no request more).
+		 */
+		if (ss->more && ss->nahead == 0 && ss->next_record * 2 >= ss->nrecords)
+			read_ahead(ss);
 
 		/*
 		 * Not a record this session created after the scan began.  The page
@@ -841,6 +936,7 @@ hubspotReScanForeignScan(ForeignScanState *node)
 	MemoryContextReset(ss->page_cxt);
 	ss->records = NULL;
 	ss->nrecords = ss->next_record = 0;
+	drop_ahead(ss);
 	/* start again at the next fetch; lookups evaluate their ids again */
 	ss->started = false;
 }
@@ -850,6 +946,8 @@ hubspotEndForeignScan(ForeignScanState *node)
 {
 	HsScanState *ss = (HsScanState *) node->fdw_state;
 
+	if (ss != NULL && ss->ahead != NULL)
+		drop_ahead(ss);
 	/* deleting the page context frees the json-c page at once */
 	if (ss != NULL && ss->page_cxt != NULL)
 	{
@@ -905,8 +1003,7 @@ hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	{
 		if (kind != HS_READ_LIST)
 			ExplainPropertyInteger("HubSpot Ids", NULL, ss->nids, es);
-		ExplainPropertyInteger("HubSpot Requests", NULL, ss->stats.requests, es);
-		ExplainPropertyInteger("HubSpot Retries", NULL, ss->stats.retries, es);
+		hs_api_explain_stats(&ss->stats, es);
 		if (ss->own_creates_skipped > 0 || es->verbose)
 			ExplainPropertyInteger("HubSpot Own Creates Skipped", NULL,
 								   ss->own_creates_skipped, es);

@@ -77,6 +77,32 @@ report_tally(const char *relname, const char *done, int64 count)
  * The statement-level error context: only the outermost level reports, so
  * that a nested statement's writes (a function's INSERT) are told once.
  */
+/* Did the statement's error context leave its lines to a later raise? */
+static bool context_deferred = false;
+
+/* Has a running modification requests in flight? */
+static bool
+members_in_flight(void)
+{
+	dlist_iter	iter;
+
+	dlist_foreach(iter, &members)
+	{
+		HsStatementMember *m = dlist_container(HsStatementMember, node, iter.cur);
+
+		if (m->in_flight != NULL && m->in_flight(m->arg))
+			return true;
+	}
+	return false;
+}
+
+/* Is an error one that is raised again after settling (not a cancel)? */
+static bool
+settles_first(int sqlerrcode)
+{
+	return ERRCODE_TO_CATEGORY(sqlerrcode) != ERRCODE_TO_CATEGORY(ERRCODE_QUERY_CANCELED);
+}
+
 static void
 statement_error_callback(void *arg)
 {
@@ -89,6 +115,10 @@ statement_error_callback(void *arg)
 	/* errors only: not notices and warnings (classes 00, 01 and 02) */
 	if (category == ERRCODE_SUCCESSFUL_COMPLETION || category == ERRCODE_WARNING ||
 		category == ERRCODE_NO_DATA)
+		return;
+	/* told when the error is raised again, once they are settled */
+	context_deferred = settles_first(geterrcode()) && members_in_flight();
+	if (context_deferred)
 		return;
 	/* one line per table and kind of write: ended nested ones and live ones */
 	foreach(lc, retired)
@@ -119,6 +149,8 @@ statement_error_callback(void *arg)
 		}
 		if (!told)
 			report_tally(m->relname, m->done, *m->applied);
+		if (m->report_unknown != NULL)
+			m->report_unknown(m->arg);
 	}
 }
 
@@ -172,9 +204,74 @@ leave_statement_level(void)
  * PG_TRY saves error_context_stack and restores it on both paths (PG_CATCH
  * and PG_END_TRY): the callback is pushed inside, so that it is popped too.
  */
+/* Wait for the requests in flight of every running modification. */
+static void
+settle_members(void)
+{
+	dlist_iter	iter;
+
+	dlist_foreach(iter, &members)
+	{
+		HsStatementMember *m = dlist_container(HsStatementMember, node, iter.cur);
+
+		if (m->settle != NULL)
+			m->settle(m->arg);
+	}
+}
+
+/*
+ * settle_and_raise_again
+ *		An error while modifications have requests in flight: wait for them
+ *		(sending nothing more), counting what HubSpot applied, then raise the
+ *		error again.  At the outermost level it is raised under the
+ *		statement's error context, which left its lines to this raise and
+ *		now tells exactly what was applied and which rows are unknown; at
+ *		inner levels it goes on as it was (an exception block may catch it,
+ *		and the writes are then told by the outer statement's errors).
+ *		Returns, for the caller to re-throw the error as it is, for a cancel
+ *		(which must not wait) and when nothing is left to settle or tell.
+ */
+static void
+settle_and_raise_again(ErrorContextCallback *errcallback, MemoryContext cxt)
+{
+	ErrorData  *edata;
+	bool		outermost = statement_depth == 1;
+
+	if (!members_in_flight() && !(outermost && context_deferred))
+		return;
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	if (edata->elevel != ERROR || !settles_first(edata->sqlerrcode))
+	{
+		FreeErrorData(edata);
+		return;
+	}
+	FlushErrorState();
+	settle_members();
+	if (!outermost || !context_deferred)
+	{
+		leave_statement_level();
+		ReThrowError(edata);
+	}
+	context_deferred = false;
+	errcallback->previous = error_context_stack;
+	error_context_stack = errcallback;
+	PG_TRY();
+	{
+		ThrowErrorData(edata);
+	}
+	PG_CATCH();
+	{
+		leave_statement_level();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+}
+
 #define STATEMENT_CONTEXT_BEGIN() \
 	do { \
 		ErrorContextCallback errcallback; \
+		MemoryContext statement_cxt = CurrentMemoryContext; \
 		errcallback.callback = statement_error_callback; \
 		errcallback.arg = (void *) (intptr_t) (statement_depth + 1); \
 		statement_depth++; \
@@ -187,6 +284,7 @@ leave_statement_level(void)
 		} \
 		PG_CATCH(); \
 		{ \
+			settle_and_raise_again(&errcallback, statement_cxt); \
 			leave_statement_level(); \
 			PG_RE_THROW(); \
 		} \

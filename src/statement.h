@@ -26,6 +26,14 @@ typedef struct HsStatementMember
 	const char *done;			/* what HubSpot does to its rows: "created",
 								 * "updated", ...; a static string */
 	const int64 *applied;		/* how many rows HubSpot did it to */
+	/*
+	 * Requests in flight (may be NULL): does it have some, wait for them
+	 * counting what HubSpot applied (before an error is raised again), and
+	 * errcontext for rows whose outcome is unknown.
+	 */
+	bool		(*in_flight) (void *arg);
+	void		(*settle) (void *arg);
+	void		(*report_unknown) (void *arg);
 	bool		registered;
 	bool		orphan;			/* registered outside every hook */
 	int			depth;			/* statement level it registered at */

@@ -76,6 +76,7 @@ typedef struct HsTable
 	Oid			serverid;
 	char	   *object;			/* CRM object type in paths */
 	int			batch_size;
+	int			max_concurrent_requests;	/* batches in flight at most */
 	bool		on_error_skip;	/* on_error 'skip': warn about rejected rows */
 	char	   *id_property;	/* upsert key, or NULL */
 	int			ncolumns;

@@ -157,6 +157,18 @@ hs_visibility_scan_begin(MemoryContext scan_cxt)
 }
 
 /*
+ * hs_visibility_scans_running
+ *		Does a scan run that hs_visibility_hidden() must hide records from?
+ *		Creates are then answered before the next one is sent, so that a
+ *		scan never reads a record this backend created before it knows its id.
+ */
+bool
+hs_visibility_scans_running(void)
+{
+	return active_scans > 0;
+}
+
+/*
  * hs_visibility_created
  *		This backend created record id of object.  Remembered
  *		only while a scan runs that must not see it.

@@ -19,6 +19,8 @@
  * scan_cxt (its query memory) is reset or deleted, on the error path included.
  */
 extern uint64 hs_visibility_scan_begin(MemoryContext scan_cxt);
+/* Is a scan running whose horizon hides this backend's later creates? */
+extern bool hs_visibility_scans_running(void);
 /* This backend created record id of object (remembered while a scan runs). */
 extern void hs_visibility_created(const char *object, const char *id);
 /* Must a scan with this horizon leave record id out? */

@@ -53,6 +53,9 @@ typedef struct RejectedRow
 	char	   *message;
 } RejectedRow;
 
+static void settle_others(HsWriteBatch *batch);
+static void stats_add(HsStats *to, const HsStats *from);
+
 /* ----------------------------------------------------------------
  *		Error context
  * ----------------------------------------------------------------
@@ -76,6 +79,38 @@ report_applied(HsWriter *w)
 				   w->rows_applied == 1 ? "it stays" : "they stay", done);
 }
 
+/*
+ * report_in_flight
+ *		errcontext line naming the rows of other batches whose outcome is
+ *		unknown: in flight when the statement failed, or found so when the
+ *		writer waited for them before raising its error.
+ */
+static void
+report_in_flight(HsWriter *w)
+{
+	StringInfoData rows;
+	ListCell   *lc;
+	int			n = 0;
+
+	initStringInfo(&rows);
+	foreach(lc, w->unknown_rows)
+		appendStringInfo(&rows, "%s%s", n++ > 0 ? ", " : "", (char *) lfirst(lc));
+	for (int i = 0; i < w->nin_flight; i++)
+	{
+		HsWriteBatch *b = w->in_flight[i];
+
+		if (b == w->current || b->call == NULL || !hs_call_maybe_applied(b->call))
+			continue;
+		appendStringInfo(&rows, "%s" INT64_FORMAT " to " INT64_FORMAT, n++ > 0 ? ", " : "",
+						 b->inputs[0].row, b->inputs[b->ninputs - 1].row);
+	}
+	if (n > 0)
+		errcontext("HubSpot may or may not have %s row%s %s of foreign table \"%s\": %s in flight when the statement failed",
+				   op_info[w->op].done, n == 1 && strchr(rows.data, ' ') == NULL ? "" : "s",
+				   rows.data, w->table->relname,
+				   n == 1 ? "its request was" : "their requests were");
+}
+
 static void
 writer_error_callback(void *arg)
 {
@@ -87,16 +122,27 @@ writer_error_callback(void *arg)
 	else
 		rows = psprintf("rows " INT64_FORMAT " to " INT64_FORMAT,
 						w->first_row, w->last_row);
-	if (w->sending && w->stats.outcome_unknown)
+	if (w->sending && (w->current ? w->current->stats.outcome_unknown :
+					   w->stats.outcome_unknown))
 		errcontext("%s foreign table \"%s\", %s, which HubSpot may or may not have %s",
 				   op_info[w->op].statement, w->table->relname, rows,
 				   op_info[w->op].done);
 	else
 		errcontext("%s foreign table \"%s\", %s",
 				   op_info[w->op].statement, w->table->relname, rows);
-	/* normally the statement's error context tells this, once */
+	/* normally the statement's error context tells these, once */
 	if (!hs_statement_reports_writes())
+	{
+		report_in_flight(w);
 		report_applied(w);
+	}
+}
+
+/* statement.c: the rows in flight, in the statement's error context */
+static void
+report_member_in_flight(void *arg)
+{
+	report_in_flight((HsWriter *) arg);
 }
 
 void
@@ -259,7 +305,8 @@ warn_rejected_rows(HsWriter *w, List *rejected)
  *		what HubSpot already wrote; 'skip' warns about each and goes on.
  */
 static void
-report_rejected_rows(HsWriter *w, List *rejected, int ninputs, int applied)
+report_rejected_rows(HsWriter *w, HsWriteBatch *batch, List *rejected,
+					 int ninputs, int applied)
 {
 	ListCell   *lc;
 	StringInfoData detail;
@@ -272,6 +319,8 @@ report_rejected_rows(HsWriter *w, List *rejected, int ninputs, int applied)
 		warn_rejected_rows(w, rejected);
 		return;
 	}
+	if (batch != NULL)
+		settle_others(batch);
 
 	initStringInfo(&detail);
 	foreach(lc, rejected)
@@ -329,7 +378,7 @@ reject_single(HsWriter *w, HsResponse *resp, int64 row, const char *ident)
 	r->ident = ident;
 	r->category = err->category;
 	r->message = err->message;
-	report_rejected_rows(w, list_make1(r), 1, 0);
+	report_rejected_rows(w, NULL, list_make1(r), 1, 0);
 }
 
 /* ----------------------------------------------------------------
@@ -372,7 +421,8 @@ report_unknown_rows(HsWriteBatch *batch, bool *written, int applied, int nreject
 								"HTTP status %ld; %d written, %d rejected; correlationId %s",
 								resp->status, applied, nrejected,
 								resp->correlation_id[0] ? resp->correlation_id : "none");
-	w->stats.outcome_unknown = true;
+	batch->stats.outcome_unknown = true;
+	settle_others(batch);
 	ereport(ERROR,
 			(errcode(HS_ERRCODE_UNKNOWN_OUTCOME),
 			 applied + nrejected > n || written == NULL ?
@@ -495,6 +545,7 @@ report_unidentified_rows(HsWriteBatch *batch, const ResultMatch *m)
 	request = hs_request_detail(batch->request->method, batch->request->path,
 								"HTTP status %ld; correlationId %s", resp->status,
 								resp->correlation_id[0] ? resp->correlation_id : "none");
+	settle_others(batch);
 	ereport(ERROR,
 			(errcode(HS_ERRCODE_UNKNOWN_OUTCOME),
 			 n == 1 && named == 1 ?
@@ -535,15 +586,17 @@ assign_unnamed_errors(HsWriteBatch *batch, const bool *written, List *rejected)
 
 /* Records this statement created: its scans must not see them. */
 static void
-note_created(HsWriter *w, const HsBatchAnswer *answer)
+note_created(HsWriteBatch *batch, const HsBatchAnswer *answer)
 {
+	HsWriter   *w = batch->writer;
+
 	for (int k = 0; k < answer->nresults; k++)
 	{
 		const HsBatchResult *r = &answer->results[k];
 
 		if (w->op == HS_OP_UPSERT && r->is_new)
 			w->upsert_created++;
-		else if (w->op == HS_OP_UPSERT && !w->stats.resent)
+		else if (w->op == HS_OP_UPSERT && !batch->stats.resent)
 			continue;			/* it existed before: scans see it */
 
 		/*
@@ -557,56 +610,172 @@ note_created(HsWriter *w, const HsBatchAnswer *answer)
 	}
 }
 
+/* What an answer says about a batch, before anything is reported. */
+typedef struct BatchCount
+{
+	ResultMatch m;
+	List	   *rejected;		/* RejectedRow */
+	bool		mismatch;		/* the answer does not account for the batch */
+	int			known;			/* rows known written */
+} BatchCount;
+
+/*
+ * batch_count
+ *		Count what HubSpot wrote and collect the rows it rejected (marking
+ *		them in batch->rejected); reports nothing.  Only rows known written
+ *		count: when the answer does not match the batch, those are the rows
+ *		it names, never more than were sent.
+ */
+static void
+batch_count(HsWriteBatch *batch, const HsBatchAnswer *answer, BatchCount *c)
+{
+	int			n = batch->ninputs;
+	int			applied = answer->nresults;
+	ResultMatch m0 = {NULL, NULL, 0, true, false, false};
+
+	c->m = m0;
+	c->rejected = NIL;
+	for (int k = 0; k < answer->nerrors; k++)
+		c->rejected = collect_rejected_rows(c->rejected, &answer->errors[k], batch);
+	if (answer->has_results)
+	{
+		match_results(batch, answer, &c->m);
+		if (c->m.all_identified)
+			assign_unnamed_errors(batch, c->m.written, c->rejected);
+	}
+	if (batch->writer->op == HS_OP_CREATE || batch->writer->op == HS_OP_UPSERT)
+		note_created(batch, answer);
+
+	c->mismatch = applied + list_length(c->rejected) != n || c->m.duplicate ||
+		c->m.unmatched;
+	c->known = applied;
+	if (c->mismatch && c->m.written != NULL && c->m.all_identified)
+	{
+		c->known = 0;
+		for (int i = 0; i < n; i++)
+			c->known += c->m.written[i] ? 1 : 0;
+	}
+	else if (c->mismatch)
+		c->known = Min(applied, n - list_length(c->rejected));
+	if (c->m.unmatched)
+		c->known = 0;
+}
+
 /*
  * batch_outcome
  *		Count what HubSpot wrote, and report the rows whose outcome is
- *		unknown and those it rejected (marking them in batch->rejected).
- *		Only rows known written count: when the answer does not match the
- *		batch, those are the rows it names, never more than were sent.
+ *		unknown and those it rejected.
  */
 static void
 batch_outcome(HsWriteBatch *batch, const HsBatchAnswer *answer)
 {
 	HsWriter   *w = batch->writer;
-	int			n = batch->ninputs;
-	int			applied = answer->nresults;
-	List	   *rejected = NIL;
-	ResultMatch m = {NULL, NULL, 0, true, false, false};
-	bool		mismatch;
-	int			known;
+	BatchCount	c;
 
-	for (int k = 0; k < answer->nerrors; k++)
-		rejected = collect_rejected_rows(rejected, &answer->errors[k], batch);
-	if (answer->has_results)
-	{
-		match_results(batch, answer, &m);
-		if (m.all_identified)
-			assign_unnamed_errors(batch, m.written, rejected);
-	}
-	if (w->op == HS_OP_CREATE || w->op == HS_OP_UPSERT)
-		note_created(w, answer);
-
-	mismatch = applied + list_length(rejected) != n || m.duplicate || m.unmatched;
-	known = applied;
-	if (mismatch && m.written != NULL && m.all_identified)
-	{
-		known = 0;
-		for (int i = 0; i < n; i++)
-			known += m.written[i] ? 1 : 0;
-	}
-	else if (mismatch)
-		known = Min(applied, n - list_length(rejected));
-	if (m.unmatched)
-		known = 0;
-	w->rows_applied += known;
-	if (mismatch)
+	batch_count(batch, answer, &c);
+	w->rows_applied += c.known;
+	if (c.mismatch)
 		report_unknown_rows(batch,
-							m.written != NULL && m.all_identified ? m.written : NULL,
-							applied, list_length(rejected));
-	if (m.nunidentified > 0)
-		report_unidentified_rows(batch, &m);
-	if (rejected != NIL)
-		report_rejected_rows(w, rejected, n, applied);
+							c.m.written != NULL && c.m.all_identified ? c.m.written : NULL,
+							answer->nresults, list_length(c.rejected));
+	if (c.m.nunidentified > 0)
+		report_unidentified_rows(batch, &c.m);
+	if (c.rejected != NIL)
+		report_rejected_rows(batch->writer, batch, c.rejected, batch->ninputs,
+							 answer->nresults);
+}
+
+/* ----------------------------------------------------------------
+ *		Settling the batches in flight before an error
+ * ----------------------------------------------------------------
+ */
+
+/* A batch's counters, added to its writer's (for EXPLAIN ANALYZE). */
+static void
+stats_add(HsStats *to, const HsStats *from)
+{
+	to->requests += from->requests;
+	to->retries += from->retries;
+	to->throttled += from->throttled;
+	to->rate_wait_ms += from->rate_wait_ms;
+}
+
+static void
+note_unknown(HsWriteBatch *b)
+{
+	HsWriter   *w = b->writer;
+	MemoryContext oldcxt = MemoryContextSwitchTo(w->queue_cxt);
+
+	w->unknown_rows = lappend(w->unknown_rows,
+							  psprintf(INT64_FORMAT " to " INT64_FORMAT,
+									   b->inputs[0].row, b->inputs[b->ninputs - 1].row));
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * settle_one
+ *		A batch in flight while another fails the statement: no further
+ *		attempt is made; the one in flight is waited for, and what HubSpot
+ *		did with the batch is counted quietly (rows it wrote), or its rows
+ *		are noted as unknown.
+ */
+static void
+settle_one(HsWriteBatch *b)
+{
+	HsWriter   *w = b->writer;
+	HsResponse *resp;
+	bool		maybe_applied;
+
+	hs_call_stop(b->call);
+	maybe_applied = hs_call_maybe_applied(b->call);
+	resp = hs_call_finish_quiet(b->call);
+	b->call = NULL;
+	stats_add(&w->stats, &b->stats);
+	if (resp == NULL)
+	{
+		if (maybe_applied)
+			note_unknown(b);
+		return;
+	}
+	if (resp->status < 200 || resp->status >= 300)
+		return;					/* HubSpot refused the whole batch */
+	if (w->op == HS_OP_ARCHIVE)
+		w->rows_applied += b->ninputs;
+	else
+	{
+		BatchCount	c;
+
+		batch_count(b, hs_api_parse_batch(resp), &c);
+		w->rows_applied += c.known;
+		if (c.mismatch || c.m.nunidentified > 0)
+			note_unknown(b);
+	}
+}
+
+/*
+ * settle_others
+ *		Before batch's answer fails the statement: settle every other batch
+ *		in flight, so that the error tells what HubSpot applied.
+ */
+static void
+settle_others(HsWriteBatch *batch)
+{
+	HsWriter   *w = batch->writer;
+	MemoryContext oldcxt;
+
+	if (w->settling || w->nin_flight == 0)
+		return;
+	w->settling = true;
+	for (int i = 0; i < w->nin_flight; i++)
+	{
+		HsWriteBatch *b = w->in_flight[i];
+
+		if (b == batch || b->call == NULL)
+			continue;
+		oldcxt = MemoryContextSwitchTo(b->cxt);
+		settle_one(b);
+		MemoryContextSwitchTo(oldcxt);
+	}
 }
 
 /* ----------------------------------------------------------------
@@ -626,15 +795,44 @@ hs_writer_batch_new(HsWriter *w, int capacity)
 	return batch;
 }
 
-void
-hs_writer_batch_send(HsWriteBatch *batch)
+/* Build the batch's request (api.c) and start it, in the batch's context. */
+static void
+batch_start(HsWriteBatch *batch)
 {
 	HsWriter   *w = batch->writer;
 
 	batch->request = hs_api_write_batch(w->table->object, w->op,
 										w->table->id_property,
 										batch->inputs, batch->ninputs);
-	batch->response = send_request(w, batch->request);
+	batch->call = hs_api_start(w->conn, batch->request, &batch->stats);
+}
+
+/*
+ * batch_finish
+ *		Wait for the batch's call and keep HubSpot's answer in the batch.
+ *		A call that ended without one raises its error, after the other
+ *		batches in flight are settled.
+ */
+static void
+batch_finish(HsWriteBatch *batch)
+{
+	HsWriter   *w = batch->writer;
+	HsCall	   *call = batch->call;
+
+	w->sending = true;
+	(void) hs_call_wait_any(&call, 1);
+	if (!hs_call_answered(call))
+		settle_others(batch);
+	batch->call = NULL;
+	PG_TRY();
+	{
+		batch->response = hs_call_finish(call);
+	}
+	PG_FINALLY();
+	{
+		stats_add(&w->stats, &batch->stats);
+	}
+	PG_END_TRY();
 }
 
 int
@@ -647,32 +845,23 @@ hs_writer_batch_result(HsWriteBatch *batch)
 	{
 		/* archiving an id that is gone is not an error: all or nothing */
 		if (resp->status != 200 && resp->status != 204)
+		{
+			settle_others(batch);
 			hs_report_response_error(resp);
+		}
 		w->rows_applied += batch->ninputs;
 		batch->applied = batch->ninputs;
 		return batch->applied;
 	}
 	if (resp->status != 200 && resp->status != 201 && resp->status != 207)
+	{
+		settle_others(batch);
 		hs_report_response_error(resp);
+	}
 	batch->answer = hs_api_parse_batch(resp);
 	batch->applied = batch->answer->nresults;
 	batch_outcome(batch, batch->answer);
 	return batch->applied;
-}
-
-int
-hs_writer_write_batch(HsWriter *w, const HsWriteInput *inputs, int n,
-					  bool *rejected)
-{
-	HsWriteBatch *batch = hs_writer_batch_new(w, n);
-	int			applied;
-
-	memcpy(batch->inputs, inputs, sizeof(HsWriteInput) * n);
-	batch->ninputs = n;
-	hs_writer_batch_send(batch);
-	applied = hs_writer_batch_result(batch);
-	memcpy(rejected, batch->rejected, sizeof(bool) * n);
-	return applied;
 }
 
 /*
@@ -724,7 +913,8 @@ hs_writer_write_one(HsWriter *w, const HsWriteInput *input, json_object **stored
 
 		batch->inputs[0] = *input;
 		batch->ninputs = 1;
-		hs_writer_batch_send(batch);
+		batch_start(batch);
+		batch_finish(batch);
 		if (hs_writer_batch_result(batch) == 0)
 			return false;
 		/* batch_outcome() checked that the result names its record */
@@ -754,7 +944,7 @@ hs_writer_write_one(HsWriter *w, const HsWriteInput *input, json_object **stored
 }
 
 /* ----------------------------------------------------------------
- *		The queue of UPDATE and DELETE inputs
+ *		The queue, and the batches in flight
  * ----------------------------------------------------------------
  */
 
@@ -769,11 +959,6 @@ void
 hs_writer_set_buffered(HsWriter *w, bool buffered, bool can_set_tag)
 {
 	w->buffered = buffered;
-	if (!buffered || w->conn == NULL)
-		return;
-	w->queue_cxt = AllocSetContextCreate(w->estate->es_query_cxt,
-										 "hubspot_fdw buffered rows",
-										 ALLOCSET_DEFAULT_SIZES);
 	w->can_set_tag = can_set_tag;
 }
 
@@ -793,57 +978,139 @@ copy_input(HsWriteInput *dst, const HsWriteInput *src)
 	dst->associations = src->associations ? pstrdup(src->associations) : NULL;
 }
 
+/*
+ * collect_oldest
+ *		Wait for the oldest batch in flight and take its answer apart, under
+ *		an error context naming its rows; rows HubSpot rejected under
+ *		on_error 'skip' come off the command's count.
+ */
+static void
+collect_oldest(HsWriter *w)
+{
+	HsWriteBatch *batch = w->in_flight[0];
+	ErrorContextCallback errcallback;
+	MemoryContext oldcxt = MemoryContextSwitchTo(batch->cxt);
+	int64		rejected_before = w->rows_rejected;
+
+	hs_writer_begin_rows(w, &errcallback, batch->inputs[0].row,
+						 batch->inputs[batch->ninputs - 1].row);
+	w->current = batch;
+	batch_finish(batch);
+	(void) hs_writer_batch_result(batch);
+	if (w->can_set_tag && w->rows_rejected > rejected_before)
+		w->estate->es_processed -= w->rows_rejected - rejected_before;
+	w->current = NULL;
+	error_context_stack = errcallback.previous;
+
+	w->nin_flight--;
+	memmove(&w->in_flight[0], &w->in_flight[1],
+			sizeof(HsWriteBatch *) * w->nin_flight);
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(batch->cxt);
+}
+
+/*
+ * dispatch
+ *		Send the queued batch, once fewer than max_in_flight are in flight,
+ *		and take apart the answers that have come (oldest first).
+ */
+static void
+dispatch(HsWriter *w)
+{
+	HsWriteBatch *batch = w->queue;
+	MemoryContext oldcxt;
+
+	/* the queue is spent whatever happens: never send it twice */
+	w->queue = NULL;
+	while (w->nin_flight >= w->max_in_flight)
+		collect_oldest(w);
+	oldcxt = MemoryContextSwitchTo(batch->cxt);
+	batch_start(batch);
+	MemoryContextSwitchTo(oldcxt);
+	w->in_flight[w->nin_flight++] = batch;
+
+	/*
+	 * A running scan must know the ids of records created before it reads
+	 * on (it could read them before their answer came): creates are then
+	 * answered one batch at a time.
+	 */
+	if ((w->op == HS_OP_CREATE || w->op == HS_OP_UPSERT) &&
+		hs_visibility_scans_running())
+	{
+		while (w->nin_flight > 0)
+			collect_oldest(w);
+		return;
+	}
+	while (w->nin_flight > 0 && hs_call_poll(w->in_flight[0]->call))
+		collect_oldest(w);
+}
+
 void
 hs_writer_queue(HsWriter *w, const HsWriteInput *input)
 {
 	MemoryContext oldcxt;
 
-	if (w->queue != NULL && w->queue->ninputs >= w->queue->capacity)
-		hs_writer_flush(w);
 	if (w->queue == NULL)
 	{
-		/* the last queue is spent: sent, or failed to be */
-		MemoryContextReset(w->queue_cxt);
-		oldcxt = MemoryContextSwitchTo(w->queue_cxt);
+		MemoryContext cxt = AllocSetContextCreate(w->queue_cxt,
+												  "hubspot_fdw batch",
+												  ALLOCSET_DEFAULT_SIZES);
+
+		oldcxt = MemoryContextSwitchTo(cxt);
 		w->queue = hs_writer_batch_new(w, w->batch_size);
+		w->queue->cxt = cxt;
 	}
 	else
-		oldcxt = MemoryContextSwitchTo(w->queue_cxt);
+		oldcxt = MemoryContextSwitchTo(w->queue->cxt);
 	copy_input(&w->queue->inputs[w->queue->ninputs++], input);
 	MemoryContextSwitchTo(oldcxt);
+	if (w->queue->ninputs >= w->queue->capacity)
+		dispatch(w);
 }
 
 /*
  * hs_writer_flush
- *		Send the queued inputs as one batch/update or batch/archive.  Rows
- *		HubSpot rejects under on_error 'skip' are taken off the row count.
+ *		Send what is queued, and wait for every batch in flight.
  */
 void
 hs_writer_flush(HsWriter *w)
 {
-	ErrorContextCallback errcallback;
-	MemoryContext oldcxt;
-	HsWriteBatch *batch = w->queue;
-	int64		rejected_before = w->rows_rejected;
+	if (w->queue != NULL && w->queue->ninputs > 0)
+		dispatch(w);
+	while (w->nin_flight > 0)
+		collect_oldest(w);
+}
 
-	if (batch == NULL || batch->ninputs == 0)
-		return;
-	/* the queue is spent whatever happens: never send it twice */
-	w->queue = NULL;
-	MemoryContextReset(w->batch_cxt);
-	oldcxt = MemoryContextSwitchTo(w->batch_cxt);
-	hs_writer_begin_rows(w, &errcallback, batch->inputs[0].row,
-						 batch->inputs[batch->ninputs - 1].row);
+/* statement.c: are requests of this writer in flight? */
+static bool
+member_in_flight(void *arg)
+{
+	HsWriter   *w = (HsWriter *) arg;
 
-	hs_writer_batch_send(batch);
-	(void) hs_writer_batch_result(batch);
+	for (int i = 0; i < w->nin_flight; i++)
+		if (w->in_flight[i]->call != NULL)
+			return true;
+	return false;
+}
 
-	if (w->can_set_tag && w->rows_rejected > rejected_before)
-		w->estate->es_processed -= w->rows_rejected - rejected_before;
+/*
+ * statement.c, before it raises an error again: settle every batch in
+ * flight (wait for it, send nothing more, count what HubSpot applied).
+ */
+static void
+member_settle(void *arg)
+{
+	HsWriter   *w = (HsWriter *) arg;
+	MemoryContext oldcxt = CurrentMemoryContext;
 
-	error_context_stack = errcallback.previous;
+	w->settling = true;
+	for (int i = 0; i < w->nin_flight; i++)
+		if (w->in_flight[i]->call != NULL)
+		{
+			MemoryContextSwitchTo(w->in_flight[i]->cxt);
+			settle_one(w->in_flight[i]);
+		}
 	MemoryContextSwitchTo(oldcxt);
-	MemoryContextReset(w->batch_cxt);
 }
 
 /* ----------------------------------------------------------------
@@ -867,9 +1134,17 @@ hs_writer_create(HsTable *table, HsWriteOp op, EState *estate, Oid userid)
 	w->batch_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										 "hubspot_fdw batch data",
 										 ALLOCSET_DEFAULT_SIZES);
+	w->queue_cxt = AllocSetContextCreate(estate->es_query_cxt,
+										 "hubspot_fdw queued rows",
+										 ALLOCSET_DEFAULT_SIZES);
+	w->max_in_flight = Max(table->max_concurrent_requests, 1);
+	w->in_flight = palloc0(sizeof(HsWriteBatch *) * w->max_in_flight);
 	w->member.relname = table->relname;
 	w->member.done = op_info[op].done;
 	w->member.applied = &w->rows_applied;
+	w->member.in_flight = member_in_flight;
+	w->member.settle = member_settle;
+	w->member.report_unknown = report_member_in_flight;
 	hs_statement_register(&w->member, estate, flush_member, w);
 	return w;
 }
@@ -898,14 +1173,16 @@ hs_writer_explain(HsWriter *w, int batch_size, ExplainState *es)
 						hs_api_write_endpoint(w->table->object, w->op, batched),
 						es);
 	ExplainPropertyInteger("Batch Size", NULL, batch_size, es);
+	if (batched && es->verbose)
+		ExplainPropertyInteger("HubSpot Max Concurrent Requests", NULL,
+							   w->table->max_concurrent_requests, es);
 	if (w->op == HS_OP_UPSERT)
 		ExplainPropertyText("HubSpot Upsert Key", w->table->id_property, es);
 	if (es->verbose || skip)
 		ExplainPropertyText("HubSpot On Error", skip ? "skip" : "abort", es);
 	if (es->analyze)
 	{
-		ExplainPropertyInteger("HubSpot Requests", NULL, w->stats.requests, es);
-		ExplainPropertyInteger("HubSpot Retries", NULL, w->stats.retries, es);
+		hs_api_explain_stats(&w->stats, es);
 		if (skip)
 			ExplainPropertyInteger("HubSpot Rows Rejected", NULL, w->rows_rejected, es);
 		if (w->op == HS_OP_UPSERT)

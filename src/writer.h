@@ -12,9 +12,13 @@
  * errors, warnings, the command tag and EXPLAIN ANALYZE report.
  *
  * A batch (HsWriteBatch) carries its inputs with their statement row
- * numbers and its request: hs_writer_batch_send() sends it and
- * hs_writer_batch_result() takes its answer apart, so that several batches
- * could be in flight; today each is sent and answered in turn.
+ * numbers, its request and its call: up to max_concurrent_requests batches
+ * are in flight at once, and their answers are taken apart in the order the
+ * batches were made, so that row counts, warnings and errors come out as
+ * if they had been sent one by one.  When a batch's answer fails the
+ * statement, the writer first waits for the other batches in flight and
+ * counts what HubSpot did with them (sending nothing more), so that the
+ * error tells exactly what HubSpot applied and which rows are unknown.
  *
  *-------------------------------------------------------------------------
  */
@@ -39,7 +43,10 @@ typedef struct HsWriteBatch
 	int			capacity;
 	HsWriteInput *inputs;		/* rows in statement order */
 	bool	   *rejected;		/* per input: HubSpot rejected it */
+	MemoryContext cxt;			/* queued batch: everything of it */
 	HsApiRequest *request;		/* built when sent */
+	struct HsCall *call;		/* in flight */
+	HsStats		stats;			/* of its request; its fate */
 	HsResponse *response;		/* HubSpot's final answer */
 	HsBatchAnswer *answer;		/* ... taken apart (not for archives) */
 	int			applied;		/* results HubSpot sent back */
@@ -54,6 +61,7 @@ struct HsWriter
 	HsStats		stats;			/* requests, retries; the last one's fate */
 	bool		buffered;		/* UPDATE/DELETE: inputs wait for a batch */
 	int			batch_size;
+	int			max_in_flight;	/* batches in flight at most */
 
 	int64		rows_applied;	/* rows HubSpot reported as written */
 	int64		rows_rejected;	/* rows skipped under on_error 'skip' */
@@ -64,10 +72,17 @@ struct HsWriter
 	int64		last_row;
 	bool		sending;		/* is a request of these rows in flight? */
 
-	/* queued UPDATE/DELETE inputs, in queue_cxt */
-	MemoryContext queue_cxt;
-	MemoryContext batch_cxt;	/* request and answer of a queued batch */
+	/* queued inputs: the batch being filled, and those in flight */
+	MemoryContext queue_cxt;	/* parent of the batches' contexts */
+	MemoryContext batch_cxt;	/* request and answer of a single write */
 	HsWriteBatch *queue;
+	HsWriteBatch **in_flight;	/* oldest first */
+	int			nin_flight;
+	HsWriteBatch *current;		/* whose answer is being taken apart */
+	bool		settling;		/* waiting out the others before an error */
+	List	   *unknown_rows;	/* "rows a to b" of requests in flight when
+								 * the statement failed, whose outcome is
+								 * unknown */
 
 	/* flushing at the end of the executor run; what was applied, on error */
 	EState	   *estate;
@@ -87,9 +102,9 @@ extern HsWriter *hs_writer_create(HsTable *table, HsWriteOp op, EState *estate,
 
 /*
  * hs_writer_set_buffered
- *		UPDATE/DELETE: whether inputs are queued up to the batch size (or
- *		each sent at once); can_set_tag says whether rows HubSpot rejects are
- *		to be taken off the command's count.
+ *		Whether inputs are queued up to the batch size (or each sent at
+ *		once); can_set_tag says whether rows HubSpot rejects are to be taken
+ *		off the command's count (es_processed).
  */
 extern void hs_writer_set_buffered(HsWriter *w, bool buffered, bool can_set_tag);
 
@@ -120,34 +135,22 @@ extern bool hs_writer_write_one(HsWriter *w, const HsWriteInput *input,
 								json_object **stored);
 
 /*
- * hs_writer_write_batch
- *		Send inputs[0..n-1] as one batch/create or batch/upsert, at once.
- *		rejected[i] (n of them) tells which rows HubSpot rejected under
- *		on_error 'skip'.  Returns the number of results HubSpot sent.
- */
-extern int	hs_writer_write_batch(HsWriter *w, const HsWriteInput *inputs, int n,
-								  bool *rejected);
-
-/*
  * hs_writer_queue
- *		Queue an UPDATE or DELETE input (copied), sending the queue first
- *		when it is full.  The caller's errcontext should not be active: a
- *		batch names its own rows.
+ *		Queue an input (copied) for a batch request; a full batch is sent
+ *		at once, while up to max_concurrent_requests are in flight (waiting
+ *		for the oldest to be answered first, when they are), and the answers
+ *		that have come are taken apart.  Rows HubSpot rejects under on_error
+ *		'skip' are then taken off the command's count.  The caller's
+ *		errcontext should not be active: a batch names its own rows.
  */
 extern void hs_writer_queue(HsWriter *w, const HsWriteInput *input);
 
-/* Send what is queued, if anything (also at the end of the executor run). */
+/* Send what is queued and wait for every batch in flight (also at the end
+ * of the executor run). */
 extern void hs_writer_flush(HsWriter *w);
 
 /* A new batch of up to capacity inputs, in the current memory context. */
 extern HsWriteBatch *hs_writer_batch_new(HsWriter *w, int capacity);
-
-/*
- * hs_writer_batch_send
- *		Build the batch's request (api.c) and send it; HubSpot's answer is
- *		kept in the batch.  Transport and HTTP errors are raised here.
- */
-extern void hs_writer_batch_send(HsWriteBatch *batch);
 
 /*
  * hs_writer_batch_result

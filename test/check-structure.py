@@ -41,10 +41,11 @@ SRC = os.path.join(REPO, 'src')
 # and the utilities, usable from above, calling nothing above themselves:
 # option (option readers), convert (conversions, column kinds), statement
 # (executor hooks; it calls writers back only through the function pointers
-# they register), visibility, json.  request.h and table.h are headers of
+# they register), visibility, json, ratelimit (the rate-limit budgets and the
+# waits made visible; it takes HsHttpRateLimit from http.h, a type only).  request.h and table.h are headers of
 # types only, shared by the layers that use them, with no .c file.
 ALLOWED = {
-    'hubspot_fdw': {'scan', 'modify', 'statement'},
+    'hubspot_fdw': {'scan', 'modify', 'statement', 'ratelimit'},
     'validator': {'api', 'option', 'url'},
     'scan': {'properties', 'api', 'client', 'errors', 'option', 'convert',
              'visibility', 'json'},
@@ -56,13 +57,14 @@ ALLOWED = {
                'visibility', 'json'},
     'properties': {'api', 'client', 'errors', 'option', 'convert', 'json'},
     'api': {'client', 'errors', 'json'},
-    'client': {'http', 'errors', 'option', 'json'},
+    'client': {'http', 'errors', 'option', 'json', 'ratelimit'},
     'errors': {'http', 'request', 'json'},
     'http': {'url'},
     'url': set(),
     'option': {'convert', 'request', 'url'},
     'convert': {'table', 'json'},
     'statement': set(),
+    'ratelimit': {'http'},
     'visibility': set(),
     'request': {'json'},
     'table': set(),

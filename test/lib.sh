@@ -236,7 +236,9 @@ start_emulator() {
 
 as_postgres() { runuser -u postgres -- env PATH="$PG_BIN:$PATH" "$@"; }
 
-# start_cluster: a throw-away PostgreSQL cluster, socket in $WORK; sets PGPORT/PGHOST.
+# start_cluster [SERVER OPTIONS]: a throw-away PostgreSQL cluster, socket in $WORK, its
+# server started with the options given (e.g. "-c shared_preload_libraries=hubspot_fdw")
+# as well; sets PGPORT/PGHOST.
 start_cluster() {
     CLUSTER_DIR="$WORK/pgdata"
     export PGPORT PGHOST="$WORK"
@@ -244,7 +246,7 @@ start_cluster() {
     as_postgres initdb -D "$CLUSTER_DIR" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$WORK/initdb.log" 2>&1 \
         || { cat "$WORK/initdb.log" >&2; die "initdb failed"; }
     as_postgres pg_ctl -D "$CLUSTER_DIR" -l "$WORK/postgres.log" -w \
-        -o "-p $PGPORT -k $WORK -c listen_addresses=''" start >/dev/null \
+        -o "-p $PGPORT -k $WORK -c listen_addresses='' ${1:-}" start >/dev/null \
         || { cat "$WORK/postgres.log" >&2; die "PostgreSQL did not start"; }
     log "PostgreSQL $PG_MAJOR on socket $WORK, port $PGPORT"
 }

@@ -4,13 +4,19 @@
 # installs what is missing, builds with -Wall -Wextra -Werror, starts the
 # HubSpot emulator, then runs
 #   - the structure checks of the sources (test/check-structure.py),
+#   - the rate limiter's unit tests (test/ratelimit/run.sh: its window arithmetic, and
+#     steady loads through a simulated HubSpot),
 #   - the emulator's own tests (test/emulator_selftest.py),
 #   - HubSpot's official Node client against the emulator (test/node/check.js),
 #   - the pg_regress suites (sql/*.sql, expected/*.out) in a throw-away cluster,
 #   - a pg_regress suite against an independent HubSpot stand-in (test/standin),
 #   - both pg_regress suites again against a build with AddressSanitizer and
 #     UndefinedBehaviorSanitizer, in a server with the runtime preloaded
-#     (test/sanitizers), where any sanitizer report is a failure,
+#     (test/sanitizers), where any sanitizer report is a failure; the sql/ suite's
+#     server there also preloads hubspot_fdw (shared_preload_libraries), so that
+#     its rate-limit budgets are in shared memory,
+#   - the rate limiter with hubspot_fdw preloaded, sessions sharing its budgets and
+#     seeing each other's waits (test/ratelimit/shared.sh), on the sanitized server,
 #   - mutation testing of the response parsers (test/mutation/run.py), on the sanitized
 #     server: statements against emulator answers damaged in every way it knows, counted
 #     once per kind of damage,
@@ -52,6 +58,25 @@ count() {  # count NAME PASSED FAILED
     [ "$3" = 0 ] || failures+=("$1: $3 failed")
 }
 
+# count_output NAME RC OUTPUT SHOWN PASSED FAILED TAIL: print OUTPUT's lines matching
+# SHOWN (indented), count those matching PASSED and FAILED (at least 1 failed when RC is
+# not 0), and after a failure print OUTPUT's last TAIL lines
+count_output() {
+    local ok nok
+    printf '%s\n' "$3" | grep -E "$4" | sed 's/^ */    /' >&2 || true
+    ok=$(printf '%s\n' "$3" | grep -cE "$5" || true)
+    nok=$(printf '%s\n' "$3" | grep -cE "$6" || true)
+    if [ "$2" != 0 ] && [ "$nok" = 0 ]; then nok=1; fi
+    [ "$2" = 0 ] || printf '%s\n' "$3" | tail -n "$7"
+    count "$1" "$ok" "$nok"
+}
+
+# count_tap NAME RC OUTPUT: count the lines "ok N - ..." and "not ok N - ..."
+count_tap() { count_output "$1" "$2" "$3" '^(ok|not ok) ' '^ok ' '^not ok ' 40; }
+
+# count_pg_regress NAME RC OUTPUT: count pg_regress's "... ok" and "... FAILED"
+count_pg_regress() { count_output "$1" "$2" "$3" '^ *test ' '\.\.\. ok ' '\.\.\. FAILED' 320; }
+
 trap cleanup EXIT
 install_deps
 build_install "-Werror"
@@ -72,6 +97,10 @@ nok=$(printf '%s\n' "$out" | grep -c '^not ok ' || true)
 if [ "$rc" != 0 ] && [ "$nok" = 0 ]; then nok=1; fi
 count "structure" "$ok" "$nok"
 
+log "rate limiter unit tests (test/ratelimit/run.sh)"
+if out=$(bash "$REPO/test/ratelimit/run.sh" 2>&1); then rc=0; else rc=$?; fi
+count_tap "rate limiter unit tests" "$rc" "$out"
+
 log "emulator self-test"
 if out=$(python3 "$REPO/test/emulator_selftest.py" 2>&1); then rc=0; else rc=$?; fi
 ran=$(printf '%s\n' "$out" | sed -n 's/^Ran \([0-9]*\) tests\{0,1\}.*/\1/p' | tail -n 1)
@@ -83,22 +112,7 @@ count "emulator self-test" $((ran - bad > 0 ? ran - bad : 0)) "$bad"
 
 log "HubSpot Node client against the emulator"
 if out=$(cd "$REPO/test/node" && node check.js 2>&1); then rc=0; else rc=$?; fi
-printf '%s\n' "$out" | grep -E '^(ok|not ok) ' | sed 's/^/    /' >&2 || true
-ok=$(printf '%s\n' "$out" | grep -c '^ok ' || true)
-nok=$(printf '%s\n' "$out" | grep -c '^not ok ' || true)
-if [ "$rc" != 0 ] && [ "$nok" = 0 ]; then nok=1; printf '%s\n' "$out" | tail -n 20; fi
-count "node client" "$ok" "$nok"
-
-# count_pg_regress NAME RC OUTPUT: count pg_regress's "... ok" and "... FAILED"
-count_pg_regress() {
-    local ok nok
-    printf '%s\n' "$3" | grep -E '^ *test ' | sed 's/^ */    /' >&2 || true
-    ok=$(printf '%s\n' "$3" | grep -cE '\.\.\. ok ' || true)
-    nok=$(printf '%s\n' "$3" | grep -cE '\.\.\. FAILED' || true)
-    if [ "$2" != 0 ] && [ "$nok" = 0 ]; then nok=1; fi
-    [ "$2" = 0 ] || printf '%s\n' "$3" | tail -n 320
-    count "$1" "$ok" "$nok"
-}
+count_tap "node client" "$rc" "$out"
 
 log "pg_regress: $REGRESS_TESTS"
 if out=$(run_pg_regress "$REPO" $REGRESS_TESTS); then rc=0; else rc=$?; fi
@@ -122,15 +136,21 @@ else
     count "sanitizer canary" 0 1
 fi
 
-log "pg_regress under AddressSanitizer and UndefinedBehaviorSanitizer: $REGRESS_TESTS"
+log "pg_regress under AddressSanitizer and UndefinedBehaviorSanitizer, hubspot_fdw preloaded: $REGRESS_TESTS"
 sanitized_alt_expected "$WORK/sanitized-expected"
+echo "shared_preload_libraries = 'hubspot_fdw'" >"$WORK/preload.conf"
 if out=$(PG_BIN=$SAN_PG_BIN REGRESS_ALT_EXPECTED="$WORK/sanitized-expected" \
-         run_pg_regress "$REPO" $REGRESS_TESTS); then rc=0; else rc=$?; fi
+         run_pg_regress "$REPO" --temp-config="$WORK/preload.conf" $REGRESS_TESTS); then rc=0; else rc=$?; fi
 count_pg_regress "pg_regress (sanitized)" "$rc" "$out"
 
 log "pg_regress against the stand-in under AddressSanitizer and UndefinedBehaviorSanitizer"
 if out=$(HUBSPOT_FDW_PGROOT=$SAN_PGROOT bash "$REPO/test/standin/run.sh" 2>&1); then rc=0; else rc=$?; fi
 count_pg_regress "stand-in (sanitized)" "$rc" "$out"
+
+log "rate limiter with hubspot_fdw preloaded (test/ratelimit/shared.sh), sanitized"
+if out=$(HUBSPOT_FDW_PGROOT=$SAN_PGROOT PROBE_CFLAGS="$SAN_CFLAGS" \
+         bash "$REPO/test/ratelimit/shared.sh" 2>&1); then rc=0; else rc=$?; fi
+count_tap "rate limiter, preloaded (sanitized)" "$rc" "$out"
 
 # Mutation testing, on the sanitized server built above (test/lib.sh's
 # build_install_sanitized, start_sanitizer_logs): a sanitizer report written during a case
