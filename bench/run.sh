@@ -60,5 +60,6 @@ python3 "$REPO/bench/bench.py" main
 restart_cluster -c shared_preload_libraries=hubspot_fdw
 python3 "$REPO/bench/bench.py" preload
 python3 "$REPO/bench/bench.py" report
+fdw_paths=(src 'sql/hubspot_fdw--*.sql' Makefile hubspot_fdw.control)
 echo
-echo "measured in $((SECONDS - started)) s at hubspot_fdw $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO" diff --quiet HEAD -- src 2>/dev/null || echo ' (src modified)')"
+echo "measured in $((SECONDS - started)) s; hubspot_fdw as of $(git -C "$REPO" log -1 --format=%h -- "${fdw_paths[@]}" 2>/dev/null || echo '?')$(git -C "$REPO" diff --quiet HEAD -- "${fdw_paths[@]}" 2>/dev/null || echo ' with uncommitted changes') (checkout at $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?'))"
