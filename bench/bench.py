@@ -249,7 +249,7 @@ def run_case(work, side, workers, expect_rows, seeds=(), check=None, note=None, 
     results file and returns it."""
     label = "%-10s %s" % (work, side)
     print("==> %s" % label, file=sys.stderr, flush=True)
-    case = {"work": work, "side": side, "expect_rows": expect_rows, "note": note}
+    case = {"work": work, "side": side, "expect_rows": expect_rows, "note": note, "scale": SCALE}
     if emulator:
         prepare(seeds)
     for i, w in enumerate(workers):
@@ -537,23 +537,29 @@ def ratio(a, b):
 
 
 def report():
+    global SCALE
     cases = load()
     if not cases:
         print("no results in %s" % RESULTS)
         return
+    SCALE = cases[0].get("scale", SCALE)  # the run's, when printed again later
     print()
     print("hubspot_fdw beside HubSpot's Node client (@hubspot/api-client %s); emulator: %d ms per request "
           "(latency_ms), burst limit %d requests per rolling %d s; scale %g" % (
               node_client_version(), LATENCY_MS, RATE_MAX, RATE_INTERVAL_MS // 1000, SCALE))
     print("bounds: batched writes %d rows/s (%d requests × %d rows / %d s); listing %.0f rows/s "
-          "(%d rows per %d ms round trip, one page at a time)" % (
+          "(%d rows per %d ms round trip, one page at a time);" % (
               CEILING, RATE_MAX, PAGE, RATE_INTERVAL_MS // 1000, LIST_BOUND, PAGE, LATENCY_MS))
+    print("  a fresh window lets the first %d requests through at once, so a run can go past 100%% of the bound"
+          % RATE_MAX)
     print("node sequential: one request at a time; node careful: limiterOptions {maxConcurrent 10, reservoir 180 "
           "per 10 s}, 429s retried (numberOfApiCallRetries 6);")
     print("  its 4-session runs are 4 concurrent loops in one process sharing one client, hence one limiter")
     print("fdw×: hubspot_fdw's rows/s divided by this row's (the preloaded fdw's on its own rows)")
+    print("inflt: the most requests in flight at one time; most in one 10 s window: requests one token sent "
+          "within any 10 s, 429s included")
     print("CPU µs/row: the backends' CPU (node: the process's); memory: growth of the backend's peak RSS "
-          "(VmHWM) during the statement (peak)")
+          "(VmHWM) during the statement (peak, MB)")
     for key, title, bound, bound_name in WORKS:
         rows = [c for c in cases if c["work"] == key]
         if not rows:
