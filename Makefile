@@ -10,7 +10,7 @@ OBJS = src/hubspot_fdw.o src/option.o src/scan.o src/modify.o \
        src/url.o \
        src/validator.o \
        src/writer.o \
-       src/rows.o \
+       src/rows.o src/attempt.o src/answers.o \
        src/ratelimit.o
 PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot CRM"
 

@@ -88,7 +88,8 @@ SET statement_timeout = '5s';
 SELECT count(*) FROM products;
 RESET statement_timeout;
 SELECT method, status FROM emu.requests() ORDER BY seq;
--- ... and the emulator's own rolling window: 3 requests in 3 seconds, 5 pages
+-- ... and the emulator's own rolling window, 3 requests in 3 seconds: 5 pages
+-- paced from its X-HubSpot-RateLimit-* headers, without a 429
 CALL emu.reset();
 SELECT emu.seed('{"count": 500}') IS NOT NULL AS seeded;
 CALL emu.config('{"rate_limit": {"max": 3, "interval_ms": 3000}}');

@@ -48,8 +48,8 @@ extern uint64 hs_rate_key(const char *api_url, const char *token);
  * hs_rate_reserve
  *		May one request of this budget start now?  0: yes, and it is counted
  *		as started now (GetCurrentTimestamp()); else the milliseconds to wait
- *		before asking again (> 0, at most the budget's interval, 60,000 at
- *		the very most).
+ *		before asking again (> 0; at most the budget's interval and its
+ *		guard, and never over 60,000).
  *
  * The GENERAL bucket lets fewer than max - margin requests start in any
  * interval + guard (see ratelimit.c for the numbers), with max and interval

@@ -114,12 +114,7 @@ typedef struct HsScanState
 	StringInfoData after;		/* cursor of the next page */
 	bool		started;
 	bool		more;			/* is there a next page not yet requested? */
-
-	/*
-	 * Requests sent ahead of need: the next list page while the current one
-	 * is read, or up to max_concurrent_requests batch/reads of the ids.
-	 * Each lives in its own memory context, a ring of max_ahead of them.
-	 */
+	/* requests sent ahead of need (read_ahead()), a ring of max_ahead */
 	struct ReadAhead *ahead;
 	int			max_ahead;
 	int			first_ahead;	/* the oldest request in the ring */
@@ -555,9 +550,7 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 	ss->max_ahead = kind == HS_READ_LIST ? 1 : Max(ss->table->max_concurrent_requests, 1);
 	ss->ahead = palloc0(sizeof(ReadAhead) * ss->max_ahead);
 	for (int i = 0; i < ss->max_ahead; i++)
-		ss->ahead[i].cxt = AllocSetContextCreate(estate->es_query_cxt,
-												 "hubspot_fdw read ahead",
-												 ALLOCSET_SMALL_SIZES);
+		ss->ahead[i].cxt = AllocSetContextCreate(estate->es_query_cxt, "hubspot_fdw read ahead", ALLOCSET_SMALL_SIZES);
 }
 
 /*
@@ -716,7 +709,8 @@ start_scan(HsScanState *ss, ExprContext *econtext)
 /*
  * read_ahead
  *		Send the requests the scan will need next, while there is room: the
- *		list page after the last one sent, or the next batch/reads of ids.
+ *		list page after the last one sent, or the next batch/reads of ids
+ *		(up to max_concurrent_requests), each in its own memory context.
  */
 static void
 read_ahead(HsScanState *ss)
@@ -750,7 +744,7 @@ read_ahead(HsScanState *ss)
 	}
 }
 
-/* The answer to the oldest request sent ahead, in the current context. */
+/* The answer to the oldest request sent ahead (in the current context). */
 static HsResponse *
 take_ahead(HsScanState *ss, char **after)
 {
@@ -760,7 +754,8 @@ take_ahead(HsScanState *ss, char **after)
 	ra->call = NULL;
 	ss->first_ahead = (ss->first_ahead + 1) % ss->max_ahead;
 	ss->nahead--;
-	*after = ra->after ? pstrdup(ra->after) : NULL;
+	if (after != NULL)
+		*after = ra->after ? pstrdup(ra->after) : NULL;
 	return hs_call_finish(call);
 }
 
@@ -769,11 +764,8 @@ static void
 drop_ahead(HsScanState *ss)
 {
 	for (int i = 0; i < ss->max_ahead; i++)
-	{
 		if (ss->ahead[i].call != NULL)
-			hs_call_cancel(ss->ahead[i].call);
-		ss->ahead[i].call = NULL;
-	}
+			hs_call_cancel(ss->ahead[i].call), ss->ahead[i].call = NULL;
 	ss->first_ahead = ss->nahead = 0;
 }
 
@@ -823,7 +815,6 @@ static void
 fetch_many(HsScanState *ss)
 {
 	HsBatchRead out;
-	char	   *unused;
 
 	read_ahead(ss);
 	if (ss->nahead == 0)
@@ -831,7 +822,7 @@ fetch_many(HsScanState *ss)
 		ss->more = false;
 		return;
 	}
-	hs_api_parse_batch_read(take_ahead(ss, &unused), &out);
+	hs_api_parse_batch_read(take_ahead(ss, NULL), &out);
 	read_ahead(ss);
 	ss->more = ss->nahead > 0;
 	ss->records = out.records;
@@ -901,10 +892,7 @@ hubspotIterateForeignScan(ForeignScanState *node)
 		}
 		record = ss->records[ss->next_record++];
 
-		/*
-		 * Half the page read: the next one is requested while the rest is
-		 * (not at once, so that a LIMIT met early costs no request more).
-		 */
+		/* half a page read: request the next (a LIMIT may never need it) */
 		if (ss->more && ss->nahead == 0 && ss->next_record * 2 >= ss->nrecords)
 			read_ahead(ss);
 
