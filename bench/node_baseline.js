@@ -1,117 +1,202 @@
 #!/usr/bin/env node
-// The baseline of bench/run.sh: what a hand-written script around HubSpot's
-// official Node client (@hubspot/api-client 13.5.0, from test/node) does.
-// Every request is awaited before the next one is sent (what the client's own
-// docs show), 100 records per request.
+// The baselines of bench/run.sh: what a script around HubSpot's official Node
+// client (@hubspot/api-client 13.x, from test/node) does with the same work,
+// written two ways:
 //
-//   HUBSPOT_EMULATOR_URL=… node bench/node_baseline.js insert N
-//       creates N products with batchApi.create
-//   HUBSPOT_EMULATOR_URL=… node bench/node_baseline.js select
-//       reads every product with every property of the catalogue (getPage)
-//   HUBSPOT_EMULATOR_URL=… node bench/node_baseline.js update
-//       reads every product's id and price (getPage with properties price),
-//       then raises each price by 1 with batchApi.update, sending only price
-//   HUBSPOT_EMULATOR_URL=… node bench/node_baseline.js upsert N PASS
-//       batchApi.upsert of products EXT-1 … EXT-N by idProperty external_id,
-//       with name "Product i" and price i (PASS 1) or i + 0.5 (PASS 2)
-//   HUBSPOT_EMULATOR_URL=… node bench/node_baseline.js delete
-//       reads every product's id (getPage with properties hs_object_id), then
-//       archives them with batchApi.archive
+//   sequential  one request at a time: every request awaited before the next
+//               (what the client's own examples show). numberOfApiCallRetries
+//               6, so a 429 TEN_SECONDLY_ROLLING is retried (the client waits
+//               10 s × attempt).
+//   careful     a careful script author: the client's Bottleneck limiter
+//               (limiterOptions) with 10 requests in flight and a reservoir
+//               of 180 requests per 10 s (HubSpot's Pro/Enterprise burst
+//               limit is 190), every batch handed to the limiter at once, and
+//               numberOfApiCallRetries 6 for the 429s that still happen (the
+//               reservoir refills every 10 s, while HubSpot's window rolls).
 //
-// Batch writes answered with errors (207) make it fail, as they do the fdw.
-// Prints one JSON line: {"op", "rows", "seconds"}; rows is the number of
-// records read (select) or written.
+//   node bench/node_baseline.js MODE insert N PREFIX [LOOPS]
+//       creates N products "PREFIX i" (price, hs_sku) with batchApi.create,
+//       100 per request; with LOOPS (careful only) in that many concurrent
+//       loops of N / LOOPS products each, sharing one client and so one limiter
+//   node bench/node_baseline.js MODE update
+//       lists every product (getPage of 100, property price) and, per page,
+//       sends batchApi.update of price + 1 for its 100 products (careful: the
+//       update is handed to the limiter without waiting, and the next page is
+//       asked for at once)
+//   node bench/node_baseline.js MODE upsert FROM TO PRICE_OFFSET [LOOPS]
+//       batchApi.upsert of products EXT-FROM … EXT-TO by idProperty
+//       external_id, name "Product i", price i + PRICE_OFFSET; LOOPS as for insert
+//   node bench/node_baseline.js MODE select
+//       lists every product with every property of the catalogue
+//   node bench/node_baseline.js MODE copy FILE
+//       reads FILE, CSV lines name,price,hs_sku (no quoting), and creates one
+//       product per line with batchApi.create, 100 per request
+//
+// HUBSPOT_EMULATOR_URL is the API's base URL, HUBSPOT_TOKEN the bearer token.
+// A batch answered with errors (207) fails the script, as it fails the fdw.
+// Prints one JSON line: {"mode", "op", "loops", "rows", "start_ms", "end_ms",
+// "cpu_us", "max_rss_kb"}: rows written or read, wall-clock start and end of
+// the work (epoch ms), the process's CPU time and peak RSS.
 'use strict';
 
+const fs = require('fs');
 const path = require('path');
 const hubspot = require(path.join(__dirname, '..', 'test', 'node', 'node_modules', '@hubspot', 'api-client'));
 
-const client = new hubspot.Client({
-  accessToken: 'pat-bench-token',
+const CAREFUL_LIMITER = {
+  maxConcurrent: 10,
+  reservoir: 180,
+  reservoirRefreshAmount: 180,
+  reservoirRefreshInterval: 10 * 1000,
+};
+
+const [mode, op, ...args] = process.argv.slice(2);
+if (mode !== 'sequential' && mode !== 'careful') {
+  throw new Error(`mode must be sequential or careful, not ${mode}`);
+}
+const careful = mode === 'careful';
+
+const config = {
+  accessToken: process.env.HUBSPOT_TOKEN || 'pat-bench-node',
   basePath: process.env.HUBSPOT_EMULATOR_URL,
-  numberOfApiCallRetries: 0,
-});
+  numberOfApiCallRetries: 6,
+};
+if (careful) {
+  config.limiterOptions = CAREFUL_LIMITER;
+}
+const client = new hubspot.Client(config);
 const products = client.crm.products;
 
-// Every live product, 100 per page, with the given properties.
-async function listAll(props) {
-  const all = [];
-  let after;
-  do {
-    const page = await products.basicApi.getPage(100, after, props);
-    all.push(...page.results);
-    after = page.paging && page.paging.next ? page.paging.next.after : undefined;
-  } while (after);
-  return all;
+function chunks(items) {
+  const out = [];
+  for (let start = 0; start < items.length; start += 100) {
+    out.push(items.slice(start, start + 100));
+  }
+  return out;
 }
 
-// Send items in chunks of 100 through send(chunk); fail on a batch with errors.
-async function inChunks(items, send) {
-  for (let start = 0; start < items.length; start += 100) {
-    const res = await send(items.slice(start, start + 100));
-    if (res && res.numErrors) {
-      throw new Error(`batch at ${start}: ${res.numErrors} errors: ${JSON.stringify(res.errors[0])}`);
+function checkBatch(res, what) {
+  if (res && res.numErrors) {
+    throw new Error(`${what}: ${res.numErrors} errors: ${JSON.stringify(res.errors[0])}`);
+  }
+}
+
+// Sends every chunk through send(chunk): one after the other, or (careful)
+// all handed to the limiter at once.
+async function sendAll(items, send, what) {
+  const parts = chunks(items);
+  if (careful) {
+    const results = await Promise.all(parts.map((part) => send(part)));
+    results.forEach((res) => checkBatch(res, what));
+  } else {
+    for (const part of parts) {
+      checkBatch(await send(part), what);
     }
   }
   return items.length;
 }
 
-async function insert(n) {
+// Splits items into `loops` runs of sendAll that go on concurrently.
+async function inLoops(items, loops, send, what) {
+  if (loops > 1 && !careful) {
+    throw new Error('several loops only in careful mode');
+  }
+  const per = Math.ceil(items.length / loops);
+  const runs = [];
+  for (let i = 0; i < loops; i++) {
+    runs.push(sendAll(items.slice(i * per, (i + 1) * per), send, what));
+  }
+  return (await Promise.all(runs)).reduce((a, b) => a + b, 0);
+}
+
+async function insert(n, prefix, loops) {
   const inputs = [];
-  for (let i = 0; i < n; i++) {
+  for (let i = 1; i <= n; i++) {
     inputs.push({
-      properties: { name: `Node product ${i}`, price: String(10 + i / 4), hs_sku: `NODE-${i}` },
+      properties: { name: `${prefix} ${i}`, price: String(10 + i / 4), hs_sku: `${prefix}-${i}` },
       associations: [],
     });
   }
-  return inChunks(inputs, (chunk) => products.batchApi.create({ inputs: chunk }));
+  return inLoops(inputs, loops, (chunk) => products.batchApi.create({ inputs: chunk }), 'batch/create');
+}
+
+async function update() {
+  let after;
+  let rows = 0;
+  const pending = [];
+  do {
+    const page = await products.basicApi.getPage(100, after, ['price']);
+    const inputs = page.results.map((p) => ({
+      id: p.id,
+      properties: { price: String(Number(p.properties.price) + 1) },
+    }));
+    rows += inputs.length;
+    if (inputs.length) {
+      const sent = products.batchApi.update({ inputs }).then((res) => checkBatch(res, 'batch/update'));
+      if (careful) {
+        pending.push(sent);
+      } else {
+        await sent;
+      }
+    }
+    after = page.paging && page.paging.next ? page.paging.next.after : undefined;
+  } while (after);
+  await Promise.all(pending);
+  return rows;
+}
+
+async function upsert(from, to, offset, loops) {
+  const inputs = [];
+  for (let i = from; i <= to; i++) {
+    inputs.push({
+      idProperty: 'external_id',
+      id: `EXT-${i}`,
+      properties: { name: `Product ${i}`, price: String(i + offset) },
+    });
+  }
+  return inLoops(inputs, loops, (chunk) => products.batchApi.upsert({ inputs: chunk }), 'batch/upsert');
 }
 
 async function select() {
   const props = (await client.crm.properties.coreApi.getAll('products')).results.map((p) => p.name);
-  return (await listAll(props)).length;
+  let after;
+  let rows = 0;
+  do {
+    const page = await products.basicApi.getPage(100, after, props);
+    rows += page.results.length;
+    after = page.paging && page.paging.next ? page.paging.next.after : undefined;
+  } while (after);
+  return rows;
 }
 
-async function update() {
-  const inputs = (await listAll(['price'])).map((p) => ({
-    id: p.id,
-    properties: { price: String(Number(p.properties.price) + 1) },
-  }));
-  return inChunks(inputs, (chunk) => products.batchApi.update({ inputs: chunk }));
-}
-
-async function upsert(n, pass) {
-  const inputs = [];
-  for (let i = 1; i <= n; i++) {
-    inputs.push({
-      idProperty: 'external_id',
-      id: `EXT-${i}`,
-      properties: { name: `Product ${i}`, price: String(pass === 2 ? i + 0.5 : i) },
-    });
-  }
-  return inChunks(inputs, (chunk) => products.batchApi.upsert({ inputs: chunk }));
-}
-
-async function archiveAll() {
-  const inputs = (await listAll(['hs_object_id'])).map((p) => ({ id: p.id }));
-  return inChunks(inputs, (chunk) => products.batchApi.archive({ inputs: chunk }));
+async function copy(file) {
+  const inputs = fs.readFileSync(file, 'utf8').split('\n').filter((line) => line !== '').map((line) => {
+    const [name, price, sku] = line.split(',');
+    return { properties: { name, price, hs_sku: sku }, associations: [] };
+  });
+  return sendAll(inputs, (chunk) => products.batchApi.create({ inputs: chunk }), 'batch/create');
 }
 
 const ops = {
-  insert: () => insert(Number(process.argv[3])),
-  select,
+  insert: () => insert(Number(args[0]), args[1], Number(args[2] || 1)),
   update,
-  upsert: () => upsert(Number(process.argv[3]), Number(process.argv[4])),
-  delete: archiveAll,
+  upsert: () => upsert(Number(args[0]), Number(args[1]), Number(args[2]), Number(args[3] || 1)),
+  select,
+  copy: () => copy(args[0]),
 };
 
 (async () => {
-  const op = process.argv[2];
   if (!ops[op]) throw new Error(`unknown operation ${op}; one of ${Object.keys(ops).join(', ')}`);
-  const t0 = process.hrtime.bigint();
+  const loops = op === 'insert' ? Number(args[2] || 1) : op === 'upsert' ? Number(args[3] || 1) : 1;
+  const cpu0 = process.cpuUsage();
+  const start = Date.now();
   const rows = await ops[op]();
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  console.log(JSON.stringify({ op, rows, seconds }));
+  const end = Date.now();
+  const cpu = process.cpuUsage(cpu0);
+  console.log(JSON.stringify({
+    mode, op, loops, rows, start_ms: start, end_ms: end,
+    cpu_us: cpu.user + cpu.system, max_rss_kb: process.resourceUsage().maxRSS,
+  }));
 })().catch((err) => {
   console.error(String((err && err.message) || err));
   process.exit(1);

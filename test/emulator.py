@@ -719,7 +719,7 @@ def parse_list_param(query, name):
 class Record:
     """One stored CRM object."""
 
-    def __init__(self, object_id):
+    def __init__(self, object_id, unique_index=None):
         self.id = object_id
         self.properties = {}      # name -> non-empty string value
         self.history = {}         # name -> [(value, timestamp)], newest first
@@ -728,6 +728,7 @@ class Record:
         self.archived = False
         self.archived_at = None
         self.associations = []
+        self.unique_index = unique_index  # the Store's UniqueIndex, told of every value set
 
     def set_property(self, name, value, timestamp):
         """Set (or with "" clear) a property, recording it in the property's history."""
@@ -735,11 +736,31 @@ class Record:
             self.properties.pop(name, None)
         else:
             self.properties[name] = value
+            if self.unique_index is not None:
+                self.unique_index.add(name, value, self)
         self.history.setdefault(name, []).insert(0, (value, timestamp))
 
     def history_json(self, name):
         return [{"value": v, "timestamp": ts, "sourceType": HISTORY_SOURCE_TYPE, "sourceId": HISTORY_SOURCE_ID}
                 for v, ts in self.history.get(name, [])]
+
+
+class UniqueIndex:
+    """The records that were ever given each value of a unique-value property, so that a lookup
+    by such a property (idProperty, unique checks) does not scan the store: an upsert of 30,000
+    rows would otherwise take minutes. Entries are never removed; readers check each candidate's
+    current value and archived state, so a changed or cleared value is simply not matched."""
+
+    def __init__(self, names):
+        self.names = frozenset(names)
+        self.records = {}         # (name, value) -> {id: Record}
+
+    def add(self, name, value, rec):
+        if name in self.names:
+            self.records.setdefault((name, value), {})[rec.id] = rec
+
+    def candidates(self, name, value):
+        return self.records.get((name, value), {}).values()
 
 
 class Store:
@@ -748,7 +769,9 @@ class Store:
     def __init__(self, catalogue, id_start):
         self.catalogue = catalogue
         self.records = {}         # id -> Record
+        self.ids = []             # the records' ids as integers, ascending
         self.next_id = id_start
+        self.unique_index = UniqueIndex(self.unique_properties())
 
     def set_id_start(self, id_start):
         self.next_id = id_start if not self.records else max(self.next_id, id_start)
@@ -758,7 +781,7 @@ class Store:
         object_id = str(self.next_id)
         self.next_id += 1
         ts = iso_ms(now)
-        rec = Record(object_id)
+        rec = Record(object_id, self.unique_index)
         system = {
             "hs_object_id": object_id,
             "hs_createdate": ts,
@@ -781,6 +804,7 @@ class Store:
             rec.archived = True
             rec.archived_at = ts
         self.records[object_id] = rec
+        bisect.insort(self.ids, int(object_id))
         return rec
 
     def sorted_records(self, archived):
@@ -789,6 +813,19 @@ class Store:
         recs.sort(key=lambda r: int(r.id))
         return recs
 
+    def page_from(self, after, archived, count):
+        """Up to `count` records in ascending numeric id from id `after` on (None: the first);
+        archived True/False/None (= all). Does not sort or scan the whole store, so that each
+        page of a long listing costs the same."""
+        out = []
+        i = 0 if after is None else bisect.bisect_left(self.ids, after)
+        while i < len(self.ids) and len(out) < count:
+            rec = self.records[str(self.ids[i])]
+            if archived is None or rec.archived == archived:
+                out.append(rec)
+            i += 1
+        return out
+
     def get(self, object_id, archived):
         rec = self.records.get(object_id)
         if rec is None or rec.archived != archived:
@@ -796,6 +833,11 @@ class Store:
         return rec
 
     def find_by_property(self, name, value, archived):
+        if name in self.unique_index.names:
+            recs = sorted((r for r in self.unique_index.candidates(name, value)
+                           if (archived is None or r.archived == archived) and r.properties.get(name) == value),
+                          key=lambda r: int(r.id))
+            return recs[0] if recs else None
         for rec in self.sorted_records(archived):
             if rec.properties.get(name) == value:
                 return rec
@@ -814,7 +856,7 @@ class Store:
             if value == "":
                 continue
             taken = any(r.id != exclude and r.properties.get(name) == value
-                        for r in self.records.values() if not r.archived)
+                        for r in self.unique_index.candidates(name, value) if not r.archived)
             if (name, value) in pending or taken:
                 problems.append(PropertyProblem(name, "INVALID_UNIQUE_VALUE",
                                                 "%s already has that value" % name))
@@ -1683,7 +1725,7 @@ class Emulator:
             if not after.isdigit():
                 raise validation_error("Invalid after cursor: %s" % after)
             after = int(after)
-        recs = [r for r in self.store.sorted_records(archived) if after is None or int(r.id) >= after]
+        recs = self.store.page_from(after, archived, limit + 1)
         page, rest = recs[:limit], recs[limit:]
         body = {"results": [self.object_json(r, properties, history) for r in page]}
         if rest:

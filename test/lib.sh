@@ -251,6 +251,19 @@ start_cluster() {
     log "PostgreSQL $PG_MAJOR on socket $WORK, port $PGPORT"
 }
 
+# restart_cluster [POSTGRES_OPTION...]: the cluster of start_cluster stopped and
+# started again on the same port and socket, with the server options given
+# (e.g. -c shared_preload_libraries=hubspot_fdw) added to those start_cluster uses.
+restart_cluster() {
+    [ -n "$CLUSTER_DIR" ] && [ -d "$CLUSTER_DIR" ] || die "restart_cluster: no cluster; call start_cluster first"
+    as_postgres pg_ctl -D "$CLUSTER_DIR" -m fast -w stop >/dev/null \
+        || { cat "$WORK/postgres.log" >&2; die "PostgreSQL did not stop"; }
+    as_postgres pg_ctl -D "$CLUSTER_DIR" -l "$WORK/postgres.log" -w \
+        -o "-p $PGPORT -k $WORK -c listen_addresses='' $*" start >/dev/null \
+        || { cat "$WORK/postgres.log" >&2; die "PostgreSQL did not start again"; }
+    log "PostgreSQL restarted${*:+ with $*}"
+}
+
 # run_pg_regress SRCDIR TESTS...: the pg_regress tests SRCDIR/sql/TEST.sql
 # (expected output in SRCDIR/expected) in a temporary instance, run as the
 # postgres OS user on copies it can read, with the HUBSPOT_* variables passed
