@@ -80,6 +80,14 @@ report_tally(const char *relname, const char *done, int64 count)
 /* Did the statement's error context leave its lines to a later raise? */
 static bool context_deferred = false;
 
+/*
+ * Can the outermost level raise an error again under its error context?
+ * Only when it is the whole statement: its hook frame began with no error
+ * context outside it.  Not when the library loaded in the middle of a
+ * statement (its lines would come twice, or the level is an orphan's).
+ */
+static bool can_raise_again = false;
+
 /* Has a running modification requests in flight? */
 static bool
 members_in_flight(void)
@@ -117,7 +125,8 @@ statement_error_callback(void *arg)
 		category == ERRCODE_NO_DATA)
 		return;
 	/* told when the error is raised again, once they are settled */
-	context_deferred = settles_first(geterrcode()) && members_in_flight();
+	context_deferred = can_raise_again && settles_first(geterrcode()) &&
+		members_in_flight();
 	if (context_deferred)
 		return;
 	/* one line per table and kind of write: ended nested ones and live ones */
@@ -279,7 +288,8 @@ settle_and_raise_again(ErrorContextCallback *errcallback, MemoryContext cxt)
 		MemoryContext statement_cxt = CurrentMemoryContext; \
 		errcallback.callback = statement_error_callback; \
 		errcallback.arg = (void *) (intptr_t) (statement_depth + 1); \
-		statement_depth++; \
+		if (statement_depth++ == 0) \
+			can_raise_again = (error_context_stack == NULL); \
 		PG_TRY(); \
 		{ \
 			errcallback.previous = error_context_stack; \
@@ -447,6 +457,7 @@ hs_statement_register(HsStatementMember *m, EState *estate,
 		orphan_callback.previous = error_context_stack;
 		error_context_stack = &orphan_callback;
 		statement_depth++;
+		can_raise_again = false;
 	}
 	dlist_push_tail(&members, &m->node);
 	m->registered = true;

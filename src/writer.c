@@ -199,7 +199,8 @@ settle_one(HsWriteBatch *b)
 	bool		maybe_applied;
 
 	hs_call_stop(b->call);
-	maybe_applied = hs_call_maybe_applied(b->call);
+	/* an answer that cannot be read leaves the outcome unknown too */
+	maybe_applied = hs_call_maybe_applied(b->call) || hs_call_answered(b->call);
 	resp = hs_call_finish_quiet(b->call);
 	b->call = NULL;
 	stats_add(&w->stats, &b->stats);
