@@ -384,7 +384,7 @@ call_judge(HsCall *call, HsHttpTransfer *t, const HsHttpResult *res)
 		/* no Retry-After: as long as the window needs */
 		if (res->retry_after[0] == '\0')
 			v.wait_ms = hs_rate_throttled(conn->rate_key, call->bucket,
-										  &res->ratelimit);
+										  &res->ratelimit, call->started_at);
 		call->rate_waits++;
 		call->held_since = now;
 	}

@@ -23,12 +23,12 @@
  *	  window when it arrived; those that were not ours (other apps on the
  *	  token, other backends when not preloaded) are taken to stay there for
  *	  an interval (the most any answer of the last interval showed), and our
- *	  own count plus them must stay below max - margin too;
- *	- a 429 blocks the budget for as long as the window needs (the oldest of
- *	  our starts leaving it, when our count is full), else for a backoff
- *	  that doubles from interval / 20 up to the interval while 429s follow
- *	  each other; after the block one request goes alone, a probe, until its
- *	  response is seen.
+ *	  own count plus them must stay below max - margin too, taking only our
+ *	  share of the room left beside them;
+ *	- a 429 is not counted, and blocks the budget: when our count is full,
+ *	  until its oldest start leaves the window, then one probe; else for a
+ *	  short jittered backoff (interval / 100, up to a tenth), the others
+ *	  then taken to hold the rest of Max.
  *
  * The window arithmetic (window_*) is pure: plain structs, explicit "now",
  * no lock, no allocation, no ERROR; test/ratelimit/unit.c tests it.  The
@@ -126,6 +126,7 @@ typedef struct HsRateWindow
 	bool		unjudged;		/* the last response observed has not been
 								 * followed by a 429 (yet) */
 	bool		probing;		/* after a block: one request at a time */
+	uint64		rng;			/* the backoff's jitter (xorshift64 state) */
 	TimestampTz probe_started;	/* 0: the probe has not started */
 
 	/* the daily limit, -1 while unknown */
@@ -149,6 +150,7 @@ window_init(HsRateWindow *w, HsRateBucket bucket, TimestampTz now)
 		HS_RATE_SEARCH_INTERVAL_MS : HS_RATE_DEFAULT_INTERVAL_MS;
 	w->daily = w->daily_remaining = -1;
 	w->last_used = now;
+	w->rng = (uint64) now ^ ((uint64) MyProcPid << 32);
 }
 
 /* How many may start in a window: max - margin, margin = max / 50 (>= 1) */
@@ -268,6 +270,22 @@ window_others(const HsRateWindow *w, TimestampTz now, TimestampTz *stale_at)
 }
 
 /*
+ * May one more start beside ours and the others'?  Only our share of the
+ * room (by what we use, one start at least): the others see it too.
+ */
+static bool
+window_may_take(int ours, int others, int allowed)
+{
+	int64		room = allowed - ours - others;
+
+	if (room <= 0)
+		return false;
+	if (others == 0 || ours == 0)
+		return true;
+	return room * (ours + 1) >= ours + others + 1;
+}
+
+/*
  * window_reserve
  *		hs_rate_reserve() on one window: 0 and the start counted, or the ms
  *		to wait.
@@ -296,7 +314,7 @@ window_reserve(HsRateWindow *w, TimestampTz now)
 	from = now - window_span_us(w);
 	ours = window_count_after(w, from);
 	others = window_others(w, now, &others_stale_at);
-	if (ours + others < allowed)
+	if (window_may_take(ours, others, allowed))
 	{
 		window_add_start(w, now);
 		if (w->probing)
@@ -304,8 +322,10 @@ window_reserve(HsRateWindow *w, TimestampTz now)
 		return 0;
 	}
 
-	/* until enough of ours leave the window, or the others' count goes stale */
-	if (ours + others - allowed + 1 <= ours)
+	/* until enough of ours leave, the others' count goes stale, or soon */
+	if (ours + others - allowed + 1 <= 0)
+		until = now + Max(window_interval_us(w) / 100, 1000);
+	else if (ours + others - allowed + 1 <= ours)
 		until = window_kth_after(w, from, ours + others - allowed + 1) + window_span_us(w);
 	return wait_ms_until(Min(until, others_stale_at), now);
 }
@@ -330,10 +350,8 @@ window_adopt(HsRateWindow *w, const HsHttpRateLimit *rl)
  * an interval and the guard before it to the guard after it: when alone,
  * no phantom others hold us back.  Read only if the request is younger than
  * the interval, came after the last 429, and is not older than the newest
- * kept.  The peak holds for an interval, so that what others' requests
- * free as they leave is not taken at once by every client of the token
- * (others replace theirs too): two backends pacing apart on one token see
- * a few 429s instead of a 429 in every 15 requests.
+ * kept.  The peak holds for an interval: what others' requests free as
+ * they leave is not taken at once by every client (they replace theirs).
  */
 static void
 window_observe_remaining(HsRateWindow *w, const HsHttpRateLimit *rl,
@@ -351,7 +369,7 @@ window_observe_remaining(HsRateWindow *w, const HsHttpRateLimit *rl,
 		return;
 	counted = (rl->max > 0 ? rl->max : w->max) - rl->remaining;
 	ours = window_count_after(w, started - interval - guard) -
-		window_count_after(w, started + guard);
+		window_count_after(w, started + guard / 4);
 	others = (int32) Min(Max(counted - ours, 0), HS_RATE_MAX_CAP);
 	if (!w->obs_valid || others >= w->peak_others || now >= w->peak_at + interval)
 	{
@@ -379,7 +397,8 @@ window_observe(HsRateWindow *w, const HsHttpRateLimit *rl,
 	if (w->unjudged)
 		w->steps = 0;
 	w->unjudged = true;
-	if (w->probing && w->probe_started != 0 && started >= w->probe_started)
+	/* the probe started after the 429 (the caller's clock is read first) */
+	if (w->probing && w->probe_started != 0 && started >= w->obs_floor)
 		w->probing = false;
 	if (w->bucket != HS_RATE_GENERAL || rl == NULL)
 		return;
@@ -398,15 +417,68 @@ window_observe(HsRateWindow *w, const HsHttpRateLimit *rl,
 }
 
 /*
+ * HubSpot refused the request started at "started" (0: unknown) and does
+ * not count it: nor do we (it leaving would free a place never given).  The
+ * first start not before it is its (the caller's clock is read first).
+ */
+static void
+window_forget_start(HsRateWindow *w, TimestampTz started)
+{
+	int			i = w->n - window_count_after(w, started - 1);
+
+	if (started == 0 || i >= w->n)
+		return;
+	for (; i < w->n - 1; i++)
+		w->starts[(w->first + i) % HS_RATE_RING] = window_start_at(w, i + 1);
+	w->n--;
+}
+
+/* A pseudo-random fraction in [0, 1) from the window's own state (xorshift64) */
+static double
+window_random(HsRateWindow *w)
+{
+	uint64		x = w->rng ? w->rng : UINT64CONST(0x9E3779B97F4A7C15);
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	w->rng = x;
+	return (double) (x >> 11) / (double) (UINT64CONST(1) << 53);
+}
+
+/*
+ * The wait after a 429 that others caused: interval / 100, half as long
+ * again per 429 in a row up to a tenth, a random half of it off (backends
+ * refused together do not come back together).
+ */
+static TimestampTz
+window_others_backoff(HsRateWindow *w)
+{
+	TimestampTz base = Max(window_interval_us(w) / 100, 1000);
+	TimestampTz cap = Max(window_interval_us(w) / 10, 1000);
+
+	for (int i = 0; i < w->steps && base < cap; i++)
+		base += base / 2;
+	base = Min(base, cap);
+	return base / 2 + (TimestampTz) (window_random(w) * (double) (base / 2));
+}
+
+/*
  * window_throttled
  *		hs_rate_throttled() on one window: block it, and return the wait.
+ *
+ * When our own count is full, until its oldest start leaves the window (and
+ * at least the backoff, doubling from interval / 20, if 429s follow each
+ * other), then one probe.  Else others' requests filled HubSpot's window:
+ * it held Max when it refused, so the others hold Max less ours, which is
+ * taken as their count for an interval (we replace only our own starts as
+ * they leave), after a short jittered backoff and no probe.
  */
 static long
 window_throttled(HsRateWindow *w, const HsHttpRateLimit *rl, TimestampTz now)
 {
 	TimestampTz from;
 	TimestampTz wait_us;
-	TimestampTz backoff_us;
 	int			ours;
 	int			allowed;
 
@@ -416,30 +488,33 @@ window_throttled(HsRateWindow *w, const HsHttpRateLimit *rl, TimestampTz now)
 	/* a 429 long after the last one starts a new run */
 	if (now - w->last_throttled > 3 * window_interval_us(w))
 		w->steps = 0;
-	backoff_us = Min(Max(window_interval_us(w) / 20, 1000) << w->steps,
-					 window_interval_us(w));
 
 	allowed = window_allowed(w);
 	from = now - window_span_us(w);
 	ours = window_count_after(w, from);
+	w->obs_floor = now;
 	if (ours >= allowed)
 	{
 		/* our own count is full: until its oldest leaves the window */
 		wait_us = window_kth_after(w, from, ours - allowed + 1) + window_span_us(w) - now;
 		if (w->steps > 0)
-			wait_us = Max(wait_us, backoff_us);
+			wait_us = Max(wait_us, Min(Max(window_interval_us(w) / 20, 1000) << w->steps,
+									   window_interval_us(w)));
+		w->probing = true;
+		w->probe_started = 0;
+		/* what Remaining said before the 429 is overtaken */
+		w->obs_valid = false;
 	}
 	else
-		wait_us = backoff_us;	/* others used the budget */
+	{
+		wait_us = window_others_backoff(w);
+		w->obs_valid = true;
+		w->obs_started = w->obs_at = w->peak_at = now;
+		w->obs_others = w->peak_others = Max(w->max - ours, 0);
+	}
 	w->steps = Min(w->steps + 1, HS_RATE_MAX_STEPS);
-
 	w->blocked_until = Max(w->blocked_until, now + Max(wait_us, 1000));
 	w->last_throttled = now;
-	w->probing = true;
-	w->probe_started = 0;
-	/* what Remaining said before the 429 is overtaken: the backoff rules */
-	w->obs_valid = false;
-	w->obs_floor = now;
 	return wait_ms_until(w->blocked_until, now);
 }
 
@@ -556,6 +631,7 @@ rate_apply(HsRateWindow *w, RateCall *call, TimestampTz now)
 			window_observe(w, call->rl, call->started_at, now);
 			break;
 		case RATE_THROTTLED:
+			window_forget_start(w, call->started_at);
 			call->result = window_throttled(w, call->rl, now);
 			break;
 		case RATE_DAILY:
@@ -642,9 +718,10 @@ hs_rate_observe(uint64 key, HsRateBucket bucket, const HsHttpRateLimit *rl,
 }
 
 long
-hs_rate_throttled(uint64 key, HsRateBucket bucket, const HsHttpRateLimit *rl)
+hs_rate_throttled(uint64 key, HsRateBucket bucket, const HsHttpRateLimit *rl,
+				  TimestampTz started_at)
 {
-	RateCall	call = {.op = RATE_THROTTLED, .rl = rl};
+	RateCall	call = {.op = RATE_THROTTLED, .rl = rl, .started_at = started_at};
 
 	rate_call(key, bucket, &call);
 	return call.found ? call.result : HS_RATE_FALLBACK_WAIT_MS;

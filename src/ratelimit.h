@@ -60,7 +60,8 @@ extern uint64 hs_rate_key(const char *api_url, const char *token);
  * count leaves.
  * SEARCH lets 4 start per 1,100 ms (5 per second with the same margin and
  * guard).  After hs_rate_throttled(), nothing starts until its wait is
- * over, and then one request alone until its response is observed.
+ * over, and then (when our own count was full) one request alone until its
+ * response is observed.
  * Never blocks, never raises an ERROR.
  */
 extern long hs_rate_reserve(uint64 key, HsRateBucket bucket);
@@ -90,14 +91,16 @@ extern void hs_rate_observe(uint64 key, HsRateBucket bucket,
  *		budget back for as long as the window needs, and return that wait in
  *		ms (> 0; the caller then sends the request again).
  *
- * If our own count shows the window full, the wait lasts until its oldest
- * start leaves it; otherwise others used the budget, and the wait is a
- * backoff of interval / 20 that doubles with each 429 not separated by a
- * success, up to the interval.  Retry-After is the caller's to honour.
+ * started_at is the refused request's start (0: unknown), no longer
+ * counted.  If our own count shows the window full, the wait lasts until
+ * its oldest start leaves it; otherwise others used the budget: a jittered
+ * backoff of interval / 100 that grows by half with each 429 not separated
+ * by a success, up to a tenth of the interval, and the others are taken to
+ * hold the rest of Max.  Retry-After is the caller's to honour.
  * Never raises an ERROR.
  */
 extern long hs_rate_throttled(uint64 key, HsRateBucket bucket,
-							  const HsHttpRateLimit *rl);
+							  const HsHttpRateLimit *rl, TimestampTz started_at);
 
 /*
  * hs_rate_daily

@@ -53,7 +53,7 @@ hubspot_fdw_probe_throttled(PG_FUNCTION_ARGS)
 {
 	HsHttpRateLimit rl = {-1, -1, -1, -1, -1, -1, -1};
 
-	PG_RETURN_INT64(hs_rate_throttled(probe_key(fcinfo), HS_RATE_GENERAL, &rl));
+	PG_RETURN_INT64(hs_rate_throttled(probe_key(fcinfo), HS_RATE_GENERAL, &rl, 0));
 }
 
 /* hubspot_fdw_probe_shared() RETURNS bool */

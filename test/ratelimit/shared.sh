@@ -89,13 +89,14 @@ check "a second session finds the budget the first one used up (another token's 
 
 q "SELECT hubspot_fdw_probe_throttled('http://h', 'token c')" >/dev/null
 check "a 429 in one session holds every session back" \
-    "$(q "SELECT hubspot_fdw_probe_reserve('http://h', 'token c', 0) BETWEEN 1 AND 500")" "t"
+    "$(q "SELECT hubspot_fdw_probe_reserve('http://h', 'token c', 0) > 0")" "t"
 
-# one of ours, 95 counted by HubSpot: 94 are someone else's, 3 more fit under 98
+# one of ours, 95 counted by HubSpot: 94 are someone else's; 3 more fit under 98, but our share
+# of that room (by what we use beside them, 1 of 95) is none
 q "SELECT hubspot_fdw_probe_reserve('http://h', 'token d', 0)" >/dev/null
 q "SELECT hubspot_fdw_probe_observe('http://h', 'token d', 100, 5, 10000, clock_timestamp())" >/dev/null
 check "what Remaining said in one session holds another back" \
-    "$(q "SELECT count(*) FROM generate_series(1, 10) WHERE hubspot_fdw_probe_reserve('http://h', 'token d', 0) = 0")" "3"
+    "$(q "SELECT count(*) FROM generate_series(1, 10) WHERE hubspot_fdw_probe_reserve('http://h', 'token d', 0) = 0")" "0"
 
 waiter rl_waiter "SELECT hubspot_fdw_probe_wait(1, 4)"
 check "another session sees a wait on HubSpot in hubspot_fdw_activity" \
