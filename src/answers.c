@@ -527,3 +527,35 @@ hs_answer_outcome(HsWriteBatch *batch, const HsBatchAnswer *answer)
 							 answer->nresults);
 }
 
+/*
+ * hs_answer_rejected_rows_text
+ *		"12, 40 (sku A)" for the rejected rows (RejectedRow) of a count, in
+ *		row order, at most 20 and "..."; NULL when there are none.
+ */
+char *
+hs_answer_rejected_rows_text(List *rejected)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	int			n = 0;
+
+	if (rejected == NIL)
+		return NULL;
+	list_sort(rejected, rejected_cmp_list);
+	initStringInfo(&buf);
+	foreach(lc, rejected)
+	{
+		RejectedRow *r = (RejectedRow *) lfirst(lc);
+
+		if (n++ == 20)
+		{
+			appendStringInfoString(&buf, ", ...");
+			break;
+		}
+		if (r->row > 0)
+			appendStringInfo(&buf, "%s" INT64_FORMAT, n > 1 ? ", " : "", r->row);
+		else
+			appendStringInfo(&buf, "%sone HubSpot did not identify", n > 1 ? ", " : "");
+	}
+	return buf.data;
+}

@@ -68,6 +68,9 @@ extern void hs_answer_outcome(HsWriteBatch *batch, const HsBatchAnswer *answer);
 extern void hs_answer_reject_single(HsWriter *w, HsResponse *resp, int64 row,
 									const char *ident);
 
+/* "12, 40" for the rejected rows of a BatchCount, or NULL when none */
+extern char *hs_answer_rejected_rows_text(List *rejected);
+
 /* " (id 123)" or " (sku ABC)" for a row with an id or key, else "" */
 extern char *hs_answer_describe_ident(HsWriter *w, const char *ident);
 

@@ -705,6 +705,12 @@ hs_call_cancel(HsCall *call)
 	call_unlink(call);
 }
 
+int
+hs_call_attempts(HsCall *call)
+{
+	return call->attempt;
+}
+
 bool
 hs_call_answered(HsCall *call)
 {

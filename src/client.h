@@ -89,6 +89,7 @@ extern HsCall *hs_call_wait_any(HsCall **calls, int ncalls);
 extern HsResponse *hs_call_finish(HsCall *call);
 extern void hs_call_cancel(HsCall *call);
 extern bool hs_call_answered(HsCall *call);
+extern int	hs_call_attempts(HsCall *call);	/* attempts sent so far */
 extern bool hs_call_maybe_applied(HsCall *call);
 extern void hs_call_stop(HsCall *call);
 extern HsResponse *hs_call_finish_quiet(HsCall *call);

@@ -307,6 +307,12 @@ hubspotBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 	 */
 	ins->queue_rows = !ins->moving_in && !needs_each_result(rinfo) &&
 		(plan != NULL ? mtstate->canSetTag : !ins->table->on_error_skip);
+	if (plan == NULL && !ins->queue_rows && !needs_each_result(rinfo))
+		ereport(NOTICE,
+				(errmsg("COPY into foreign table \"%s\" sends one create request per row",
+						ins->table->relname),
+				 errdetail("Under on_error 'skip', COPY could not leave the rows HubSpot rejects out of its row count, so its rows are not batched."),
+				 errhint("COPY with on_error 'abort' is batched; or COPY into a local table and INSERT ... SELECT from it.")));
 	hs_writer_set_buffered(ins->writer, false, plan != NULL && mtstate->canSetTag);
 	if (fmstate != NULL && fmstate->op != HS_OP_CREATE && fmstate->op != HS_OP_UPSERT)
 		fmstate->routed_insert = ins;

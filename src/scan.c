@@ -100,12 +100,9 @@ typedef struct HsScanState
 
 	HsConnection *conn;			/* NULL under plain EXPLAIN */
 	HsStats		stats;
-	uint64		horizon;		/* records this session created later are
-								 * not seen (visibility.c) */
+	uint64		horizon;		/* later own creates are hidden (visibility.c) */
 	int64		own_creates_skipped;
-
 	MemoryContext scan_cxt;		/* lives as long as the scan */
-
 	MemoryContext page_cxt;		/* the parsed page; reset per page */
 	MemoryContext row_cxt;		/* the current row's values */
 	json_object **records;		/* the current page's records */
@@ -984,6 +981,9 @@ hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		else
 			props = typed_properties_text(ss);
 		ExplainPropertyText("HubSpot Properties", props ? props : "none", es);
+		if (kind == HS_READ_BATCH)
+			ExplainPropertyInteger("HubSpot Max Concurrent Requests", NULL,
+								   ss->table->max_concurrent_requests, es);
 		if (ss->want_history)
 			ExplainPropertyText("HubSpot Properties With History", "all", es);
 	}

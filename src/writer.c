@@ -77,12 +77,25 @@ report_in_flight(HsWriter *w)
 	for (int i = 0; i < w->nin_flight; i++)
 	{
 		HsWriteBatch *b = w->in_flight[i];
+		int64		last = b->inputs[b->ninputs - 1].row;
 
 		if (b == w->current || b->call == NULL || !hs_call_maybe_applied(b->call))
 			continue;
+		/* batches that follow each other make one range */
+		while (i + 1 < w->nin_flight && w->in_flight[i + 1]->call != NULL &&
+			   hs_call_maybe_applied(w->in_flight[i + 1]->call) &&
+			   w->in_flight[i + 1]->inputs[0].row == last + 1)
+		{
+			i++;
+			last = w->in_flight[i]->inputs[w->in_flight[i]->ninputs - 1].row;
+		}
 		appendStringInfo(&rows, "%s" INT64_FORMAT " to " INT64_FORMAT, n++ > 0 ? ", " : "",
-						 b->inputs[0].row, b->inputs[b->ninputs - 1].row);
+						 b->inputs[0].row, last);
 	}
+	if (w->also_rejected != NULL)
+		errcontext("HubSpot also rejected row%s %s of foreign table \"%s\" in requests that were in flight",
+				   strchr(w->also_rejected, ',') ? "s" : "", w->also_rejected,
+				   w->table->relname);
 	if (n > 0)
 		errcontext("HubSpot may or may not have %s row%s %s of foreign table \"%s\": %s in flight when the statement failed",
 				   hs_writer_op_info[w->op].done, n == 1 && strchr(rows.data, ' ') == NULL ? "" : "s",
@@ -106,6 +119,13 @@ writer_error_callback(void *arg)
 		errcontext("%s foreign table \"%s\", %s, which HubSpot may or may not have %s",
 				   hs_writer_op_info[w->op].statement, w->table->relname, rows,
 				   hs_writer_op_info[w->op].done);
+	else if (w->sending && w->current != NULL && w->current->call != NULL &&
+			 !hs_call_maybe_applied(w->current->call))
+		errcontext("%s foreign table \"%s\", %s, which HubSpot has not %s (%s)",
+				   hs_writer_op_info[w->op].statement, w->table->relname, rows,
+				   hs_writer_op_info[w->op].done,
+				   hs_call_attempts(w->current->call) == 0 ?
+				   "their request was not sent yet" : "their request was refused");
 	else
 		errcontext("%s foreign table \"%s\", %s",
 				   hs_writer_op_info[w->op].statement, w->table->relname, rows);
@@ -172,6 +192,21 @@ stats_add(HsStats *to, const HsStats *from)
 	to->rate_wait_ms += from->rate_wait_ms;
 }
 
+/* Rows HubSpot rejected in a batch settled before an error: told with it. */
+static void
+note_rejected(HsWriter *w, List *rejected)
+{
+	char	   *rows = hs_answer_rejected_rows_text(rejected);
+	MemoryContext oldcxt;
+
+	if (rows == NULL)
+		return;
+	oldcxt = MemoryContextSwitchTo(w->queue_cxt);
+	w->also_rejected = w->also_rejected ?
+		psprintf("%s, %s", w->also_rejected, rows) : pstrdup(rows);
+	MemoryContextSwitchTo(oldcxt);
+}
+
 static void
 note_unknown(HsWriteBatch *b)
 {
@@ -220,6 +255,7 @@ settle_one(HsWriteBatch *b)
 
 		hs_answer_count(b, hs_api_parse_batch(resp), &c);
 		w->rows_applied += c.known;
+		note_rejected(w, c.rejected);
 		if (c.mismatch || c.m.nunidentified > 0)
 			note_unknown(b);
 	}

@@ -63,6 +63,8 @@ struct HsWriter
 	int			nin_flight;
 	HsWriteBatch *current;		/* whose answer is being taken apart */
 	bool		settling;		/* waiting out the others before an error */
+	char	   *also_rejected;	/* "12, 40" rows rejected in batches settled
+								 * before an error, or NULL */
 	List	   *unknown_rows;	/* "rows a to b" of requests in flight when
 								 * the statement failed, whose outcome is
 								 * unknown */
