@@ -337,12 +337,12 @@ call_init(HsCall *call, HsConnection *conn, const char *method, const char *path
 }
 
 /*
- * Judge an attempt (res is its result; t its transfer, or NULL when it
- * could not start) and take the verdict into the call's state: WAITING
- * for the next attempt, or DONE.
+ * Judge an attempt (res is its result, from call->transfer unless the
+ * attempt could not be set up) and take the verdict into the call's state:
+ * WAITING for the next attempt (the transfer freed), or DONE.
  */
 static void
-call_judge(HsCall *call, HsHttpTransfer *t, const HsHttpResult *res)
+call_judge(HsCall *call, const HsHttpResult *res)
 {
 	AttemptFacts f;
 	AttemptVerdict v;
@@ -373,7 +373,6 @@ call_judge(HsCall *call, HsHttpTransfer *t, const HsHttpResult *res)
 			call->safety != HS_READ && call->stats && call->maybe_applied)
 			call->stats->outcome_unknown = true;
 		call->state = CALL_DONE;
-		call->transfer = t;
 		call->res = *res;
 		call->verdict = v;
 		return;
@@ -388,7 +387,7 @@ call_judge(HsCall *call, HsHttpTransfer *t, const HsHttpResult *res)
 		call->rate_waits++;
 		call->held_since = now;
 	}
-	hs_http_transfer_free(t);
+	hs_http_transfer_free(call->transfer);
 	call->transfer = NULL;
 	if (call->stats)
 	{
@@ -423,10 +422,10 @@ call_start_attempt(HsCall *call, TimestampTz now)
 		call->stats->requests++;
 	call->attempt++;
 	call->started_at = now;
-	t = hs_http_transfer_create(conn->http, &call->req);
+	/* the call owns the transfer from here, on an ERROR while judged too */
+	t = call->transfer = hs_http_transfer_create(conn->http, &call->req);
 	if (t != NULL && hs_http_transfer_start(t))
 	{
-		call->transfer = t;
 		call->state = CALL_IN_FLIGHT;
 		return;
 	}
@@ -439,10 +438,10 @@ call_start_attempt(HsCall *call, TimestampTz now)
 		res.body = "";
 		res.ratelimit.max = res.ratelimit.remaining = res.ratelimit.interval_ms = -1;
 		snprintf(res.errmsg, sizeof(res.errmsg), "could not set up the request");
-		call_judge(call, NULL, &res);
+		call_judge(call, &res);
 	}
 	else
-		call_judge(call, t, hs_http_transfer_result(t));
+		call_judge(call, hs_http_transfer_result(t));
 }
 
 /*
@@ -501,7 +500,7 @@ transfer_done(HsConnection *conn, HsHttpTransfer *t)
 	for (HsCall *call = conn->calls; call != NULL; call = call->next)
 		if (call->transfer == t && call->state == CALL_IN_FLIGHT)
 		{
-			call_judge(call, t, hs_http_transfer_result(t));
+			call_judge(call, hs_http_transfer_result(t));
 			return;
 		}
 	hs_http_transfer_free(t);	/* no call of ours: nobody waits for it */
@@ -587,6 +586,22 @@ call_fail(HsCall *call, const HsHttpResult *res, const AttemptVerdict *v)
 	pg_unreachable();
 }
 
+/* An HsResponse for the answer res, its body parsed (json NULL when it
+ * cannot be read) in the current memory context. */
+static HsResponse *
+response_from(HsCall *call, const HsHttpResult *res)
+{
+	HsResponse *resp = palloc0(sizeof(HsResponse));
+
+	resp->status = res->status;
+	resp->method = call->method;
+	resp->path = call->path;
+	resp->correlation_id = pstrdup(res->correlation_id);
+	if (res->body_len > 0)
+		resp->json = hs_json_parse_owned(res->body, res->body_len, CurrentMemoryContext);
+	return resp;
+}
+
 /* The caller's HsResponse for the final answer res. */
 static HsResponse *
 call_answer(HsCall *call, const HsHttpResult *res)
@@ -598,23 +613,16 @@ call_answer(HsCall *call, const HsHttpResult *res)
 		call->stats->outcome_unknown = false;
 		call->stats->resent = call->maybe_applied;
 	}
-	resp = palloc0(sizeof(HsResponse));
-	resp->status = res->status;
-	resp->method = call->method;
-	resp->path = call->path;
-	resp->correlation_id = pstrdup(res->correlation_id);
-	if (res->body_len > 0)
+	resp = response_from(call, res);
+	if (resp->json == NULL && res->body_len > 0 &&
+		res->status >= 200 && res->status < 300)
 	{
-		resp->json = hs_json_parse_owned(res->body, res->body_len, CurrentMemoryContext);
-		if (resp->json == NULL && res->status >= 200 && res->status < 300)
-		{
-			if (call->safety != HS_READ)
-				hs_report_unknown_outcome(call->method, call->path, call->safety,
-										  "HubSpot accepted the request, but its response could not be read",
-										  NULL, call->attempt, call->stats);
-			hs_report_malformed_response(call->method, call->path, res->status,
-										 res->body_len);
-		}
+		if (call->safety != HS_READ)
+			hs_report_unknown_outcome(call->method, call->path, call->safety,
+									  "HubSpot accepted the request, but its response could not be read",
+									  NULL, call->attempt, call->stats);
+		hs_report_malformed_response(call->method, call->path, res->status,
+									 res->body_len);
 	}
 	return resp;
 }
@@ -702,7 +710,8 @@ hs_call_finish(HsCall *call)
 void
 hs_call_cancel(HsCall *call)
 {
-	call_unlink(call);
+	if (call != NULL)
+		call_unlink(call);
 }
 
 int
@@ -741,18 +750,9 @@ hs_call_finish_quiet(HsCall *call)
 
 	if (hs_call_answered(call))
 	{
-		resp = palloc0(sizeof(HsResponse));
-		resp->status = res->status;
-		resp->method = call->method;
-		resp->path = call->path;
-		resp->correlation_id = pstrdup(res->correlation_id);
-		if (res->body_len > 0)
-		{
-			resp->json = hs_json_parse_owned(res->body, res->body_len,
-											 CurrentMemoryContext);
-			if (resp->json == NULL)
-				resp = NULL;
-		}
+		resp = response_from(call, res);
+		if (resp->json == NULL && res->body_len > 0)
+			resp = NULL;
 	}
 	call_unlink(call);
 	return resp;

@@ -63,8 +63,8 @@ extern HsResponse *hs_request(HsConnection *conn, const char *method,
  *		Wait for the call and return its final response, or raise its ERROR
  *		exactly as hs_request() does; the call is spent either way.
  * hs_call_cancel
- *		Abandon a call: its transfer, if running, is closed (what HubSpot
- *		makes of a write in flight is then unknown).
+ *		Abandon a call (NULL is ok): its transfer, if running, is closed
+ *		(what HubSpot makes of a write in flight is then unknown).
  * hs_call_answered
  *		Is the call final with an answer (hs_call_finish() returns it, unless
  *		a 2xx body cannot be read)?

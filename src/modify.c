@@ -394,23 +394,6 @@ check_upsert_key(HsModifyState *fmstate)
 	fmstate->key_property = prop;
 }
 
-/* A row of an INSERT to check */
-typedef struct InsertCheck
-{
-	HsModifyState *fmstate;
-	TupleTableSlot *slot;
-	int64		row;
-	HsWriteInput *input;
-} InsertCheck;
-
-static void
-insert_check(void *arg)
-{
-	InsertCheck *c = (InsertCheck *) arg;
-
-	hs_row_insert_input(c->fmstate, c->slot, c->row, c->input);
-}
-
 /*
  * hubspotExecForeignInsert
  *		One row, one request (create, or an upsert of one input); the slot
@@ -437,11 +420,7 @@ hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	oldcxt = MemoryContextSwitchTo(fmstate->batch_cxt);
 	hs_writer_begin_rows(w, &errcallback, row, row);
 	check_upsert_key(fmstate);
-	{
-		InsertCheck check = {fmstate, slot, row, &input};
-
-		insert_check(&check);
-	}
+	hs_row_insert_input(fmstate, slot, row, &input);
 	if (fmstate->queue_rows)
 	{
 		/* counted as inserted; sent with the next full batch */
@@ -508,11 +487,11 @@ hubspotExecForeignBatchInsert(EState *estate pg_attribute_unused(), ResultRelInf
 	inputs = palloc0(sizeof(HsWriteInput) * n);
 	for (int i = 0; i < n; i++)
 	{
-		InsertCheck check = {fmstate, slots[i], ++fmstate->rows_seen, &inputs[i]};
+		int64		row = ++fmstate->rows_seen;
 
 		/* a row's checks name that row */
-		hs_writer_name_rows(w, check.row, check.row);
-		insert_check(&check);
+		hs_writer_name_rows(w, row, row);
+		hs_row_insert_input(fmstate, slots[i], row, &inputs[i]);
 	}
 	error_context_stack = errcallback.previous;
 
@@ -665,7 +644,7 @@ modify_input(HsModifyState *fmstate, TupleTableSlot *slot,
 	return true;
 }
 
-/* A row of an UPDATE or DELETE to check */
+/* A row of an UPDATE or DELETE to check (modify_check's arguments and results) */
 typedef struct ModifyCheck
 {
 	EState	   *estate;

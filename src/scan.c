@@ -705,9 +705,8 @@ start_scan(HsScanState *ss, ExprContext *econtext)
 
 /*
  * read_ahead
- *		Send the requests the scan will need next, while there is room: the
- *		list page after the last one sent, or the next batch/reads of ids
- *		(up to max_concurrent_requests), each in its own memory context.
+ *		Send the requests the scan needs next, while there is room: the next
+ *		list page, or batch/reads of ids (up to max_concurrent_requests).
  */
 static void
 read_ahead(HsScanState *ss)
@@ -761,8 +760,10 @@ static void
 drop_ahead(HsScanState *ss)
 {
 	for (int i = 0; i < ss->max_ahead; i++)
-		if (ss->ahead[i].call != NULL)
-			hs_call_cancel(ss->ahead[i].call), ss->ahead[i].call = NULL;
+	{
+		hs_call_cancel(ss->ahead[i].call);
+		ss->ahead[i].call = NULL;
+	}
 	ss->first_ahead = ss->nahead = 0;
 }
 
