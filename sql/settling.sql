@@ -53,6 +53,45 @@ SELECT state, said, stored,
       FROM generate_series(1, 400) g$$);
 CALL emu.wait_idle();
 
+--
+-- A PostgreSQL error in a statement whose error an exception block catches,
+-- with batches in flight: its context still tells what HubSpot created or may
+-- have created (the count and the unknown rows cover the store)
+--
+CALL settling_reset();
+SELECT state, said <= stored AS said_no_more_than_stored,
+       said + unknown_rows >= stored AS nothing_untold
+  FROM settling_error($$
+    INSERT INTO settling (name, price)
+      SELECT 'Caught ' || g, 1000 / (g - 450) FROM generate_series(1, 800) g$$);
+CALL emu.wait_idle();
+
+--
+-- A COPY that is a session's first use of hubspot_fdw (the library loads in
+-- its middle), whose column default runs a statement whose error an exception
+-- block catches: the COPY's batches in flight are not settled by that error,
+-- and all 800 rows are created once
+--
+CREATE FUNCTION settling_default() RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  BEGIN
+    PERFORM 1 / (extract(year FROM clock_timestamp())::int * 0);
+  EXCEPTION WHEN division_by_zero THEN NULL;
+  END;
+  RETURN 'D';
+END $$;
+CREATE FOREIGN TABLE settling_copy (id text, name text, price numeric,
+    sku text OPTIONS (property 'hs_sku') DEFAULT settling_default())
+  SERVER hubspot_settling OPTIONS (object 'products', batch_size '100', max_concurrent_requests '4');
+CALL settling_reset();
+\c -
+COPY settling_copy (name, price) FROM PROGRAM 'awk ''BEGIN{for(i=1;i<=800;i++) print "R " i "\t" i}''';
+SELECT count(*) AS stored FROM emu.objects();
+SELECT count(*) AS batch_creates,
+       sum(jsonb_array_length(body->'inputs')) AS inputs
+  FROM emu.requests() WHERE path LIKE '%batch/create';
+DROP FOREIGN TABLE settling_copy;
+DROP FUNCTION settling_default();
 DROP FUNCTION settling_error(text);
 DROP PROCEDURE settling_reset();
 DROP FOREIGN TABLE settling;

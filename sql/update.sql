@@ -181,7 +181,9 @@ CALL emu.clear_log();
 WITH d AS (
   DELETE FROM items WHERE id IN ('1000060', '1000061') RETURNING id, name, price, archived
 ) SELECT * FROM d ORDER BY id;
-SELECT method, path, body->'inputs' AS inputs FROM emu.requests() WHERE method = 'POST' ORDER BY seq;
+-- (inputs in id order: the batch/read answers in any order)
+SELECT method, path, (SELECT jsonb_agg(i ORDER BY i->>'id') FROM jsonb_array_elements(body->'inputs') i) AS inputs
+  FROM emu.requests() WHERE method = 'POST' ORDER BY seq;
 
 -- archived records: WHERE archived lists them, with archived_at
 CALL emu.clear_log();

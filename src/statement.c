@@ -125,8 +125,13 @@ statement_error_callback(void *arg)
 		category == ERRCODE_NO_DATA)
 		return;
 	/* told when the error is raised again, once they are settled */
-	context_deferred = can_raise_again && settles_first(geterrcode()) &&
-		members_in_flight();
+	/*
+	 * Only an error of the outermost level itself: one raised in a nested
+	 * statement may be caught by an exception block, and then nothing would
+	 * tell its lines.
+	 */
+	context_deferred = can_raise_again && statement_depth == 1 &&
+		settles_first(geterrcode()) && members_in_flight();
 	if (context_deferred)
 		return;
 	/* one line per table and kind of write: ended nested ones and live ones */
@@ -203,6 +208,7 @@ leave_statement_level(void)
 	if (--statement_depth > 0)
 		return;
 	hs_statement_context_muted = false;
+	context_deferred = false;
 	retired = NIL;
 	if (retired_cxt != NULL)
 		MemoryContextReset(retired_cxt);
@@ -227,8 +233,13 @@ hs_statement_settle(void)
 	{
 		HsStatementMember *m = dlist_container(HsStatementMember, node, iter.cur);
 
-		/* an outer statement's writes go on if the error is caught */
-		if (m->settle != NULL && (m->depth >= statement_depth || m->orphan))
+		/*
+		 * An outer statement's writes go on if the error is caught, so do
+		 * those of a COPY that loaded the library (an orphan, depth 0)
+		 * when the error is a nested statement's.
+		 */
+		if (m->settle != NULL &&
+			(m->depth >= statement_depth || (m->orphan && statement_depth <= 1)))
 			m->settle(m->arg);
 	}
 }

@@ -69,7 +69,8 @@ report_in_flight(HsWriter *w)
 {
 	StringInfoData rows;
 	ListCell   *lc;
-	int			n = 0;
+	int			n = 0;			/* ranges */
+	int			nrequests = list_length(w->unknown_rows);
 
 	initStringInfo(&rows);
 	foreach(lc, w->unknown_rows)
@@ -81,12 +82,14 @@ report_in_flight(HsWriter *w)
 
 		if (b == w->current || b->call == NULL || !hs_call_maybe_applied(b->call))
 			continue;
+		nrequests++;
 		/* batches that follow each other make one range */
 		while (i + 1 < w->nin_flight && w->in_flight[i + 1]->call != NULL &&
 			   hs_call_maybe_applied(w->in_flight[i + 1]->call) &&
 			   w->in_flight[i + 1]->inputs[0].row == last + 1)
 		{
 			i++;
+			nrequests++;
 			last = w->in_flight[i]->inputs[w->in_flight[i]->ninputs - 1].row;
 		}
 		appendStringInfo(&rows, "%s" INT64_FORMAT " to " INT64_FORMAT, n++ > 0 ? ", " : "",
@@ -100,7 +103,7 @@ report_in_flight(HsWriter *w)
 		errcontext("HubSpot may or may not have %s row%s %s of foreign table \"%s\": %s in flight when the statement failed",
 				   hs_writer_op_info[w->op].done, n == 1 && strchr(rows.data, ' ') == NULL ? "" : "s",
 				   rows.data, w->table->relname,
-				   n == 1 ? "its request was" : "their requests were");
+				   nrequests == 1 ? "its request was" : "their requests were");
 }
 
 static void
@@ -479,8 +482,12 @@ collect_oldest(HsWriter *w)
 	hs_writer_begin_rows(w, &errcallback, batch->inputs[0].row,
 						 batch->inputs[batch->ninputs - 1].row);
 	w->current = batch;
-	batch_finish(batch);
-	(void) hs_writer_batch_result(batch);
+	/* a batch settled before an error (settle_one) was counted there */
+	if (batch->call != NULL)
+	{
+		batch_finish(batch);
+		(void) hs_writer_batch_result(batch);
+	}
 	if (w->can_set_tag && w->rows_rejected > rejected_before)
 		w->estate->es_processed -= w->rows_rejected - rejected_before;
 	w->current = NULL;

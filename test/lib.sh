@@ -234,7 +234,14 @@ start_emulator() {
     log "emulator at $HUBSPOT_EMULATOR_URL"
 }
 
-as_postgres() { runuser -u postgres -- env PATH="$PG_BIN:$PATH" "$@"; }
+# (from / when the postgres user cannot enter the current directory, e.g. a
+# clone in mktemp -d: PostgreSQL's tools would warn that they cannot go back)
+as_postgres() {
+    (
+        runuser -u postgres -- test -x "$PWD" 2>/dev/null || cd /
+        runuser -u postgres -- env PATH="$PG_BIN:$PATH" "$@"
+    )
+}
 
 # start_cluster [SERVER OPTIONS]: a throw-away PostgreSQL cluster, socket in $WORK, its
 # server started with the options given (e.g. "-c shared_preload_libraries=hubspot_fdw")
