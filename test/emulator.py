@@ -20,11 +20,20 @@ Served now (object type `products`, also addressable as `0-7`):
     POST   /crm/v3/objects/products/batch/update  batch update (idProperty per input; 200 / 207 / 400)
     POST   /crm/v3/objects/products/batch/upsert  batch upsert by a unique property (200 / 207 / 400)
     POST   /crm/v3/objects/products/batch/archive batch archive (204)
+    POST   /crm/v3/objects/products/search        search (filters, sorts, paging, query; see
+                                                  emulator_search.py for its rules)
 
 Batch writes with objectWriteTraceId on an input report that input's failure as an item error
 (207); a validation failure of an input without one fails the whole request (400) and writes
 nothing. Records not found are item errors in batch/update, ignored by the archives. Archived
 records are seen only with archived=true (list, read one, batch/read).
+
+Search (emulator_search.py holds its rules): archived records never appear; config
+search_lag_ms makes the index lag (a search sees values as they were that long ago);
+search_limits caps filter groups and filters; search_rate_limit allows `max` searches per
+`interval_ms` per account (429 policyName SECONDLY). Searches do not count against the
+rolling window of rate_limit.max but do count against the daily limit, and their answers carry
+no X-HubSpot-RateLimit-* headers.
 
 Number property values must be plain decimals, as HubSpot's (hubspot-api.md section 12.2):
 "1e-05", "+5", "1,000", " 5", "NaN" are INVALID_FLOAT problems on every write path, seeding
@@ -99,6 +108,9 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
+sys.dont_write_bytecode = True  # keep test/ free of __pycache__
+import emulator_search  # noqa: E402  (test/, beside this file)
+
 # ---------------------------------------------------------------------------
 # Constants and default configuration
 # ---------------------------------------------------------------------------
@@ -167,9 +179,23 @@ DEFAULT_CONFIG = {
     "portal_id": 62515000,
     # Correlation ids: "random" (uuid4, as HubSpot) or "sequential" (stable test output).
     "correlation_ids": "random",
+    # Search index lag in milliseconds: a search sees a record only once it is this old, and
+    # its property values as they were this long ago (emulator_search.py, rule 13).
+    "search_lag_ms": 0,
+    # Most filter groups, filters per group and filters in all of a search (the current docs;
+    # the 2024 changelog's {"groups": 5, "filters_per_group": 10, "filters_total": 25} can be
+    # set). A change merges its keys.
+    "search_limits": dict(emulator_search.DEFAULT_SEARCH_LIMITS),
+    # Searches allowed per account (see `accounts`) in any interval_ms; more get a 429 with
+    # policyName SECONDLY. None disables it. A change merges its keys.
+    "search_rate_limit": dict(emulator_search.DEFAULT_SEARCH_RATE_LIMIT),
 }
 
 RATE_LIMIT_KEYS = ("max", "interval_ms", "daily")
+# Configuration keys holding objects whose keys a change merges.
+NESTED_CONFIG_KEYS = {"rate_limit": RATE_LIMIT_KEYS,
+                      "search_limits": emulator_search.SEARCH_LIMIT_KEYS,
+                      "search_rate_limit": emulator_search.SEARCH_RATE_LIMIT_KEYS}
 
 INVALID_AUTH_MESSAGE = ("Authentication credentials not found. This API supports OAuth 2.0 "
                         "authentication and you can find more details at "
@@ -886,10 +912,11 @@ class RateLimiter:
 
     def __init__(self):
         self.windows = {}         # token -> sorted list of monotonic arrival times counted
+        self.search_windows = {}  # account -> the same, for searches
         self.daily = {}           # account (None: the default one) -> (utc date, count)
 
-    def _prune(self, token, interval_ms, now):
-        window = self.windows.setdefault(token, [])
+    def _prune(self, token, interval_ms, now, windows=None):
+        window = (self.windows if windows is None else windows).setdefault(token, [])
         del window[:bisect.bisect_right(window, now - interval_ms / 1000.0)]
         return window
 
@@ -909,8 +936,27 @@ class RateLimiter:
             if len(window) >= window_max:
                 return "TEN_SECONDLY_ROLLING"
             bisect.insort(window, arrived)
+        self._count_day(account)
+        return None
+
+    def _count_day(self, account):
         today = datetime.datetime.now(UTC).date()
         self.daily[account] = (today, self._daily_count(account) + 1)
+
+    def check_search(self, account, limits, search_limits, arrived):
+        """Count one search (which the rolling window of rate_limit.max does not see), or return
+        the policy that refuses it: "DAILY" (the account's day, shared with every request) or
+        "SECONDLY" (search_limits: `max` searches of the account per `interval_ms`; None: no
+        limit)."""
+        daily_max = limits.get("daily")
+        if daily_max is not None and self._daily_count(account) >= daily_max:
+            return "DAILY"
+        if search_limits is not None and search_limits["max"] is not None:
+            window = self._prune(account, search_limits["interval_ms"], arrived, self.search_windows)
+            if len(window) >= search_limits["max"]:
+                return emulator_search.SECONDLY_POLICY
+            bisect.insort(window, arrived)
+        self._count_day(account)
         return None
 
     def headers(self, token, account, limits):
@@ -1453,11 +1499,15 @@ class Response:
 
 
 class Route:
-    def __init__(self, method, pattern, handler, write=False):
+    """write: refused to read-only tokens; search: counted against the search rate limit,
+    not the rolling window, and answered without X-HubSpot-RateLimit-* headers."""
+
+    def __init__(self, method, pattern, handler, write=False, search=False):
         self.method = method
         self.regex = re.compile("^" + pattern + "$")
         self.handler = handler
         self.write = write
+        self.search = search
 
 
 # ---------------------------------------------------------------------------
@@ -1480,6 +1530,7 @@ class Emulator:
         Route("POST", r"/crm/v3/objects/" + OT + r"/batch/update", "api_batch_update", write=True),
         Route("POST", r"/crm/v3/objects/" + OT + r"/batch/upsert", "api_batch_upsert", write=True),
         Route("POST", r"/crm/v3/objects/" + OT + r"/batch/archive", "api_batch_archive", write=True),
+        Route("POST", r"/crm/v3/objects/" + OT + r"/search", "api_search", search=True),
         Route("GET", r"/crm/v3/objects/" + OT + r"/(?P<object_id>[^/]+)", "api_get_object"),
         Route("PATCH", r"/crm/v3/objects/" + OT + r"/(?P<object_id>[^/]+)", "api_update_object", write=True),
         Route("DELETE", r"/crm/v3/objects/" + OT + r"/(?P<object_id>[^/]+)", "api_archive_object", write=True),
@@ -1553,11 +1604,16 @@ class Emulator:
             raise unknown_object_type(name)
         return OBJECT_TYPES[name]
 
-    def rate_headers(self, token):
-        if token is None:
-            return {}
+    def is_search(self, req):
+        route, _ = self.match(self.ROUTES, req.method, req.path)
+        return route is not None and route.search
+
+    def rate_headers(self, req):
+        """The X-HubSpot-RateLimit-* headers for an answer to req (none for a search)."""
         with self.lock:
-            return self.limiter.headers(token, self.account_of(token), self.config["rate_limit"])
+            if req.token is None or self.is_search(req):
+                return {}
+            return self.limiter.headers(req.token, self.account_of(req.token), self.config["rate_limit"])
 
     @staticmethod
     def match(routes, method, path):
@@ -1593,9 +1649,8 @@ class Emulator:
 
     def api_error_response(self, req, error):
         headers = dict(error.headers)
-        if req.token is not None and error.status != 401:
-            headers.update(self.limiter.headers(req.token, self.account_of(req.token),
-                                                self.config["rate_limit"]))
+        if error.status != 401:
+            headers.update(self.rate_headers(req))
         return self.error_response(error, headers)
 
     def error_response(self, error, headers=None):
@@ -1613,7 +1668,11 @@ class Emulator:
             raise ApiError(401, "EXPIRED_AUTHENTICATION", EXPIRED_AUTH_MESSAGE)
         if cfg["tokens"] is not None and token not in cfg["tokens"]:
             raise ApiError(401, "INVALID_AUTHENTICATION", INVALID_AUTH_MESSAGE)
-        refused = self.limiter.check(token, self.account_of(token), cfg["rate_limit"], req.arrived)
+        if self.is_search(req):
+            refused = self.limiter.check_search(self.account_of(token), cfg["rate_limit"],
+                                                cfg["search_rate_limit"], req.arrived)
+        else:
+            refused = self.limiter.check(token, self.account_of(token), cfg["rate_limit"], req.arrived)
         if refused:
             raise self.rate_limit_error(refused)
 
@@ -1633,18 +1692,24 @@ class Emulator:
                                     "context": {"requiredGranularScopes": ["crm.objects.%s.write" % object_type]}}],
                            links={"scopes": "https://developers.hubspot.com/scopes"})
         response = getattr(self, route.handler)(req, **params)
-        response.headers.update(self.limiter.headers(token, self.account_of(token), cfg["rate_limit"]))
+        if not route.search:
+            response.headers.update(self.limiter.headers(token, self.account_of(token), cfg["rate_limit"]))
         response.headers.setdefault("X-HubSpot-Correlation-Id", new_correlation_id())
         return response
 
     def rate_limit_error(self, policy):
+        headers = {}
+        if self.config["retry_after"] is not None:
+            headers["Retry-After"] = str(self.config["retry_after"])
+        if policy == emulator_search.SECONDLY_POLICY:
+            # the search limit's body (hubspot-api.md section 5.3): no category
+            return ApiError(429, None, emulator_search.SECONDLY_MESSAGE, headers=headers,
+                            extra={"errorType": "RATE_LIMIT", "policyName": policy,
+                                   "groupName": emulator_search.SEARCH_RATE_GROUP})
         if policy == "DAILY":
             message = "You have reached your daily limit."
         else:
             message = "You have reached your ten_secondly_rolling limit."
-        headers = {}
-        if self.config["retry_after"] is not None:
-            headers["Retry-After"] = str(self.config["retry_after"])
         return ApiError(429, "RATE_LIMITS", message,
                         extra={"errorType": "RATE_LIMIT", "policyName": policy}, headers=headers)
 
@@ -1735,6 +1800,23 @@ class Emulator:
             link = "http://%s%s?%s" % (req.host, quote(req.path), urlencode(query))
             body["paging"] = {"next": {"after": next_after, "link": link}}
         return Response(200, body)
+
+    def api_search(self, req, object_type):
+        """Search (emulator_search.py): over the live records, as the index sees them after
+        search_lag_ms."""
+        resolved = self.resolve_object_type(object_type)
+        body = req.json()
+        lag_ms = self.config["search_lag_ms"]
+        cutoff = iso_ms(self.now() - datetime.timedelta(milliseconds=lag_ms)) if lag_ms else None
+        records = (self.store.records[str(i)] for i in self.store.ids)
+        try:
+            answer = emulator_search.search(
+                body, records, self.catalogue, resolved, self.config["search_limits"], cutoff=cutoff,
+                empty_values=self.config["empty_values"], default_properties=DEFAULT_RETURNED_PROPERTIES,
+                always_properties=ALWAYS_RETURNED_PROPERTIES)
+        except emulator_search.SearchError as e:
+            raise validation_error(e.message, errors=e.errors())
+        return Response(200, answer)
 
     def _list_limit(self, req, with_history):
         maximum = LIST_MAX_LIMIT_WITH_HISTORY if with_history else LIST_MAX_LIMIT
@@ -2165,13 +2247,16 @@ class Emulator:
         for key, value in changes.items():
             if key not in DEFAULT_CONFIG:
                 raise ValueError("unknown config key %r; known keys: %s" % (key, ", ".join(sorted(DEFAULT_CONFIG))))
-            if key == "rate_limit":
+            if key in NESTED_CONFIG_KEYS and not (value is None and key == "search_rate_limit"):
+                known = NESTED_CONFIG_KEYS[key]
                 if not isinstance(value, dict):
-                    raise ValueError("rate_limit must be an object with keys %s" % ", ".join(RATE_LIMIT_KEYS))
+                    raise ValueError("%s must be an object with keys %s" % (key, ", ".join(known)))
+                if new[key] is None:
+                    new[key] = copy.deepcopy(DEFAULT_CONFIG[key])
                 for k, v in value.items():
-                    if k not in RATE_LIMIT_KEYS:
-                        raise ValueError("unknown rate_limit key %r; known keys: %s" % (k, ", ".join(RATE_LIMIT_KEYS)))
-                    new["rate_limit"][k] = v
+                    if k not in known:
+                        raise ValueError("unknown %s key %r; known keys: %s" % (key, k, ", ".join(known)))
+                    new[key][k] = v
             else:
                 new[key] = value
         validate_config(new)
@@ -2364,7 +2449,15 @@ def validate_config(cfg):
         ("rate_limit.max", cfg["rate_limit"]["max"] is None or is_int(cfg["rate_limit"]["max"]), "null or a non-negative integer"),
         ("rate_limit.interval_ms", is_int(cfg["rate_limit"]["interval_ms"], 1), "a positive integer"),
         ("rate_limit.daily", cfg["rate_limit"]["daily"] is None or is_int(cfg["rate_limit"]["daily"]), "null or a non-negative integer"),
+        ("search_lag_ms", is_int(cfg["search_lag_ms"]), "a non-negative integer (milliseconds)"),
     ]
+    checks += [("search_limits.%s" % k, is_int(cfg["search_limits"][k], 1), "a positive integer")
+               for k in emulator_search.SEARCH_LIMIT_KEYS]
+    search_rate = cfg["search_rate_limit"]
+    if search_rate is not None:
+        checks += [("search_rate_limit.max", search_rate["max"] is None or is_int(search_rate["max"]),
+                    "null or a non-negative integer"),
+                   ("search_rate_limit.interval_ms", is_int(search_rate["interval_ms"], 1), "a positive integer")]
     for key, ok, expected in checks:
         if not ok:
             raise ValueError("config %s must be %s" % (key, expected))
@@ -2553,7 +2646,7 @@ class Handler(BaseHTTPRequestHandler):
     @staticmethod
     def fault_response(emulator, rule, req):
         status = rule.status
-        headers = emulator.rate_headers(req.token)
+        headers = emulator.rate_headers(req)
         if rule.body is not None:
             body = rule.body
         elif status == 429:
