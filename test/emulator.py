@@ -33,7 +33,9 @@ search_lag_ms makes the index lag (a search sees values as they were that long a
 search_limits caps filter groups and filters; search_rate_limit allows `max` searches per
 `interval_ms` per account (429 policyName SECONDLY). Searches do not count against the
 rolling window of rate_limit.max but do count against the daily limit, and their answers carry
-no X-HubSpot-RateLimit-* headers.
+no X-HubSpot-RateLimit-* headers. Any API request whose path and query, as received, are longer
+than config max_url_length is answered 414 with a short HTML body (not JSON), before
+authentication, rate limits and fault rules, and logged.
 
 Number property values must be plain decimals, as HubSpot's (hubspot-api.md section 12.2):
 "1e-05", "+5", "1,000", " 5", "NaN" are INVALID_FLOAT problems on every write path, seeding
@@ -189,6 +191,9 @@ DEFAULT_CONFIG = {
     # Searches allowed per account (see `accounts`) in any interval_ms; more get a 429 with
     # policyName SECONDLY. None disables it. A change merges its keys.
     "search_rate_limit": dict(emulator_search.DEFAULT_SEARCH_RATE_LIMIT),
+    # Longest path and query (as received) of an API request; longer ones get a 414 (HubSpot
+    # answers around 16 k characters of URL, hubspot-api.md section 2). None disables it.
+    "max_url_length": 16000,
 }
 
 RATE_LIMIT_KEYS = ("max", "interval_ms", "daily")
@@ -196,6 +201,9 @@ RATE_LIMIT_KEYS = ("max", "interval_ms", "daily")
 NESTED_CONFIG_KEYS = {"rate_limit": RATE_LIMIT_KEYS,
                       "search_limits": emulator_search.SEARCH_LIMIT_KEYS,
                       "search_rate_limit": emulator_search.SEARCH_RATE_LIMIT_KEYS}
+# The body of a 414 (HubSpot's front end answers it, not the API: no JSON).
+URI_TOO_LONG_BODY = (b"<html>\r\n<head><title>414 Request-URI Too Large</title></head>\r\n<body>\r\n"
+                     b"<center><h1>414 Request-URI Too Large</h1></center>\r\n</body>\r\n</html>\r\n")
 
 INVALID_AUTH_MESSAGE = ("Authentication credentials not found. This API supports OAuth 2.0 "
                         "authentication and you can find more details at "
@@ -1453,6 +1461,7 @@ class Request:
         # time.monotonic() when the request (headers and body) had been read
         self.arrived = time.monotonic() if arrived is None else arrived
         self.method = method
+        self.target = raw_path    # path and query as received
         self.path = unquote(parts.path)
         self.raw_query = parts.query
         self.query = parse_qs(parts.query, keep_blank_values=True)
@@ -1614,6 +1623,13 @@ class Emulator:
             if req.token is None or self.is_search(req):
                 return {}
             return self.limiter.headers(req.token, self.account_of(req.token), self.config["rate_limit"])
+
+    def url_too_long(self, req):
+        """The 414 answer when req's path and query are longer than max_url_length, else None."""
+        limit = self.config["max_url_length"]
+        if limit is None or len(req.target) <= limit:
+            return None
+        return Response(414, raw=URI_TOO_LONG_BODY, content_type="text/html")
 
     @staticmethod
     def match(routes, method, path):
@@ -2450,6 +2466,7 @@ def validate_config(cfg):
         ("rate_limit.interval_ms", is_int(cfg["rate_limit"]["interval_ms"], 1), "a positive integer"),
         ("rate_limit.daily", cfg["rate_limit"]["daily"] is None or is_int(cfg["rate_limit"]["daily"]), "null or a non-negative integer"),
         ("search_lag_ms", is_int(cfg["search_lag_ms"]), "a non-negative integer (milliseconds)"),
+        ("max_url_length", cfg["max_url_length"] is None or is_int(cfg["max_url_length"], 1), "null or a positive integer"),
     ]
     checks += [("search_limits.%s" % k, is_int(cfg["search_limits"][k], 1), "a positive integer")
                for k in emulator_search.SEARCH_LIMIT_KEYS]
@@ -2607,14 +2624,20 @@ class Handler(BaseHTTPRequestHandler):
             self.send(resp)
 
     def dispatch_api(self, emulator, req):
-        """One API request: at its arrival, the fault rule that takes it and (unless that rule
-        answers in its place) its authentication and rate-limit count; then the rule's delay,
-        the processing, the configured latency, and the answer. Sleeps hold no lock."""
+        """One API request: at its arrival, a 414 when its URL is too long, else the fault rule
+        that takes it and (unless that rule answers in its place) its authentication and
+        rate-limit count; then the rule's delay, the processing, the configured latency, and
+        the answer. Sleeps hold no lock."""
         with emulator.lock:
             latency_ms = emulator.config["latency_ms"]
-            rule = emulator.faults.pick(req.method, req.path)
-            action = rule.action if rule is not None else None
-            refusal = None if action in ("respond", "reset_before") else emulator.admit(req)
+            too_long = emulator.url_too_long(req)
+            if too_long is None:
+                rule = emulator.faults.pick(req.method, req.path)
+                action = rule.action if rule is not None else None
+                refusal = None if action in ("respond", "reset_before") else emulator.admit(req)
+        if too_long is not None:
+            self.finish(emulator, req, too_long, latency_ms)
+            return
         if rule is not None and rule.delay_ms:
             time.sleep(rule.delay_ms / 1000.0)
 
