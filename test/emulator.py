@@ -69,6 +69,10 @@ Control API for tests (no authentication, never logged, never rate limited, neve
     GET    /_emulator/config                      current configuration
     POST   /_emulator/config                      merge keys into the configuration
     POST   /_emulator/seed                        create records directly
+    POST   /_emulator/properties                  add properties to the catalogue:
+                                                  {"properties": [{"name", "type", ...}, ...]}
+                                                  or {"generate": N[, "prefix": P]
+                                                  [, "name_length": L]} (see ctl_properties)
     GET    /_emulator/objects?archived=false|true|all   stored records, in full
     GET    /_emulator/damage                      damage rules with counters, and the answers damaged
     POST   /_emulator/damage                      append a damage rule or a list of them
@@ -298,6 +302,7 @@ FIELD_TYPES = {
     "datetime": "date",
     "bool": "booleancheckbox",
     "enumeration": "select",
+    "phone_number": "phonenumber",
 }
 
 DEFINED_AT = "2019-08-06T02:43:14.491Z"
@@ -433,6 +438,80 @@ def build_product_properties():
           description="Shipping weight in kilograms"),
     ]
     return {prop["name"]: prop for prop in props}
+
+
+# Properties added through POST /_emulator/properties (tests of wide objects).
+PROPERTY_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+PROPERTY_SPEC_KEYS = ("name", "type", "fieldType", "label", "description", "groupName", "options",
+                      "hasUniqueValue", "readOnlyValue")
+GENERATED_PROPERTY_PREFIX = "wide_property_with_a_long_internal_name_"
+GENERATED_PROPERTY_MAX = 10000
+
+
+def property_from_spec(spec):
+    """A custom Property from {"name", "type"[, "fieldType", "label", "description",
+    "groupName", "options", "hasUniqueValue", "readOnlyValue"]}; ValueError when it is not
+    valid. options: a list of values or of {"value", "label"} objects."""
+    if not isinstance(spec, dict):
+        raise ValueError("each property must be an object")
+    unknown = sorted(set(spec) - set(PROPERTY_SPEC_KEYS))
+    if unknown:
+        raise ValueError("unknown property keys: %s; known keys: %s" % (", ".join(unknown), ", ".join(PROPERTY_SPEC_KEYS)))
+    name, ptype = spec.get("name"), spec.get("type")
+    if not isinstance(name, str) or not PROPERTY_NAME_RE.match(name):
+        raise ValueError("property name %s must be lower-case letters, digits and _, starting with a letter"
+                         % json.dumps(name))
+    if ptype not in FIELD_TYPES:
+        raise ValueError("property %s: type must be one of %s" % (name, ", ".join(FIELD_TYPES)))
+    for key in ("fieldType", "label", "description", "groupName"):
+        if key in spec and not isinstance(spec[key], str):
+            raise ValueError("property %s: %s must be a string" % (name, key))
+    for key in ("hasUniqueValue", "readOnlyValue"):
+        if key in spec and not isinstance(spec[key], bool):
+            raise ValueError("property %s: %s must be a boolean" % (name, key))
+    options = spec.get("options")
+    if options is not None:
+        if not isinstance(options, list):
+            raise ValueError("property %s: options must be a list" % name)
+        pairs = []
+        for o in options:
+            if isinstance(o, str):
+                pairs.append((o, o))
+            elif isinstance(o, dict) and isinstance(o.get("value"), str):
+                pairs.append((o["value"], o.get("label", o["value"])))
+            else:
+                raise ValueError('property %s: an option must be a string or {"value", "label"}' % name)
+        options = _options(pairs)
+    return make_property(name, spec.get("label", name), ptype, spec.get("fieldType"), options,
+                         read_only=spec.get("readOnlyValue", False), unique=spec.get("hasUniqueValue", False),
+                         defined=False, description=spec.get("description", ""),
+                         group=spec.get("groupName", "productinformation"))
+
+
+def generated_properties(spec):
+    """{"generate": N[, "prefix": P][, "name_length": L][, "type": T]}: N custom properties
+    (string unless T) named P + a 5-digit number from 00001 (more digits past 99999), padded
+    with "x" before the number to L characters when L is given."""
+    count, prefix = spec.get("generate"), spec.get("prefix", GENERATED_PROPERTY_PREFIX)
+    unknown = sorted(set(spec) - {"generate", "prefix", "name_length", "type"})
+    if unknown:
+        raise ValueError("unknown generate keys: %s" % ", ".join(unknown))
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= GENERATED_PROPERTY_MAX:
+        raise ValueError("generate must be an integer from 1 to %d" % GENERATED_PROPERTY_MAX)
+    if not isinstance(prefix, str):
+        raise ValueError("prefix must be a string")
+    digits = max(5, len(str(count)))
+    length = spec.get("name_length")
+    if length is not None and (isinstance(length, bool) or not isinstance(length, int)
+                               or length < len(prefix) + digits):
+        raise ValueError("name_length must be an integer of at least %d (the prefix and %d digits)"
+                         % (len(prefix) + digits, digits))
+    padding = "x" * (length - len(prefix) - digits) if length is not None else ""
+    ptype = spec.get("type", "string")
+    return [property_from_spec({"name": "%s%s%0*d" % (prefix, padding, digits, i), "type": ptype,
+                                "label": "Generated property %d" % i,
+                                "description": "Added by the emulator's control API"})
+            for i in range(1, count + 1)]
 
 
 # ---------------------------------------------------------------------------
@@ -1555,6 +1634,7 @@ class Emulator:
         Route("GET", r"/_emulator/config", "ctl_get_config"),
         Route("POST", r"/_emulator/config", "ctl_set_config"),
         Route("POST", r"/_emulator/seed", "ctl_seed"),
+        Route("POST", r"/_emulator/properties", "ctl_properties"),
         Route("GET", r"/_emulator/objects", "ctl_objects"),
         Route("GET", r"/_emulator/damage", "ctl_get_damage"),
         Route("POST", r"/_emulator/damage", "ctl_add_damage"),
@@ -2348,6 +2428,31 @@ class Emulator:
             except (ValueError, decimal.InvalidOperation):
                 return json.dumps(value)
         return json.dumps(value)
+
+    def ctl_properties(self, req):
+        """Add custom properties to the catalogue (until the next reset): the Properties API,
+        the reads' `properties`, the writes and search all know them then. Body
+        {"properties": [spec, ...]} (property_from_spec) or {"generate": N, ...}
+        (generated_properties). A name already in the catalogue is refused; nothing is added
+        unless every property is valid. Answers {"added": [names], "total": catalogue size}."""
+        spec = self._control_json(req)
+        if not isinstance(spec, dict) or ("properties" in spec) == ("generate" in spec):
+            raise ValueError('properties body must be {"properties": [{"name", "type", ...}, ...]} '
+                             'or {"generate": N, "prefix": "...", "name_length": L}')
+        if "generate" in spec:
+            props = generated_properties(spec)
+        elif isinstance(spec["properties"], list):
+            props = [property_from_spec(p) for p in spec["properties"]]
+        else:
+            raise ValueError("properties must be a list")
+        names = [p["name"] for p in props]
+        taken = sorted({n for n in names if n in self.catalogue or names.count(n) > 1})
+        if taken:
+            raise ValueError("properties already defined or given twice: %s" % ", ".join(taken))
+        for prop in props:
+            self.catalogue[prop["name"]] = prop
+        self.store.unique_index.names = frozenset(self.store.unique_properties())
+        return Response(200, {"added": names, "total": len(self.catalogue)})
 
     def ctl_in_flight(self, req):
         return Response(200, {"in_flight": self.in_flight.count()})
