@@ -4,7 +4,8 @@
     python3 test/emulator_selftest.py [-v]
 
 Starts one emulator in-process on a free port (plus one as a subprocess to test the CLI) and
-exercises every behaviour with urllib / http.client. Standard library only.
+exercises every behaviour with urllib / http.client, the search endpoint's rules
+(test/emulator_search.py) included. Standard library only.
 """
 
 import hashlib
@@ -29,6 +30,7 @@ sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True  # keep test/ free of __pycache__
 
 import emulator  # noqa: E402
+import emulator_search  # noqa: E402
 
 EMULATOR = os.path.join(HERE, "emulator.py")
 EMUCTL = os.path.join(HERE, "emuctl.py")
@@ -2151,6 +2153,684 @@ class TestRequestTimes(EmulatorTestCase):
         self.assertEqual(json.loads(r.stdout)["requests"], 2)
         r = run("concurrency", "/batch/read")
         self.assertEqual((json.loads(r.stdout)["requests"], len(r.stdout.splitlines())), (1, 1))
+
+
+# ---------------------------------------------------------------------------
+# Search (test/emulator_search.py), 414, custom properties
+# ---------------------------------------------------------------------------
+
+SEARCH = PRODUCTS + "/search"
+RATE_HEADER_PREFIX = "x-hubspot-ratelimit-"
+
+
+def search(body, **kw):
+    return request("POST", SEARCH, body, **kw)
+
+
+def epoch_ms(text):
+    """Epoch milliseconds of ISO-8601 text (a date: midnight UTC)."""
+    return emulator_search.iso_to_ms(text)
+
+
+def clock_plus(ms):
+    """CLOCK moved on by ms milliseconds, as ISO-8601."""
+    return emulator.iso_ms(emulator.from_epoch_ms(epoch_ms(CLOCK) + ms))
+
+
+def rate_headers(reply):
+    return sorted(k for k in reply.headers.keys() if k.lower().startswith(RATE_HEADER_PREFIX))
+
+
+class SearchTestCase(EmulatorTestCase):
+    """Search tests run without the search rate limit unless they turn it on."""
+
+    def setUp(self):
+        super().setUp()
+        configure(search_rate_limit=None)
+
+    def ok_search(self, body):
+        reply = search(body)
+        self.assertEqual(reply.status, 200, reply.raw)
+        self.assertEqual(rate_headers(reply), [], "a search answer has no rate-limit headers")
+        return reply.json
+
+    def found_ids(self, body):
+        return [r["id"] for r in self.ok_search(body)["results"]]
+
+    def assertSearchRefused(self, body, code=None, contains=None):
+        reply = search(body)
+        err = self.assertValidation(reply, code)
+        self.assertEqual(rate_headers(reply), [], "a refused search has no rate-limit headers")
+        if contains is not None:
+            self.assertIn(contains, err["message"])
+        return err
+
+
+# Records of the operator and sort tests (numbered 1..5 by creation). Record 4's name is cleared
+# after seeding (a "" in its history); the other missing values were never set.
+SEARCH_FIXTURE = [
+    {"name": "Blue Widget", "price": "10", "launch_date": "2024-01-15", "in_stock": "true",
+     "hs_status": "active", "sales_channels": "web;retail", "createdate": "2020-01-01T00:00:00.000Z",
+     "description": "A large blue widget", "hs_sku": "SKU-1", "external_id": "EXT-1"},
+    {"name": "red gadget", "price": "2.50", "launch_date": "2023-06-01", "in_stock": "false",
+     "hs_status": "inactive", "createdate": "2021-01-01T00:00:00.000Z", "hs_sku": "SKU-2"},
+    {"name": "GREEN thing", "price": "-1", "hs_status": "active"},
+    {"name": "Temporary"},
+    {"name": "blue", "price": "100", "launch_date": "2025-03-01", "in_stock": "true"},
+]
+
+# (property, operator, argument, records matched): the argument is the value, a (value,
+# highValue) pair for BETWEEN, a list of values for IN/NOT_IN, None for the *_PROPERTY ones.
+OPERATOR_CASES = [
+    # number: decimals
+    ("price", "EQ", "10", [1]), ("price", "EQ", "10.000", [1]), ("price", "EQ", 2.5, [2]),
+    ("price", "EQ", "-1", [3]), ("price", "NEQ", "10", [2, 3, 4, 5]),
+    ("price", "LT", "10", [2, 3]), ("price", "LTE", "10", [1, 2, 3]), ("price", "GT", "10", [5]),
+    ("price", "GTE", "10", [1, 5]), ("price", "GT", "-5", [1, 2, 3, 5]),
+    ("price", "BETWEEN", ("2.5", "10"), [1, 2]), ("price", "BETWEEN", ("11", "99"), []),
+    ("price", "IN", ["10", "-1.0"], [1, 3]), ("price", "NOT_IN", ["10", "-1"], [2, 4, 5]),
+    ("price", "HAS_PROPERTY", None, [1, 2, 3, 5]), ("price", "NOT_HAS_PROPERTY", None, [4]),
+    ("price", "CONTAINS_TOKEN", "2.5*", [2]), ("price", "NOT_CONTAINS_TOKEN", "2.5*", [1, 3, 4, 5]),
+    # date: epoch milliseconds (text or number) or ISO-8601; a date is midnight UTC
+    ("launch_date", "EQ", str(epoch_ms("2024-01-15")), [1]), ("launch_date", "EQ", epoch_ms("2024-01-15"), [1]),
+    ("launch_date", "EQ", "2024-01-15", [1]), ("launch_date", "EQ", "2024-01-15T00:00:00Z", [1]),
+    ("launch_date", "EQ", str(epoch_ms("2024-01-15") + 1), []),
+    ("launch_date", "NEQ", "2024-01-15", [2, 3, 4, 5]), ("launch_date", "LT", "2024-01-15", [2]),
+    ("launch_date", "LTE", "2024-01-15", [1, 2]), ("launch_date", "GT", "2024-01-15", [5]),
+    ("launch_date", "GTE", "2024-01-15", [1, 5]), ("launch_date", "BETWEEN", ("2023-06-01", "2024-01-15"), [1, 2]),
+    ("launch_date", "IN", [str(epoch_ms("2024-01-15")), "2025-03-01"], [1, 5]),
+    ("launch_date", "NOT_IN", [str(epoch_ms("2024-01-15")), "2025-03-01"], [2, 3, 4]),
+    ("launch_date", "HAS_PROPERTY", None, [1, 2, 5]), ("launch_date", "NOT_HAS_PROPERTY", None, [3, 4]),
+    # datetime
+    ("createdate", "EQ", CLOCK, [3, 4, 5]), ("createdate", "EQ", str(epoch_ms(CLOCK)), [3, 4, 5]),
+    ("createdate", "NEQ", CLOCK, [1, 2]), ("createdate", "LT", "2021-01-01T00:00:00Z", [1]),
+    ("createdate", "LTE", "2021-01-01T00:00:00Z", [1, 2]),
+    ("createdate", "GT", str(epoch_ms("2020-06-01T00:00:00Z")), [2, 3, 4, 5]),
+    ("createdate", "GTE", CLOCK, [3, 4, 5]),
+    ("createdate", "BETWEEN", ("2020-01-01T00:00:00.000Z", "2021-01-01"), [1, 2]),
+    ("createdate", "HAS_PROPERTY", None, [1, 2, 3, 4, 5]), ("createdate", "NOT_HAS_PROPERTY", None, []),
+    ("hs_lastmodifieddate", "GTE", CLOCK, [1, 2, 3, 4, 5]), ("hs_lastmodifieddate", "LT", CLOCK, []),
+    # bool: case-insensitive, false < true
+    ("in_stock", "EQ", "true", [1, 5]), ("in_stock", "EQ", "TRUE", [1, 5]), ("in_stock", "EQ", True, [1, 5]),
+    ("in_stock", "EQ", "False", [2]), ("in_stock", "NEQ", "true", [2, 3, 4]),
+    ("in_stock", "IN", ["true"], [1, 5]), ("in_stock", "IN", ["TRUE", "false"], [1, 2, 5]),
+    ("in_stock", "NOT_IN", ["true"], [2, 3, 4]), ("in_stock", "LT", "true", [2]), ("in_stock", "GT", "false", [1, 5]),
+    ("in_stock", "HAS_PROPERTY", None, [1, 2, 5]), ("in_stock", "NOT_HAS_PROPERTY", None, [3, 4]),
+    # enumeration: case-sensitive for every operator, the whole stored value
+    ("hs_status", "EQ", "active", [1, 3]), ("hs_status", "EQ", "ACTIVE", []), ("hs_status", "EQ", "Active", []),
+    ("hs_status", "NEQ", "active", [2, 4, 5]), ("hs_status", "NEQ", "ACTIVE", [1, 2, 3, 4, 5]),
+    ("hs_status", "IN", ["active", "inactive"], [1, 2, 3]), ("hs_status", "IN", ["Active"], []),
+    ("hs_status", "NOT_IN", ["active"], [2, 4, 5]), ("hs_status", "LT", "b", [1, 3]), ("hs_status", "LT", "B", []),
+    ("hs_status", "GT", "b", [2]), ("hs_status", "LTE", "active", [1, 3]), ("hs_status", "GTE", "inactive", [2]),
+    ("hs_status", "BETWEEN", ("a", "b"), [1, 3]),
+    ("hs_status", "CONTAINS_TOKEN", "act*", [1, 3]), ("hs_status", "CONTAINS_TOKEN", "ACT*", []),
+    ("hs_status", "NOT_CONTAINS_TOKEN", "act*", [2, 4, 5]),
+    ("hs_status", "HAS_PROPERTY", None, [1, 2, 3]), ("hs_status", "NOT_HAS_PROPERTY", None, [4, 5]),
+    ("sales_channels", "EQ", "web;retail", [1]), ("sales_channels", "EQ", "web", []),
+    ("sales_channels", "IN", ["web"], []), ("sales_channels", "CONTAINS_TOKEN", "retail", [1]),
+    ("sales_channels", "CONTAINS_TOKEN", "Retail", []), ("sales_channels", "HAS_PROPERTY", None, [1]),
+    # string: case-insensitive, but IN/NOT_IN take the values as given against the lower-cased value
+    ("name", "EQ", "blue widget", [1]), ("name", "EQ", "BLUE", [5]), ("name", "EQ", "blue wid", []),
+    ("name", "NEQ", "blue", [1, 2, 3, 4]),
+    ("name", "IN", ["blue", "red gadget"], [2, 5]), ("name", "IN", ["Blue"], []), ("name", "IN", ["GREEN thing"], []),
+    ("name", "IN", ["green thing"], [3]), ("name", "NOT_IN", ["blue"], [1, 2, 3, 4]),
+    ("name", "NOT_IN", ["Blue"], [1, 2, 3, 4, 5]),
+    ("name", "LT", "c", [1, 5]), ("name", "LT", "C", [1, 5]), ("name", "GT", "c", [2, 3]),
+    ("name", "LTE", "blue", [5]), ("name", "GTE", "GREEN THING", [2, 3]), ("name", "BETWEEN", ("B", "H"), [1, 3, 5]),
+    ("name", "CONTAINS_TOKEN", "widget", [1]), ("name", "CONTAINS_TOKEN", "WIDGET", [1]),
+    ("name", "CONTAINS_TOKEN", "wid*", [1]), ("name", "CONTAINS_TOKEN", "*et", [1, 2]),
+    ("name", "CONTAINS_TOKEN", "blue widget", [1]), ("name", "CONTAINS_TOKEN", "widget blue", []),
+    ("name", "CONTAINS_TOKEN", "*", [1, 2, 3, 5]), ("name", "CONTAINS_TOKEN", "blu", []),
+    ("name", "NOT_CONTAINS_TOKEN", "blue", [2, 3, 4]),
+    ("name", "HAS_PROPERTY", None, [1, 2, 3, 5]), ("name", "NOT_HAS_PROPERTY", None, [4]),
+    ("hs_sku", "CONTAINS_TOKEN", "sku-*", [1, 2]), ("hs_sku", "EQ", "sku-2", [2]),
+]
+
+
+def filter_of(prop, op, arg):
+    f = {"propertyName": prop, "operator": op}
+    if op == "BETWEEN":
+        f["value"], f["highValue"] = arg
+    elif op in ("IN", "NOT_IN"):
+        f["values"] = arg
+    elif arg is not None:
+        f["value"] = arg
+    return f
+
+
+class SearchFixtureCase(SearchTestCase):
+    def setUp(self):
+        super().setUp()
+        self.ids = seed(objects=[{"properties": p} for p in SEARCH_FIXTURE])
+        self.assertEqual(patch(self.ids[3], {"name": ""}).status, 200)
+
+    def numbers(self, body):
+        """The fixture records found, as their numbers 1..5."""
+        return [self.ids.index(i) + 1 for i in self.found_ids(body)]
+
+    def matched(self, *filters):
+        return self.numbers({"filterGroups": [{"filters": list(filters)}], "limit": 200})
+
+
+class TestSearchOperators(SearchFixtureCase):
+    def test_every_operator_by_type(self):
+        for prop, op, arg, expected in OPERATOR_CASES:
+            with self.subTest(prop=prop, op=op, arg=arg):
+                self.assertEqual(self.matched(filter_of(prop, op, arg)), expected)
+
+    def test_missing_values_whatever_empty_values_says(self):
+        for mode in ("omit", "null", "empty"):
+            configure(empty_values=mode)
+            with self.subTest(mode=mode):
+                self.assertEqual(self.matched(filter_of("name", "NOT_HAS_PROPERTY", None)), [4])
+                self.assertEqual(self.matched(filter_of("name", "NEQ", "x")), [1, 2, 3, 4, 5])
+                self.assertEqual(self.matched(filter_of("name", "EQ", "temporary")), [])
+
+    def test_record_id_and_value_ignored_by_has_property(self):
+        self.assertEqual(self.matched(filter_of("hs_object_id", "IN", [self.ids[0], self.ids[2]])), [1, 3])
+        self.assertEqual(self.matched(filter_of("hs_object_id", "GT", self.ids[2])), [4, 5])
+        self.assertEqual(self.matched(filter_of("hs_object_id", "EQ", int(self.ids[1]))), [2])
+        self.assertEqual(self.matched({"propertyName": "price", "operator": "HAS_PROPERTY", "value": "x"}), [1, 2, 3, 5])
+
+    def test_groups_are_ored_filters_anded(self):
+        blue = filter_of("name", "CONTAINS_TOKEN", "blue")
+        cheap = filter_of("price", "LT", "50")
+        self.assertEqual(self.matched(blue, cheap), [1])
+        self.assertEqual(self.numbers({"filterGroups": [{"filters": [blue]}, {"filters": [cheap]}]}), [1, 2, 3, 5])
+        self.assertEqual(self.numbers({"filterGroups": [{"filters": [blue, cheap]},
+                                                        {"filters": [filter_of("hs_status", "EQ", "inactive")]}]}), [1, 2])
+        self.assertEqual(self.numbers({}), [1, 2, 3, 4, 5])
+        self.assertEqual(self.numbers({"filterGroups": []}), [1, 2, 3, 4, 5])
+        self.assertEqual(self.numbers({"filterGroups": [{"filters": []}, {"filters": [cheap]}]}), [1, 2, 3, 4, 5])
+        self.assertEqual(self.numbers({"filterGroups": [{}]}), [1, 2, 3, 4, 5])
+
+    def test_query(self):
+        self.assertEqual(self.numbers({"query": "widget"}), [1])
+        self.assertEqual(self.numbers({"query": "WIDGET"}), [1])
+        self.assertEqual(self.numbers({"query": "large"}), [1], "description is searchable")
+        self.assertEqual(self.numbers({"query": "sku-2"}), [2], "hs_sku is searchable")
+        self.assertEqual(self.numbers({"query": "2.5"}), [2], "price is searchable")
+        self.assertEqual(self.numbers({"query": "blue"}), [1, 5])
+        self.assertEqual(self.numbers({"query": "ext-1"}), [], "external_id is not a default searchable property")
+        self.assertEqual(self.numbers({"query": "temporary"}), [], "a cleared value is not searched")
+        self.assertEqual(self.numbers({"query": ""}), [1, 2, 3, 4, 5])
+        self.assertEqual(self.numbers({"query": None}), [1, 2, 3, 4, 5])
+        self.assertEqual(self.numbers({"query": "blue", "filterGroups": [{"filters": [filter_of("price", "GT", "50")]}]}), [5])
+        self.assertEqual(self.numbers({"query": "x" * 3000}), [])
+        self.assertSearchRefused({"query": "x" * 3001}, contains="3000")
+        self.assertSearchRefused({"query": 5})
+
+    def test_invalid_values(self):
+        cases = [("price", "EQ", "abc", "INVALID_FLOAT"), ("price", "EQ", "1e3", "INVALID_FLOAT"),
+                 ("price", "EQ", "", "INVALID_FLOAT"), ("price", "EQ", True, "INVALID_FLOAT"),
+                 ("price", "IN", ["1", "x"], "INVALID_FLOAT"), ("price", "BETWEEN", ("1", "y"), "INVALID_FLOAT"),
+                 ("launch_date", "EQ", "yesterday", "INVALID_DATE"), ("launch_date", "EQ", "2024-13-01", "INVALID_DATE"),
+                 ("createdate", "LT", "noon", "INVALID_DATETIME"), ("createdate", "EQ", 1.5, "INVALID_DATETIME"),
+                 ("in_stock", "EQ", "yes", "INVALID_BOOLEAN"), ("in_stock", "IN", ["true", "1"], "INVALID_BOOLEAN"),
+                 ("name", "EQ", {"a": 1}, "INVALID_FILTER_VALUE"), ("name", "IN", ["a", None], "INVALID_FILTER_VALUE")]
+        for prop, op, arg, code in cases:
+            with self.subTest(prop=prop, op=op, arg=arg):
+                err = self.assertSearchRefused({"filterGroups": [{"filters": [filter_of(prop, op, arg)]}]}, code)
+                self.assertEqual(err["errors"][0]["context"], {"propertyName": [prop]})
+                self.assertIn("filterGroups[0].filters[0]", err["message"])
+
+    def test_invalid_filters(self):
+        bad = [{"propertyName": "name", "operator": "LIKE", "value": "x"},
+               {"propertyName": "name", "operator": "eq", "value": "x"},
+               {"propertyName": "name", "value": "x"}, {"operator": "EQ", "value": "x"},
+               {"propertyName": "name", "operator": "EQ"}, {"propertyName": "name", "operator": "EQ", "value": None},
+               {"propertyName": "price", "operator": "BETWEEN", "value": "1"},
+               {"propertyName": "name", "operator": "IN"}, {"propertyName": "name", "operator": "IN", "values": []},
+               {"propertyName": "name", "operator": "IN", "values": "x"},
+               {"propertyName": "name", "operator": "NOT_IN", "value": "x"},
+               {"propertyName": "name", "operator": "CONTAINS_TOKEN", "value": "  "},
+               {"propertyName": 7, "operator": "EQ", "value": "x"}, "name = x"]
+        for f in bad:
+            with self.subTest(filter=f):
+                self.assertSearchRefused({"filterGroups": [{"filters": [filter_of("name", "HAS_PROPERTY", None), f]}]},
+                                         contains="filterGroups[0].filters[1]")
+        err = self.assertSearchRefused({"filterGroups": [{"filters": [filter_of("nope", "EQ", "x")]}]},
+                                       "PROPERTY_DOESNT_EXIST", contains='"nope"')
+        self.assertEqual(err["errors"][0]["context"], {"propertyName": ["nope"]})
+        for body in ({"filterGroups": {}}, {"filterGroups": ["x"]}, {"filterGroups": [{"filters": {}}]},
+                     [], "x", {"properties": "name"}, {"properties": [1]}, {"sorts": "name"}):
+            with self.subTest(body=body):
+                self.assertSearchRefused(body)
+        self.assertValidation(request("POST", SEARCH, raw=b"{not json"))
+        self.assertValidation(request("POST", SEARCH, raw=b""))
+
+    def test_unknown_members_are_ignored(self):
+        self.assertEqual(self.numbers({"filters": [filter_of("name", "EQ", "blue")], "nope": 1}), [1, 2, 3, 4, 5])
+
+
+class TestSearchFilterLimits(SearchTestCase):
+    @staticmethod
+    def body(*sizes):
+        return {"filterGroups": [{"filters": [filter_of("name", "HAS_PROPERTY", None)] * n} for n in sizes]}
+
+    def test_current_limits(self):
+        self.assertEqual(ok_control("GET", "config")["search_limits"],
+                         {"groups": 5, "filters_per_group": 6, "filters_total": 18})
+        for sizes in ((1,) * 5, (6,), (6, 6, 6), (6, 6, 5, 1)):
+            self.assertEqual(search(self.body(*sizes)).status, 200, sizes)
+        self.assertSearchRefused(self.body(*(1,) * 6), "TOO_MANY_FILTER_GROUPS", contains="at most 5")
+        self.assertSearchRefused(self.body(7), "TOO_MANY_FILTERS_IN_GROUP", contains="at most 6")
+        self.assertSearchRefused(self.body(1, 1, 7), "TOO_MANY_FILTERS_IN_GROUP", contains="filterGroups[2]")
+        self.assertSearchRefused(self.body(6, 6, 6, 1), "TOO_MANY_FILTERS", contains="at most 18")
+
+    def test_changelog_2024_limits(self):
+        cfg = configure(search_limits={"groups": 5, "filters_per_group": 10, "filters_total": 25})
+        self.assertEqual(cfg["search_limits"], emulator_search.CHANGELOG_2024_SEARCH_LIMITS)
+        for sizes in ((10,), (10, 10, 5), (5,) * 5):
+            self.assertEqual(search(self.body(*sizes)).status, 200, sizes)
+        self.assertSearchRefused(self.body(11), "TOO_MANY_FILTERS_IN_GROUP", contains="at most 10")
+        self.assertSearchRefused(self.body(10, 10, 6), "TOO_MANY_FILTERS", contains="at most 25")
+        self.assertSearchRefused(self.body(*(1,) * 6), "TOO_MANY_FILTER_GROUPS")
+        # a change merges its keys
+        self.assertEqual(configure(search_limits={"groups": 2})["search_limits"],
+                         {"groups": 2, "filters_per_group": 10, "filters_total": 25})
+        self.assertSearchRefused(self.body(1, 1, 1), "TOO_MANY_FILTER_GROUPS", contains="at most 2")
+
+    def test_config_refusals(self):
+        for bad in ({"search_limits": {"groups": 0}}, {"search_limits": {"sorts": 1}}, {"search_limits": None},
+                    {"search_limits": {"filters_total": "9"}}, {"search_lag_ms": -1}, {"search_lag_ms": 0.5},
+                    {"search_rate_limit": {"max": -1}}, {"search_rate_limit": {"interval_ms": 0}},
+                    {"search_rate_limit": {"per": 1}}, {"search_rate_limit": 5},
+                    {"max_url_length": 0}, {"max_url_length": "long"}):
+            self.assertEqual(control("POST", "config", bad).status, 400, bad)
+        self.assertIsNone(configure(search_rate_limit=None)["search_rate_limit"])
+        self.assertEqual(configure(search_rate_limit={"max": 2})["search_rate_limit"], {"max": 2, "interval_ms": 1000})
+        self.assertIsNone(configure(max_url_length=None)["max_url_length"])
+
+
+class TestSearchSorts(SearchFixtureCase):
+    def sorted_by(self, *sorts):
+        return self.numbers({"sorts": list(sorts), "limit": 200})
+
+    def test_by_type_with_missing_values_largest_and_ties_by_id(self):
+        cases = [("price", [3, 2, 1, 5, 4], [4, 5, 1, 2, 3]),
+                 ("name", [5, 1, 3, 2, 4], [4, 2, 3, 1, 5]),   # case-insensitive: GREEN between blue and red
+                 ("hs_status", [1, 3, 2, 4, 5], [4, 5, 2, 1, 3]),
+                 ("launch_date", [2, 1, 5, 3, 4], [3, 4, 5, 1, 2]),
+                 ("in_stock", [2, 1, 5, 3, 4], [3, 4, 1, 5, 2]),
+                 ("createdate", [1, 2, 3, 4, 5], [3, 4, 5, 2, 1]),
+                 ("hs_object_id", [1, 2, 3, 4, 5], [5, 4, 3, 2, 1])]
+        for prop, ascending, descending in cases:
+            with self.subTest(prop=prop):
+                self.assertEqual(self.sorted_by({"propertyName": prop, "direction": "ASCENDING"}), ascending)
+                self.assertEqual(self.sorted_by({"propertyName": prop, "direction": "DESCENDING"}), descending)
+                self.assertEqual(self.sorted_by(prop), ascending)
+                self.assertEqual(self.sorted_by("-" + prop), descending)
+
+    def test_forms_and_first_rule_only(self):
+        self.assertEqual(self.sorted_by(), [1, 2, 3, 4, 5])
+        self.assertEqual(self.sorted_by({"propertyName": "price"}), [3, 2, 1, 5, 4], "ASCENDING by default")
+        self.assertEqual(self.sorted_by(json.dumps({"propertyName": "price", "direction": "DESCENDING"})),
+                         [4, 5, 1, 2, 3], "a sort object as JSON text")
+        self.assertEqual(self.sorted_by({"propertyName": "hs_status"}, "-hs_object_id"), [1, 3, 2, 4, 5])
+        self.assertEqual(self.sorted_by("-price", "name"), [4, 5, 1, 2, 3])
+        sorted_filtered = self.numbers({"sorts": ["-price"], "filterGroups": [{"filters": [filter_of("price", "HAS_PROPERTY", None)]}]})
+        self.assertEqual(sorted_filtered, [5, 1, 2, 3])
+
+    def test_refusals(self):
+        for sorts in ([{"propertyName": "price", "direction": "UP"}], [""], ["-"], [{"direction": "ASCENDING"}],
+                      [5], ["{not json"], ["price", "nope"]):
+            with self.subTest(sorts=sorts):
+                self.assertSearchRefused({"sorts": sorts})
+        self.assertSearchRefused({"sorts": ["-nope"]}, "PROPERTY_DOESNT_EXIST", contains="sorts[0]")
+
+
+class TestSearchAnswer(SearchFixtureCase):
+    def test_shape_and_default_properties(self):
+        body = self.ok_search({})
+        self.assertEqual(sorted(body), ["results", "total"])
+        self.assertEqual(body["total"], 5)
+        first = body["results"][0]
+        self.assertEqual(first, {"id": self.ids[0], "properties": {
+            "createdate": "2020-01-01T00:00:00.000Z", "description": "A large blue widget",
+            "hs_lastmodifieddate": CLOCK, "hs_object_id": self.ids[0], "name": "Blue Widget", "price": "10"},
+            "createdAt": "2020-01-01T00:00:00.000Z", "updatedAt": CLOCK, "archived": False})
+        self.assertEqual(body["results"][3]["properties"],
+                         {"createdate": CLOCK, "hs_lastmodifieddate": CLOCK, "hs_object_id": self.ids[3]})
+        reply = search({})
+        self.assertTrue(reply.header("Content-Type").startswith("application/json"))
+        uuid.UUID(reply.header("X-HubSpot-Correlation-Id"))
+
+    def test_requested_properties(self):
+        body = self.ok_search({"properties": ["hs_sku", "in_stock", "nope"], "limit": 2})
+        self.assertEqual(body["results"][0]["properties"], {
+            "createdate": "2020-01-01T00:00:00.000Z", "hs_lastmodifieddate": CLOCK,
+            "hs_object_id": self.ids[0], "hs_sku": "SKU-1", "in_stock": "true"})
+        self.assertEqual(self.ok_search({"properties": []})["results"][0]["properties"]["name"], "Blue Widget",
+                         "properties [] gives the default set")
+        for mode, missing in (("null", None), ("empty", "")):
+            configure(empty_values=mode)
+            props = self.ok_search({"properties": ["name", "price"]})["results"][3]["properties"]
+            self.assertEqual((props["name"], props["price"]), (missing, missing), mode)
+
+    def test_object_type_alias_and_unknown(self):
+        self.assertEqual(request("POST", "/crm/v3/objects/0-7/search", {}).json["total"], 5)
+        self.assertHubSpotError(request("POST", "/crm/v3/objects/widgets/search", {}), 404, "OBJECT_NOT_FOUND")
+
+    def test_archived_never_appear(self):
+        seed(objects=[{"properties": {"name": "gone"}, "archived": True}])
+        request("DELETE", PRODUCTS + "/" + self.ids[1])
+        self.assertEqual(self.numbers({"limit": 200}), [1, 3, 4, 5])
+        self.assertEqual(self.matched(filter_of("name", "NOT_HAS_PROPERTY", None)), [4])
+        self.assertEqual(self.matched(filter_of("name", "NEQ", "red gadget")), [1, 3, 4, 5])
+        self.assertEqual(self.ok_search({"query": "gone"})["total"], 0)
+
+    def test_logged_with_its_body(self):
+        body = {"filterGroups": [{"filters": [filter_of("price", "GT", "1")]}], "sorts": ["-price"], "limit": 2}
+        search(body)
+        search({"sorts": ["nope"]})
+        entries = log()[-2:]
+        self.assertEqual([(e["method"], e["path"], e["status"]) for e in entries],
+                         [("POST", SEARCH, 200), ("POST", SEARCH, 400)])
+        self.assertEqual(entries[0]["body"], body)
+        self.assertLessEqual(entries[0]["started_ms"], entries[0]["ended_ms"])
+
+    def test_read_only_token_may_search(self):
+        configure(read_only_tokens=["reader"])
+        self.assertEqual(search({}, token="reader").status, 200)
+
+
+class TestSearchPaging(SearchTestCase):
+    def test_offsets_total_and_paging(self):
+        ids = seed(count=25)
+        first = self.ok_search({})
+        self.assertEqual((first["total"], len(first["results"]), first["paging"]), (25, 10, {"next": {"after": "10"}}))
+        second = self.ok_search({"after": first["paging"]["next"]["after"]})
+        self.assertEqual(second["paging"]["next"]["after"], "20")
+        last = self.ok_search({"after": "20"})
+        self.assertNotIn("paging", last)
+        self.assertEqual([r["id"] for r in first["results"] + second["results"] + last["results"]], ids)
+        self.assertEqual(self.found_ids({"after": 20, "limit": 3}), ids[20:23], "after as a JSON number")
+        self.assertEqual(self.found_ids({"after": "5", "limit": "2"}), ids[5:7], "limit as text")
+        beyond = self.ok_search({"after": "30"})
+        self.assertEqual((beyond["total"], beyond["results"]), (25, []))
+        self.assertNotIn("paging", beyond)
+        self.assertEqual(self.found_ids({"sorts": ["-hs_object_id"], "after": "22"}), ids[2::-1])
+        exact = self.ok_search({"after": "15", "limit": 10})
+        self.assertEqual(len(exact["results"]), 10)
+        self.assertNotIn("paging", exact, "no paging when nothing follows")
+        self.assertEqual(len(self.found_ids({"limit": 200})), 25)
+
+    def test_refusals(self):
+        for body in ({"limit": 201}, {"limit": 0}, {"limit": -1}, {"limit": "many"}, {"limit": 1.5}, {"limit": True},
+                     {"after": "x"}, {"after": "-1"}, {"after": "1.0"}, {"after": [1]}):
+            with self.subTest(body=body):
+                self.assertSearchRefused(body)
+        self.assertEqual(search({"limit": 200}).status, 200)
+        self.assertEqual(search({"after": "9990", "limit": 10}).status, 200)
+        self.assertSearchRefused({"after": "9991", "limit": 10}, "SEARCH_RESULT_LIMIT", contains="10000")
+        self.assertSearchRefused({"after": "10000", "limit": 1}, "SEARCH_RESULT_LIMIT")
+        self.assertSearchRefused({"after": "9999", "limit": 200}, "SEARCH_RESULT_LIMIT")
+
+    def test_the_10000_cap(self):
+        ids = seed(count=10005)
+        body = self.ok_search({"after": "9800", "limit": 200})
+        self.assertEqual(body["total"], 10005)
+        self.assertEqual(body["results"][-1]["id"], ids[9999])
+        self.assertEqual(body["paging"], {"next": {"after": "10000"}})
+        self.assertSearchRefused({"after": body["paging"]["next"]["after"], "limit": 200}, "SEARCH_RESULT_LIMIT")
+
+
+class TestSearchLag(SearchTestCase):
+    def test_index_lags_behind_writes(self):
+        configure(search_lag_ms=1000)
+        rid = create({"name": "Lagging", "price": "10"}).json["id"]
+        price_is = lambda v: {"filterGroups": [{"filters": [filter_of("price", "EQ", v)]}], "properties": ["price", "name"]}
+        self.assertEqual(self.ok_search({})["total"], 0, "not indexed yet")
+        configure(clock=clock_plus(999))
+        self.assertEqual(self.ok_search({})["total"], 0)
+        configure(clock=clock_plus(1000))
+        self.assertEqual(self.found_ids(price_is("10")), [rid])
+        # an update at +1000 is seen only at +2000: filters, sorts and answers use the old values
+        self.assertEqual(patch(rid, {"price": "20", "name": ""}).status, 200)
+        configure(clock=clock_plus(1500))
+        old = self.ok_search(price_is("10"))["results"]
+        self.assertEqual([r["id"] for r in old], [rid])
+        self.assertEqual(old[0]["properties"]["price"], "10")
+        self.assertEqual(old[0]["properties"]["name"], "Lagging")
+        self.assertEqual(old[0]["updatedAt"], CLOCK)
+        self.assertEqual(old[0]["properties"]["hs_lastmodifieddate"], CLOCK)
+        self.assertEqual(self.found_ids(price_is("20")), [])
+        self.assertEqual(self.ok_search({"query": "lagging"})["total"], 1)
+        configure(clock=clock_plus(2000))
+        new = self.ok_search(price_is("20"))["results"]
+        self.assertEqual([r["id"] for r in new], [rid])
+        self.assertNotIn("name", new[0]["properties"])
+        self.assertEqual(new[0]["updatedAt"], clock_plus(1000))
+        self.assertEqual(self.found_ids(price_is("10")), [])
+        self.assertEqual(self.found_ids({"filterGroups": [{"filters": [filter_of("name", "NOT_HAS_PROPERTY", None)]}]}), [rid])
+
+    def test_sorting_uses_the_lagging_values(self):
+        configure(search_lag_ms=500)
+        a, b = seed(objects=[{"properties": {"price": "1"}}, {"properties": {"price": "2"}}])
+        configure(clock=clock_plus(500))
+        patch(a, {"price": "3"})
+        self.assertEqual(self.found_ids({"sorts": ["-price"]}), [b, a])
+        configure(clock=clock_plus(1000))
+        self.assertEqual(self.found_ids({"sorts": ["-price"]}), [a, b])
+
+    def test_archived_are_dropped_at_once(self):
+        configure(search_lag_ms=1000)
+        a, b = seed(count=2)
+        configure(clock=clock_plus(1000))
+        request("DELETE", PRODUCTS + "/" + a)
+        self.assertEqual(self.found_ids({}), [b])
+
+    def test_real_clock(self):
+        configure(clock=None, search_lag_ms=300)
+        rid = create({"name": "fresh"}).json["id"]
+        self.assertEqual(self.found_ids({}), [])
+        time.sleep(0.35)
+        self.assertEqual(self.found_ids({}), [rid])
+        configure(search_lag_ms=0)
+        other = create({"name": "at once"}).json["id"]
+        self.assertEqual(self.found_ids({}), [rid, other], "without lag a search sees writes at once")
+
+
+class TestSearchRateLimit(SearchTestCase):
+    def setUp(self):
+        super().setUp()
+        configure(search_rate_limit={"max": 5, "interval_ms": 1000})
+
+    def assertSecondly(self, reply):
+        self.assertEqual(reply.status, 429, reply.raw)
+        body = reply.json
+        cid = body.pop("correlationId")
+        uuid.UUID(cid)
+        self.assertEqual(body, {"status": "error", "message": "You have reached your secondly limit.",
+                                "errorType": "RATE_LIMIT", "policyName": "SECONDLY",
+                                "groupName": "publicapi:crm-search"})
+        self.assertEqual(reply.header("X-HubSpot-Correlation-Id"), cid)
+        self.assertEqual(rate_headers(reply), [], "a search 429 has no rate-limit headers")
+
+    def test_default_is_five_per_second_per_account(self):
+        ok_control("POST", "reset")
+        self.assertEqual(ok_control("GET", "config")["search_rate_limit"], {"max": 5, "interval_ms": 1000})
+        started = time.monotonic()
+        replies = [search({}) for _ in range(6)]
+        self.assertLess(time.monotonic() - started, 1.0, "the test machine is too slow for this test")
+        self.assertEqual([r.status for r in replies[:5]], [200] * 5)
+        self.assertTrue(all(rate_headers(r) == [] for r in replies[:5]))
+        self.assertSecondly(replies[5])
+        self.assertIsNone(replies[5].header("Retry-After"))
+        self.assertSecondly(search({}, token="another-app"))   # same (default) account
+        configure(accounts={"other-token": "portal-b"})
+        self.assertEqual(search({}, token="other-token").status, 200)
+        self.assertEqual(request("GET", PRODUCTS).status, 200, "other endpoints are not affected")
+        self.assertEqual([e["status"] for e in log() if e["path"] == SEARCH][-3:], [429, 429, 200])
+
+    def test_window_and_retry_after(self):
+        configure(search_rate_limit={"max": 2, "interval_ms": 300}, retry_after=1)
+        self.assertEqual([search({}).status for _ in range(2)], [200, 200])
+        refused = search({})
+        self.assertSecondly(refused)
+        self.assertEqual(refused.header("Retry-After"), "1")
+        time.sleep(0.35)
+        self.assertEqual(search({}).status, 200)
+
+    def test_outside_the_ten_second_window_inside_the_day(self):
+        configure(search_rate_limit=None, rate_limit={"max": 2, "daily": 5})
+        self.assertEqual([search({}).status for _ in range(3)], [200] * 3)
+        listed = request("GET", PRODUCTS)
+        self.assertEqual(listed.status, 200)
+        self.assertEqual(listed.header("X-HubSpot-RateLimit-Remaining"), "1", "searches are not in the window")
+        self.assertEqual(listed.header("X-HubSpot-RateLimit-Daily-Remaining"), "1", "searches count for the day")
+        self.assertEqual(search({}).status, 200)
+        refused = search({})
+        self.assertEqual((refused.status, refused.json["policyName"]), (429, "DAILY"))
+        self.assertEqual(rate_headers(refused), [])
+        self.assertEqual(request("GET", PRODUCTS).json["policyName"], "DAILY")
+
+    def test_disabled(self):
+        configure(search_rate_limit=None)
+        self.assertEqual({search({}).status for _ in range(12)}, {200})
+        configure(search_rate_limit={"max": None})
+        self.assertEqual({search({}).status for _ in range(12)}, {200})
+
+    def test_refused_searches_are_not_counted(self):
+        configure(search_rate_limit={"max": 2, "interval_ms": 300}, rate_limit={"daily": 100})
+        statuses = [search({}).status for _ in range(5)]
+        self.assertEqual(statuses, [200, 200, 429, 429, 429])
+        self.assertEqual(request("GET", PRODUCTS).header("X-HubSpot-RateLimit-Daily-Remaining"), "97")
+
+    def test_fault_rules_answer_without_rate_headers(self):
+        ok_control("POST", "faults", {"path": SEARCH, "status": 502})
+        reply = search({})
+        self.assertEqual(reply.status, 502)
+        self.assertEqual(rate_headers(reply), [])
+
+
+class TestUriTooLong(EmulatorTestCase):
+    def test_long_urls(self):
+        self.assertEqual(ok_control("GET", "config")["max_url_length"], 16000)
+        path = PRODUCTS + "?properties="
+        fits = path + "x" * (16000 - len(path))
+        self.assertEqual(request("GET", fits).status, 200)
+        ok_control("POST", "faults", {"path": PRODUCTS, "status": 500})
+        reply = request("GET", fits + "y")
+        self.assertEqual(reply.status, 414)
+        self.assertTrue(reply.header("Content-Type").startswith("text/html"))
+        self.assertIn(b"414 Request-URI Too Large", reply.raw)
+        with self.assertRaises(ValueError):
+            json.loads(reply.raw.decode())
+        self.assertEqual(rate_headers(reply), [])
+        self.assertEqual(request("GET", fits + "y", token=None).status, 414, "before authentication")
+        entries = log()
+        self.assertEqual([e["status"] for e in entries], [200, 414, 414])
+        self.assertEqual(ok_control("GET", "faults")["faults"][0]["seen"], 0, "before fault rules")
+        ok_control("DELETE", "faults")
+        self.assertEqual(request("GET", PRODUCTS).header("X-HubSpot-RateLimit-Daily-Remaining"), "249998",
+                         "a 414 is not counted")
+
+    def test_configurable(self):
+        configure(max_url_length=60)
+        self.assertEqual(request("GET", PRODUCTS, query={"limit": "1"}).status, 200)
+        self.assertEqual(request("GET", PRODUCTS, query={"properties": "name,price,description,hs_sku"}).status, 414)
+        self.assertEqual(request("POST", BATCH_READ, {"inputs": [], "properties": ["x"] * 100}).status, 200,
+                         "the body does not count")
+        configure(max_url_length=None)
+        self.assertEqual(request("GET", PRODUCTS, query={"properties": "x" * 30000}).status, 200)
+
+
+class TestCustomProperties(EmulatorTestCase):
+    def add(self, body):
+        return ok_control("POST", "properties", body)
+
+    def test_given_properties(self):
+        answer = self.add({"properties": [
+            {"name": "color", "type": "string"},
+            {"name": "size_cm", "type": "number", "label": "Size (cm)"},
+            {"name": "tier", "type": "enumeration", "options": ["Beta", "alpha", {"value": "gamma", "label": "Gamma"}]},
+            {"name": "support_phone", "type": "phone_number"},
+            {"name": "serial", "type": "string", "hasUniqueValue": True},
+            {"name": "computed", "type": "number", "readOnlyValue": True}]})
+        self.assertEqual(answer["added"], ["color", "size_cm", "tier", "support_phone", "serial", "computed"])
+        catalogue = {p["name"]: p for p in request("GET", "/crm/v3/properties/products").json["results"]}
+        self.assertEqual(answer["total"], len(catalogue))
+        self.assertEqual((catalogue["size_cm"]["type"], catalogue["size_cm"]["fieldType"], catalogue["size_cm"]["label"]),
+                         ("number", "number", "Size (cm)"))
+        self.assertEqual(catalogue["support_phone"]["fieldType"], "phonenumber")
+        self.assertEqual([o["value"] for o in catalogue["tier"]["options"]], ["Beta", "alpha", "gamma"])
+        self.assertEqual(catalogue["tier"]["options"][2]["label"], "Gamma")
+        self.assertTrue(catalogue["serial"]["hasUniqueValue"])
+        self.assertFalse(catalogue["color"]["hubspotDefined"])
+        self.assertEqual(request("GET", "/crm/v3/properties/products/color").json["name"], "color")
+
+        # writes, reads and search know them
+        made = create({"name": "a", "color": "Teal", "size_cm": "12.5", "tier": "Beta",
+                       "support_phone": "+1 555 0100", "serial": "S-1"})
+        self.assertEqual(made.status, 201, made.raw)
+        rid = made.json["id"]
+        self.assertValidation(create({"size_cm": "big"}), "INVALID_FLOAT")
+        self.assertValidation(create({"tier": "beta"}), "INVALID_OPTION")
+        self.assertValidation(create({"serial": "S-1"}), "INVALID_UNIQUE_VALUE")
+        self.assertValidation(create({"computed": "1"}), "READ_ONLY_VALUE")
+        other = create({"name": "b", "tier": "alpha", "color": "red"}).json["id"]
+        listed = request("GET", PRODUCTS, query={"properties": "color,size_cm,tier"}).json["results"][0]
+        self.assertEqual((listed["properties"]["color"], listed["properties"]["size_cm"]), ("Teal", "12.5"))
+        read = request("POST", BATCH_READ, {"inputs": [{"id": rid}], "properties": ["support_phone", "tier"]}).json
+        self.assertEqual(read["results"][0]["properties"]["support_phone"], "+1 555 0100")
+        by_serial = request("POST", BATCH_READ, {"inputs": [{"id": "S-1"}], "idProperty": "serial", "properties": []}).json
+        self.assertEqual(by_serial["results"][0]["id"], rid)
+        configure(search_rate_limit=None)
+
+        def found(*filters, **extra):
+            body = dict({"filterGroups": [{"filters": list(filters)}]} if filters else {}, **extra)
+            reply = search(body)
+            self.assertEqual(reply.status, 200, reply.raw)
+            return [r["id"] for r in reply.json["results"]]
+
+        self.assertEqual(found(filter_of("support_phone", "EQ", "+1 555 0100")), [rid])
+        self.assertEqual(found(filter_of("color", "EQ", "TEAL")), [rid])
+        self.assertEqual(found(filter_of("size_cm", "GT", "12")), [rid])
+        self.assertEqual(found(filter_of("tier", "EQ", "beta")), [], "enumerations are case-sensitive")
+        self.assertEqual(found(sorts=["tier"]), [rid, other], '"Beta" sorts before "alpha"')
+        self.assertEqual(found(sorts=["color"]), [other, rid], '"red" sorts before "Teal" (case-insensitive)')
+
+        ok_control("POST", "reset")
+        self.assertEqual(request("GET", "/crm/v3/properties/products/color").status, 404, "a reset forgets them")
+
+    def test_generated_wide_properties(self):
+        answer = self.add({"generate": 300, "name_length": 100})
+        names = answer["added"]
+        self.assertEqual(len(names), 300)
+        self.assertTrue(all(len(n) == 100 for n in names))
+        self.assertTrue(names[0].startswith(emulator.GENERATED_PROPERTY_PREFIX) and names[0].endswith("00001"))
+        self.assertEqual(len(set(names)), 300)
+        short = self.add({"generate": 2, "prefix": "p_"})["added"]
+        self.assertEqual(short, ["p_00001", "p_00002"])
+        rid = seed(objects=[{"properties": {names[0]: "first", names[-1]: "last"}}])[0]
+        read = request("POST", BATCH_READ, {"inputs": [{"id": rid}], "properties": names}).json["results"][0]
+        self.assertEqual((read["properties"][names[0]], read["properties"][names[-1]]), ("first", "last"))
+        # all of them in a GET's query string is over 16,000 characters
+        self.assertEqual(request("GET", PRODUCTS + "/" + rid, query={"properties": ",".join(names)}).status, 414)
+        self.assertEqual(request("GET", PRODUCTS + "/" + rid, query={"properties": ",".join(names[:100])}).status, 200)
+        configure(search_rate_limit=None)
+        reply = search({"properties": names, "filterGroups": [{"filters": [filter_of(names[-1], "EQ", "LAST")]}]})
+        self.assertEqual(reply.json["results"][0]["properties"][names[0]], "first")
+
+    def test_refusals_add_nothing(self):
+        before = len(request("GET", "/crm/v3/properties/products").json["results"])
+        for body in ({"properties": [{"name": "ok_one", "type": "string"}, {"name": "Bad Name", "type": "string"}]},
+                     {"properties": [{"name": "x1", "type": "text"}]},
+                     {"properties": [{"name": "x1", "type": "string", "colour": "red"}]},
+                     {"properties": [{"name": "price", "type": "number"}]},
+                     {"properties": [{"name": "x1", "type": "string"}, {"name": "x1", "type": "string"}]},
+                     {"properties": [{"name": "x1", "type": "enumeration", "options": [1]}]},
+                     {"properties": [{"name": "x1", "type": "string", "hasUniqueValue": "yes"}]},
+                     {"properties": {"name": "x1"}}, {"generate": 0}, {"generate": 3, "name_length": 4},
+                     {"generate": 1, "prefix": "p_", "name_length": 6}, {"generate": 2, "extra": 1},
+                     {"generate": 1, "properties": []}, {}, []):
+            with self.subTest(body=body):
+                self.assertEqual(control("POST", "properties", body).status, 400)
+        self.assertEqual(len(request("GET", "/crm/v3/properties/products").json["results"]), before)
+        self.add({"generate": 1, "prefix": "p_"})
+        self.assertEqual(control("POST", "properties", {"generate": 1, "prefix": "p_"}).status, 400, "already defined")
 
 
 if __name__ == "__main__":
