@@ -12,6 +12,9 @@ Commands:
     fault JSON             append a fault rule (object) or rules (list)
     config [JSON]          merge keys into the configuration; prints the configuration
     seed JSON              create records directly; prints {"ids":[…]}
+    properties JSON        add custom properties to the catalogue, {"properties":[{"name","type",…}]}
+                           or {"generate":N,"prefix":"…","name_length":L}; prints
+                           {"added":[names],"total":N}
     objects [--archived|--all]
                            stored records (live by default), one JSON object per line,
                            sorted by numeric id
@@ -136,6 +139,10 @@ def run(args, out):
         if args.arg is None:
             raise EmuctlError("seed needs a JSON body")
         lines = [call(url, "POST", "/_emulator/seed", parse_json_arg(args.arg, "seed"))]
+    elif cmd == "properties":
+        if args.arg is None:
+            raise EmuctlError("properties needs a JSON body")
+        lines = [call(url, "POST", "/_emulator/properties", parse_json_arg(args.arg, "properties"))]
     elif cmd == "objects":
         which = "all" if args.all else ("true" if args.archived else "false")
         results = call(url, "GET", "/_emulator/objects?archived=" + which)["results"]
@@ -162,9 +169,9 @@ def main(argv=None):
                         help="escape output for PostgreSQL COPY text format")
     parser.add_argument("--archived", action="store_true", help="objects: archived records only")
     parser.add_argument("--all", action="store_true", help="objects: live and archived records")
-    parser.add_argument("command", choices=["reset", "log", "clear-log", "fault", "config", "seed", "objects",
-                                            "damage", "damage-clear", "wait-idle", "concurrency"])
-    parser.add_argument("arg", nargs="?", help="JSON argument of fault, config, seed and damage; "
+    parser.add_argument("command", choices=["reset", "log", "clear-log", "fault", "config", "seed", "properties",
+                                            "objects", "damage", "damage-clear", "wait-idle", "concurrency"])
+    parser.add_argument("arg", nargs="?", help="JSON argument of fault, config, seed, properties and damage; "
                                                "seconds of wait-idle; path substring of concurrency")
     args = parser.parse_args(argv)
     try:

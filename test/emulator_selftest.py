@@ -1816,6 +1816,12 @@ class TestEmuctl(EmulatorTestCase):
         self.assertEqual(request("GET", PRODUCTS).status, 503)
         r = self.emuctl("config", '{"shuffle":false}')
         self.assertFalse(json.loads(r.stdout)["shuffle"])
+        r = self.emuctl("properties", '{"generate":2,"prefix":"wide_"}')
+        self.assertEqual(json.loads(r.stdout)["added"], ["wide_00001", "wide_00002"], r.stderr)
+        self.assertEqual(request("GET", "/crm/v3/properties/products/wide_00002").status, 200)
+        r = self.emuctl("properties", '{"generate":2,"prefix":"wide_"}')
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("already defined", r.stderr)
         self.assertEqual(self.emuctl("--url", SERVER.url, "reset", env_url=False).returncode, 0)
         self.assertEqual(self.emuctl("objects", "--all").stdout, "")
 
