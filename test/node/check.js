@@ -346,8 +346,147 @@ async function main() {
     assert(JSON.stringify(idProp.query.idProperty) === '["external_id"]', `PATCH query ${JSON.stringify(idProp.query)}`);
   });
 
+  await searchChecks();
+
   console.log(`node client checks: ${passed} ok, ${failed} not ok`);
   process.exit(failed ? 1 : 0);
+}
+
+// searchApi.doSearch against the emulator's search endpoint: filters, sorts in both forms,
+// paging with after, total, a 400, and the search's secondly limit (429 without rate-limit
+// headers, retried by the client's RetryDecorator on its message).
+async function searchChecks() {
+  const client = new hubspot.Client({ accessToken: 'test-token', basePath: baseUrl, numberOfApiCallRetries: 0 });
+  const search = (body) => client.crm.products.searchApi.doSearch(body);
+  const ids = [];
+
+  await check('search: seed 12 products (search rate limit off)', async () => {
+    await control('POST', '/_emulator/reset');
+    await control('POST', '/_emulator/config', { search_rate_limit: null });
+    const objects = Array.from({ length: 12 }, (_, i) => ({
+      properties: { name: `Search ${i % 2 ? 'Gadget' : 'Widget'} ${i + 1}`, price: `${(i + 1) * 5}`, hs_sku: `S-${i + 1}` },
+    }));
+    objects[11].properties = { name: 'No price' };
+    ids.push(...(await control('POST', '/_emulator/seed', { objects })).ids);
+    assert(ids.length === 12, `${ids.length} seeded`);
+  });
+
+  await check('searchApi.doSearch with {} returns total, the first 10 in id order, paging.next.after "10"', async () => {
+    const res = await search({});
+    assert(res.total === 12, `total ${res.total}`);
+    assert(res.results.length === 10, `${res.results.length} results`);
+    assert(JSON.stringify(res.results.map((r) => r.id)) === JSON.stringify(ids.slice(0, 10)), 'not in id order');
+    assert(res.paging && res.paging.next && res.paging.next.after === '10', `paging ${JSON.stringify(res.paging)}`);
+    const first = res.results[0];
+    assert(first.createdAt instanceof Date && !isNaN(first.createdAt), 'createdAt is not a date');
+    assert(first.archived === false, 'archived is not false');
+    const keys = Object.keys(first.properties).sort();
+    assert(JSON.stringify(keys) === JSON.stringify(['createdate', 'hs_lastmodifieddate', 'hs_object_id', 'name', 'price']),
+      `default properties ${keys.join(',')}`);
+  });
+
+  await check('searchApi.doSearch: filters, an object sort, properties, paging with after to the end', async () => {
+    const body = {
+      filterGroups: [{ filters: [
+        { propertyName: 'price', operator: 'GTE', value: '20' },
+        { propertyName: 'name', operator: 'CONTAINS_TOKEN', value: 'widget' },
+      ] }],
+      sorts: [{ propertyName: 'price', direction: 'DESCENDING' }],
+      properties: ['name', 'price', 'hs_sku'],
+      limit: 2,
+      after: '0',
+    };
+    const seen = [];
+    let page = await search(body);
+    assert(page.total === 4, `total ${page.total}`);
+    for (;;) {
+      seen.push(...page.results.map((r) => r.properties.price));
+      if (!page.paging) break;
+      page = await search({ ...body, after: page.paging.next.after });
+      assert(page.total === 4, `total on a later page ${page.total}`);
+    }
+    assert(JSON.stringify(seen) === '["55","45","35","25"]', `prices ${JSON.stringify(seen)}`);
+  });
+
+  await check('searchApi.doSearch: string sorts "-price" and "name", OR-ed groups, IN, BETWEEN, NOT_HAS_PROPERTY, query', async () => {
+    const desc = await search({ sorts: ['-price'], limit: 3 });
+    assert(desc.results[0].properties.name === 'No price', 'a missing value does not sort first when descending');
+    assert(desc.results[1].properties.price === '55', `second ${desc.results[1].properties.price}`);
+    const byName = await search({ sorts: ['name'], limit: 1 });
+    assert(byName.results[0].properties.name === 'No price', `first by name ${byName.results[0].properties.name}`);
+    const groups = await search({ filterGroups: [
+      { filters: [{ propertyName: 'hs_object_id', operator: 'IN', values: [ids[0], ids[1]] }] },
+      { filters: [{ propertyName: 'price', operator: 'BETWEEN', value: '50', highValue: '55' }] },
+      { filters: [{ propertyName: 'price', operator: 'NOT_HAS_PROPERTY' }] },
+    ] });
+    const expected = [ids[0], ids[1], ids[9], ids[10], ids[11]];
+    assert(JSON.stringify(groups.results.map((r) => r.id)) === JSON.stringify(expected),
+      `ids ${groups.results.map((r) => r.id).join(',')}`);
+    const query = await search({ query: 's-7' });
+    assert(query.total === 1 && query.results[0].id === ids[6], `query total ${query.total}`);
+  });
+
+  await check('searchApi.doSearch with an unknown property throws ApiException 400 VALIDATION_ERROR', async () => {
+    let thrown;
+    try {
+      await search({ filterGroups: [{ filters: [{ propertyName: 'nope', operator: 'EQ', value: 'x' }] }] });
+    } catch (e) {
+      thrown = e;
+    }
+    assert(thrown instanceof ApiException, `not an ApiException: ${thrown}`);
+    assert(thrown.code === 400, `code ${thrown.code}`);
+    assert(thrown.body.category === 'VALIDATION_ERROR', `category ${thrown.body.category}`);
+    assert(thrown.body.errors[0].code === 'PROPERTY_DOESNT_EXIST', `errors ${JSON.stringify(thrown.body.errors)}`);
+  });
+
+  await check('searchApi.doSearch over the secondly limit throws 429 SECONDLY without rate-limit headers', async () => {
+    await control('POST', '/_emulator/config', { search_rate_limit: { max: 1, interval_ms: 5000 } });
+    const ok = await client.crm.products.searchApi.doSearchWithHttpInfo({ limit: 1 });
+    assert(ok.httpStatusCode === 200, `status ${ok.httpStatusCode}`);
+    assert(!Object.keys(ok.headers).some((h) => h.startsWith('x-hubspot-ratelimit-')), 'a 200 search has rate-limit headers');
+    let thrown;
+    try {
+      await search({ limit: 1 });
+    } catch (e) {
+      thrown = e;
+    }
+    assert(thrown instanceof ApiException, `not an ApiException: ${thrown}`);
+    assert(thrown.code === 429, `code ${thrown.code}`);
+    assert(thrown.body.policyName === 'SECONDLY', `policyName ${thrown.body.policyName}`);
+    assert(thrown.body.message === 'You have reached your secondly limit.', `message ${thrown.body.message}`);
+    assert(!Object.keys(thrown.headers).some((h) => h.startsWith('x-hubspot-ratelimit-')), 'a 429 search has rate-limit headers');
+  });
+
+  await check('the client retries a search 429 on its secondly message (RetryDecorator) and succeeds', async () => {
+    await control('POST', '/_emulator/config', { search_rate_limit: { max: 1, interval_ms: 800 } });
+    const retrying = new hubspot.Client({ accessToken: 'test-token', basePath: baseUrl, numberOfApiCallRetries: 2 });
+    const quiet = console.error;
+    console.error = () => {};   // the decorator announces its retry on stderr
+    try {
+      await retrying.crm.products.searchApi.doSearch({ limit: 1 });
+      const res = await retrying.crm.products.searchApi.doSearch({ limit: 1, after: '1' });
+      assert(res.results.length === 1 && res.results[0].id === ids[1], 'retried search answer');
+    } finally {
+      console.error = quiet;
+    }
+    const statuses = (await control('GET', '/_emulator/requests')).requests
+      .filter((r) => r.path === '/crm/v3/objects/products/search').slice(-3).map((r) => r.status);
+    assert(JSON.stringify(statuses) === '[200,429,200]', `statuses ${JSON.stringify(statuses)}`);
+  });
+
+  await check('request log shows the search bodies the client sent', async () => {
+    const log = (await control('GET', '/_emulator/requests')).requests.filter((r) => r.path === '/crm/v3/objects/products/search');
+    const paged = log.find((r) => r.body && r.body.limit === 2 && r.body.after === '0');
+    assert(paged, 'the paged search is not logged');
+    const sort = paged.body.sorts[0];
+    assert(paged.body.sorts.length === 1 && sort.propertyName === 'price' && sort.direction === 'DESCENDING',
+      `sorts ${JSON.stringify(paged.body.sorts)}`);
+    const f = paged.body.filterGroups[0].filters[0];
+    assert(f.propertyName === 'price' && f.operator === 'GTE' && f.value === '20' && Object.keys(f).length === 3,
+      `filter ${JSON.stringify(f)}`);
+    assert(JSON.stringify(paged.body.properties) === '["name","price","hs_sku"]', `properties ${JSON.stringify(paged.body.properties)}`);
+    assert(log.some((r) => r.body && JSON.stringify(r.body.sorts) === '["-price"]'), 'the string sort is not logged as sent');
+  });
 }
 
 main().catch((err) => {
