@@ -1,7 +1,7 @@
 # hubspot_fdw: PostgreSQL foreign data wrapper for HubSpot CRM objects
 
 MODULE_big = hubspot_fdw
-OBJS = src/hubspot_fdw.o src/option.o src/scan.o src/modify.o \
+OBJS = src/hubspot_fdw.o src/option.o src/plan.o src/search.o src/scan.o src/modify.o \
        src/convert.o src/properties.o src/client.o src/http.o \
        src/statement.o src/visibility.o \
        src/api.o \
@@ -17,7 +17,7 @@ PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot CRM"
 EXTENSION = hubspot_fdw
 DATA = sql/hubspot_fdw--1.0.sql
 
-REGRESS = init options select insert id_lookups update upsert on_error partitions own_writes values outcomes errors damaged ratelimit encoding concurrency settling
+REGRESS = init options select insert id_lookups update upsert on_error partitions own_writes values outcomes errors damaged ratelimit encoding concurrency settling search
 
 PG_CONFIG ?= pg_config
 PKG_CONFIG ?= pkg-config

@@ -11,6 +11,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "commands/explain.h"
 
 #include "lib/stringinfo.h"
@@ -98,6 +100,13 @@ hs_api_read_new(HsReadKind kind, const char *object, bool archived,
 			rd->base.method = "POST";
 			rd->base.path = psprintf("/crm/v3/objects/%s/batch/read", object);
 			break;
+		case HS_READ_SEARCH:
+			/* search knows neither archived records nor history */
+			Assert(!archived && !with_history);
+			rd->base.method = "POST";
+			rd->base.path = psprintf("/crm/v3/objects/%s/search", object);
+			rd->page_size = HS_SEARCH_PAGE_SIZE;
+			break;
 	}
 	return rd;
 }
@@ -141,8 +150,9 @@ hs_api_read_set_properties(HsRead *rd, List *properties)
 	initStringInfo(&query);
 	if (rd->kind == HS_READ_LIST)
 		appendStringInfo(&query, "limit=%d&", rd->page_size);
-	appendStringInfo(&query, "archived=%s", rd->archived ? "true" : "false");
-	if (rd->kind != HS_READ_BATCH)
+	if (rd->kind != HS_READ_SEARCH)
+		appendStringInfo(&query, "archived=%s", rd->archived ? "true" : "false");
+	if (rd->kind != HS_READ_BATCH && rd->kind != HS_READ_SEARCH)
 	{
 		append_name_list(&query, "properties", rd->properties);
 		if (rd->with_history)
@@ -152,7 +162,7 @@ hs_api_read_set_properties(HsRead *rd, List *properties)
 		if (rd->kind == HS_READ_BY_ID && rd->id_property != NULL)
 			appendStringInfo(&query, "&idProperty=%s", hs_url_escape(rd->id_property));
 	}
-	rd->base.query = query.data;
+	rd->base.query = query.len > 0 ? query.data : NULL;
 	rd->prepared = true;
 	MemoryContextSwitchTo(oldcxt);
 }
@@ -168,6 +178,23 @@ hs_api_read_describe(const HsRead *rd)
 {
 	return psprintf("%s %s%s", rd->base.method, rd->base.path,
 					rd->archived ? "?archived=true" : "");
+}
+
+/*
+ * hs_api_read_url_too_long
+ *		Would the path and query of the read's requests (a list page's
+ *		cursor included) pass HS_MAX_URL_LENGTH characters?
+ */
+bool
+hs_api_read_url_too_long(const HsRead *rd)
+{
+	/* "?", and room for "&after=" and a cursor */
+	size_t		len = strlen(rd->base.path) + 1 + 64;
+
+	Assert(rd->prepared);
+	if (rd->base.query != NULL)
+		len += strlen(rd->base.query);
+	return len > HS_MAX_URL_LENGTH;
 }
 
 /* A copy of the read's request, in CurrentMemoryContext. */
@@ -271,6 +298,102 @@ hs_api_get_properties(const char *object)
 	req->path = psprintf("/crm/v3/properties/%s", object);
 	req->query = pstrdup("archived=false");
 	req->safety = HS_READ;
+	return req;
+}
+
+/* One filter as HubSpot's search takes it (Filter). */
+static void
+add_search_filter(json_object *arr, const HsSearchFilter *f)
+{
+	json_object *obj = hs_json_append_object(arr);
+
+	hs_json_add_string(obj, "propertyName", f->property);
+	hs_json_add_string(obj, "operator", f->operator);
+	if (f->value != NULL)
+		hs_json_add_string(obj, "value", f->value);
+	if (f->high_value != NULL)
+		hs_json_add_string(obj, "highValue", f->high_value);
+	if (f->values != NIL)
+		add_string_array(obj, "values", f->values);
+}
+
+/* The body of a search request, in the memory context of body. */
+static void
+build_search_body(json_object *body, const HsRead *rd, const HsSearchQuery *q,
+				  int after)
+{
+	ListCell   *lc;
+
+	if (q->groups != NIL)
+	{
+		json_object *groups = hs_json_add_array(body, "filterGroups");
+
+		foreach(lc, q->groups)
+		{
+			json_object *filters = hs_json_add_array(hs_json_append_object(groups),
+													 "filters");
+			ListCell   *fc;
+
+			foreach(fc, (List *) lfirst(lc))
+				add_search_filter(filters, (HsSearchFilter *) lfirst(fc));
+		}
+	}
+	if (q->sort_property != NULL)
+	{
+		json_object *sort = hs_json_append_object(hs_json_add_array(body, "sorts"));
+
+		hs_json_add_string(sort, "propertyName", q->sort_property);
+		hs_json_add_string(sort, "direction",
+						   q->sort_descending ? "DESCENDING" : "ASCENDING");
+	}
+	if (rd->prepared)
+		add_string_array(body, "properties", rd->properties);
+	hs_json_add_int64(body, "limit", q->limit);
+	if (after > 0)
+		hs_json_add_string(body, "after", psprintf("%d", after));
+}
+
+/*
+ * hs_api_search_body
+ *		The JSON text of the search request for the page at offset after
+ *		(0: the first), as hs_api_search_page() sends it, or spread over
+ *		lines when pretty (EXPLAIN).  Without properties until the read is
+ *		prepared (plain EXPLAIN, before the catalogue is known).
+ */
+char *
+hs_api_search_body(const HsRead *rd, const HsSearchQuery *q, int after, bool pretty)
+{
+	MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext,
+											  "hubspot_fdw request body",
+											  ALLOCSET_SMALL_SIZES);
+	json_object *body = hs_json_new_object(tmp);
+	char	   *text;
+
+	build_search_body(body, rd, q, after);
+	text = pretty ? pstrdup(json_object_to_json_string_ext(body,
+														   JSON_C_TO_STRING_PRETTY |
+														   JSON_C_TO_STRING_NOSLASHESCAPE)) :
+		hs_json_to_text(body);
+	MemoryContextDelete(tmp);
+	return text;
+}
+
+/*
+ * hs_api_search_page
+ *		POST /crm/v3/objects/{object}/search for the results at offset after
+ *		(HubSpot's "after"; 0 for the first page), with the read's
+ *		properties: {"filterGroups":[{"filters":[...]}...],"sorts":[...],
+ *		"properties":[...],"limit":n,"after":"..."} (hubspot-api.md 3.11).
+ *		HubSpot refuses after + limit over 10,000.
+ */
+HsApiRequest *
+hs_api_search_page(const HsRead *rd, const HsSearchQuery *q, int after)
+{
+	HsApiRequest *req = read_request(rd);
+
+	Assert(rd->kind == HS_READ_SEARCH);
+	Assert(q->limit >= 1 && q->limit <= HS_SEARCH_PAGE_SIZE);
+	req->body = hs_api_search_body(rd, q, after, false);
 	return req;
 }
 
@@ -381,6 +504,40 @@ hs_api_parse_page(HsResponse *resp, const char *after_sent, HsPage *page)
 }
 
 /*
+ * hs_api_parse_search_page
+ *		A search answer (CollectionResponseWithTotalSimplePublicObject): its
+ *		records, the offset of the next page in page->after (NULL on the
+ *		last page), and "total", the number of all matches.  after_sent is
+ *		the offset the request carried.
+ *
+ * Errors: as hs_api_parse_page(), and FDW_ERROR for a "total" that is not
+ * a non-negative integer or a next offset that is not an integer above
+ * after_sent.
+ */
+void
+hs_api_parse_search_page(HsResponse *resp, int after_sent, HsPage *page, int64 *total)
+{
+	json_object *t = hs_member(resp->json, "total");
+	char	   *end;
+	long		next;
+
+	hs_api_parse_page(resp, NULL, page);
+	if (t == NULL || !json_object_is_type(t, json_type_int) || json_object_get_int64(t) < 0)
+		hs_report_malformed_answer(resp->method, resp->path, resp->status,
+								   "\"total\" is not a non-negative integer");
+	*total = json_object_get_int64(t);
+	if (page->after == NULL)
+		return;
+	errno = 0;
+	next = strtol(page->after, &end, 10);
+	if (errno != 0 || *end != '\0' || next <= after_sent || next > INT_MAX)
+		hs_report_malformed_answer(resp->method, resp->path, resp->status,
+								   "paging.next.after \"%s\" is not an offset past %d",
+								   hs_message_text(page->after, strlen(page->after)),
+								   after_sent);
+}
+
+/*
  * hs_api_parse_record
  *		The record a GET by id returned (SimplePublicObjectWithAssociations),
  *		or NULL when HubSpot has no such record (404 OBJECT_NOT_FOUND).
@@ -477,8 +634,9 @@ json_bool_member(json_object *obj, const char *key)
 /*
  * hs_api_parse_properties
  *		The properties of a property catalogue answer
- *		(CollectionResponseProperty): name, type, hasUniqueValue and
- *		modificationMetadata.readOnlyValue of each, in HubSpot's order;
+ *		(CollectionResponseProperty): name, type, hasUniqueValue,
+ *		modificationMetadata.readOnlyValue and whether fieldType is
+ *		"checkbox" (a multiple-choice enumeration) of each, in HubSpot's order;
  *		entries without a name are left out.  *nproperties gets the count.
  *		Names are converted to the database encoding (22P05 for a name
  *		with \u0000 or a character the encoding lacks).
@@ -513,6 +671,8 @@ hs_api_parse_properties(HsResponse *resp, int *nproperties)
 		prop->name = pstrdup(name);
 		prop->type = property_type(hs_json_string(results[i], "type"));
 		prop->unique = json_bool_member(results[i], "hasUniqueValue");
+		prop->multiple = hs_json_string(results[i], "fieldType") != NULL &&
+			strcmp(hs_json_string(results[i], "fieldType"), "checkbox") == 0;
 		prop->read_only = json_object_object_get_ex(results[i], "modificationMetadata", &meta) &&
 			json_bool_member(meta, "readOnlyValue");
 	}

@@ -315,7 +315,9 @@ call_init(HsCall *call, HsConnection *conn, const char *method, const char *path
 	call->method = method;
 	call->path = path;
 	call->safety = safety;
-	call->bucket = HS_RATE_GENERAL;
+	/* CRM search has a budget of its own (hubspot-api.md 3.11) */
+	call->bucket = strlen(path) > 7 && strcmp(path + strlen(path) - 7, "/search") == 0 ?
+		HS_RATE_SEARCH : HS_RATE_GENERAL;
 	call->stats = stats;
 	if (stats)
 		stats->outcome_unknown = stats->resent = false;

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * fdw.h
- *		The FDW callbacks (scan.c, modify.c) that hubspot_fdw.c puts in its
+ *		The FDW callbacks (plan.c, scan.c, modify.c) that hubspot_fdw.c puts in its
  *		handler table.  Nothing else includes it.
  *
  *-------------------------------------------------------------------------
@@ -14,7 +14,7 @@
 #include "commands/explain.h"
 #include "foreign/fdwapi.h"
 
-/* ---------- scan.c ---------- */
+/* ---------- plan.c ---------- */
 
 extern void hubspotGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 									 Oid foreigntableid);
@@ -24,6 +24,12 @@ extern ForeignScan *hubspotGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel
 										  Oid foreigntableid, ForeignPath *best_path,
 										  List *tlist, List *scan_clauses,
 										  Plan *outer_plan);
+extern void hubspotGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
+										RelOptInfo *input_rel, RelOptInfo *output_rel,
+										void *extra);
+
+/* ---------- scan.c ---------- */
+
 extern void hubspotBeginForeignScan(ForeignScanState *node, int eflags);
 extern TupleTableSlot *hubspotIterateForeignScan(ForeignScanState *node);
 extern void hubspotReScanForeignScan(ForeignScanState *node);

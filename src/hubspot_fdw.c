@@ -48,6 +48,7 @@ hubspot_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ReScanForeignScan = hubspotReScanForeignScan;
 	routine->EndForeignScan = hubspotEndForeignScan;
 	routine->ExplainForeignScan = hubspotExplainForeignScan;
+	routine->GetForeignUpperPaths = hubspotGetForeignUpperPaths;
 
 	/* INSERT, UPDATE, DELETE */
 	routine->AddForeignUpdateTargets = hubspotAddForeignUpdateTargets;

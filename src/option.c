@@ -85,6 +85,7 @@ hs_get_server_options(Oid serverid, HsServerOptions *opts)
 	opts->batch_size = HS_MAX_BATCH_SIZE;
 	opts->max_concurrent_requests = HS_DEFAULT_CONCURRENT_REQUESTS;
 	opts->on_error_skip = false;
+	opts->use_search = true;
 
 	foreach(lc, server->options)
 	{
@@ -112,6 +113,8 @@ hs_get_server_options(Oid serverid, HsServerOptions *opts)
 			(void) hs_parse_int_option(value, &opts->max_concurrent_requests);
 		else if (strcmp(def->defname, "on_error") == 0)
 			(void) hs_parse_on_error(value, &opts->on_error_skip);
+		else if (strcmp(def->defname, "use_search") == 0)
+			(void) parse_bool(value, &opts->use_search);
 	}
 }
 
@@ -220,6 +223,7 @@ hs_get_table(Relation rel)
 	table->batch_size = server.batch_size;
 	table->max_concurrent_requests = server.max_concurrent_requests;
 	table->on_error_skip = server.on_error_skip;
+	table->use_search = server.use_search;
 
 	foreach(lc, ft->options)
 	{
@@ -235,6 +239,8 @@ hs_get_table(Relation rel)
 			(void) hs_parse_on_error(defGetString(def), &table->on_error_skip);
 		else if (strcmp(def->defname, "id_property") == 0)
 			table->id_property = pstrdup(defGetString(def));
+		else if (strcmp(def->defname, "use_search") == 0)
+			(void) parse_bool(defGetString(def), &table->use_search);
 	}
 
 	table->columns = palloc0(sizeof(HsColumn) * Max(tupdesc->natts, 1));

@@ -37,6 +37,7 @@ typedef struct HsServerOptions
 	int			batch_size;		/* server default for tables */
 	int			max_concurrent_requests;	/* server default for tables */
 	bool		on_error_skip;	/* server default for tables */
+	bool		use_search;		/* server default for tables */
 } HsServerOptions;
 
 /* Per-node counters shown by EXPLAIN ANALYZE, and the last request's fate. */

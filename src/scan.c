@@ -1,86 +1,46 @@
 /*-------------------------------------------------------------------------
  *
  * scan.c
- *		Planning and executing scans of a HubSpot object, page by page, with
- *		flat memory: the list endpoint, or, when the query names the records
- *		(WHERE id = ... / id IN (...) / id = ANY(...)), exactly those records
- *		through GET by id or batch/read.  WHERE archived lists archived
- *		records instead of live ones.
+ *		Executing scans of a HubSpot object, page by page, with flat memory:
+ *		the list endpoint; when the query names the records (WHERE id = ...
+ *		/ id IN (...) / id = ANY(...)), exactly those records through GET by
+ *		id or batch/read; or CRM search, with the filters, sort and LIMIT
+ *		planning found (plan.c, search.c), and count(*) from its total.
+ *		WHERE archived lists archived records instead of live ones.
  *
- * These are the FDW callbacks only: planning decides which read it is (an
- * HsReadKind, kept in the plan); api.c builds the read's requests, which
+ * These are the FDW callbacks only: api.c builds the read's requests, which
  * EXPLAIN shows, and parses HubSpot's answers; convert.c turns each record
  * into a row.
+ *
+ * Search lags writes: a scan of an object that this session wrote to in
+ * the current transaction or the last HS_SEARCH_LAG_MS (visibility.c)
+ * lists it instead, checks every condition itself, and sorts the rows
+ * itself when the plan counted on HubSpot's order.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include <math.h>
-
-#include "access/stratnum.h"
-#include "access/sysattr.h"
 #include "access/table.h"
-#include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
-#include "optimizer/clauses.h"
-#include "optimizer/cost.h"
-#include "optimizer/optimizer.h"
-#include "optimizer/paths.h"
-#include "optimizer/pathnode.h"
-#include "optimizer/planmain.h"
-#include "optimizer/restrictinfo.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
-#include "utils/typcache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/tuplesort.h"
 
 #include "fdw.h"
+#include "plan.h"
 #include "api.h"
 #include "convert.h"
 #include "errors.h"
 #include "json.h"
 #include "option.h"
 #include "properties.h"
+#include "search.h"
 #include "visibility.h"
-
-/* rows assumed when nothing better is known (there is no ANALYZE yet) */
-#define DEFAULT_ROW_ESTIMATE 1000
-/* cost of one request round trip, in units of seq_page_cost */
-#define REQUEST_COST 100.0
-
-/*
- * Indexes of the ForeignScan's fdw_private list.
- */
-enum FdwScanPrivateIndex
-{
-	/* Integer list of the attnums the query reads */
-	FdwScanPrivateAttnums,
-	/* Integer: an HsReadKind; for the lookups (HS_READ_BY_ID, HS_READ_BATCH)
-	 * the ForeignScan's fdw_exprs holds the expression giving the id (or the
-	 * array of ids) */
-	FdwScanPrivateLookup,
-	/* Integer: 1 to read archived records instead of live ones */
-	FdwScanPrivateArchived
-};
-
-/* ids assumed for id = ANY(x) when x is not a constant */
-#define DEFAULT_LOOKUP_IDS 10
-
-/* What the planner found out about a scanned relation. */
-typedef struct HsRelInfo
-{
-	Bitmapset  *attrs_used;
-	HsReadKind	lookup;
-	Expr	   *id_expr;		/* the id or the id array (not LIST) */
-	double		nids;			/* ids expected (not LIST) */
-	bool		archived;		/* WHERE archived */
-	HsColumn   *id_col;			/* the table's id column, or NULL */
-} HsRelInfo;
 
 /* Execution state of a scan. */
 typedef struct HsScanState
@@ -90,13 +50,42 @@ typedef struct HsScanState
 	bool		want_properties;	/* the properties column is read */
 	bool		want_history;	/* properties_with_history is read */
 	HsRead	   *read;			/* what is sent (api.c); EXPLAIN shows it */
+	HsRead	   *bodies;			/* a list whose URL would be too long: the
+								 * batch/read that reads its pages' records */
 	ExprState  *id_state;		/* lookups: evaluates the id(s) */
+	bool		one_id;			/* the lookup's expression is one id */
 
 	/* lookups: the ids to read, distinct, evaluated at each (re)start */
 	MemoryContext ids_cxt;
 	char	  **ids;
 	int			nids;
 	int			next_id;
+
+	/* search: the plan's part, and the search of the current (re)start */
+	HsRead	   *search_read;	/* the search; read is it or list_read */
+	HsRead	   *list_read;		/* the listing when search cannot be used */
+	List	   *groups;			/* filter groups (search.c's plan form) */
+	ExprState **values;			/* their values (fdw_exprs) */
+	int			flags;			/* SCAN_* (plan.h) */
+	char	   *sort;			/* property HubSpot sorts by, or NULL */
+	int			limit;			/* rows the query needs at most, or 0 */
+	char	   *kept;			/* conditions search does not see, or "" */
+	List	   *sort_spec;		/* local sort: attnum, operator, collation,
+								 * nulls first; NIL */
+	MemoryContext search_cxt;	/* the cursor; reset per (re)start */
+	HsSearchCursor cursor;
+	char	   *first_body;		/* the first search request's body (EXPLAIN) */
+	bool		listed;			/* search was not used: this session wrote */
+	bool		sort_locally;	/* HubSpot's order cannot be used */
+	Tuplesortstate *sorter;		/* sort_locally: the rows */
+	TupleTableSlot *sorted_slot;	/* a row out of the sort */
+	bool		sorted;
+
+	/* count(*): the conditions and the row the scan of them fills */
+	ExprState  *count_qual;
+	TupleTableSlot *base_slot;
+	bool		counted;
+	bool		counted_by_total;	/* HubSpot's total answered it */
 
 	HsConnection *conn;			/* NULL under plain EXPLAIN */
 	HsStats		stats;
@@ -111,6 +100,7 @@ typedef struct HsScanState
 	StringInfoData after;		/* cursor of the next page */
 	bool		started;
 	bool		more;			/* is there a next page not yet requested? */
+	bool		read_on_demand; /* a LIMIT HubSpot knows: no page ahead */
 	/* requests sent ahead of need (read_ahead()), a ring of max_ahead */
 	struct ReadAhead *ahead;
 	int			max_ahead;
@@ -126,372 +116,57 @@ typedef struct ReadAhead
 } ReadAhead;
 
 /* ----------------------------------------------------------------
- *		Planning
- * ----------------------------------------------------------------
- */
-
-/* The Var under a binary-compatible cast, if it is column attnum of rel. */
-static bool
-is_column(Node *node, Index relid, AttrNumber attnum)
-{
-	while (node && IsA(node, RelabelType))
-		node = (Node *) ((RelabelType *) node)->arg;
-	return node && IsA(node, Var) &&
-		((Var *) node)->varno == (int) relid &&
-		((Var *) node)->varattno == attnum &&
-		((Var *) node)->varlevelsup == 0;
-}
-
-static bool
-is_integer_type(Oid typid)
-{
-	return typid == INT2OID || typid == INT4OID || typid == INT8OID;
-}
-
-/*
- * is_id_column
- *		Is node the id column, possibly under a cast that keeps its value:
- *		a binary-compatible one, or an integer id cast to numeric (which is
- *		how PostgreSQL compares "id = 1000042.0" for an integer id).
- */
-static bool
-is_id_column(Node *node, Index relid, HsColumn *idcol)
-{
-	if (node && IsA(node, FuncExpr))
-	{
-		FuncExpr   *f = (FuncExpr *) node;
-
-		if ((f->funcformat == COERCE_IMPLICIT_CAST ||
-			 f->funcformat == COERCE_EXPLICIT_CAST) &&
-			f->funcresulttype == NUMERICOID && list_length(f->args) == 1 &&
-			is_integer_type(getBaseType(idcol->typid)))
-			node = linitial(f->args);
-		else
-			return false;
-	}
-	return is_column(node, relid, idcol->attnum);
-}
-
-/* Can an expression be evaluated once when the scan starts? */
-static bool
-is_scan_constant(Node *node)
-{
-	return !contain_var_clause(node) &&
-		!contain_volatile_functions(node) &&
-		!contain_subplans(node);
-}
-
-/*
- * is_id_equality
- *		Does opno, applied to the id column (or its cast, see is_id_column)
- *		and x, mean "the record whose id is x"?  The equality of the column's
- *		type, a cross-type equality of its btree family (int8 = int4, as an
- *		int4 literal compares with a bigint id), or numeric equality when the
- *		id is an integer cast to numeric.
- */
-static bool
-is_id_equality(Oid opno, Oid inputcollid, Node *idside, Oid valuetype, HsColumn *idcol)
-{
-	Oid			idtype = exprType(idside);
-	TypeCacheEntry *tce;
-
-	/*
-	 * The value must be of a type whose text is an id, and the equality must
-	 * be that of the text: not a nondeterministic collation's, under which
-	 * '1,000,002' may equal '1000002'.
-	 */
-	if (!hs_id_type_ok(valuetype) ||
-		(OidIsValid(inputcollid) && !get_collation_isdeterministic(inputcollid)))
-		return false;
-	tce = lookup_type_cache(idtype, TYPECACHE_EQ_OPR | TYPECACHE_BTREE_OPFAMILY);
-	if (OidIsValid(tce->eq_opr) && tce->eq_opr == opno)
-		return true;
-	return idtype == idcol->typid && OidIsValid(tce->btree_opf) &&
-		get_op_opfamily_strategy(opno, tce->btree_opf) == BTEqualStrategyNumber;
-}
-
-/* If the clause is id = x or x = id, the x; else NULL. */
-static Node *
-id_equality_operand(Expr *clause, Index relid, HsColumn *idcol)
-{
-	OpExpr	   *op = (OpExpr *) clause;
-	Node	   *left;
-	Node	   *right;
-
-	if (!IsA(clause, OpExpr) || list_length(op->args) != 2)
-		return NULL;
-	left = linitial(op->args);
-	right = lsecond(op->args);
-	if (is_id_column(left, relid, idcol) &&
-		is_id_equality(op->opno, op->inputcollid, left, exprType(right), idcol))
-		return right;
-	if (is_id_column(right, relid, idcol) &&
-		is_id_equality(op->opno, op->inputcollid, right, exprType(left), idcol))
-		return left;
-	return NULL;
-}
-
-/*
- * find_id_lookup
- *		Does a restriction clause name the records: id = x, x = id, or
- *		id = ANY(x) (which is also what id IN (...) becomes), with x free of
- *		this relation's columns and of volatile functions?
- */
-static bool
-find_id_lookup(Expr *clause, Index relid, HsColumn *idcol, HsRelInfo *info)
-{
-	Node	   *right = id_equality_operand(clause, relid, idcol);
-
-	if (right != NULL)
-	{
-		if (!is_scan_constant(right))
-			return false;
-		info->lookup = HS_READ_BY_ID;
-		info->id_expr = (Expr *) right;
-		info->nids = 1;
-		return true;
-	}
-	if (IsA(clause, ScalarArrayOpExpr))
-	{
-		ScalarArrayOpExpr *saop = (ScalarArrayOpExpr *) clause;
-		Node	   *array = lsecond(saop->args);
-
-		if (!saop->useOr ||
-			!is_id_column(linitial(saop->args), relid, idcol) ||
-			!is_id_equality(saop->opno, saop->inputcollid, linitial(saop->args),
-							get_element_type(exprType(array)), idcol) ||
-			!is_scan_constant(array))
-			return false;
-		info->lookup = HS_READ_BATCH;
-		info->id_expr = (Expr *) array;
-		info->nids = DEFAULT_LOOKUP_IDS;
-		if (IsA(array, Const))
-		{
-			Const	   *c = (Const *) array;
-
-			info->nids = c->constisnull ? 0 :
-				ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(c->constvalue)),
-							   ARR_DIMS(DatumGetArrayTypeP(c->constvalue)));
-		}
-		else if (IsA(array, ArrayExpr))
-			info->nids = list_length(((ArrayExpr *) array)->elements);
-		return true;
-	}
-	return false;
-}
-
-/* Is the clause "archived" or "archived IS TRUE"? */
-static bool
-is_archived_clause(Expr *clause, Index relid, HsColumn *col)
-{
-	if (col->typid != BOOLOID)
-		return false;
-	if (IsA(clause, BooleanTest) && ((BooleanTest *) clause)->booltesttype == IS_TRUE)
-		clause = ((BooleanTest *) clause)->arg;
-	return is_column((Node *) clause, relid, col->attnum);
-}
-
-void
-hubspotGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
-						 Oid foreigntableid)
-{
-	HsRelInfo  *info = palloc0(sizeof(HsRelInfo));
-	Relation	rel = table_open(foreigntableid, NoLock);
-	HsTable    *table = hs_get_table(rel);
-	ListCell   *lc;
-	Selectivity sel;
-
-	table_close(rel, NoLock);
-	info->id_col = table->id_col;
-	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid,
-				   &info->attrs_used);
-	info->lookup = HS_READ_LIST;
-	foreach(lc, baserel->baserestrictinfo)
-	{
-		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
-
-		pull_varattnos((Node *) ri->clause, baserel->relid, &info->attrs_used);
-		for (int i = 0; i < table->ncolumns; i++)
-		{
-			HsColumn   *col = &table->columns[i];
-
-			if (col->kind == HS_COL_ID && info->lookup == HS_READ_LIST)
-				(void) find_id_lookup(ri->clause, baserel->relid, col, info);
-			if (col->kind == HS_COL_ARCHIVED &&
-				is_archived_clause(ri->clause, baserel->relid, col))
-				info->archived = true;
-		}
-	}
-	baserel->fdw_private = info;
-
-	/* no request at plan time: plain EXPLAIN must not touch HubSpot */
-	sel = clauselist_selectivity(root, baserel->baserestrictinfo, 0,
-								 JOIN_INNER, NULL);
-	if (info->lookup == HS_READ_LIST)
-		baserel->rows = clamp_row_est(DEFAULT_ROW_ESTIMATE * sel);
-	else
-		baserel->rows = clamp_row_est(info->nids);
-}
-
-/*
- * id_join_expr
- *		If a join clause is id = x (or x = id) with x using other relations
- *		only, the x; else NULL.
- */
-static Expr *
-id_join_expr(PlannerInfo *root, Expr *clause, RelOptInfo *baserel, HsColumn *idcol)
-{
-	Node	   *right = id_equality_operand(clause, baserel->relid, idcol);
-
-	if (right == NULL || contain_volatile_functions(right) || contain_subplans(right) ||
-		bms_overlap(pull_varnos(root, right), baserel->relids))
-		return NULL;
-	return (Expr *) right;
-}
-
-/* generate_implied_equalities_for_column: is this member our id column? */
-static bool
-ec_member_is_id(PlannerInfo *root pg_attribute_unused(), RelOptInfo *rel,
-				EquivalenceClass *ec pg_attribute_unused(), EquivalenceMember *em,
-				void *arg)
-{
-	HsColumn   *idcol = (HsColumn *) arg;
-
-	return is_column((Node *) em->em_expr, rel->relid, idcol->attnum);
-}
-
-/*
- * add_id_join_paths
- *		For a join on id (products p JOIN staging s ON p.id = s.id), a path
- *		that reads one record per outer row with GET by id.  Costed as one
- *		request per outer row against the pages of a full listing, so that
- *		the planner takes it only for a few outer rows.
- */
-static void
-add_id_join_paths(PlannerInfo *root, RelOptInfo *baserel, HsRelInfo *info)
-{
-	List	   *clauses = NIL;
-	ListCell   *lc;
-
-	foreach(lc, baserel->joininfo)
-	{
-		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
-
-		if (join_clause_is_movable_to(ri, baserel) &&
-			id_join_expr(root, ri->clause, baserel, info->id_col) != NULL)
-			clauses = lappend(clauses, ri);
-	}
-	if (baserel->has_eclass_joins)
-		clauses = list_concat(clauses,
-							  generate_implied_equalities_for_column(root, baserel,
-																	 ec_member_is_id,
-																	 info->id_col,
-																	 baserel->lateral_referencers));
-
-	foreach(lc, clauses)
-	{
-		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
-		Relids		required_outer;
-		ParamPathInfo *ppi;
-
-		if (id_join_expr(root, ri->clause, baserel, info->id_col) == NULL)
-			continue;
-		required_outer = bms_union(bms_difference(ri->clause_relids, baserel->relids),
-								   baserel->lateral_relids);
-		if (bms_is_empty(required_outer))
-			continue;
-		ppi = get_baserel_parampathinfo(root, baserel, required_outer);
-		add_path(baserel, (Path *)
-				 create_foreignscan_path(root, baserel, NULL,
-										 Min(ppi->ppi_rows, 1),
-										 REQUEST_COST,
-										 2 * REQUEST_COST + cpu_tuple_cost * 10,
-										 NIL, required_outer, NULL,
-#if PG_VERSION_NUM >= 170000
-										 NIL,
-#endif
-										 list_make1(ri)));
-	}
-}
-
-void
-hubspotGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
-					   Oid foreigntableid pg_attribute_unused())
-{
-	HsRelInfo  *info = (HsRelInfo *) baserel->fdw_private;
-	double		rows = info->lookup == HS_READ_LIST ? DEFAULT_ROW_ESTIMATE : info->nids;
-	double		requests = info->lookup == HS_READ_BY_ID ? 1 :
-		Max(ceil(rows / HS_LIST_PAGE_SIZE), 1);
-	Cost		startup_cost = REQUEST_COST;
-	Cost		total_cost = startup_cost + requests * REQUEST_COST +
-		rows * cpu_tuple_cost * 10;
-
-	add_path(baserel, (Path *)
-			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
-									 startup_cost, total_cost,
-									 NIL, NULL, NULL,
-#if PG_VERSION_NUM >= 170000
-									 NIL,
-#endif
-									 NIL));
-
-	if (info->lookup == HS_READ_LIST && info->id_col != NULL)
-		add_id_join_paths(root, baserel, info);
-}
-
-ForeignScan *
-hubspotGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
-					  Oid foreigntableid pg_attribute_unused(), ForeignPath *best_path,
-					  List *tlist, List *scan_clauses, Plan *outer_plan)
-{
-	HsRelInfo  *info = (HsRelInfo *) baserel->fdw_private;
-	List	   *attnums = NIL;
-	List	   *fdw_exprs = NIL;
-	HsReadKind	lookup = info->lookup;
-	bool		whole_row;
-	int			x = -1;
-
-	/*
-	 * Every clause is also checked locally, the id and archived ones
-	 * included: what HubSpot returns for them is only a superset.
-	 */
-	scan_clauses = extract_actual_clauses(scan_clauses, false);
-
-	whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber,
-							  info->attrs_used);
-	if (whole_row)
-		attnums = list_make1_int(0);
-	else
-	{
-		while ((x = bms_next_member(info->attrs_used, x)) >= 0)
-		{
-			AttrNumber	attnum = x + FirstLowInvalidHeapAttributeNumber;
-
-			if (attnum > 0)
-				attnums = lappend_int(attnums, attnum);
-		}
-	}
-	if (lookup != HS_READ_LIST)
-		fdw_exprs = list_make1(info->id_expr);
-	else if (best_path->fdw_private != NIL)
-	{
-		/* the id join path: id = the outer row's value, a nestloop param */
-		RestrictInfo *ri = linitial_node(RestrictInfo, best_path->fdw_private);
-
-		lookup = HS_READ_BY_ID;
-		fdw_exprs = list_make1(id_join_expr(root, ri->clause, baserel, info->id_col));
-	}
-
-	return make_foreignscan(tlist, scan_clauses, baserel->relid, fdw_exprs,
-							list_make3(attnums, makeInteger(lookup),
-									   makeInteger(info->archived ? 1 : 0)),
-							NIL, NIL, outer_plan);
-}
-
-/* ----------------------------------------------------------------
  *		Execution
  * ----------------------------------------------------------------
  */
+
+/* The relation a scan reads: its own, or the one a count(*) counts. */
+static Relation
+scan_relation(ForeignScanState *node, Index *rtindex)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+
+	*rtindex = fsplan->scan.scanrelid;
+	if (*rtindex != 0)
+		return node->ss.ss_currentRelation;
+#if PG_VERSION_NUM >= 160000
+	*rtindex = bms_singleton_member(fsplan->fs_base_relids);
+#else
+	*rtindex = bms_singleton_member(fsplan->fs_relids);
+#endif
+	return ExecGetRangeTableRelation(node->ss.ps.state, *rtindex);
+}
+
+/* The search part of the plan (plan.h), and the reads it may use. */
+static void
+begin_search(HsScanState *ss, ForeignScanState *node, Relation rel, List *priv)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	char	   *sort = strVal(list_nth(priv, FdwScanPrivateSort));
+	List	   *quals = (List *) list_nth(priv, FdwScanPrivateCountQuals);
+	int			i = 0;
+	ListCell   *lc;
+
+	ss->search_read = hs_api_read_new(HS_READ_SEARCH, ss->table->object, false, false);
+	ss->list_read = hs_api_read_new(HS_READ_LIST, ss->table->object, false, false);
+	ss->read = ss->search_read;
+	ss->groups = (List *) list_nth(priv, FdwScanPrivateSearch);
+	ss->flags = intVal(list_nth(priv, FdwScanPrivateFlags));
+	ss->sort = sort[0] != '\0' ? sort : NULL;
+	ss->limit = intVal(list_nth(priv, FdwScanPrivateLimit));
+	ss->kept = strVal(list_nth(priv, FdwScanPrivateKept));
+	ss->sort_spec = (List *) list_nth(priv, FdwScanPrivateLocalSort);
+	ss->values = palloc0(sizeof(ExprState *) * Max(list_length(fsplan->fdw_exprs), 1));
+	foreach(lc, fsplan->fdw_exprs)
+		ss->values[i++] = ExecInitExpr((Expr *) lfirst(lc), (PlanState *) node);
+	if (ss->flags & SCAN_COUNT)
+	{
+		ss->count_qual = ExecInitQual(quals, (PlanState *) node);
+		ss->base_slot = ExecInitExtraTupleSlot(node->ss.ps.state,
+											   CreateTupleDescCopy(RelationGetDescr(rel)),
+											   &TTSOpsVirtual);
+	}
+}
 
 void
 hubspotBeginForeignScan(ForeignScanState *node, int eflags)
@@ -499,15 +174,16 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 	EState	   *estate = node->ss.ps.state;
 	HsScanState *ss = palloc0(sizeof(HsScanState));
-	List	   *attnums = (List *) list_nth(fsplan->fdw_private, FdwScanPrivateAttnums);
+	List	   *priv = fsplan->fdw_private;
+	List	   *attnums = (List *) list_nth(priv, FdwScanPrivateAttnums);
 	bool		all = list_member_int(attnums, 0);
-	HsReadKind	kind = (HsReadKind) intVal(list_nth(fsplan->fdw_private,
-													 FdwScanPrivateLookup));
-	bool		archived = intVal(list_nth(fsplan->fdw_private,
-										   FdwScanPrivateArchived)) != 0;
+	HsReadKind	kind = (HsReadKind) intVal(list_nth(priv, FdwScanPrivateLookup));
+	bool		archived = intVal(list_nth(priv, FdwScanPrivateArchived)) != 0;
+	Index		rtindex;
+	Relation	rel = scan_relation(node, &rtindex);
 
 	node->fdw_state = ss;
-	ss->table = hs_get_table(node->ss.ss_currentRelation);
+	ss->table = hs_get_table(rel);
 	ss->wanted = palloc0(sizeof(bool) * Max(ss->table->ncolumns, 1));
 	for (int i = 0; i < ss->table->ncolumns; i++)
 	{
@@ -519,17 +195,20 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 		if (ss->wanted[i] && col->kind == HS_COL_PROPERTIES_WITH_HISTORY)
 			ss->want_history = true;
 	}
-	ss->read = hs_api_read_new(kind, ss->table->object, archived, ss->want_history);
+	if (kind == HS_READ_SEARCH)
+		begin_search(ss, node, rel, priv);
+	else
+		ss->read = hs_api_read_new(kind, ss->table->object, archived, ss->want_history);
 
 	/* plain EXPLAIN: describe the scan, touch nothing */
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
-	if (kind != HS_READ_LIST)
+	ss->one_id = kind == HS_READ_BY_ID;
+	if (kind == HS_READ_BY_ID || kind == HS_READ_BATCH)
 		ss->id_state = ExecInitExpr((Expr *) linitial(fsplan->fdw_exprs),
 									(PlanState *) node);
-	ss->conn = hs_connect(ss->table->serverid,
-						  hs_scan_user(estate, fsplan->scan.scanrelid));
+	ss->conn = hs_connect(ss->table->serverid, hs_scan_user(estate, rtindex));
 	ss->horizon = hs_visibility_scan_begin(estate->es_query_cxt);
 	ss->scan_cxt = estate->es_query_cxt;
 	ss->page_cxt = AllocSetContextCreate(estate->es_query_cxt,
@@ -541,10 +220,13 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 	ss->ids_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										"hubspot_fdw ids",
 										ALLOCSET_DEFAULT_SIZES);
+	ss->search_cxt = AllocSetContextCreate(estate->es_query_cxt,
+										   "hubspot_fdw search",
+										   ALLOCSET_SMALL_SIZES);
 	initStringInfo(&ss->after);
 
-	/* one list page ahead; batch/reads up to max_concurrent_requests */
-	ss->max_ahead = kind == HS_READ_LIST ? 1 : Max(ss->table->max_concurrent_requests, 1);
+	/* one page ahead; batch/reads up to max_concurrent_requests */
+	ss->max_ahead = kind != HS_READ_BATCH ? 1 : Max(ss->table->max_concurrent_requests, 1);
 	ss->ahead = palloc0(sizeof(ReadAhead) * ss->max_ahead);
 	for (int i = 0; i < ss->max_ahead; i++)
 		ss->ahead[i].cxt = AllocSetContextCreate(estate->es_query_cxt, "hubspot_fdw read ahead", ALLOCSET_SMALL_SIZES);
@@ -636,7 +318,7 @@ evaluate_ids(HsScanState *ss, ExprContext *econtext)
 		MemoryContextSwitchTo(oldcxt);
 		return;
 	}
-	if (ss->read->kind == HS_READ_BY_ID)
+	if (ss->one_id)
 	{
 		elemtype = exprType((Node *) ss->id_state->expr);
 		elems = &value;
@@ -682,6 +364,136 @@ evaluate_ids(HsScanState *ss, ExprContext *econtext)
 }
 
 /*
+ * prepare_read
+ *		Complete a read on first use, with its properties (which may need
+ *		the catalogue).  When they would make the URL too long for HubSpot,
+ *		a GET by id becomes a batch/read, and a list lists ids only and reads
+ *		each page's records with a batch/read, which carries the properties
+ *		in its body.  Returns the read to send.
+ */
+static HsRead *
+prepare_read(HsScanState *ss, HsRead *rd)
+{
+	MemoryContext oldcxt;
+	List	   *names;
+	HsRead	   *wide;
+
+	if (rd->prepared)
+		return rd;
+	oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
+	names = scan_properties(ss);
+	hs_api_read_set_properties(rd, names);
+	if (hs_api_read_url_too_long(rd) && rd->kind != HS_READ_BATCH)
+	{
+		wide = hs_api_read_new(HS_READ_BATCH, rd->object, rd->archived, rd->with_history);
+		hs_api_read_set_properties(wide, names);
+		if (rd->kind == HS_READ_LIST)
+		{
+			ss->bodies = wide;
+			wide = hs_api_read_new(HS_READ_LIST, rd->object, rd->archived, rd->with_history);
+			hs_api_read_set_properties(wide, list_make1("hs_object_id"));
+		}
+		rd = wide;
+	}
+	MemoryContextSwitchTo(oldcxt);
+	return rd;
+}
+
+/*
+ * property_type
+ *		HubSpot's type of a property, for search.c: from the catalogue;
+ *		hs_object_id, createdate and hs_lastmodifieddate are known.  A
+ *		multiple-choice enumeration is none search.c knows: HubSpot's EQ
+ *		tests one of its values, PostgreSQL's = the ';'-joined text.
+ */
+static bool
+property_type(void *arg, const char *name, HsSearchKind kind pg_attribute_unused(),
+			  HsPropertyType *type)
+{
+	HsScanState *ss = (HsScanState *) arg;
+	HsProperty *p = hs_find_property(ss->conn, ss->table->object, name, &ss->stats);
+
+	if (p != NULL)
+		/* a value of a multiple choice is no value of the column: no filter */
+		*type = p->multiple ? HS_PROP_OTHER : p->type;
+	else if (strcmp(name, "hs_object_id") == 0)
+		*type = HS_PROP_NUMBER;
+	else if (strcmp(name, "createdate") == 0 || strcmp(name, "hs_lastmodifieddate") == 0)
+		*type = HS_PROP_DATETIME;
+	else
+		return false;
+	return true;
+}
+
+/* Plain EXPLAIN, without the catalogue: the type each filter assumes. */
+static bool
+assumed_type(void *arg pg_attribute_unused(), const char *name pg_attribute_unused(),
+			 HsSearchKind kind, HsPropertyType *type)
+{
+	static const HsPropertyType types[] = {
+		[HS_SK_NUMBER] = HS_PROP_NUMBER,
+		[HS_SK_DATE] = HS_PROP_DATE,
+		[HS_SK_DATETIME] = HS_PROP_DATETIME,
+		[HS_SK_BOOL] = HS_PROP_BOOL,
+		[HS_SK_TEXT] = HS_PROP_STRING
+	};
+
+	*type = types[kind];
+	return true;
+}
+
+/* The search of this (re)start, with the values of now, in search_cxt. */
+static void
+start_cursor(HsScanState *ss, ExprContext *econtext, HsPropertyTypeFn type_of)
+{
+	MemoryContext oldcxt;
+
+	MemoryContextReset(ss->search_cxt);
+	oldcxt = MemoryContextSwitchTo(ss->search_cxt);
+	hs_search_cursor_init(&ss->cursor, ss->groups, ss->values, econtext, type_of, ss,
+						  (ss->flags & SCAN_EXACT_CANDIDATE) != 0, ss->sort,
+						  (ss->flags & SCAN_SORT_DESC) != 0,
+						  (ss->flags & SCAN_COUNT) ? 1 : ss->limit);
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * start_search
+ *		Search, or list when this session wrote to the object lately (the
+ *		index may not show it yet).  When HubSpot's order cannot be used
+ *		(listing; filters that are not exact under a sort by a property that
+ *		may be empty or a LIMIT), the rows are sorted here.
+ */
+static void
+start_search(HsScanState *ss, ExprContext *econtext)
+{
+	ss->listed = hs_visibility_wrote_recently(ss->table->object);
+	ss->sort_locally = ss->sort_spec != NIL;
+	ss->read_on_demand = false;
+	if (ss->listed)
+	{
+		ss->read = ss->list_read = prepare_read(ss, ss->list_read);
+		return;
+	}
+	ss->read = prepare_read(ss, ss->search_read);
+	start_cursor(ss, econtext, property_type);
+	if (ss->sort_locally &&
+		(ss->cursor.exact || strcmp(ss->sort, "hs_object_id") == 0))
+		ss->sort_locally = false;
+	if (ss->sort_locally)
+	{
+		/* any order will do: the one that pages past 10,000 */
+		ss->cursor.query.sort_property = "hs_object_id";
+		ss->cursor.query.sort_descending = false;
+	}
+	ss->read_on_demand = ss->cursor.exact && (ss->limit > 0 || (ss->flags & SCAN_COUNT));
+	if (ss->first_body == NULL)
+		ss->first_body = MemoryContextStrdup(ss->scan_cxt,
+											 hs_api_search_body(ss->read, &ss->cursor.query,
+																0, false));
+}
+
+/*
  * Complete the read on first use: its properties may need the catalogue,
  * which plain EXPLAIN must not fetch.  Lookups evaluate their ids at every
  * (re)start.
@@ -689,24 +501,23 @@ evaluate_ids(HsScanState *ss, ExprContext *econtext)
 static void
 start_scan(HsScanState *ss, ExprContext *econtext)
 {
-	if (!ss->read->prepared)
-	{
-		MemoryContext oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
-
-		hs_api_read_set_properties(ss->read, scan_properties(ss));
-		MemoryContextSwitchTo(oldcxt);
-	}
-	if (ss->read->kind != HS_READ_LIST)
+	if (ss->search_read != NULL)
+		start_search(ss, econtext);
+	else
+		ss->read = prepare_read(ss, ss->read);
+	if (ss->read->kind == HS_READ_BY_ID || ss->read->kind == HS_READ_BATCH)
 		evaluate_ids(ss, econtext);
 	ss->started = true;
 	ss->more = true;
+	ss->sorted = ss->counted = false;
 	resetStringInfo(&ss->after);
 }
 
 /*
  * read_ahead
  *		Send the requests the scan needs next, while there is room: the next
- *		list page, or batch/reads of ids (up to max_concurrent_requests).
+ *		list or search page, or batch/reads of ids (up to
+ *		max_concurrent_requests).
  */
 static void
 read_ahead(HsScanState *ss)
@@ -718,12 +529,23 @@ read_ahead(HsScanState *ss)
 		MemoryContext oldcxt;
 		int			n = Min(ss->nids - ss->next_id, ss->read->page_size);
 
-		if (ss->read->kind == HS_READ_LIST ? !ss->more : n <= 0)
+		if (ss->read->kind == HS_READ_LIST || ss->read->kind == HS_READ_SEARCH ?
+			!ss->more : n <= 0)
 			return;
 		MemoryContextReset(ra->cxt);
 		oldcxt = MemoryContextSwitchTo(ra->cxt);
 		ra->after = NULL;
-		if (ss->read->kind == HS_READ_LIST)
+		if (ss->read->kind == HS_READ_SEARCH)
+		{
+			ss->more = false;	/* until its answer tells */
+			req = hs_search_cursor_request(&ss->cursor, ss->read);
+			if (req == NULL)
+			{
+				MemoryContextSwitchTo(oldcxt);
+				return;
+			}
+		}
+		else if (ss->read->kind == HS_READ_LIST)
 		{
 			ra->after = ss->after.len > 0 ? pstrdup(ss->after.data) : NULL;
 			req = hs_api_list_page(ss->read, ra->after);
@@ -767,6 +589,48 @@ drop_ahead(HsScanState *ss)
 	ss->first_ahead = ss->nahead = 0;
 }
 
+/*
+ * A batch/read's records; an id it did not find (archived, or merged,
+ * since it was listed) is no row, any other error an ERROR.
+ */
+static void
+take_batch_read(HsScanState *ss, HsBatchRead *out)
+{
+	ss->records = out->records;
+	ss->nrecords = out->nrecords;
+	for (int i = 0; i < out->nerrors; i++)
+	{
+		const char *category = out->errors[i].category;
+
+		if (category != NULL && strcmp(category, "OBJECT_NOT_FOUND") == 0)
+			continue;
+		ereport(ERROR,
+				(errcode(hs_errcode_for_rejected_input(category)),
+				 errmsg("HubSpot could not read some records: %s",
+						hs_error_message_text(out->errors[i].json)),
+				 hs_errdetail_request(out->resp->method, out->resp->path,
+									  "category %s; correlationId %s",
+									  category ? category : "none",
+									  out->resp->correlation_id[0] ?
+									  out->resp->correlation_id : "none")));
+	}
+}
+
+/* A wide list: the records of the ids just listed, through batch/read. */
+static void
+read_bodies(HsScanState *ss)
+{
+	char	  **ids = palloc(sizeof(char *) * ss->nrecords);
+	HsBatchRead out;
+
+	for (int i = 0; i < ss->nrecords; i++)
+		ids[i] = pstrdup(hs_json_string(ss->records[i], "id"));
+	hs_api_parse_batch_read(hs_api_send(ss->conn,
+										hs_api_batch_read(ss->bodies, ids, ss->nrecords),
+										&ss->stats), &out);
+	take_batch_read(ss, &out);
+}
+
 /* Fetch the next page of a list (requested ahead, or now). */
 static void
 fetch_list_page(HsScanState *ss)
@@ -784,6 +648,8 @@ fetch_list_page(HsScanState *ss)
 	resetStringInfo(&ss->after);
 	if (page.after != NULL)
 		appendStringInfoString(&ss->after, page.after);
+	if (ss->bodies != NULL && page.nrecords > 0)
+		read_bodies(ss);
 }
 
 /* WHERE id = x: one GET; a record that does not exist is no row. */
@@ -823,24 +689,25 @@ fetch_many(HsScanState *ss)
 	hs_api_parse_batch_read(take_ahead(ss, NULL), &out);
 	read_ahead(ss);
 	ss->more = ss->nahead > 0;
-	ss->records = out.records;
-	ss->nrecords = out.nrecords;
-	for (int i = 0; i < out.nerrors; i++)
-	{
-		const char *category = out.errors[i].category;
+	take_batch_read(ss, &out);
+}
 
-		if (category != NULL && strcmp(category, "OBJECT_NOT_FOUND") == 0)
-			continue;
-		ereport(ERROR,
-				(errcode(hs_errcode_for_rejected_input(category)),
-				 errmsg("HubSpot could not read some records: %s",
-						hs_error_message_text(out.errors[i].json)),
-				 hs_errdetail_request(out.resp->method, out.resp->path,
-									  "category %s; correlationId %s",
-									  category ? category : "none",
-									  out.resp->correlation_id[0] ?
-									  out.resp->correlation_id : "none")));
+/* Fetch the next page of a search (requested ahead, or now). */
+static void
+fetch_search_page(HsScanState *ss)
+{
+	HsPage		page;
+
+	read_ahead(ss);
+	if (ss->nahead == 0)
+	{
+		ss->more = false;
+		return;
 	}
+	hs_search_cursor_page(&ss->cursor, take_ahead(ss, NULL), &page);
+	ss->records = page.records;
+	ss->nrecords = page.nrecords;
+	ss->more = !ss->cursor.done;
 }
 
 /* Fetch the next page of records into page_cxt. */
@@ -865,33 +732,32 @@ fetch_page(HsScanState *ss)
 		case HS_READ_BATCH:
 			fetch_many(ss);
 			break;
+		case HS_READ_SEARCH:
+			fetch_search_page(ss);
+			break;
 	}
 	MemoryContextSwitchTo(oldcxt);
 }
 
-TupleTableSlot *
-hubspotIterateForeignScan(ForeignScanState *node)
+/* The next record the scan returns, or NULL at its end. */
+static json_object *
+next_record(HsScanState *ss)
 {
-	HsScanState *ss = (HsScanState *) node->fdw_state;
-	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
-	MemoryContext oldcxt;
 	json_object *record;
-
-	if (!ss->started)
-		start_scan(ss, node->ss.ps.ps_ExprContext);
 
 	for (;;)
 	{
 		while (ss->next_record >= ss->nrecords)
 		{
 			if (!ss->more && ss->nahead == 0)
-				return ExecClearTuple(slot);
+				return NULL;
 			fetch_page(ss);
 		}
 		record = ss->records[ss->next_record++];
 
 		/* half a page read: request the next (a LIMIT may never need it) */
-		if (ss->more && ss->nahead == 0 && ss->next_record * 2 >= ss->nrecords)
+		if (ss->more && ss->nahead == 0 && !ss->read_on_demand &&
+			ss->next_record * 2 >= ss->nrecords)
 			read_ahead(ss);
 
 		/*
@@ -901,14 +767,117 @@ hubspotIterateForeignScan(ForeignScanState *node)
 		 */
 		if (!hs_visibility_hidden(ss->table->object, hs_json_string(record, "id"),
 								  ss->horizon))
-			break;
+			return record;
 		ss->own_creates_skipped++;
 	}
+}
 
+/* The next record into slot (in row_cxt); false at the end. */
+static bool
+next_row(HsScanState *ss, TupleTableSlot *slot)
+{
+	json_object *record = next_record(ss);
+	MemoryContext oldcxt;
+
+	if (record == NULL)
+		return false;
 	MemoryContextReset(ss->row_cxt);
 	oldcxt = MemoryContextSwitchTo(ss->row_cxt);
 	hs_fill_slot_from_object(ss->table, record, slot, ss->wanted);
 	MemoryContextSwitchTo(oldcxt);
+	return true;
+}
+
+/*
+ * count_row
+ *		count(*): HubSpot's total when the filters are exact and search can
+ *		be used (one request with limit 1; none when no record can match),
+ *		else the rows that pass the conditions, counted here.  Every column
+ *		of the scan's one row is the count.
+ */
+static TupleTableSlot *
+count_row(HsScanState *ss, ForeignScanState *node)
+{
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	int64		count = 0;
+
+	ExecClearTuple(slot);
+	if (ss->counted)
+		return slot;
+	ss->counted = true;
+	ss->counted_by_total = !ss->listed && ss->cursor.exact;
+	if (ss->counted_by_total)
+	{
+		if (!ss->cursor.none)
+		{
+			next_record(ss);
+			count = ss->cursor.total;
+		}
+	}
+	else
+	{
+		while (next_row(ss, ss->base_slot))
+		{
+			ResetExprContext(econtext);
+			econtext->ecxt_scantuple = ss->base_slot;
+			if (ExecQual(ss->count_qual, econtext))
+				count++;
+		}
+	}
+	for (int i = 0; i < slot->tts_tupleDescriptor->natts; i++)
+	{
+		slot->tts_values[i] = Int64GetDatum(count);
+		slot->tts_isnull[i] = false;
+	}
+	return ExecStoreVirtualTuple(slot);
+}
+
+/* The rows in PostgreSQL's order, when HubSpot's cannot be used. */
+static TupleTableSlot *
+sorted_row(HsScanState *ss, TupleTableSlot *slot)
+{
+	if (!ss->sorted)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(ss->scan_cxt);
+		AttrNumber	attno = linitial_int(ss->sort_spec);
+		Oid			sortop = (Oid) lsecond_int(ss->sort_spec);
+		Oid			collation = (Oid) lthird_int(ss->sort_spec);
+		bool		nulls_first = lfourth_int(ss->sort_spec) != 0;
+
+		if (ss->sorter != NULL)
+			tuplesort_end(ss->sorter);
+		ss->sorter = tuplesort_begin_heap(slot->tts_tupleDescriptor, 1, &attno, &sortop,
+										  &collation, &nulls_first, work_mem, NULL,
+										  TUPLESORT_NONE);
+		if (ss->sorted_slot == NULL)
+			ss->sorted_slot = MakeSingleTupleTableSlot(slot->tts_tupleDescriptor,
+													   &TTSOpsMinimalTuple);
+		MemoryContextSwitchTo(oldcxt);
+		while (next_row(ss, slot))
+			tuplesort_puttupleslot(ss->sorter, slot);
+		tuplesort_performsort(ss->sorter);
+		ss->sorted = true;
+	}
+	if (!tuplesort_gettupleslot(ss->sorter, true, false, ss->sorted_slot, NULL))
+		return ExecClearTuple(slot);
+	return ExecCopySlot(slot, ss->sorted_slot);
+}
+
+TupleTableSlot *
+hubspotIterateForeignScan(ForeignScanState *node)
+{
+	HsScanState *ss = (HsScanState *) node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+
+	if (!ss->started)
+		start_scan(ss, node->ss.ps.ps_ExprContext);
+	if (ss->flags & SCAN_COUNT)
+		return count_row(ss, node);
+	if (ss->sort_locally)
+		return sorted_row(ss, slot);
+	if (!next_row(ss, slot))
+		return ExecClearTuple(slot);
 	return slot;
 }
 
@@ -934,6 +903,16 @@ hubspotEndForeignScan(ForeignScanState *node)
 
 	if (ss != NULL && ss->ahead != NULL)
 		drop_ahead(ss);
+	if (ss != NULL && ss->sorter != NULL)
+	{
+		tuplesort_end(ss->sorter);
+		ss->sorter = NULL;
+	}
+	if (ss != NULL && ss->sorted_slot != NULL)
+	{
+		ExecDropSingleTupleTableSlot(ss->sorted_slot);
+		ss->sorted_slot = NULL;
+	}
 	/* deleting the page context frees the json-c page at once */
 	if (ss != NULL && ss->page_cxt != NULL)
 	{
@@ -962,6 +941,46 @@ typed_properties_text(HsScanState *ss)
 	return buf.data;
 }
 
+/* The body of the first search request (plain EXPLAIN: built now). */
+static const char *
+search_body_text(HsScanState *ss, ForeignScanState *node)
+{
+	if (ss->first_body != NULL)
+		return ss->first_body;
+	/* values set by a subquery are not known before it runs */
+	if (hs_search_has_exec_param((Node *) ((ForeignScan *) node->ss.ps.plan)->fdw_exprs,
+								 NULL))
+		return "(built at execution: a value comes from a subquery)";
+	if (ss->search_cxt == NULL)
+		ss->search_cxt = AllocSetContextCreate(CurrentMemoryContext,
+											   "hubspot_fdw search",
+											   ALLOCSET_SMALL_SIZES);
+	start_cursor(ss, node->ss.ps.ps_ExprContext, assumed_type);
+	return hs_api_search_body(ss->search_read, &ss->cursor.query, 0, false);
+}
+
+/* EXPLAIN of a search: its body, what PostgreSQL checks alone, what it did. */
+static void
+explain_search(HsScanState *ss, ForeignScanState *node, ExplainState *es)
+{
+	if (es->verbose)
+	{
+		ExplainPropertyText("HubSpot Search Body", search_body_text(ss, node), es);
+		if (ss->kept[0] != '\0')
+			ExplainPropertyText("HubSpot Conditions Not Pushed", ss->kept, es);
+	}
+	if (!es->analyze || !ss->started)
+		return;
+	ExplainPropertyText("HubSpot Read", ss->listed ?
+						"list (this session wrote to the object lately: search may not show it yet)" :
+						"search", es);
+	if (ss->sort_locally)
+		ExplainPropertyText("HubSpot Sort", "in PostgreSQL", es);
+	if (ss->flags & SCAN_COUNT)
+		ExplainPropertyText("HubSpot Count", ss->counted_by_total ?
+							"the search's total" : "rows counted in PostgreSQL", es);
+}
+
 void
 hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
@@ -970,8 +989,8 @@ hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
 
 	ExplainPropertyText("HubSpot Request", hs_api_read_describe(ss->read), es);
 	if (kind != HS_READ_BY_ID)
-		ExplainPropertyInteger(kind == HS_READ_LIST ?
-							   "HubSpot Page Size" : "HubSpot Ids Per Request",
+		ExplainPropertyInteger(kind == HS_READ_BATCH ?
+							   "HubSpot Ids Per Request" : "HubSpot Page Size",
 							   NULL, ss->read->page_size, es);
 	if (es->verbose)
 	{
@@ -988,9 +1007,15 @@ hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		if (ss->want_history)
 			ExplainPropertyText("HubSpot Properties With History", "all", es);
 	}
+	if (ss->bodies != NULL)
+		ExplainPropertyText("HubSpot Records Read Through",
+							psprintf("%s (the properties make the URL too long)",
+									 hs_api_read_describe(ss->bodies)), es);
+	if (ss->search_read != NULL)
+		explain_search(ss, node, es);
 	if (es->analyze)
 	{
-		if (kind != HS_READ_LIST)
+		if (kind == HS_READ_BY_ID || kind == HS_READ_BATCH)
 			ExplainPropertyInteger("HubSpot Ids", NULL, ss->nids, es);
 		hs_api_explain_stats(&ss->stats, es);
 		if (ss->own_creates_skipped > 0 || es->verbose)

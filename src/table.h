@@ -79,6 +79,7 @@ typedef struct HsTable
 	int			max_concurrent_requests;	/* batches in flight at most */
 	bool		on_error_skip;	/* on_error 'skip': warn about rejected rows */
 	char	   *id_property;	/* upsert key, or NULL */
+	bool		use_search;		/* may scans read through CRM search? */
 	int			ncolumns;
 	HsColumn   *columns;		/* live (non-dropped) columns in attnum order */
 	HsColumn   *properties_col; /* NULL if the table has none */

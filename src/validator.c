@@ -34,7 +34,8 @@ typedef enum HsOptionKind
 	OPT_OBJECT,
 	OPT_TOKEN,
 	OPT_PROPERTY,
-	OPT_ON_ERROR
+	OPT_ON_ERROR,
+	OPT_BOOL
 } HsOptionKind;
 
 typedef struct HsOptionDef
@@ -54,11 +55,13 @@ static const HsOptionDef valid_options[] = {
 	{"batch_size", ForeignServerRelationId, OPT_INT, 1, HS_MAX_BATCH_SIZE},
 	{"max_concurrent_requests", ForeignServerRelationId, OPT_INT, 1, HS_MAX_CONCURRENT_REQUESTS},
 	{"on_error", ForeignServerRelationId, OPT_ON_ERROR, 0, 0},
+	{"use_search", ForeignServerRelationId, OPT_BOOL, 0, 0},
 	{"access_token", UserMappingRelationId, OPT_TOKEN, 0, 0},
 	{"object", ForeignTableRelationId, OPT_OBJECT, 0, 0},
 	{"batch_size", ForeignTableRelationId, OPT_INT, 1, HS_MAX_BATCH_SIZE},
 	{"max_concurrent_requests", ForeignTableRelationId, OPT_INT, 1, HS_MAX_CONCURRENT_REQUESTS},
 	{"on_error", ForeignTableRelationId, OPT_ON_ERROR, 0, 0},
+	{"use_search", ForeignTableRelationId, OPT_BOOL, 0, 0},
 	{"id_property", ForeignTableRelationId, OPT_PROPERTY, 0, 0},
 	{"property", AttributeRelationId, OPT_PROPERTY, 0, 0},
 	{NULL, InvalidOid, 0, 0, 0}
@@ -299,6 +302,13 @@ check_option_value(const HsOptionDef *opt, const char *value)
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("invalid value for option \"on_error\": \"%s\"", value),
 						 errhint("Valid values are \"abort\" and \"skip\".")));
+			break;
+		case OPT_BOOL:
+			if (!parse_bool(value, &bval))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"%s\": \"%s\"", opt->name, value),
+						 errhint("Valid values are \"true\" and \"false\".")));
 			break;
 	}
 }

@@ -31,6 +31,8 @@
 #include "postgres.h"
 
 #include "common/hashfn.h"
+#include "storage/proc.h"
+#include "utils/timestamp.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 
@@ -214,4 +216,60 @@ hs_visibility_hidden(const char *object, const char *id, uint64 horizon)
 	entry = hash_search(created, &key, HASH_FIND, NULL);
 	pfree(key);
 	return entry != NULL && entry->seq > horizon;
+}
+
+/*
+ * Writes, for search (scan.c): per object type, when this backend last
+ * began or ended a statement that may write to it, and in which local
+ * transaction.  A short list: a session writes to a few object types.
+ */
+typedef struct WriteEntry
+{
+	struct WriteEntry *next;
+	char	   *object;
+	TimestampTz at;
+	LocalTransactionId lxid;
+} WriteEntry;
+
+static WriteEntry *writes = NULL;
+
+/*
+ * hs_visibility_wrote
+ *		A statement that may write to object begins or ends in this backend.
+ */
+void
+hs_visibility_wrote(const char *object)
+{
+	WriteEntry *e;
+
+	for (e = writes; e != NULL; e = e->next)
+		if (strcmp(e->object, object) == 0)
+			break;
+	if (e == NULL)
+	{
+		e = MemoryContextAllocZero(TopMemoryContext, sizeof(WriteEntry));
+		e->object = MemoryContextStrdup(TopMemoryContext, object);
+		e->next = writes;
+		writes = e;
+	}
+	e->at = GetCurrentTimestamp();
+	e->lxid = MyProc->lxid;
+}
+
+/*
+ * hs_visibility_wrote_recently
+ *		Did this backend write to object in the current transaction, or
+ *		less than HS_SEARCH_LAG_MS ago?  Then search may not show its writes
+ *		yet (hubspot-api.md 3.11: "It may take a few moments for newly
+ *		created or updated CRM objects to appear in search results").
+ */
+bool
+hs_visibility_wrote_recently(const char *object)
+{
+	for (WriteEntry *e = writes; e != NULL; e = e->next)
+		if (strcmp(e->object, object) == 0)
+			return e->lxid == MyProc->lxid ||
+				!TimestampDifferenceExceeds(e->at, GetCurrentTimestamp(),
+											HS_SEARCH_LAG_MS);
+	return false;
 }

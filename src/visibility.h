@@ -27,6 +27,17 @@ extern void hs_visibility_created(const char *object, const char *id);
 extern bool hs_visibility_hidden(const char *object, const char *id,
 								 uint64 horizon);
 /*
+ * Writes and search (visibility.c): HubSpot's search index lags writes by
+ * seconds.  hs_visibility_wrote() notes that this backend is writing to an
+ * object (a statement that may write to it begins or ends);
+ * hs_visibility_wrote_recently() tells whether it did so in the current
+ * transaction or less than HS_SEARCH_LAG_MS ago, when a scan must not read
+ * through search.
+ */
+#define HS_SEARCH_LAG_MS 60000
+extern void hs_visibility_wrote(const char *object);
+extern bool hs_visibility_wrote_recently(const char *object);
+/*
  * A hash table in cxt whose entries (of entrysize bytes) begin with their
  * key, a char * to a string: hashed and compared as the string.
  */

@@ -177,6 +177,7 @@ static HsResponse *
 send_request(HsWriter *w, const HsApiRequest *req)
 {
 	w->sending = true;
+	hs_visibility_wrote(w->table->object);
 	return hs_api_send(w->conn, req, &w->stats);
 }
 
@@ -290,6 +291,7 @@ batch_start(HsWriteBatch *batch)
 	batch->request = hs_api_write_batch(w->table->object, w->op,
 										w->table->id_property,
 										batch->inputs, batch->ninputs);
+	hs_visibility_wrote(w->table->object);
 	batch->call = hs_api_start(w->conn, batch->request, &batch->stats);
 }
 

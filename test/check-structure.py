@@ -31,6 +31,7 @@ SRC = os.path.join(REPO, 'src')
 #
 #   hubspot_fdw, validator          what PostgreSQL calls: handler, validator
 #   scan, modify > rows             FDW callbacks; rows.c: modify.c's row checks
+#   plan > search                   planning; search.c: search filters
 #   writer                          the write pipeline
 #   properties                      property catalogues
 #   api                             every endpoint: paths, bodies, parsers
@@ -45,10 +46,12 @@ SRC = os.path.join(REPO, 'src')
 # waits made visible; it takes HsHttpRateLimit from http.h, a type only).  request.h and table.h are headers of
 # types only, shared by the layers that use them, with no .c file.
 ALLOWED = {
-    'hubspot_fdw': {'scan', 'modify', 'statement', 'ratelimit'},
+    'hubspot_fdw': {'plan', 'scan', 'modify', 'statement', 'ratelimit'},
     'validator': {'api', 'option', 'url'},
-    'scan': {'properties', 'api', 'client', 'errors', 'option', 'convert',
-             'visibility', 'json'},
+    'plan': {'search', 'api', 'option', 'convert', 'table'},
+    'scan': {'plan', 'search', 'properties', 'api', 'client', 'errors', 'option',
+             'convert', 'visibility', 'json'},
+    'search': {'api', 'table', 'errors', 'json'},
     'modify': {'rows', 'writer', 'properties', 'api', 'client', 'errors',
                'option', 'convert', 'statement', 'visibility', 'json'},
     'rows': {'writer', 'properties', 'api', 'errors', 'option', 'convert',
@@ -76,7 +79,7 @@ ALLOWED = {
 
 # Headers that are not named after one .c file: the modules they belong to.
 HEADER_MODULES = {
-    'fdw.h': {'scan', 'modify'},    # the callbacks, for hubspot_fdw.c
+    'fdw.h': {'plan', 'scan', 'modify'},    # the callbacks, for hubspot_fdw.c
     'modify.h': {'rows'},           # rows.c's functions and the state they
                                     # share with modify.c, which calls them
 }

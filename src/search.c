@@ -1,0 +1,967 @@
+/*-------------------------------------------------------------------------
+ *
+ * search.c
+ *		Reads through HubSpot's CRM search: the conditions of a query that
+ *		become search filters (planning), and the requests of the search
+ *		with the values of the moment (execution).
+ *
+ * HubSpot's rules are those of hubspot-api.md 3.11: filters within a group
+ * are ANDed, groups ORed, at most 5 groups, 6 filters in a group and 18 in
+ * all; one sort; 200 results a request; no paging past 10,000 results;
+ * string comparisons ignore case, enumerations' do not, and string IN
+ * takes lowercase values; a property without a value (absent, null or "")
+ * never matches EQ, LT, LTE, GT, GTE, BETWEEN or IN, and matches NEQ and
+ * NOT_IN.
+ *
+ * A condition becomes a filter only when what HubSpot returns for it is a
+ * superset of what PostgreSQL would keep, and every condition is still
+ * checked by PostgreSQL: the search can only leave out records that cannot
+ * match.  A filter is also exact when HubSpot keeps exactly PostgreSQL's
+ * rows (numbers, dates, datetimes, booleans and ids compared with =, <, <=,
+ * >, >=, IN, IS [NOT] NULL; enumerations with = and IN); a query whose
+ * filters are all exact may have its LIMIT, its ORDER BY on a property
+ * that may be empty, or its count(*) answered by HubSpot.  Exactness is
+ * settled at execution, once the property catalogue tells the types: a
+ * filter whose property is of another type than the column's is left out,
+ * which keeps the answer a superset.
+ *
+ * The plan's form of a filter (fdw_private) is a List of five nodes:
+ * String property, Integer HsSearchOp, Integer HsSearchKind, Integer value
+ * (index into the scan's fdw_exprs, -1 for none), Integer flags.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/stratnum.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "datatype/timestamp.h"
+#include "mb/pg_wchar.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/clauses.h"
+#include "optimizer/optimizer.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+
+#include "search.h"
+#include "errors.h"
+#include "json.h"
+
+/* Operators of filters (HubSpot's names in op_names). */
+typedef enum HsSearchOp
+{
+	SOP_EQ,
+	SOP_NEQ,
+	SOP_LT,
+	SOP_LTE,
+	SOP_GT,
+	SOP_GTE,
+	SOP_IN,
+	SOP_NOT_IN,
+	SOP_HAS,
+	SOP_NOT_HAS
+} HsSearchOp;
+
+static const char *const op_names[] = {
+	"EQ", "NEQ", "LT", "LTE", "GT", "GTE", "IN", "NOT_IN",
+	"HAS_PROPERTY", "NOT_HAS_PROPERTY"
+};
+
+/* flags of a filter */
+#define SF_MAY_BE_EXACT 0x01	/* exact if the property has the type assumed */
+#define SF_IMPLIES_SET 0x02		/* a record it keeps has a value */
+
+enum
+{
+	F_PROPERTY,
+	F_OP,
+	F_KIND,
+	F_VALUE,
+	F_FLAGS
+};
+
+/* the filters a group may have, one left for keyset paging */
+#define GROUP_FILTERS (HS_SEARCH_MAX_GROUP_FILTERS - 1)
+
+/* What a condition's column stands for in HubSpot. */
+typedef struct Target
+{
+	const char *property;
+	HsSearchKind kind;
+	Oid			type;			/* the type the operator sees */
+	bool		always_set;		/* every record has a value (ids, dates) */
+} Target;
+
+/* ----------------------------------------------------------------
+ *		Planning
+ * ----------------------------------------------------------------
+ */
+
+static bool
+is_integer_type(Oid typid)
+{
+	return typid == INT2OID || typid == INT4OID || typid == INT8OID;
+}
+
+static bool
+is_number_type(Oid typid)
+{
+	return is_integer_type(typid) || typid == NUMERICOID;
+}
+
+/* The column of relid with this attnum, or NULL. */
+static HsColumn *
+table_column(HsTable *table, AttrNumber attnum)
+{
+	for (int i = 0; i < table->ncolumns; i++)
+		if (table->columns[i].attnum == attnum)
+			return &table->columns[i];
+	return NULL;
+}
+
+/* What a typed column, the id or a timestamp column stands for. */
+static bool
+column_target(HsColumn *col, Target *t)
+{
+	Oid			base = col->basetypid;
+
+	t->always_set = false;
+	switch (col->kind)
+	{
+		case HS_COL_ID:
+			if (!is_number_type(base))
+				return false;
+			t->property = "hs_object_id";
+			t->kind = HS_SK_NUMBER;
+			t->always_set = true;
+			return true;
+		case HS_COL_CREATED_AT:
+		case HS_COL_UPDATED_AT:
+			if (base != TIMESTAMPTZOID)
+				return false;
+			t->property = col->kind == HS_COL_CREATED_AT ? "createdate" : "hs_lastmodifieddate";
+			t->kind = HS_SK_DATETIME;
+			t->always_set = true;
+			return true;
+		case HS_COL_PROPERTY:
+			t->property = col->property;
+			if (col->vkind == HS_VAL_NUMBER && is_number_type(base))
+				t->kind = HS_SK_NUMBER;
+			else if (col->vkind == HS_VAL_DATE)
+				t->kind = HS_SK_DATE;
+			else if (col->vkind == HS_VAL_TIMESTAMPTZ)
+				t->kind = HS_SK_DATETIME;
+			else if (col->vkind == HS_VAL_BOOL)
+				t->kind = HS_SK_BOOL;
+			else if (col->vkind == HS_VAL_TEXT && (base == TEXTOID || base == VARCHAROID))
+				t->kind = HS_SK_TEXT;
+			else
+				return false;
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * search_target
+ *		Is node a column HubSpot can filter on: a typed column, the id, a
+ *		timestamp column, or properties->>'name'?  An integer column under
+ *		its implicit cast to numeric counts (its value is the same).
+ */
+static bool
+search_target(HsTable *table, Index relid, Node *node, Target *t)
+{
+	HsColumn   *col;
+	Var		   *var;
+
+	while (node && IsA(node, RelabelType))
+		node = (Node *) ((RelabelType *) node)->arg;
+	if (node == NULL)
+		return false;
+	t->type = exprType(node);
+	if (IsA(node, FuncExpr))
+	{
+		FuncExpr   *f = (FuncExpr *) node;
+
+		if (f->funcformat != COERCE_IMPLICIT_CAST || f->funcresulttype != NUMERICOID ||
+			list_length(f->args) != 1 || !is_integer_type(exprType(linitial(f->args))))
+			return false;
+		node = linitial(f->args);
+	}
+	else if (IsA(node, OpExpr) && ((OpExpr *) node)->opfuncid == F_JSONB_OBJECT_FIELD_TEXT)
+	{
+		OpExpr	   *op = (OpExpr *) node;
+		Node	   *key = lsecond(op->args);
+
+		var = (Var *) linitial(op->args);
+		if (!IsA(var, Var) || var->varno != (int) relid || var->varlevelsup != 0 ||
+			!IsA(key, Const) || ((Const *) key)->constisnull)
+			return false;
+		col = table_column(table, var->varattno);
+		if (col == NULL || col->kind != HS_COL_PROPERTIES)
+			return false;
+		t->property = TextDatumGetCString(((Const *) key)->constvalue);
+		if (t->property[0] == '\0' ||
+			strspn(t->property, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+			strlen(t->property))
+			return false;
+		t->kind = HS_SK_TEXT;
+		t->always_set = false;
+		return true;
+	}
+	if (!IsA(node, Var))
+		return false;
+	var = (Var *) node;
+	if (var->varno != (int) relid || var->varlevelsup != 0)
+		return false;
+	col = table_column(table, var->varattno);
+	return col != NULL && column_target(col, t);
+}
+
+/* Can a value of this type be written for a target of this kind? */
+static bool
+value_type_ok(HsSearchKind kind, Oid valtype)
+{
+	switch (kind)
+	{
+		case HS_SK_NUMBER:
+			return is_number_type(valtype);
+		case HS_SK_DATE:
+			return valtype == DATEOID;
+		case HS_SK_DATETIME:
+			return valtype == TIMESTAMPTZOID;
+		case HS_SK_BOOL:
+			return valtype == BOOLOID;
+		case HS_SK_TEXT:
+			return valtype == TEXTOID || valtype == VARCHAROID;
+	}
+	return false;
+}
+
+/*
+ * The filter operator that opno, applied as (target, value), is: its btree
+ * strategy in the target type's family, or NEQ for the negator of its
+ * equality.  -1 if none.
+ */
+static int
+filter_op(Oid opno, Oid type)
+{
+	TypeCacheEntry *tce = lookup_type_cache(type, TYPECACHE_BTREE_OPFAMILY);
+	Oid			negator;
+
+	if (!OidIsValid(opno) || !OidIsValid(tce->btree_opf))
+		return -1;
+	switch (get_op_opfamily_strategy(opno, tce->btree_opf))
+	{
+		case BTLessStrategyNumber:
+			return SOP_LT;
+		case BTLessEqualStrategyNumber:
+			return SOP_LTE;
+		case BTEqualStrategyNumber:
+			return SOP_EQ;
+		case BTGreaterEqualStrategyNumber:
+			return SOP_GTE;
+		case BTGreaterStrategyNumber:
+			return SOP_GT;
+	}
+	negator = get_negator(opno);
+	if (OidIsValid(negator) &&
+		get_op_opfamily_strategy(negator, tce->btree_opf) == BTEqualStrategyNumber)
+		return SOP_NEQ;
+	return -1;
+}
+
+/* Which operators a kind of target may push (see the head comment). */
+static bool
+op_pushable(const Target *t, int op, Oid collid)
+{
+	if (t->kind != HS_SK_TEXT)
+		return true;
+	/* text: = and IN only (case-insensitive: a superset), deterministic */
+	if (op != SOP_EQ && op != SOP_IN && op != SOP_NOT_HAS)
+		return false;
+	return op == SOP_NOT_HAS || !OidIsValid(collid) ||
+		get_collation_isdeterministic(collid);
+}
+
+static List *
+make_filter(HsSearchPlan *plan, const Target *t, int op, Expr *value)
+{
+	int			flags = 0;
+	int			index = -1;
+
+	if (value != NULL)
+	{
+		index = list_length(plan->exprs);
+		plan->exprs = lappend(plan->exprs, value);
+	}
+	if (op == SOP_EQ || op == SOP_IN || (t->kind != HS_SK_TEXT &&
+										 (op == SOP_LT || op == SOP_LTE || op == SOP_GT ||
+										  op == SOP_GTE || op == SOP_HAS || op == SOP_NOT_HAS)) ||
+		((op == SOP_NEQ || op == SOP_NOT_IN) && t->always_set))
+		flags |= SF_MAY_BE_EXACT;
+	if (op != SOP_NEQ && op != SOP_NOT_IN && op != SOP_NOT_HAS)
+		flags |= SF_IMPLIES_SET;
+	return list_make5(makeString(pstrdup(t->property)), makeInteger(op),
+					  makeInteger(t->kind), makeInteger(index), makeInteger(flags));
+}
+
+/* Is an expression known before the scan starts (no Var, not volatile)? */
+static bool
+is_scan_constant(Node *node)
+{
+	return !contain_var_clause(node) && !contain_volatile_functions(node) &&
+		!contain_subplans(node);
+}
+
+/* A comparison (target op value, either way round) as one filter, or NIL. */
+static List *
+comparison_filter(HsSearchPlan *plan, HsTable *table, Index relid, OpExpr *opexpr)
+{
+	Target		t;
+	Node	   *left,
+			   *right;
+	Oid			opno = opexpr->opno;
+	int			op;
+
+	if (list_length(opexpr->args) != 2)
+		return NIL;
+	left = linitial(opexpr->args);
+	right = lsecond(opexpr->args);
+	if (!search_target(table, relid, left, &t))
+	{
+		Node	   *swap = left;
+
+		left = right;
+		right = swap;
+		opno = get_commutator(opno);
+		if (!search_target(table, relid, left, &t))
+			return NIL;
+	}
+	if (!is_scan_constant(right) || !value_type_ok(t.kind, exprType(right)))
+		return NIL;
+	op = filter_op(opno, t.type);
+	if (op < 0 || !op_pushable(&t, op, opexpr->inputcollid))
+		return NIL;
+	return make_filter(plan, &t, op, (Expr *) right);
+}
+
+/* x = ANY(array) as IN, x <> ALL(array) as NOT_IN, or NIL. */
+static List *
+array_filter(HsSearchPlan *plan, HsTable *table, Index relid, ScalarArrayOpExpr *saop)
+{
+	Target		t;
+	Node	   *array = lsecond(saop->args);
+	int			op;
+
+	if (!search_target(table, relid, linitial(saop->args), &t) ||
+		!is_scan_constant(array) ||
+		!value_type_ok(t.kind, get_element_type(exprType(array))))
+		return NIL;
+	op = filter_op(saop->opno, t.type);
+	if (op == SOP_EQ && saop->useOr)
+		op = SOP_IN;
+	else if (op == SOP_NEQ && !saop->useOr)
+		op = SOP_NOT_IN;
+	else
+		return NIL;
+	if (!op_pushable(&t, op, saop->inputcollid))
+		return NIL;
+	return make_filter(plan, &t, op, (Expr *) array);
+}
+
+/*
+ * clause_filter
+ *		One condition as one filter (a List in the plan's form), or NIL:
+ *		a comparison, IN / NOT IN, IS [NOT] NULL, or a boolean column (as
+ *		such, negated, or IS TRUE / IS FALSE).
+ */
+static List *
+clause_filter(HsSearchPlan *plan, HsTable *table, Index relid, Expr *clause)
+{
+	Target		t;
+	bool		value = true;
+
+	if (IsA(clause, OpExpr))
+		return comparison_filter(plan, table, relid, (OpExpr *) clause);
+	if (IsA(clause, ScalarArrayOpExpr))
+		return array_filter(plan, table, relid, (ScalarArrayOpExpr *) clause);
+	if (IsA(clause, NullTest))
+	{
+		NullTest   *nt = (NullTest *) clause;
+
+		if (nt->argisrow || !search_target(table, relid, (Node *) nt->arg, &t))
+			return NIL;
+		if (nt->nulltesttype == IS_NOT_NULL && t.kind == HS_SK_TEXT)
+			return NIL;			/* HubSpot does not count "" as a value */
+		return make_filter(plan, &t, nt->nulltesttype == IS_NULL ? SOP_NOT_HAS : SOP_HAS,
+						   NULL);
+	}
+	if (IsA(clause, BooleanTest))
+	{
+		BooleanTest *bt = (BooleanTest *) clause;
+
+		if (bt->booltesttype != IS_TRUE && bt->booltesttype != IS_FALSE)
+			return NIL;
+		value = bt->booltesttype == IS_TRUE;
+		clause = bt->arg;
+	}
+	else if (is_notclause(clause))
+	{
+		value = false;
+		clause = get_notclausearg(clause);
+	}
+	if (!search_target(table, relid, (Node *) clause, &t) || t.kind != HS_SK_BOOL)
+		return NIL;
+	return make_filter(plan, &t, SOP_EQ, (Expr *) makeBoolConst(value, false));
+}
+
+/*
+ * clause_conjunctions
+ *		A condition as an OR of ANDs of filters (a List of Lists of
+ *		filters), or NIL when some part of it cannot be a filter.
+ */
+static List *
+clause_conjunctions(HsSearchPlan *plan, HsTable *table, Index relid, Expr *clause)
+{
+	List	   *f;
+
+	if (is_orclause(clause))
+	{
+		List	   *result = NIL;
+		ListCell   *lc;
+
+		foreach(lc, ((BoolExpr *) clause)->args)
+		{
+			List	   *arm = clause_conjunctions(plan, table, relid, lfirst(lc));
+
+			if (arm == NIL)
+				return NIL;
+			result = list_concat(result, arm);
+		}
+		return result;
+	}
+	if (is_andclause(clause))
+	{
+		List	   *conj = NIL;
+		ListCell   *lc;
+
+		foreach(lc, ((BoolExpr *) clause)->args)
+		{
+			f = clause_filter(plan, table, relid, lfirst(lc));
+			if (f == NIL)
+				return NIL;
+			conj = lappend(conj, f);
+		}
+		return list_make1(conj);
+	}
+	f = clause_filter(plan, table, relid, clause);
+	return f == NIL ? NIL : list_make1(list_make1(f));
+}
+
+/*
+ * add_conjunctions
+ *		The groups AND the condition (an OR of conjunctions): every group
+ *		with every conjunction.  NIL if that passes HubSpot's limits (one
+ *		filter of each group left for keyset paging).
+ */
+static List *
+add_conjunctions(List *groups, List *conjunctions)
+{
+	List	   *result = NIL;
+	ListCell   *g;
+	ListCell   *c;
+	int			total = 0;
+
+	foreach(g, groups)
+		foreach(c, conjunctions)
+	{
+		List	   *group = list_concat_copy((List *) lfirst(g), (List *) lfirst(c));
+
+		if (list_length(group) > GROUP_FILTERS)
+			return NIL;
+		total += list_length(group) + 1;
+		result = lappend(result, group);
+	}
+	if (list_length(result) > HS_SEARCH_MAX_GROUPS || total > HS_SEARCH_MAX_FILTERS)
+		return NIL;
+	return result;
+}
+
+/*
+ * hs_search_plan
+ *		Which of a scan's conditions (RestrictInfos) become search filters,
+ *		within HubSpot's limits, in their order.  Makes no request.
+ */
+HsSearchPlan *
+hs_search_plan(PlannerInfo *root, RelOptInfo *baserel, HsTable *table,
+			   List *restrictinfos)
+{
+	HsSearchPlan *plan = palloc0(sizeof(HsSearchPlan));
+	List	   *groups = list_make1(NIL);
+	bool		exact = true;
+	ListCell   *lc;
+
+	foreach(lc, restrictinfos)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		int			nexprs = list_length(plan->exprs);
+		List	   *conj = clause_conjunctions(plan, table, baserel->relid, ri->clause);
+		List	   *added = conj != NIL ? add_conjunctions(groups, conj) : NIL;
+
+		if (added == NIL)
+		{
+			/* forget the values of filters that are not used */
+			plan->exprs = list_truncate(plan->exprs, nexprs);
+			plan->kept = lappend(plan->kept, ri);
+			exact = false;
+			continue;
+		}
+		groups = added;
+		plan->pushed = lappend(plan->pushed, ri);
+	}
+	if (plan->pushed != NIL)
+	{
+		ListCell   *g;
+
+		plan->groups = groups;
+		foreach(g, groups)
+		{
+			ListCell   *f;
+
+			foreach(f, (List *) lfirst(g))
+				if ((intVal(list_nth((List *) lfirst(f), F_FLAGS)) & SF_MAY_BE_EXACT) == 0)
+					exact = false;
+		}
+	}
+	plan->exact_candidate = exact;
+	plan->pushed_selectivity = clauselist_selectivity(root, plan->pushed, 0,
+													  JOIN_INNER, NULL);
+	return plan;
+}
+
+/*
+ * hs_search_sort_property
+ *		Can HubSpot sort by expr (an ORDER BY's expression)?  The property,
+ *		or NULL: numbers, dates and datetimes (not text: HubSpot's order of
+ *		strings is not PostgreSQL's collation).  *always_set tells whether
+ *		every record has a value (ids, created_at, updated_at).
+ */
+const char *
+hs_search_sort_property(HsTable *table, Index relid, Expr *expr, bool *always_set)
+{
+	Target		t;
+
+	if (!search_target(table, relid, (Node *) expr, &t) ||
+		(t.kind != HS_SK_NUMBER && t.kind != HS_SK_DATE && t.kind != HS_SK_DATETIME))
+		return NULL;
+	*always_set = t.always_set;
+	return t.property;
+}
+
+/*
+ * hs_search_implies_set
+ *		Does every group (plan form) have a filter on property that only
+ *		records with a value pass?  Then HubSpot's place for empty values in
+ *		a sort does not matter.
+ */
+bool
+hs_search_implies_set(List *groups, const char *property)
+{
+	ListCell   *g;
+
+	if (groups == NIL)
+		return false;
+	foreach(g, groups)
+	{
+		ListCell   *f;
+		bool		found = false;
+
+		foreach(f, (List *) lfirst(g))
+		{
+			List	   *filter = (List *) lfirst(f);
+
+			if (strcmp(strVal(list_nth(filter, F_PROPERTY)), property) == 0 &&
+				(intVal(list_nth(filter, F_FLAGS)) & SF_IMPLIES_SET) != 0)
+				found = true;
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* ----------------------------------------------------------------
+ *		Execution
+ * ----------------------------------------------------------------
+ */
+
+/* What becomes of one filter with the values of the moment. */
+typedef enum FilterFate
+{
+	FATE_SEND,					/* send it */
+	FATE_TRUE,					/* every record passes: leave it out */
+	FATE_FALSE,					/* no record passes: the group matches none */
+	FATE_SUPERSET				/* cannot be written exactly: leave it out,
+								 * the answer becomes a superset */
+} FilterFate;
+
+/* Does HubSpot's type of a property hold what kind assumes? */
+static bool
+kind_matches(HsSearchKind kind, HsPropertyType type)
+{
+	switch (kind)
+	{
+		case HS_SK_NUMBER:
+			return type == HS_PROP_NUMBER;
+		case HS_SK_DATE:
+			return type == HS_PROP_DATE;
+		case HS_SK_DATETIME:
+			return type == HS_PROP_DATETIME;
+		case HS_SK_BOOL:
+			return type == HS_PROP_BOOL;
+		case HS_SK_TEXT:
+			return type == HS_PROP_STRING || type == HS_PROP_ENUMERATION;
+	}
+	return false;
+}
+
+/*
+ * value_text
+ *		A value in HubSpot's format for kind (hubspot-api.md 3.11, 12: plain
+ *		decimals, epoch milliseconds, "true"/"false", UTF-8 text), or NULL
+ *		when HubSpot has no such value (NaN, infinities, a time between
+ *		milliseconds, the empty string; lowercase is needed and the text is
+ *		not ASCII).
+ */
+static char *
+value_text(HsSearchKind kind, Oid type, Datum value, bool lowercase)
+{
+	switch (kind)
+	{
+		case HS_SK_NUMBER:
+			if (type == NUMERICOID)
+			{
+				Numeric		n = DatumGetNumeric(value);
+
+				if (numeric_is_nan(n) || numeric_is_inf(n))
+					return NULL;
+				return DatumGetCString(DirectFunctionCall1(numeric_out, value));
+			}
+			if (type == INT8OID)
+				return psprintf(INT64_FORMAT, DatumGetInt64(value));
+			return psprintf("%d", type == INT4OID ? DatumGetInt32(value) :
+							(int) DatumGetInt16(value));
+		case HS_SK_DATE:
+			if (DATE_NOT_FINITE(DatumGetDateADT(value)))
+				return NULL;
+			return psprintf(INT64_FORMAT,
+							((int64) DatumGetDateADT(value) +
+							 (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE)) * INT64CONST(86400000));
+		case HS_SK_DATETIME:
+			{
+				TimestampTz ts = DatumGetTimestampTz(value);
+				int64		us;
+
+				if (TIMESTAMP_NOT_FINITE(ts))
+					return NULL;
+				us = ts + (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+				if (us % 1000 != 0)
+					return NULL;
+				return psprintf(INT64_FORMAT, us / 1000);
+			}
+		case HS_SK_BOOL:
+			return pstrdup(DatumGetBool(value) ? "true" : "false");
+		case HS_SK_TEXT:
+			{
+				char	   *s = TextDatumGetCString(value);
+				char	   *utf8 = pg_server_to_any(s, strlen(s), PG_UTF8);
+
+				if (utf8[0] == '\0')
+					return NULL;
+				if (lowercase)
+				{
+					for (char *p = utf8; *p; p++)
+					{
+						if (IS_HIGHBIT_SET(*p))
+							return NULL;
+						*p = pg_ascii_tolower((unsigned char) *p);
+					}
+				}
+				return utf8 == s ? utf8 : pstrdup(utf8);
+			}
+	}
+	return NULL;
+}
+
+/* The values of IN / NOT_IN, written; the fate of the filter. */
+static FilterFate
+array_values(HsSearchFilter *out, HsSearchKind kind, Datum array, bool lowercase,
+			 bool not_in)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(array);
+	Oid			elemtype = ARR_ELEMTYPE(arr);
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
+	deconstruct_array(arr, elemtype, elmlen, elmbyval, elmalign, &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *text;
+
+		if (nulls[i])
+		{
+			/* x NOT IN (..., NULL) is never true; x IN (..., NULL) may be */
+			if (not_in)
+				return FATE_FALSE;
+			continue;
+		}
+		text = value_text(kind, getBaseType(elemtype), elems[i], lowercase);
+		if (text == NULL)
+			return FATE_SUPERSET;
+		out->values = list_append_unique(out->values, makeString(text));
+	}
+	if (out->values == NIL)
+		return not_in ? FATE_TRUE : FATE_FALSE;
+	/* strings, not String nodes, for api.c */
+	for (int i = 0; i < list_length(out->values); i++)
+		list_nth_cell(out->values, i)->ptr_value = strVal(list_nth(out->values, i));
+	return FATE_SEND;
+}
+
+/*
+ * build_filter
+ *		One filter of the plan, with its value now, in out; its fate, and
+ *		whether it is exact.
+ */
+static FilterFate
+build_filter(List *filter, ExprState **values, ExprContext *econtext,
+			 HsPropertyTypeFn type_of, void *arg, HsSearchFilter *out, bool *exact)
+{
+	HsSearchOp	op = intVal(list_nth(filter, F_OP));
+	HsSearchKind kind = intVal(list_nth(filter, F_KIND));
+	int			index = intVal(list_nth(filter, F_VALUE));
+	HsPropertyType ptype;
+	Datum		value;
+	bool		isnull;
+	bool		lowercase;
+	MemoryContext oldcxt;
+
+	memset(out, 0, sizeof(HsSearchFilter));
+	out->property = strVal(list_nth(filter, F_PROPERTY));
+	out->operator = op_names[op];
+	*exact = (intVal(list_nth(filter, F_FLAGS)) & SF_MAY_BE_EXACT) != 0;
+	if (!type_of(arg, out->property, kind, &ptype) || !kind_matches(kind, ptype))
+		return FATE_SUPERSET;
+	if (kind == HS_SK_TEXT && ptype != HS_PROP_ENUMERATION)
+		*exact = false;			/* strings compare without case */
+	if (index < 0)
+		return FATE_SEND;
+
+	oldcxt = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+	value = ExecEvalExpr(values[index], econtext, &isnull);
+	MemoryContextSwitchTo(oldcxt);
+	if (isnull)
+		return FATE_FALSE;		/* a comparison with NULL is never true */
+	lowercase = kind == HS_SK_TEXT && ptype == HS_PROP_STRING;
+	if (op == SOP_IN || op == SOP_NOT_IN)
+		return array_values(out, kind, value, lowercase && op == SOP_IN,
+							op == SOP_NOT_IN);
+	out->value = value_text(kind, getBaseType(exprType((Node *) values[index]->expr)),
+							value, false);
+	return out->value != NULL ? FATE_SEND : FATE_SUPERSET;
+}
+
+/* GTE a and LTE b of one property in a group, as BETWEEN a AND b. */
+static List *
+merge_between(List *group)
+{
+	ListCell   *lc;
+
+	foreach(lc, group)
+	{
+		HsSearchFilter *lo = lfirst(lc);
+		ListCell   *hc;
+
+		if (strcmp(lo->operator, "GTE") != 0)
+			continue;
+		foreach(hc, group)
+		{
+			HsSearchFilter *hi = lfirst(hc);
+
+			if (strcmp(hi->operator, "LTE") == 0 && strcmp(hi->property, lo->property) == 0)
+			{
+				lo->operator = "BETWEEN";
+				lo->high_value = hi->value;
+				return merge_between(list_delete_ptr(group, hi));
+			}
+		}
+	}
+	return group;
+}
+
+/*
+ * hs_search_cursor_init
+ *		Start a search: the plan's groups with the values of the moment
+ *		(values: ExprStates indexed as the scan's fdw_exprs), the types of
+ *		properties from type_of, one sort, and a first page no larger than
+ *		limit_hint (0: none) when the answer is exact.  Called at each
+ *		(re)start of a scan; allocates in CurrentMemoryContext.
+ */
+void
+hs_search_cursor_init(HsSearchCursor *cur, List *groups, ExprState **values,
+					  ExprContext *econtext, HsPropertyTypeFn type_of, void *arg,
+					  bool exact_candidate, const char *sort_property,
+					  bool sort_descending, int limit_hint)
+{
+	List	   *built = NIL;
+	bool		exact = exact_candidate;
+	bool		all = false;	/* a group every record passes */
+	ListCell   *g;
+
+	memset(cur, 0, sizeof(HsSearchCursor));
+	cur->cxt = CurrentMemoryContext;
+	foreach(g, groups)
+	{
+		List	   *group = NIL;
+		bool		none = false;
+		ListCell   *f;
+
+		foreach(f, (List *) lfirst(g))
+		{
+			HsSearchFilter *filter = palloc(sizeof(HsSearchFilter));
+			bool		fexact;
+
+			switch (build_filter(lfirst(f), values, econtext, type_of, arg, filter, &fexact))
+			{
+				case FATE_SEND:
+					group = lappend(group, filter);
+					exact = exact && fexact;
+					break;
+				case FATE_TRUE:
+					break;
+				case FATE_FALSE:
+					none = true;
+					break;
+				case FATE_SUPERSET:
+					exact = false;
+					break;
+			}
+		}
+		if (none)
+			continue;
+		if (group == NIL)
+			all = true;
+		built = lappend(built, merge_between(group));
+	}
+	cur->none = groups != NIL && built == NIL;
+	cur->base_groups = all ? NIL : built;
+	cur->exact = exact;
+	/* without a sort of its own, by id: keyset paging can go on past 10,000 */
+	cur->query.sort_property = sort_property ? sort_property : "hs_object_id";
+	cur->query.sort_descending = sort_property ? sort_descending : false;
+	cur->query.groups = cur->base_groups;
+	cur->first_limit = exact && limit_hint > 0 ?
+		Min(limit_hint, HS_SEARCH_PAGE_SIZE) : HS_SEARCH_PAGE_SIZE;
+	cur->query.limit = cur->first_limit;
+	cur->done = cur->none;
+}
+
+/* Restart the search after the last id read (it is sorted by id). */
+static void
+keyset_restart(HsSearchCursor *cur)
+{
+	List	   *groups = NIL;
+	HsSearchFilter *key;
+	ListCell   *g;
+	MemoryContext oldcxt = MemoryContextSwitchTo(cur->cxt);
+
+	key = palloc0(sizeof(HsSearchFilter));
+	key->property = "hs_object_id";
+	key->operator = cur->query.sort_descending ? "LT" : "GT";
+	key->value = pstrdup(cur->last_id);
+	if (cur->base_groups == NIL)
+		groups = list_make1(list_make1(key));
+	foreach(g, cur->base_groups)
+		groups = lappend(groups, lappend(list_copy((List *) lfirst(g)), key));
+	cur->query.groups = groups;
+	cur->after = 0;
+	cur->restarts++;
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * hs_search_cursor_request
+ *		The request for the next page, or NULL when there is none.  A
+ *		search sorted by id asks each next page as a new search for the ids
+ *		after the last one read (keyset paging): it goes on past HubSpot's
+ *		10,000 results, and records that stop matching while it pages (an
+ *		UPDATE of what it reads) shift no offset.  One sorted otherwise pages
+ *		by offset and cannot pass 10,000 (FDW_ERROR; plan.c sorts so only
+ *		under a LIMIT within it).
+ */
+HsApiRequest *
+hs_search_cursor_request(HsSearchCursor *cur, const HsRead *rd)
+{
+	if (cur->done)
+		return NULL;
+	if (strcmp(cur->query.sort_property, "hs_object_id") == 0 && cur->last_id != NULL)
+	{
+		keyset_restart(cur);
+		cur->query.limit = HS_SEARCH_PAGE_SIZE;
+	}
+	else if (cur->after > 0)
+	{
+		cur->query.limit = Min(HS_SEARCH_PAGE_SIZE, HS_SEARCH_MAX_RESULTS - cur->after);
+		if (cur->query.limit <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("HubSpot's search cannot read past 10,000 results sorted by \"%s\"",
+							cur->query.sort_property),
+					 errhint("Set the foreign table's option use_search to false to read the listing instead.")));
+	}
+	return hs_api_search_page(rd, &cur->query, cur->after);
+}
+
+/*
+ * hs_search_cursor_page
+ *		Take the answer to the request hs_search_cursor_request() made last:
+ *		its records in page, and where the next page starts.
+ */
+void
+hs_search_cursor_page(HsSearchCursor *cur, HsResponse *resp, HsPage *page)
+{
+	hs_api_parse_search_page(resp, cur->after, page, &cur->total);
+	if (page->nrecords > 0)
+		cur->last_id = MemoryContextStrdup(cur->cxt,
+										   hs_json_string(page->records[page->nrecords - 1], "id"));
+	if (page->after == NULL)
+		cur->done = true;
+	else
+		cur->after = atoi(page->after);
+}
+
+/* Does an expression use a Param of the executor's (a subquery's value)? */
+bool
+hs_search_has_exec_param(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXEC)
+		return true;
+	return expression_tree_walker(node, hs_search_has_exec_param, context);
+}
