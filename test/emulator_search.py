@@ -24,9 +24,11 @@ The request body
     ignored). Filter values are JSON strings; JSON numbers and booleans are taken as their text
     [EMULATOR CHOICE]. An unknown operator, a missing propertyName or operator, a property not
     in the catalogue, a missing value, or a value not valid for the property's type is a 400
-    VALIDATION_ERROR [DOCS 4.2]; property and value problems also carry `errors[]` with a code
-    (PROPERTY_DOESNT_EXIST, INVALID_FLOAT, INVALID_DATE, INVALID_DATETIME, INVALID_BOOLEAN, as
-    the write paths use) and context.propertyName [EMULATOR CHOICE].
+    VALIDATION_ERROR [DOCS 4.2], whose message names the filter ("filterGroups[0].filters[1]");
+    property and value problems also carry `errors[]` with a code (PROPERTY_DOESNT_EXIST,
+    INVALID_FLOAT, INVALID_DATE, INVALID_DATETIME, INVALID_BOOLEAN as the write paths use them,
+    and INVALID_FILTER_VALUE for a JSON object, array or null as a value) and
+    context.propertyName [EMULATOR CHOICE].
  4. A *missing* value is a property absent, JSON null or "" (cleared) [DOCS 12.1]. EQ, LT, LTE,
     GT, GTE, BETWEEN, IN and CONTAINS_TOKEN never match a missing value; NEQ, NOT_IN and
     NOT_CONTAINS_TOKEN do match it; HAS_PROPERTY = not missing, NOT_HAS_PROPERTY = missing
@@ -73,7 +75,8 @@ Paging and the answer
 ---------------------
 10. `limit`: default 10, 1..200, else 400 [DOCS 0]; a JSON integer or its text. `after`: the
     offset of the first result, an integer (JSON string or number), else 400 [DOCS 3.11].
-    after + limit > 10,000 is a 400 VALIDATION_ERROR naming the 10,000 limit [DOCS 0].
+    after + limit > 10,000 is a 400 VALIDATION_ERROR naming the 10,000 limit [DOCS 0], with
+    errors[0].code SEARCH_RESULT_LIMIT [EMULATOR CHOICE].
 11. 200 answer [DOCS 3.11]: `{"total": <every match, even past 10,000>, "results": [{"id",
     "properties", "createdAt", "updatedAt", "archived": false}], "paging": {"next": {"after":
     "<offset of the next page>"}}}`. `paging` is present whenever matches remain after this
@@ -96,8 +99,11 @@ Consistency
 Limits on filters
 -----------------
 14. At most `groups` filter groups, `filters_per_group` filters in a group and `filters_total`
-    in all; more is a 400 VALIDATION_ERROR naming the limit. Defaults 5/6/18 (current docs);
-    the 2024 changelog's 5/10/25 can be configured (emulator config search_limits) [DOCS 3.11].
+    in all; more is a 400 VALIDATION_ERROR naming the limit, with errors[0].code
+    TOO_MANY_FILTER_GROUPS, TOO_MANY_FILTERS_IN_GROUP or TOO_MANY_FILTERS [codes: EMULATOR
+    CHOICE]; the counts of a group are checked before its filters. Defaults 5/6/18 (current
+    docs); the 2024 changelog's 5/10/25 can be configured (emulator config search_limits)
+    [DOCS 3.11].
 
 The search rate limit (emulator config search_rate_limit, 5 requests per 1,000 ms per account),
 its 429 body and the absence of X-HubSpot-RateLimit-* headers are emulator.py's part
@@ -115,8 +121,6 @@ import re
 
 OPERATORS = ("EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN",
              "HAS_PROPERTY", "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN")
-VALUE_OPERATORS = ("EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "CONTAINS_TOKEN",
-                   "NOT_CONTAINS_TOKEN")
 LIST_OPERATORS = ("IN", "NOT_IN")
 # Operators that match a record whose value is missing (rule 4).
 MISSING_MATCHES = ("NEQ", "NOT_IN", "NOT_CONTAINS_TOKEN", "NOT_HAS_PROPERTY")
@@ -204,7 +208,9 @@ def iso_to_ms(text):
 
 
 class Kind:
-    """The string kind (string, phone_number and every other type): case-insensitive."""
+    """How values of a property type parse and compare. The base class compares text
+    case-insensitively; StringKind (string, phone_number and every type not in KINDS) adds the
+    IN/NOT_IN rule, the other kinds override what differs."""
 
     name = "string"
     token_separators = r"\s+"
