@@ -90,13 +90,34 @@ SELECT id FROM dp ORDER BY id;
 --
 -- a paging cursor that is not a non-empty string: HV000, nothing read twice
 --
+-- (count(id): count(*) would be HubSpot's search total)
 SELECT jsonb_array_length(emu.seed('{"count": 120}')->'ids') AS seeded;
-SELECT count(*) FROM dp;
+SELECT count(id) FROM dp;
 CALL emu.damage('{"kind": "wrong_type", "method": "GET", "path": "/crm/v3/objects/products",
                   "target": "after", "seed": 0}');
-SELECT count(*) FROM dp;
+SELECT count(id) FROM dp;
 CALL emu.damage('{"kind": "missing", "method": "GET", "path": "/crm/v3/objects/products",
                   "target": "after"}');
-SELECT count(*) FROM dp;
+SELECT count(id) FROM dp;
+
+--
+-- search answers: "total" must be a non-negative integer, the next offset
+-- an integer string, ids strings of digits (HV000)
+--
+SELECT jsonb_array_length(emu.seed('{"count": 200, "properties": {"price": "1"}}')->'ids') AS seeded;
+SELECT count(*) FROM dp WHERE price > 0;
+CALL emu.damage('{"kind": "wrong_type", "method": "POST", "path": "/crm/v3/objects/products/search",
+                  "target": "total", "seed": 0}');
+SELECT count(*) FROM dp WHERE price > 0;
+CALL emu.damage('{"kind": "missing", "method": "POST", "path": "/crm/v3/objects/products/search",
+                  "target": "total"}');
+SELECT count(*) FROM dp WHERE price > 0;
+CALL emu.damage('{"kind": "wrong_type", "method": "POST", "path": "/crm/v3/objects/products/search",
+                  "target": "after", "seed": 0}');
+SELECT count(id) FROM dp WHERE price > 0;
+CALL emu.damage('{"kind": "wrong_type", "method": "POST", "path": "/crm/v3/objects/products/search",
+                  "target": "id", "seed": 0}');
+SELECT count(id) FROM dp WHERE price > 0;
+SELECT count(id) FROM dp WHERE price > 0;
 
 DROP FOREIGN TABLE dp, dh;

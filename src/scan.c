@@ -963,7 +963,8 @@ search_body_text(HsScanState *ss, ForeignScanState *node)
 static void
 explain_search(HsScanState *ss, ForeignScanState *node, ExplainState *es)
 {
-	if (es->verbose)
+	/* the body of a search not made (it listed) would mislead */
+	if (es->verbose && !(es->analyze && ss->listed))
 	{
 		ExplainPropertyText("HubSpot Search Body", search_body_text(ss, node), es);
 		if (ss->kept[0] != '\0')
