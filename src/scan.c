@@ -811,7 +811,7 @@ count_row(HsScanState *ss, ForeignScanState *node)
 	{
 		if (!ss->cursor.none)
 		{
-			next_record(ss);
+			fetch_page(ss);		/* its total; its one record is not needed */
 			count = ss->cursor.total;
 		}
 	}
