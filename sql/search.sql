@@ -235,8 +235,15 @@ CALL emu.fault('{"method": "POST", "path": "/crm/v3/objects/products/search", "s
                  "body": {"status": "error", "message": "You have reached your secondly limit.",
                           "errorType": "RATE_LIMIT", "policyName": "SECONDLY"}}');
 SELECT clock_timestamp() AS before \gset
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-SELECT id FROM catalog WHERE price = 6;
+CREATE TEMP TABLE plan AS SELECT 1;
+DO $$ DECLARE p json; BEGIN
+  EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) SELECT id FROM catalog WHERE price = 6' INTO p;
+  DROP TABLE plan;
+  CREATE TEMP TABLE plan AS SELECT p->0->'Plan' AS node;
+END $$;
+SELECT node->>'HubSpot Requests' AS requests, node->>'HubSpot 429 Responses' AS "429s",
+       (node->>'HubSpot Rate Limit Wait')::float8 BETWEEN 500 AND 2000 AS waited_about_a_second
+  FROM plan;
 SELECT clock_timestamp() - :'before' < interval '4 seconds' AS waited_briefly;
 SELECT * FROM searches();
 

@@ -691,6 +691,63 @@ hs_id_text(Oid typid, Datum value)
 	return id_from_output(base, OidOutputFunctionCall(outfunc, value));
 }
 
+static int
+id_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * hs_ids_from_datum
+ *		The distinct ids (hs_id_text()) that a non-NULL value names, sorted:
+ *		one value of type typid, or (not one) the elements of an array of
+ *		type typid.  NULL elements and values that can name no record
+ *		(1000042.5, NaN, "", "..") are left out: no record has them.
+ *		*n gets the count; allocates in CurrentMemoryContext.
+ */
+char **
+hs_ids_from_datum(Oid typid, Datum value, bool one, int *n)
+{
+	Datum	   *elems = &value;
+	bool	   *nulls = NULL;
+	int			nelems = 1;
+	Oid			elemtype = typid;
+	char	  **ids;
+
+	if (!one)
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(value);
+		int16		elmlen;
+		bool		elmbyval;
+		char		elmalign;
+
+		elemtype = ARR_ELEMTYPE(arr);
+		get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
+		deconstruct_array(arr, elemtype, elmlen, elmbyval, elmalign,
+						  &elems, &nulls, &nelems);
+	}
+	ids = palloc(sizeof(char *) * Max(nelems, 1));
+	*n = 0;
+	for (int i = 0; i < nelems; i++)
+	{
+		char	   *id = (nulls && nulls[i]) ? NULL : hs_id_text(elemtype, elems[i]);
+
+		if (id != NULL)
+			ids[(*n)++] = id;
+	}
+	if (*n > 1)
+	{
+		int			m = 1;
+
+		qsort(ids, *n, sizeof(char *), id_cmp);
+		for (int i = 1; i < *n; i++)
+			if (strcmp(ids[i], ids[m - 1]) != 0)
+				ids[m++] = ids[i];
+		*n = m;
+	}
+	return ids;
+}
+
 /*
  * hs_column_id_text
  *		hs_id_text() of a value of the id column col, with the output

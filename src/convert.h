@@ -91,6 +91,7 @@ extern Jsonb *hs_string_map_to_jsonb(json_object *props);
 extern char *hs_jsonb_scalar_to_string(JsonbValue *v, bool *isnull);
 extern bool hs_id_type_ok(Oid typid);
 extern char *hs_id_text(Oid typid, Datum value);
+extern char **hs_ids_from_datum(Oid typid, Datum value, bool one, int *n);
 extern char *hs_column_id_text(HsColumn *col, Datum value);
 
 #endif							/* HUBSPOT_CONVERT_H */

@@ -25,8 +25,6 @@
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
-#include "utils/array.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/tuplesort.h"
@@ -282,17 +280,10 @@ scan_properties(HsScanState *ss)
 	return names;
 }
 
-static int
-id_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 /*
  * evaluate_ids
  *		The ids a lookup reads: the value(s) of its expression, now, without
- *		NULLs and duplicates.  Ids that cannot name a record ("", ".", "..",
- *		which would change the request path) are left out: no record has them.
+ *		NULLs and duplicates (hs_ids_from_datum()).
  */
 static void
 evaluate_ids(HsScanState *ss, ExprContext *econtext)
@@ -300,11 +291,6 @@ evaluate_ids(HsScanState *ss, ExprContext *econtext)
 	MemoryContext oldcxt;
 	Datum		value;
 	bool		isnull;
-	Datum	   *elems = NULL;
-	bool	   *nulls = NULL;
-	int			nelems = 0;
-	Oid			elemtype;
-	int			n = 0;
 
 	MemoryContextReset(ss->ids_cxt);
 	ss->ids = NULL;
@@ -313,53 +299,9 @@ evaluate_ids(HsScanState *ss, ExprContext *econtext)
 	oldcxt = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 	value = ExecEvalExpr(ss->id_state, econtext, &isnull);
 	MemoryContextSwitchTo(ss->ids_cxt);
-	if (isnull)
-	{
-		MemoryContextSwitchTo(oldcxt);
-		return;
-	}
-	if (ss->one_id)
-	{
-		elemtype = exprType((Node *) ss->id_state->expr);
-		elems = &value;
-		nelems = 1;
-	}
-	else
-	{
-		ArrayType  *arr = DatumGetArrayTypeP(value);
-		int16		elmlen;
-		bool		elmbyval;
-		char		elmalign;
-
-		elemtype = ARR_ELEMTYPE(arr);
-		get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
-		deconstruct_array(arr, elemtype, elmlen, elmbyval, elmalign,
-						  &elems, &nulls, &nelems);
-	}
-	ss->ids = palloc(sizeof(char *) * Max(nelems, 1));
-	for (int i = 0; i < nelems; i++)
-	{
-		char	   *id;
-
-		if (nulls && nulls[i])
-			continue;
-		/* NULL: no record has it (1000042.5, NaN, "", ".." ...) */
-		id = hs_id_text(elemtype, elems[i]);
-		if (id == NULL)
-			continue;
-		ss->ids[n++] = id;
-	}
-	if (n > 1)
-	{
-		int			m = 1;
-
-		qsort(ss->ids, n, sizeof(char *), id_cmp);
-		for (int i = 1; i < n; i++)
-			if (strcmp(ss->ids[i], ss->ids[m - 1]) != 0)
-				ss->ids[m++] = ss->ids[i];
-		n = m;
-	}
-	ss->nids = n;
+	if (!isnull)
+		ss->ids = hs_ids_from_datum(exprType((Node *) ss->id_state->expr), value,
+									ss->one_id, &ss->nids);
 	MemoryContextSwitchTo(oldcxt);
 }
 
