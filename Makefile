@@ -1,7 +1,7 @@
 # hubspot_fdw: PostgreSQL foreign data wrapper for HubSpot CRM objects
 
 MODULE_big = hubspot_fdw
-OBJS = src/hubspot_fdw.o src/option.o src/plan.o src/search.o src/scan.o src/modify.o \
+OBJS = src/hubspot_fdw.o src/option.o src/plan.o src/search.o src/filter.o src/scan.o src/modify.o \
        src/convert.o src/properties.o src/client.o src/http.o \
        src/statement.o src/visibility.o \
        src/api.o \

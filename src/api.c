@@ -602,6 +602,33 @@ hs_api_parse_batch_read(HsResponse *resp, HsBatchRead *out)
 	}
 }
 
+/*
+ * hs_api_check_batch_read
+ *		The errors of a batch/read answer: an id HubSpot did not find
+ *		(OBJECT_NOT_FOUND: archived, merged, or never there) is no record;
+ *		any other error is an ERROR with the SQLSTATE of its category.
+ */
+void
+hs_api_check_batch_read(const HsBatchRead *out)
+{
+	for (int i = 0; i < out->nerrors; i++)
+	{
+		const char *category = out->errors[i].category;
+
+		if (category != NULL && strcmp(category, "OBJECT_NOT_FOUND") == 0)
+			continue;
+		ereport(ERROR,
+				(errcode(hs_errcode_for_rejected_input(category)),
+				 errmsg("HubSpot could not read some records: %s",
+						hs_error_message_text(out->errors[i].json)),
+				 hs_errdetail_request(out->resp->method, out->resp->path,
+									  "category %s; correlationId %s",
+									  category ? category : "none",
+									  out->resp->correlation_id[0] ?
+									  out->resp->correlation_id : "none")));
+	}
+}
+
 static HsPropertyType
 property_type(const char *type)
 {

@@ -203,6 +203,7 @@ extern void hs_api_parse_search_page(HsResponse *resp, int after_sent,
 									 HsPage *page, int64 *total);
 extern json_object *hs_api_parse_record(HsResponse *resp);
 extern void hs_api_parse_batch_read(HsResponse *resp, HsBatchRead *out);
+extern void hs_api_check_batch_read(const HsBatchRead *out);
 extern HsProperty *hs_api_parse_properties(HsResponse *resp, int *nproperties);
 
 /* ---------- writes: create, update, upsert, archive (single and batch) ---------- */

@@ -411,18 +411,31 @@ search_cost(double rows, Cost *startup, Cost *total)
 }
 
 /*
- * The rows a query of this relation alone needs at most (its LIMIT and
- * OFFSET, when nothing between scan and LIMIT needs more), within
- * HubSpot's 10,000; else 0.
+ * query_limit
+ *		The rows a query of this relation alone needs at most (its LIMIT and
+ *		OFFSET, when nothing between scan and LIMIT needs more): the number,
+ *		if it is a constant within HubSpot's 10,000; -1 when parameters give
+ *		it (scan.c evaluates parse->limitCount and limitOffset); else 0.
  */
 static int
 query_limit(PlannerInfo *root)
 {
-	if (root->limit_tuples <= 0 || root->limit_tuples > HS_SEARCH_MAX_RESULTS ||
-		bms_membership(root->all_baserels) != BMS_SINGLETON ||
-		root->parse->rowMarks != NIL)
+	Query	   *parse = root->parse;
+
+	if (bms_membership(root->all_baserels) != BMS_SINGLETON || parse->rowMarks != NIL ||
+		parse->limitCount == NULL || parse->limitOption != LIMIT_OPTION_COUNT ||
+		parse->groupClause != NIL || parse->groupingSets != NIL ||
+		parse->distinctClause != NIL || parse->hasAggs || parse->hasWindowFuncs ||
+		parse->hasTargetSRFs || root->hasHavingQual)
 		return 0;
-	return (int) root->limit_tuples;
+	if (root->limit_tuples > 0)
+		return root->limit_tuples <= HS_SEARCH_MAX_RESULTS ? (int) root->limit_tuples : 0;
+	if (IsA(parse->limitCount, Const) ||
+		(parse->limitOffset != NULL && IsA(parse->limitOffset, Const) &&
+		 ((Const *) parse->limitOffset)->constisnull == false &&
+		 DatumGetInt64(((Const *) parse->limitOffset)->constvalue) > HS_SEARCH_MAX_RESULTS))
+		return 0;
+	return -1;
 }
 
 static Path *
@@ -499,6 +512,7 @@ add_sorted_search_path(PlannerInfo *root, RelOptInfo *baserel)
 	pk = linitial_node(PathKey, root->query_pathkeys);
 	if (sort_member(baserel, pk, &property, &always_set) == NULL)
 		return;
+	/* a LIMIT given by parameters is known at execution (scan.c) */
 	if (strcmp(property, "hs_object_id") != 0 &&
 		(limit == 0 || !info->search->exact_candidate ||
 		 !(always_set || hs_search_implies_set(info->search->groups, property))))
@@ -667,6 +681,21 @@ local_sort(RelOptInfo *baserel, PathKey *pk)
 						  (int) pk->pk_eclass->ec_collation, pk->pk_nulls_first ? 1 : 0);
 }
 
+/* Why a listing with conditions does not search (EXPLAIN VERBOSE). */
+static char *
+no_search_reason(HsRelInfo *info)
+{
+	if (!info->table->use_search)
+		return "use_search is false";
+	if (info->archived)
+		return "WHERE archived: search has no archived records";
+	if (info->search == NULL)
+		return "properties_with_history is read: search has no history";
+	if (info->search->groups == NIL)
+		return "no condition can be a filter";
+	return "the listing takes fewer requests by the planner's estimate";
+}
+
 /* The plan of a count(*) answered by HubSpot's total: one row. */
 static ForeignScan *
 count_plan(RelOptInfo *upper, List *tlist, Plan *outer_plan)
@@ -686,6 +715,8 @@ count_plan(RelOptInfo *upper, List *tlist, Plan *outer_plan)
 	priv = lappend(priv, makeString(""));
 	priv = lappend(priv, NIL);
 	priv = lappend(priv, quals);
+	priv = lappend(priv, NIL);
+	priv = lappend(priv, makeString(""));
 	return make_foreignscan(tlist, NIL, 0, info->search->exprs, priv,
 							add_to_flat_tlist(NIL, upper->reltarget->exprs),
 							NIL, outer_plan);
@@ -707,6 +738,7 @@ hubspotGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	int			flags = 0;
 	const char *sort = "";
 	int			limit = 0;
+	List	   *limit_exprs = NIL;
 	char	   *kept = "";
 	List	   *sorting = NIL;
 
@@ -739,6 +771,19 @@ hubspotGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 		if (intVal(lthird(path_private)) != 0)
 			flags |= SCAN_SORT_DESC;
 		limit = intVal(lfourth(path_private));
+		if (limit < 0)
+		{
+			/* LIMIT and OFFSET parameters, evaluated when the scan starts */
+			Query	   *parse = root->parse;
+
+			fdw_exprs = list_copy(fdw_exprs);
+			limit_exprs = list_make2_int(list_length(fdw_exprs),
+										 parse->limitOffset ? list_length(fdw_exprs) + 1 : -1);
+			fdw_exprs = lappend(fdw_exprs, parse->limitCount);
+			if (parse->limitOffset)
+				fdw_exprs = lappend(fdw_exprs, parse->limitOffset);
+			limit = 0;
+		}
 		kept = kept_text(baserel, info);
 		if (sort[0] != '\0')
 		{
@@ -754,6 +799,10 @@ hubspotGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	priv = lappend(priv, makeString(kept));
 	priv = lappend(priv, sorting);
 	priv = lappend(priv, NIL);
+	priv = lappend(priv, limit_exprs);
+	priv = lappend(priv, makeString(kind == PATH_READ && lookup == HS_READ_LIST &&
+									baserel->baserestrictinfo != NIL ?
+									no_search_reason(info) : ""));
 	return make_foreignscan(tlist, scan_clauses, baserel->relid, fdw_exprs, priv,
 							NIL, NIL, outer_plan);
 }

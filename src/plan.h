@@ -42,6 +42,13 @@ enum FdwScanPrivateIndex
 	FdwScanPrivateLocalSort,
 	/* List: count(*): the conditions, for counting without search; NIL */
 	FdwScanPrivateCountQuals,
+	/*
+	 * Integer list: a LIMIT given by parameters: the fdw_exprs indexes of
+	 * its count and offset (-1: none); NIL
+	 */
+	FdwScanPrivateLimitExprs,
+	/* String: a listing with conditions: why it does not search, or "" */
+	FdwScanPrivateNoSearch,
 	FdwScanPrivateCount			/* the length of the list */
 };
 

@@ -38,7 +38,11 @@
 #include "option.h"
 #include "properties.h"
 #include "search.h"
+#include "filter.h"
 #include "visibility.h"
+
+/* why a search plan lists: HubSpot's index lags writes */
+#define LISTED_AFTER_WRITES "this session wrote to the object lately: search may not show it yet"
 
 /* Execution state of a scan. */
 typedef struct HsScanState
@@ -67,13 +71,16 @@ typedef struct HsScanState
 	int			flags;			/* SCAN_* (plan.h) */
 	char	   *sort;			/* property HubSpot sorts by, or NULL */
 	int			limit;			/* rows the query needs at most, or 0 */
+	ExprState  *limit_count;	/* ... given by parameters: LIMIT, OFFSET */
+	ExprState  *limit_offset;
+	int			limit_now;		/* ... at this (re)start, or 0 */
 	char	   *kept;			/* conditions search does not see, or "" */
 	List	   *sort_spec;		/* local sort: attnum, operator, collation,
 								 * nulls first; NIL */
 	MemoryContext search_cxt;	/* the cursor; reset per (re)start */
 	HsSearchCursor cursor;
 	char	   *first_body;		/* the first search request's body (EXPLAIN) */
-	bool		listed;			/* search was not used: this session wrote */
+	const char *listed;			/* why the listing was read instead, or NULL */
 	bool		sort_locally;	/* HubSpot's order cannot be used */
 	Tuplesortstate *sorter;		/* sort_locally: the rows */
 	TupleTableSlot *sorted_slot;	/* a row out of the sort */
@@ -142,6 +149,7 @@ begin_search(HsScanState *ss, ForeignScanState *node, Relation rel, List *priv)
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 	char	   *sort = strVal(list_nth(priv, FdwScanPrivateSort));
 	List	   *quals = (List *) list_nth(priv, FdwScanPrivateCountQuals);
+	List	   *limit_exprs = (List *) list_nth(priv, FdwScanPrivateLimitExprs);
 	int			i = 0;
 	ListCell   *lc;
 
@@ -157,6 +165,12 @@ begin_search(HsScanState *ss, ForeignScanState *node, Relation rel, List *priv)
 	ss->values = palloc0(sizeof(ExprState *) * Max(list_length(fsplan->fdw_exprs), 1));
 	foreach(lc, fsplan->fdw_exprs)
 		ss->values[i++] = ExecInitExpr((Expr *) lfirst(lc), (PlanState *) node);
+	if (limit_exprs != NIL)
+	{
+		ss->limit_count = ss->values[linitial_int(limit_exprs)];
+		if (lsecond_int(limit_exprs) >= 0)
+			ss->limit_offset = ss->values[lsecond_int(limit_exprs)];
+	}
 	if (ss->flags & SCAN_COUNT)
 	{
 		ss->count_qual = ExecInitQual(quals, (PlanState *) node);
@@ -367,21 +381,34 @@ property_type(void *arg, const char *name, HsSearchKind kind pg_attribute_unused
 	return true;
 }
 
-/* Plain EXPLAIN, without the catalogue: the type each filter assumes. */
-static bool
-assumed_type(void *arg pg_attribute_unused(), const char *name pg_attribute_unused(),
-			 HsSearchKind kind, HsPropertyType *type)
+/*
+ * current_limit
+ *		The rows the query needs at most: the plan's LIMIT, or the values of
+ *		its LIMIT and OFFSET parameters now; 0 when unknown or past what one
+ *		search can sort (10,000).
+ */
+static int
+current_limit(HsScanState *ss, ExprContext *econtext)
 {
-	static const HsPropertyType types[] = {
-		[HS_SK_NUMBER] = HS_PROP_NUMBER,
-		[HS_SK_DATE] = HS_PROP_DATE,
-		[HS_SK_DATETIME] = HS_PROP_DATETIME,
-		[HS_SK_BOOL] = HS_PROP_BOOL,
-		[HS_SK_TEXT] = HS_PROP_STRING
-	};
+	Datum		count;
+	Datum		offset = Int64GetDatum(0);
+	bool		isnull;
 
-	*type = types[kind];
-	return true;
+	if (ss->limit_count == NULL)
+		return ss->limit;
+	count = ExecEvalExprSwitchContext(ss->limit_count, econtext, &isnull);
+	if (isnull || DatumGetInt64(count) < 0)
+		return 0;
+	if (ss->limit_offset != NULL)
+	{
+		offset = ExecEvalExprSwitchContext(ss->limit_offset, econtext, &isnull);
+		if (isnull || DatumGetInt64(offset) < 0)
+			offset = Int64GetDatum(0);
+	}
+	if (DatumGetInt64(count) > HS_SEARCH_MAX_RESULTS ||
+		DatumGetInt64(offset) > HS_SEARCH_MAX_RESULTS - DatumGetInt64(count))
+		return 0;
+	return (int) (DatumGetInt64(count) + DatumGetInt64(offset));
 }
 
 /* The search of this (re)start, with the values of now, in search_cxt. */
@@ -390,12 +417,13 @@ start_cursor(HsScanState *ss, ExprContext *econtext, HsPropertyTypeFn type_of)
 {
 	MemoryContext oldcxt;
 
+	ss->limit_now = current_limit(ss, econtext);
 	MemoryContextReset(ss->search_cxt);
 	oldcxt = MemoryContextSwitchTo(ss->search_cxt);
 	hs_search_cursor_init(&ss->cursor, ss->groups, ss->values, econtext, type_of, ss,
 						  (ss->flags & SCAN_EXACT_CANDIDATE) != 0, ss->sort,
 						  (ss->flags & SCAN_SORT_DESC) != 0,
-						  (ss->flags & SCAN_COUNT) ? 1 : ss->limit);
+						  (ss->flags & SCAN_COUNT) ? 1 : ss->limit_now);
 	MemoryContextSwitchTo(oldcxt);
 }
 
@@ -409,18 +437,27 @@ start_cursor(HsScanState *ss, ExprContext *econtext, HsPropertyTypeFn type_of)
 static void
 start_search(HsScanState *ss, ExprContext *econtext)
 {
-	ss->listed = hs_visibility_wrote_recently(ss->table->object);
+	ss->listed = NULL;
 	ss->sort_locally = ss->sort_spec != NIL;
 	ss->read_on_demand = false;
+	if (hs_visibility_wrote_recently(ss->table->object))
+		ss->listed = LISTED_AFTER_WRITES;
+	else
+	{
+		ss->read = prepare_read(ss, ss->search_read);
+		start_cursor(ss, econtext, property_type);
+		/* a search without a filter reads all: the listing is faster */
+		if (ss->groups != NIL && ss->cursor.base_groups == NIL &&
+			!ss->cursor.none && !ss->cursor.exact)
+			ss->listed = "no filter could be sent with these values";
+	}
 	if (ss->listed)
 	{
 		ss->read = ss->list_read = prepare_read(ss, ss->list_read);
 		return;
 	}
-	ss->read = prepare_read(ss, ss->search_read);
-	start_cursor(ss, econtext, property_type);
 	if (ss->sort_locally &&
-		(ss->cursor.exact || strcmp(ss->sort, "hs_object_id") == 0))
+		((ss->cursor.exact && ss->limit_now > 0) || strcmp(ss->sort, "hs_object_id") == 0))
 		ss->sort_locally = false;
 	if (ss->sort_locally)
 	{
@@ -428,7 +465,7 @@ start_search(HsScanState *ss, ExprContext *econtext)
 		ss->cursor.query.sort_property = "hs_object_id";
 		ss->cursor.query.sort_descending = false;
 	}
-	ss->read_on_demand = ss->cursor.exact && (ss->limit > 0 || (ss->flags & SCAN_COUNT));
+	ss->read_on_demand = ss->cursor.exact && (ss->limit_now > 0 || (ss->flags & SCAN_COUNT));
 	if (ss->first_body == NULL)
 		ss->first_body = MemoryContextStrdup(ss->scan_cxt,
 											 hs_api_search_body(ss->read, &ss->cursor.query,
@@ -531,31 +568,13 @@ drop_ahead(HsScanState *ss)
 	ss->first_ahead = ss->nahead = 0;
 }
 
-/*
- * A batch/read's records; an id it did not find (archived, or merged,
- * since it was listed) is no row, any other error an ERROR.
- */
+/* A batch/read's records (hs_api_check_batch_read() raised its errors). */
 static void
 take_batch_read(HsScanState *ss, HsBatchRead *out)
 {
+	hs_api_check_batch_read(out);
 	ss->records = out->records;
 	ss->nrecords = out->nrecords;
-	for (int i = 0; i < out->nerrors; i++)
-	{
-		const char *category = out->errors[i].category;
-
-		if (category != NULL && strcmp(category, "OBJECT_NOT_FOUND") == 0)
-			continue;
-		ereport(ERROR,
-				(errcode(hs_errcode_for_rejected_input(category)),
-				 errmsg("HubSpot could not read some records: %s",
-						hs_error_message_text(out->errors[i].json)),
-				 hs_errdetail_request(out->resp->method, out->resp->path,
-									  "category %s; correlationId %s",
-									  category ? category : "none",
-									  out->resp->correlation_id[0] ?
-									  out->resp->correlation_id : "none")));
-	}
 }
 
 /* A wide list: the records of the ids just listed, through batch/read. */
@@ -897,7 +916,7 @@ search_body_text(HsScanState *ss, ForeignScanState *node)
 		ss->search_cxt = AllocSetContextCreate(CurrentMemoryContext,
 											   "hubspot_fdw search",
 											   ALLOCSET_SMALL_SIZES);
-	start_cursor(ss, node->ss.ps.ps_ExprContext, assumed_type);
+	start_cursor(ss, node->ss.ps.ps_ExprContext, hs_filter_assumed_type);
 	return hs_api_search_body(ss->search_read, &ss->cursor.query, 0, false);
 }
 
@@ -912,11 +931,14 @@ explain_search(HsScanState *ss, ForeignScanState *node, ExplainState *es)
 		if (ss->kept[0] != '\0')
 			ExplainPropertyText("HubSpot Conditions Not Pushed", ss->kept, es);
 	}
+	if (!es->analyze && hs_visibility_wrote_recently(ss->table->object))
+		ExplainPropertyText("HubSpot Read", "list (" LISTED_AFTER_WRITES ")", es);
 	if (!es->analyze || !ss->started)
 		return;
 	ExplainPropertyText("HubSpot Read", ss->listed ?
-						"list (this session wrote to the object lately: search may not show it yet)" :
-						"search", es);
+						psprintf("list (%s)", ss->listed) : "search", es);
+	if (!ss->listed && ss->cursor.dropped > 0)
+		ExplainPropertyInteger("HubSpot Filters Left Out", NULL, ss->cursor.dropped, es);
 	if (ss->sort_locally)
 		ExplainPropertyText("HubSpot Sort", "in PostgreSQL", es);
 	if (ss->flags & SCAN_COUNT)
@@ -938,6 +960,8 @@ hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	if (es->verbose)
 	{
 		const char *props;
+		char	   *why = strVal(list_nth(((ForeignScan *) node->ss.ps.plan)->fdw_private,
+										  FdwScanPrivateNoSearch));
 
 		if (ss->want_properties || ss->want_history)
 			props = "all (from the property catalogue)";
@@ -949,6 +973,8 @@ hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
 								   ss->table->max_concurrent_requests, es);
 		if (ss->want_history)
 			ExplainPropertyText("HubSpot Properties With History", "all", es);
+		if (why[0] != '\0')
+			ExplainPropertyText("HubSpot Search", psprintf("not used: %s", why), es);
 	}
 	if (ss->bodies != NULL)
 		ExplainPropertyText("HubSpot Records Read Through",

@@ -52,41 +52,9 @@
 #include "utils/typcache.h"
 
 #include "search.h"
+#include "filter.h"
 #include "errors.h"
 #include "json.h"
-
-/* Operators of filters (HubSpot's names in op_names). */
-typedef enum HsSearchOp
-{
-	SOP_EQ,
-	SOP_NEQ,
-	SOP_LT,
-	SOP_LTE,
-	SOP_GT,
-	SOP_GTE,
-	SOP_IN,
-	SOP_NOT_IN,
-	SOP_HAS,
-	SOP_NOT_HAS
-} HsSearchOp;
-
-static const char *const op_names[] = {
-	"EQ", "NEQ", "LT", "LTE", "GT", "GTE", "IN", "NOT_IN",
-	"HAS_PROPERTY", "NOT_HAS_PROPERTY"
-};
-
-/* flags of a filter */
-#define SF_MAY_BE_EXACT 0x01	/* exact if the property has the type assumed */
-#define SF_IMPLIES_SET 0x02		/* a record it keeps has a value */
-
-enum
-{
-	F_PROPERTY,
-	F_OP,
-	F_KIND,
-	F_VALUE,
-	F_FLAGS
-};
 
 /* the filters a group may have, one left for keyset paging */
 #define GROUP_FILTERS (HS_SEARCH_MAX_GROUP_FILTERS - 1)
@@ -98,6 +66,7 @@ typedef struct Target
 	HsSearchKind kind;
 	Oid			type;			/* the type the operator sees */
 	bool		always_set;		/* every record has a value (ids, dates) */
+	bool		json;			/* properties->>'p' */
 } Target;
 
 /* ----------------------------------------------------------------
@@ -134,6 +103,7 @@ column_target(HsColumn *col, Target *t)
 	Oid			base = col->basetypid;
 
 	t->always_set = false;
+	t->json = false;
 	switch (col->kind)
 	{
 		case HS_COL_ID:
@@ -216,6 +186,7 @@ search_target(HsTable *table, Index relid, Node *node, Target *t)
 			return false;
 		t->kind = HS_SK_TEXT;
 		t->always_set = false;
+		t->json = true;
 		return true;
 	}
 	if (!IsA(node, Var))
@@ -311,6 +282,8 @@ make_filter(HsSearchPlan *plan, const Target *t, int op, Expr *value)
 		flags |= SF_MAY_BE_EXACT;
 	if (op != SOP_NEQ && op != SOP_NOT_IN && op != SOP_NOT_HAS)
 		flags |= SF_IMPLIES_SET;
+	if (t->json)
+		flags |= SF_EMPTY_IS_TEXT;
 	return list_make5(makeString(pstrdup(t->property)), makeInteger(op),
 					  makeInteger(t->kind), makeInteger(index), makeInteger(flags));
 }
@@ -605,215 +578,6 @@ hs_search_implies_set(List *groups, const char *property)
  * ----------------------------------------------------------------
  */
 
-/* What becomes of one filter with the values of the moment. */
-typedef enum FilterFate
-{
-	FATE_SEND,					/* send it */
-	FATE_TRUE,					/* every record passes: leave it out */
-	FATE_FALSE,					/* no record passes: the group matches none */
-	FATE_SUPERSET				/* cannot be written exactly: leave it out,
-								 * the answer becomes a superset */
-} FilterFate;
-
-/* Does HubSpot's type of a property hold what kind assumes? */
-static bool
-kind_matches(HsSearchKind kind, HsPropertyType type)
-{
-	switch (kind)
-	{
-		case HS_SK_NUMBER:
-			return type == HS_PROP_NUMBER;
-		case HS_SK_DATE:
-			return type == HS_PROP_DATE;
-		case HS_SK_DATETIME:
-			return type == HS_PROP_DATETIME;
-		case HS_SK_BOOL:
-			return type == HS_PROP_BOOL;
-		case HS_SK_TEXT:
-			return type == HS_PROP_STRING || type == HS_PROP_ENUMERATION;
-	}
-	return false;
-}
-
-/*
- * value_text
- *		A value in HubSpot's format for kind (hubspot-api.md 3.11, 12: plain
- *		decimals, epoch milliseconds, "true"/"false", UTF-8 text), or NULL
- *		when HubSpot has no such value (NaN, infinities, a time between
- *		milliseconds, the empty string; lowercase is needed and the text is
- *		not ASCII).
- */
-static char *
-value_text(HsSearchKind kind, Oid type, Datum value, bool lowercase)
-{
-	switch (kind)
-	{
-		case HS_SK_NUMBER:
-			if (type == NUMERICOID)
-			{
-				Numeric		n = DatumGetNumeric(value);
-
-				if (numeric_is_nan(n) || numeric_is_inf(n))
-					return NULL;
-				return DatumGetCString(DirectFunctionCall1(numeric_out, value));
-			}
-			if (type == INT8OID)
-				return psprintf(INT64_FORMAT, DatumGetInt64(value));
-			return psprintf("%d", type == INT4OID ? DatumGetInt32(value) :
-							(int) DatumGetInt16(value));
-		case HS_SK_DATE:
-			if (DATE_NOT_FINITE(DatumGetDateADT(value)))
-				return NULL;
-			return psprintf(INT64_FORMAT,
-							((int64) DatumGetDateADT(value) +
-							 (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE)) * INT64CONST(86400000));
-		case HS_SK_DATETIME:
-			{
-				TimestampTz ts = DatumGetTimestampTz(value);
-				int64		us;
-
-				if (TIMESTAMP_NOT_FINITE(ts))
-					return NULL;
-				us = ts + (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
-				if (us % 1000 != 0)
-					return NULL;
-				return psprintf(INT64_FORMAT, us / 1000);
-			}
-		case HS_SK_BOOL:
-			return pstrdup(DatumGetBool(value) ? "true" : "false");
-		case HS_SK_TEXT:
-			{
-				char	   *s = TextDatumGetCString(value);
-				char	   *utf8 = pg_server_to_any(s, strlen(s), PG_UTF8);
-
-				if (utf8[0] == '\0')
-					return NULL;
-				if (lowercase)
-				{
-					for (char *p = utf8; *p; p++)
-					{
-						if (IS_HIGHBIT_SET(*p))
-							return NULL;
-						*p = pg_ascii_tolower((unsigned char) *p);
-					}
-				}
-				return utf8 == s ? utf8 : pstrdup(utf8);
-			}
-	}
-	return NULL;
-}
-
-/* The values of IN / NOT_IN, written; the fate of the filter. */
-static FilterFate
-array_values(HsSearchFilter *out, HsSearchKind kind, Datum array, bool lowercase,
-			 bool not_in)
-{
-	ArrayType  *arr = DatumGetArrayTypeP(array);
-	Oid			elemtype = ARR_ELEMTYPE(arr);
-	int16		elmlen;
-	bool		elmbyval;
-	char		elmalign;
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-
-	get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
-	deconstruct_array(arr, elemtype, elmlen, elmbyval, elmalign, &elems, &nulls, &n);
-	for (int i = 0; i < n; i++)
-	{
-		char	   *text;
-
-		if (nulls[i])
-		{
-			/* x NOT IN (..., NULL) is never true; x IN (..., NULL) may be */
-			if (not_in)
-				return FATE_FALSE;
-			continue;
-		}
-		text = value_text(kind, getBaseType(elemtype), elems[i], lowercase);
-		if (text == NULL)
-			return FATE_SUPERSET;
-		out->values = list_append_unique(out->values, makeString(text));
-	}
-	if (out->values == NIL)
-		return not_in ? FATE_TRUE : FATE_FALSE;
-	/* strings, not String nodes, for api.c */
-	for (int i = 0; i < list_length(out->values); i++)
-		list_nth_cell(out->values, i)->ptr_value = strVal(list_nth(out->values, i));
-	return FATE_SEND;
-}
-
-/*
- * build_filter
- *		One filter of the plan, with its value now, in out; its fate, and
- *		whether it is exact.
- */
-static FilterFate
-build_filter(List *filter, ExprState **values, ExprContext *econtext,
-			 HsPropertyTypeFn type_of, void *arg, HsSearchFilter *out, bool *exact)
-{
-	HsSearchOp	op = intVal(list_nth(filter, F_OP));
-	HsSearchKind kind = intVal(list_nth(filter, F_KIND));
-	int			index = intVal(list_nth(filter, F_VALUE));
-	HsPropertyType ptype;
-	Datum		value;
-	bool		isnull;
-	bool		lowercase;
-	MemoryContext oldcxt;
-
-	memset(out, 0, sizeof(HsSearchFilter));
-	out->property = strVal(list_nth(filter, F_PROPERTY));
-	out->operator = op_names[op];
-	*exact = (intVal(list_nth(filter, F_FLAGS)) & SF_MAY_BE_EXACT) != 0;
-	if (!type_of(arg, out->property, kind, &ptype) || !kind_matches(kind, ptype))
-		return FATE_SUPERSET;
-	if (kind == HS_SK_TEXT && ptype != HS_PROP_ENUMERATION)
-		*exact = false;			/* strings compare without case */
-	if (index < 0)
-		return FATE_SEND;
-
-	oldcxt = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
-	value = ExecEvalExpr(values[index], econtext, &isnull);
-	MemoryContextSwitchTo(oldcxt);
-	if (isnull)
-		return FATE_FALSE;		/* a comparison with NULL is never true */
-	lowercase = kind == HS_SK_TEXT && ptype == HS_PROP_STRING;
-	if (op == SOP_IN || op == SOP_NOT_IN)
-		return array_values(out, kind, value, lowercase && op == SOP_IN,
-							op == SOP_NOT_IN);
-	out->value = value_text(kind, getBaseType(exprType((Node *) values[index]->expr)),
-							value, false);
-	return out->value != NULL ? FATE_SEND : FATE_SUPERSET;
-}
-
-/* GTE a and LTE b of one property in a group, as BETWEEN a AND b. */
-static List *
-merge_between(List *group)
-{
-	ListCell   *lc;
-
-	foreach(lc, group)
-	{
-		HsSearchFilter *lo = lfirst(lc);
-		ListCell   *hc;
-
-		if (strcmp(lo->operator, "GTE") != 0)
-			continue;
-		foreach(hc, group)
-		{
-			HsSearchFilter *hi = lfirst(hc);
-
-			if (strcmp(hi->operator, "LTE") == 0 && strcmp(hi->property, lo->property) == 0)
-			{
-				lo->operator = "BETWEEN";
-				lo->high_value = hi->value;
-				return merge_between(list_delete_ptr(group, hi));
-			}
-		}
-	}
-	return group;
-}
-
 /*
  * hs_search_cursor_init
  *		Start a search: the plan's groups with the values of the moment
@@ -846,7 +610,7 @@ hs_search_cursor_init(HsSearchCursor *cur, List *groups, ExprState **values,
 			HsSearchFilter *filter = palloc(sizeof(HsSearchFilter));
 			bool		fexact;
 
-			switch (build_filter(lfirst(f), values, econtext, type_of, arg, filter, &fexact))
+			switch (hs_filter_build(lfirst(f), values, econtext, type_of, arg, filter, &fexact))
 			{
 				case FATE_SEND:
 					group = lappend(group, filter);
@@ -859,6 +623,7 @@ hs_search_cursor_init(HsSearchCursor *cur, List *groups, ExprState **values,
 					break;
 				case FATE_SUPERSET:
 					exact = false;
+					cur->dropped++;
 					break;
 			}
 		}
@@ -866,7 +631,7 @@ hs_search_cursor_init(HsSearchCursor *cur, List *groups, ExprState **values,
 			continue;
 		if (group == NIL)
 			all = true;
-		built = lappend(built, merge_between(group));
+		built = lappend(built, hs_filter_merge_between(group));
 	}
 	cur->none = groups != NIL && built == NIL;
 	cur->base_groups = all ? NIL : built;

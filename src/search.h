@@ -17,17 +17,8 @@
 #include "nodes/pathnodes.h"
 
 #include "api.h"
+#include "filter.h"
 #include "table.h"
-
-/* How the value of a filter is written for HubSpot. */
-typedef enum HsSearchKind
-{
-	HS_SK_NUMBER,				/* a plain decimal: number properties, ids */
-	HS_SK_DATE,					/* epoch milliseconds of midnight UTC */
-	HS_SK_DATETIME,				/* epoch milliseconds */
-	HS_SK_BOOL,					/* "true" or "false" */
-	HS_SK_TEXT					/* text: strings and enumerations */
-} HsSearchKind;
 
 /*
  * HsSearchPlan
@@ -75,14 +66,9 @@ typedef struct HsSearchCursor
 	char	   *last_id;		/* keyset: the last id read (id sort only) */
 	int64		total;			/* "total" of the newest answer */
 	int			restarts;		/* keyset restarts */
+	int			dropped;		/* filters left out: no form for their
+								 * values, or another type of property */
 } HsSearchCursor;
-
-/*
- * How a scan tells search.c HubSpot's type of a property that a filter of
- * this kind names: false if there is no such property.
- */
-typedef bool (*HsPropertyTypeFn) (void *arg, const char *name, HsSearchKind kind,
-								  HsPropertyType *type);
 
 extern void hs_search_cursor_init(HsSearchCursor *cur, List *groups,
 								  ExprState **values, ExprContext *econtext,
