@@ -143,22 +143,22 @@ SELECT id FROM catalog WHERE in_stock AND (launch_date < '2024-01-03' OR price I
 --
 -- Values HubSpot has no form for mean what they mean to PostgreSQL: NaN
 -- and infinity are above (or below) every value, a time between
--- milliseconds lies between two that HubSpot has, '' is no value of a
--- typed column and HubSpot's text of a cleared one, text that no number is
--- written as matches none; a NULL value matches nothing.  No request is
--- sent for what matches nothing.
+-- milliseconds lies between two that HubSpot has, '' is no value (a cleared
+-- one is NULL), text that no number is written as matches none; a NULL
+-- value matches nothing.  No request is sent for what matches nothing.
 --
 SELECT count(*) FROM catalog WHERE price < 'NaN';
 SELECT count(*) FROM catalog WHERE price > '-infinity' AND launch_date < 'infinity';
 SELECT count(*) FROM catalog WHERE created_at > '2026-01-15 09:59:59.9995+00';
 SELECT count(*) FROM catalog WHERE created_at <= '2026-01-15 10:00:00.0004+00' AND folder = 1;
 SELECT id FROM catalog WHERE properties->>'price' = '7';
-SELECT id FROM catalog WHERE properties->>'price' = '' AND folder = 5 ORDER BY id;
+SELECT id FROM catalog WHERE sku IS NOT NULL AND properties->>'price' IS NULL AND folder = 5 ORDER BY id;
 SELECT * FROM searches();
 SELECT count(*) FROM catalog WHERE price = 'NaN';
 SELECT count(*) FROM catalog WHERE price >= 'infinity';
 SELECT count(*) FROM catalog WHERE created_at = '2026-01-15 10:00:00.0004+00';
 SELECT count(*) FROM catalog WHERE sku = '';
+SELECT count(*) FROM catalog WHERE properties->>'hs_sku' = '';
 SELECT id FROM catalog WHERE properties->>'price' = 'seven';
 SELECT count(*) FROM catalog WHERE price = NULL::numeric;
 SELECT id FROM catalog WHERE price > NULL::numeric;

@@ -68,10 +68,10 @@ typedef enum ValueForm
 	FORM_BETWEEN,				/* between two values HubSpot has (a time
 								 * between milliseconds): text is the one
 								 * below, high the one above */
-	FORM_NO_RECORD,				/* no record has it ('' in a typed column, text
-								 * no number or boolean is written as) */
-	FORM_EMPTY,					/* '': the text of a cleared value, which
-								 * HubSpot counts as no value */
+	FORM_NO_RECORD,				/* no record has it: '' (a cleared value is no
+								 * value, to HubSpot and to a column or
+								 * properties), text no number or boolean is
+								 * written as */
 	FORM_NONE					/* no form: the filter is left out */
 } ValueForm;
 
@@ -91,7 +91,7 @@ text_form(char *utf8, HsPropertyType type, bool lowercase, char **out)
 {
 	*out = utf8;
 	if (utf8[0] == '\0')
-		return FORM_EMPTY;
+		return FORM_NO_RECORD;
 	if (type == HS_PROP_NUMBER)
 	{
 		const char *p = utf8 + (utf8[0] == '-');
@@ -194,8 +194,7 @@ value_form(HsSearchKind kind, HsPropertyType ptype, Oid type, Datum value,
  *		equals a value no record has.
  */
 static HsFilterFate
-scalar_fate(HsSearchFilter *out, HsSearchOp op, ValueForm form, bool empty_is_text,
-			bool *exact)
+scalar_fate(HsSearchFilter *out, HsSearchOp op, ValueForm form)
 {
 	bool		up = (op == SOP_GT || op == SOP_GTE);
 	bool		down = (op == SOP_LT || op == SOP_LTE);
@@ -228,17 +227,6 @@ scalar_fate(HsSearchFilter *out, HsSearchOp op, ValueForm form, bool empty_is_te
 				out->operator = op_names[SOP_LTE];
 			out->high_value = NULL;
 			return FATE_SEND;
-		case FORM_EMPTY:
-			if (op == SOP_EQ && empty_is_text)
-			{
-				/* properties->>'p' = '': HubSpot's "" is no value */
-				out->operator = op_names[SOP_NOT_HAS];
-				out->value = NULL;
-				*exact = false;
-				return FATE_SEND;
-			}
-			/* a typed column holds no '' (it reads "" as NULL) */
-			return op == SOP_EQ && !empty_is_text ? FATE_FALSE : FATE_SUPERSET;
 		case FORM_NO_RECORD:
 			return op == SOP_EQ ? FATE_FALSE : FATE_SUPERSET;
 		case FORM_NONE:
@@ -250,7 +238,7 @@ scalar_fate(HsSearchFilter *out, HsSearchOp op, ValueForm form, bool empty_is_te
 /* The values of IN / NOT_IN, written; the fate of the filter. */
 static HsFilterFate
 array_values(HsSearchFilter *out, HsSearchKind kind, HsPropertyType ptype, Datum array,
-			 bool lowercase, bool not_in, bool empty_is_text)
+			 bool lowercase, bool not_in)
 {
 	ArrayType  *arr = DatumGetArrayTypeP(array);
 	Oid			elemtype = ARR_ELEMTYPE(arr);
@@ -280,7 +268,7 @@ array_values(HsSearchFilter *out, HsSearchKind kind, HsPropertyType ptype, Datum
 						  &text, &high);
 		if (form == FORM_TEXT)
 			out->values = list_append_unique(out->values, makeString(text));
-		else if (form == FORM_NONE || (form == FORM_EMPTY && empty_is_text))
+		else if (form == FORM_NONE)
 			return FATE_SUPERSET;
 		/* else a value no record has: it changes nothing */
 	}
@@ -304,7 +292,6 @@ hs_filter_build(List *filter, ExprState **values, ExprContext *econtext,
 	HsSearchOp	op = intVal(list_nth(filter, F_OP));
 	HsSearchKind kind = intVal(list_nth(filter, F_KIND));
 	int			index = intVal(list_nth(filter, F_VALUE));
-	bool		empty_is_text = (intVal(list_nth(filter, F_FLAGS)) & SF_EMPTY_IS_TEXT) != 0;
 	HsPropertyType ptype;
 	Datum		value;
 	bool		isnull;
@@ -331,7 +318,7 @@ hs_filter_build(List *filter, ExprState **values, ExprContext *econtext,
 	lowercase = kind == HS_SK_TEXT && ptype == HS_PROP_STRING;
 	if (op == SOP_IN || op == SOP_NOT_IN)
 		return array_values(out, kind, ptype, value, lowercase && op == SOP_IN,
-							op == SOP_NOT_IN, empty_is_text);
+							op == SOP_NOT_IN);
 	{
 		char	   *text = NULL;
 		ValueForm	form = value_form(kind, ptype,
@@ -340,7 +327,7 @@ hs_filter_build(List *filter, ExprState **values, ExprContext *econtext,
 
 		out->value = text;
 		out->high_value = high;
-		return scalar_fate(out, op, form, empty_is_text, exact);
+		return scalar_fate(out, op, form);
 	}
 }
 

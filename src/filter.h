@@ -52,8 +52,6 @@ typedef enum HsSearchOp
 /* flags of a filter */
 #define SF_MAY_BE_EXACT 0x01	/* exact if the property has the type assumed */
 #define SF_IMPLIES_SET 0x02		/* a record it keeps has a value */
-#define SF_EMPTY_IS_TEXT 0x04	/* properties->>'p': a cleared value reads ''
-								 * (a typed column reads it as NULL) */
 
 enum
 {

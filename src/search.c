@@ -66,7 +66,6 @@ typedef struct Target
 	HsSearchKind kind;
 	Oid			type;			/* the type the operator sees */
 	bool		always_set;		/* every record has a value (ids, dates) */
-	bool		json;			/* properties->>'p' */
 } Target;
 
 /* ----------------------------------------------------------------
@@ -103,7 +102,6 @@ column_target(HsColumn *col, Target *t)
 	Oid			base = col->basetypid;
 
 	t->always_set = false;
-	t->json = false;
 	switch (col->kind)
 	{
 		case HS_COL_ID:
@@ -186,7 +184,6 @@ search_target(HsTable *table, Index relid, Node *node, Target *t)
 			return false;
 		t->kind = HS_SK_TEXT;
 		t->always_set = false;
-		t->json = true;
 		return true;
 	}
 	if (!IsA(node, Var))
@@ -275,15 +272,14 @@ make_filter(HsSearchPlan *plan, const Target *t, int op, Expr *value)
 		index = list_length(plan->exprs);
 		plan->exprs = lappend(plan->exprs, value);
 	}
-	if (op == SOP_EQ || op == SOP_IN || (t->kind != HS_SK_TEXT &&
-										 (op == SOP_LT || op == SOP_LTE || op == SOP_GT ||
-										  op == SOP_GTE || op == SOP_HAS || op == SOP_NOT_HAS)) ||
+	/* "" is no value to HubSpot, nor to a column or properties (convert.c) */
+	if (op == SOP_EQ || op == SOP_IN || op == SOP_HAS || op == SOP_NOT_HAS ||
+		(t->kind != HS_SK_TEXT &&
+		 (op == SOP_LT || op == SOP_LTE || op == SOP_GT || op == SOP_GTE)) ||
 		((op == SOP_NEQ || op == SOP_NOT_IN) && t->always_set))
 		flags |= SF_MAY_BE_EXACT;
 	if (op != SOP_NEQ && op != SOP_NOT_IN && op != SOP_NOT_HAS)
 		flags |= SF_IMPLIES_SET;
-	if (t->json)
-		flags |= SF_EMPTY_IS_TEXT;
 	return list_make5(makeString(pstrdup(t->property)), makeInteger(op),
 					  makeInteger(t->kind), makeInteger(index), makeInteger(flags));
 }
@@ -374,8 +370,6 @@ clause_filter(HsSearchPlan *plan, HsTable *table, Index relid, Expr *clause)
 
 		if (nt->argisrow || !search_target(table, relid, (Node *) nt->arg, &t))
 			return NIL;
-		if (nt->nulltesttype == IS_NOT_NULL && t.kind == HS_SK_TEXT)
-			return NIL;			/* HubSpot does not count "" as a value */
 		return make_filter(plan, &t, nt->nulltesttype == IS_NULL ? SOP_NOT_HAS : SOP_HAS,
 						   NULL);
 	}
