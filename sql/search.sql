@@ -129,9 +129,15 @@ SELECT * FROM searches();
 -- text ranges, floats and expressions are not filters: the listing
 SELECT count(*) FROM catalog WHERE sku > 'SKU-5' OR weight > 3.5 OR upper(name) = 'WIDGET 1';
 SELECT * FROM requests();
--- six groups are more than HubSpot takes: that condition stays local
+-- an OR of one property's equalities is one IN filter
 SELECT id FROM catalog
  WHERE price > 1 AND (folder = 1 OR folder = 2 OR folder = 3 OR folder = 4 OR folder = 5 OR folder = 6)
+ ORDER BY id LIMIT 3;
+SELECT * FROM searches();
+-- six groups are more than HubSpot takes: that condition stays local
+SELECT id FROM catalog
+ WHERE price > 1 AND (folder = 1 OR price = 2 OR sku = 'SKU-4' OR in_stock OR launch_date = '2024-01-05'
+                      OR status = 'inactive')
  ORDER BY id LIMIT 3;
 SELECT * FROM searches();
 

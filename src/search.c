@@ -393,6 +393,57 @@ clause_filter(HsSearchPlan *plan, HsTable *table, Index relid, Expr *clause)
 }
 
 /*
+ * equalities_as_in
+ *		An OR of equalities of one property (price = 1 OR price = 2 ...), as
+ *		one IN filter over an array of the values: one filter where HubSpot
+ *		would take at most five groups.  Other ORs as they are.
+ */
+static List *
+equalities_as_in(HsSearchPlan *plan, List *conjunctions)
+{
+	List	   *first = linitial(linitial(conjunctions));
+	Oid			type = InvalidOid;
+	List	   *elements = NIL;
+	ListCell   *lc;
+	List	   *in;
+
+	if (list_length(conjunctions) < 2)
+		return conjunctions;
+	foreach(lc, conjunctions)
+	{
+		List	   *conj = lfirst(lc);
+		List	   *f = linitial(conj);
+		int			index = intVal(list_nth(f, F_VALUE));
+		Expr	   *value;
+
+		if (list_length(conj) != 1 || intVal(list_nth(f, F_OP)) != SOP_EQ || index < 0 ||
+			strcmp(strVal(list_nth(f, F_PROPERTY)), strVal(list_nth(first, F_PROPERTY))) != 0 ||
+			intVal(list_nth(f, F_KIND)) != intVal(list_nth(first, F_KIND)))
+			return conjunctions;
+		value = list_nth(plan->exprs, index);
+		if (type == InvalidOid)
+			type = exprType((Node *) value);
+		if (exprType((Node *) value) != type || !OidIsValid(get_array_type(type)))
+			return conjunctions;
+		elements = lappend(elements, value);
+	}
+	in = list_copy(first);
+	list_nth_cell(in, F_OP)->ptr_value = makeInteger(SOP_IN);
+	list_nth_cell(in, F_VALUE)->ptr_value = makeInteger(list_length(plan->exprs));
+	{
+		ArrayExpr  *array = makeNode(ArrayExpr);
+
+		array->array_typeid = get_array_type(type);
+		array->element_typeid = type;
+		array->elements = elements;
+		array->multidims = false;
+		array->location = -1;
+		plan->exprs = lappend(plan->exprs, array);
+	}
+	return list_make1(list_make1(in));
+}
+
+/*
  * clause_conjunctions
  *		A condition as an OR of ANDs of filters (a List of Lists of
  *		filters), or NIL when some part of it cannot be a filter.
@@ -415,7 +466,7 @@ clause_conjunctions(HsSearchPlan *plan, HsTable *table, Index relid, Expr *claus
 				return NIL;
 			result = list_concat(result, arm);
 		}
-		return result;
+		return equalities_as_in(plan, result);
 	}
 	if (is_andclause(clause))
 	{
