@@ -119,5 +119,23 @@ CALL emu.damage('{"kind": "wrong_type", "method": "POST", "path": "/crm/v3/objec
                   "target": "id", "seed": 0}');
 SELECT count(id) FROM dp WHERE price > 0;
 SELECT count(id) FROM dp WHERE price > 0;
+-- pages whose ids do not follow the last one read (keyset paging would read
+-- them again for ever), and an empty page with a next one (which would skip)
+CALL emu.fault('{"method": "POST", "path": "/crm/v3/objects/products/search", "status": 200, "times": 2,
+                 "body": {"total": 400, "paging": {"next": {"after": "1"}},
+                          "results": [{"id": "1000001", "properties": {"price": "10"}, "archived": false,
+                                       "createdAt": "2026-01-15T10:00:00.000Z",
+                                       "updatedAt": "2026-01-15T10:00:00.000Z"}]}}');
+SELECT count(id) FROM dp WHERE price > 0;
+CALL emu.fault('{"method": "POST", "path": "/crm/v3/objects/products/search", "status": 200, "times": 1,
+                 "body": {"total": 400, "results": [], "paging": {"next": {"after": "200"}}}}');
+SELECT count(id) FROM dp WHERE price > 0;
+-- a page without a next one while "total" counts more (a short read)
+CALL emu.fault('{"method": "POST", "path": "/crm/v3/objects/products/search", "status": 200, "times": 1,
+                 "body": {"total": 400, "results": [{"id": "1000001", "properties": {"price": "10"}, "archived": false,
+                                       "createdAt": "2026-01-15T10:00:00.000Z",
+                                       "updatedAt": "2026-01-15T10:00:00.000Z"}]}}');
+SELECT count(id) FROM dp WHERE price > 0;
+
 
 DROP FOREIGN TABLE dp, dh;

@@ -216,6 +216,12 @@ SELECT id, price FROM catalog WHERE price > 0 ORDER BY price DESC LIMIT 3;
 SELECT * FROM searches();
 EXPLAIN (COSTS OFF) SELECT id, price FROM catalog ORDER BY price LIMIT 3;
 SELECT id, price FROM catalog ORDER BY price NULLS FIRST, id LIMIT 3;
+-- more than one page: PostgreSQL sorts (paging by offset could skip what
+-- the statement writes); a type modifier changes the value read: no filter
+EXPLAIN (COSTS OFF) SELECT id, price FROM catalog WHERE price > 0 ORDER BY price DESC LIMIT 201;
+ALTER FOREIGN TABLE catalog ADD COLUMN price2 numeric(10,1) OPTIONS (property 'price');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM catalog WHERE price2 = 5;
+ALTER FOREIGN TABLE catalog DROP COLUMN price2;
 -- text filters are not exact: no LIMIT is sent, and the rows are sorted here
 SELECT id, price FROM catalog WHERE price > 0 AND sku = 'SKU-6' ORDER BY id LIMIT 1;
 SELECT * FROM searches();

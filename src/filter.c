@@ -15,9 +15,11 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "datatype/timestamp.h"
 #include "executor/executor.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -75,12 +77,10 @@ typedef enum ValueForm
 	FORM_NONE					/* no form: the filter is left out */
 } ValueForm;
 
-/* Epoch milliseconds of a finite timestamptz: floor in *lo, and whether exact. */
+/* Microseconds since 1970 as milliseconds: floor in *lo, and whether exact. */
 static bool
-epoch_ms(TimestampTz ts, int64 *lo)
+epoch_ms(int64 us, int64 *lo)
 {
-	int64		us = ts + (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
-
 	*lo = us / 1000 - (us % 1000 < 0 ? 1 : 0);
 	return us % 1000 == 0;
 }
@@ -133,6 +133,7 @@ value_form(HsSearchKind kind, HsPropertyType ptype, Oid type, Datum value,
 		   bool lowercase, char **out, char **high)
 {
 	int64		ms;
+	int64		us;
 
 	switch (kind)
 	{
@@ -164,7 +165,12 @@ value_form(HsSearchKind kind, HsPropertyType ptype, Oid type, Datum value,
 			if (TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(value)))
 				return TIMESTAMP_IS_NOBEGIN(DatumGetTimestampTz(value)) ?
 					FORM_BELOW_ALL : FORM_ABOVE_ALL;
-			if (epoch_ms(DatumGetTimestampTz(value), &ms))
+			/* the last years PostgreSQL has are past what int64 ms since 1970 hold */
+			if (pg_add_s64_overflow(DatumGetTimestampTz(value),
+									(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY,
+									&us))
+				return FORM_ABOVE_ALL;
+			if (epoch_ms(us, &ms))
 			{
 				*out = psprintf(INT64_FORMAT, ms);
 				return FORM_TEXT;
@@ -235,7 +241,13 @@ scalar_fate(HsSearchFilter *out, HsSearchOp op, ValueForm form)
 	return FATE_SUPERSET;
 }
 
-/* The values of IN / NOT_IN, written; the fate of the filter. */
+static int
+text_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The values of IN / NOT_IN, written, distinct; the fate of the filter. */
 static HsFilterFate
 array_values(HsSearchFilter *out, HsSearchKind kind, HsPropertyType ptype, Datum array,
 			 bool lowercase, bool not_in)
@@ -248,15 +260,19 @@ array_values(HsSearchFilter *out, HsSearchKind kind, HsPropertyType ptype, Datum
 	Datum	   *elems;
 	bool	   *nulls;
 	int			n;
+	char	  **texts;
+	int			ntexts = 0;
 
 	get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
 	deconstruct_array(arr, elemtype, elmlen, elmbyval, elmalign, &elems, &nulls, &n);
+	texts = palloc(sizeof(char *) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 	{
 		char	   *text = NULL;
 		char	   *high = NULL;
 		ValueForm	form;
 
+		CHECK_FOR_INTERRUPTS();
 		if (nulls[i])
 		{
 			/* x NOT IN (..., NULL) is never true; x IN (..., NULL) may be */
@@ -267,16 +283,17 @@ array_values(HsSearchFilter *out, HsSearchKind kind, HsPropertyType ptype, Datum
 		form = value_form(kind, ptype, getBaseType(elemtype), elems[i], lowercase,
 						  &text, &high);
 		if (form == FORM_TEXT)
-			out->values = list_append_unique(out->values, makeString(text));
+			texts[ntexts++] = text;
 		else if (form == FORM_NONE)
 			return FATE_SUPERSET;
 		/* else a value no record has: it changes nothing */
 	}
-	if (out->values == NIL)
+	if (ntexts == 0)
 		return not_in ? FATE_TRUE : FATE_FALSE;
-	/* strings, not String nodes, for api.c */
-	for (int i = 0; i < list_length(out->values); i++)
-		list_nth_cell(out->values, i)->ptr_value = strVal(list_nth(out->values, i));
+	qsort(texts, ntexts, sizeof(char *), text_cmp);
+	for (int i = 0; i < ntexts; i++)
+		if (i == 0 || strcmp(texts[i], texts[i - 1]) != 0)
+			out->values = lappend(out->values, texts[i]);
 	return FATE_SEND;
 }
 

@@ -493,10 +493,11 @@ sort_member(RelOptInfo *baserel, PathKey *pk, const char **property, bool *alway
 /*
  * add_sorted_search_path
  *		For ORDER BY one column HubSpot can sort by: a search sorted so.
- *		By id always (past 10,000 results it goes on after the last id);
- *		by another property when a LIMIT within 10,000 is known, the
- *		conditions may be exact, and the records it sorts all have a value
- *		(HubSpot does not say where it puts empty ones).
+ *		By id always (each page goes on after the last id read); by another
+ *		property when the query's LIMIT (and OFFSET) is one page's (200),
+ *		the conditions may be exact, and the records it sorts all have a
+ *		value (HubSpot does not say where it puts empty ones): one request,
+ *		no paging by offset, which writes of the same statement could shift.
  */
 static void
 add_sorted_search_path(PlannerInfo *root, RelOptInfo *baserel)
@@ -514,7 +515,7 @@ add_sorted_search_path(PlannerInfo *root, RelOptInfo *baserel)
 		return;
 	/* a LIMIT given by parameters is known at execution (scan.c) */
 	if (strcmp(property, "hs_object_id") != 0 &&
-		(limit == 0 || !info->search->exact_candidate ||
+		(limit == 0 || limit > HS_SEARCH_PAGE_SIZE || !info->search->exact_candidate ||
 		 !(always_set || hs_search_implies_set(info->search->groups, property))))
 		return;
 	add_path(baserel, search_path(root, baserel, root->query_pathkeys, property,

@@ -456,8 +456,10 @@ start_search(HsScanState *ss, ExprContext *econtext)
 		ss->read = ss->list_read = prepare_read(ss, ss->list_read);
 		return;
 	}
+	/* HubSpot's order: by id, or within one exact page (search.c) */
 	if (ss->sort_locally &&
-		((ss->cursor.exact && ss->limit_now > 0) || strcmp(ss->sort, "hs_object_id") == 0))
+		((ss->cursor.exact && ss->limit_now > 0 && ss->limit_now <= HS_SEARCH_PAGE_SIZE) ||
+		 strcmp(ss->sort, "hs_object_id") == 0))
 		ss->sort_locally = false;
 	if (ss->sort_locally)
 	{
@@ -467,9 +469,9 @@ start_search(HsScanState *ss, ExprContext *econtext)
 	}
 	ss->read_on_demand = ss->cursor.exact && (ss->limit_now > 0 || (ss->flags & SCAN_COUNT));
 	if (ss->first_body == NULL)
-		ss->first_body = MemoryContextStrdup(ss->scan_cxt,
-											 hs_api_search_body(ss->read, &ss->cursor.query,
-																0, false));
+		ss->first_body = ss->cursor.none ? "(none: no record can match these values)" :
+			MemoryContextStrdup(ss->scan_cxt,
+								hs_api_search_body(ss->read, &ss->cursor.query, 0, false));
 }
 
 /*
@@ -917,6 +919,8 @@ search_body_text(HsScanState *ss, ForeignScanState *node)
 											   "hubspot_fdw search",
 											   ALLOCSET_SMALL_SIZES);
 	start_cursor(ss, node->ss.ps.ps_ExprContext, hs_filter_assumed_type);
+	if (ss->cursor.none)
+		return "(none: no record can match these values)";
 	return hs_api_search_body(ss->search_read, &ss->cursor.query, 0, false);
 }
 

@@ -100,8 +100,19 @@ static bool
 column_target(HsColumn *col, Target *t)
 {
 	Oid			base = col->basetypid;
+	int32		typmod;
 
 	t->always_set = false;
+
+	/*
+	 * A type modifier changes HubSpot's value on its way in (numeric(10,2)
+	 * rounds "1.005", timestamptz(0) the milliseconds, varchar(2) drops
+	 * trailing spaces): a filter on the value read would not be HubSpot's.
+	 */
+	typmod = col->typmod;
+	(void) getBaseTypeAndTypmod(col->typid, &typmod);	/* a domain's too */
+	if (typmod >= 0)
+		return false;
 	switch (col->kind)
 	{
 		case HS_COL_ID:
@@ -709,7 +720,6 @@ keyset_restart(HsSearchCursor *cur)
 	foreach(g, cur->base_groups)
 		groups = lappend(groups, lappend(list_copy((List *) lfirst(g)), key));
 	cur->query.groups = groups;
-	cur->after = 0;
 	cur->restarts++;
 	MemoryContextSwitchTo(oldcxt);
 }
@@ -719,50 +729,75 @@ keyset_restart(HsSearchCursor *cur)
  *		The request for the next page, or NULL when there is none.  A
  *		search sorted by id asks each next page as a new search for the ids
  *		after the last one read (keyset paging): it goes on past HubSpot's
- *		10,000 results, and records that stop matching while it pages (an
- *		UPDATE of what it reads) shift no offset.  One sorted otherwise pages
- *		by offset and cannot pass 10,000 (FDW_ERROR; plan.c sorts so only
- *		under a LIMIT within it).
+ *		10,000 results, and records that change while it pages (an UPDATE of
+ *		what it reads, an INSERT ... SELECT from it) shift nothing.  One
+ *		sorted otherwise is one request: plan.c and scan.c use HubSpot's
+ *		order only for a LIMIT within one page.
  */
 HsApiRequest *
 hs_search_cursor_request(HsSearchCursor *cur, const HsRead *rd)
 {
 	if (cur->done)
 		return NULL;
-	if (strcmp(cur->query.sort_property, "hs_object_id") == 0 && cur->last_id != NULL)
+	if (cur->last_id != NULL)
 	{
 		keyset_restart(cur);
 		cur->query.limit = HS_SEARCH_PAGE_SIZE;
 	}
-	else if (cur->after > 0)
-	{
-		cur->query.limit = Min(HS_SEARCH_PAGE_SIZE, HS_SEARCH_MAX_RESULTS - cur->after);
-		if (cur->query.limit <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("HubSpot's search cannot read past 10,000 results sorted by \"%s\"",
-							cur->query.sort_property),
-					 errhint("Set the foreign table's option use_search to false to read the listing instead.")));
-	}
-	return hs_api_search_page(rd, &cur->query, cur->after);
+	return hs_api_search_page(rd, &cur->query, 0);
+}
+
+/* Does id a come before id b (strings of digits) in the search's order? */
+static bool
+id_before(const char *a, const char *b, bool descending)
+{
+	size_t		la = strlen(a);
+	size_t		lb = strlen(b);
+	int			cmp = la != lb ? (la < lb ? -1 : 1) : strcmp(a, b);
+
+	return descending ? cmp > 0 : cmp < 0;
 }
 
 /*
  * hs_search_cursor_page
  *		Take the answer to the request hs_search_cursor_request() made last:
- *		its records in page, and where the next page starts.
+ *		its records in page, and whether another page follows.
+ *
+ * Errors (FDW_ERROR, a malformed answer): a page sorted by id whose ids do
+ * not follow the last one read in order (keyset paging would loop or skip),
+ * an empty page with a next one, and a page without a next one while
+ * "total" counts more.
  */
 void
 hs_search_cursor_page(HsSearchCursor *cur, HsResponse *resp, HsPage *page)
 {
-	hs_api_parse_search_page(resp, cur->after, page, &cur->total);
+	bool		by_id = strcmp(cur->query.sort_property, "hs_object_id") == 0;
+	const char *prev = cur->last_id;
+
+	hs_api_parse_search_page(resp, 0, page, &cur->total);
+	for (int i = 0; by_id && i < page->nrecords; i++)
+	{
+		const char *id = hs_json_string(page->records[i], "id");
+
+		if (prev != NULL && !id_before(prev, id, cur->query.sort_descending))
+			hs_report_malformed_answer(resp->method, resp->path, resp->status,
+									   "record %d's id %s does not follow id %s in the order asked for",
+									   i + 1, id, prev);
+		prev = id;
+	}
+	if (page->nrecords == 0 && page->after != NULL)
+		hs_report_malformed_answer(resp->method, resp->path, resp->status,
+								   "a page without results has a next page");
+	if (page->after == NULL && cur->total > page->nrecords)
+		hs_report_malformed_answer(resp->method, resp->path, resp->status,
+								   "\"total\" is " INT64_FORMAT " but the page of %d has no next page",
+								   cur->total, page->nrecords);
 	if (page->nrecords > 0)
 		cur->last_id = MemoryContextStrdup(cur->cxt,
 										   hs_json_string(page->records[page->nrecords - 1], "id"));
-	if (page->after == NULL)
+	/* sorted otherwise: the one page the LIMIT needs */
+	if (page->after == NULL || !by_id)
 		cur->done = true;
-	else
-		cur->after = atoi(page->after);
 }
 
 /* Does an expression use a Param of the executor's (a subquery's value)? */

@@ -61,7 +61,6 @@ typedef struct HsSearchCursor
 	bool		none;			/* no record can match: send nothing */
 	bool		exact;			/* HubSpot's answer is exactly the rows */
 	int			first_limit;	/* page size of the first request */
-	int			after;			/* offset of the next page */
 	bool		done;			/* the last page was read */
 	char	   *last_id;		/* keyset: the last id read (id sort only) */
 	int64		total;			/* "total" of the newest answer */

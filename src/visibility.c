@@ -110,18 +110,25 @@ static const struct
 };
 
 /* "object\nid", the object by its type id where it is a standard one */
-static char *
-make_key(MemoryContext cxt, const char *object, const char *id)
+/* The object's type id when it is a standard object's name, else the name */
+static const char *
+object_type(const char *object)
 {
-	const char *name = object;
-	size_t		len;
-	char	   *key;
-
 	for (size_t i = 0; i < lengthof(standard_objects); i++)
 		if (pg_strcasecmp(object, standard_objects[i].type_id) == 0 ||
 			pg_strcasecmp(object, standard_objects[i].plural) == 0 ||
 			pg_strcasecmp(object, standard_objects[i].singular) == 0)
-			name = standard_objects[i].type_id;
+			return standard_objects[i].type_id;
+	return object;
+}
+
+static char *
+make_key(MemoryContext cxt, const char *object, const char *id)
+{
+	const char *name = object_type(object);
+	size_t		len;
+	char	   *key;
+
 	len = strlen(name) + strlen(id) + 2;
 	key = MemoryContextAlloc(cxt, len);
 	snprintf(key, len, "%s\n%s", name, id);
@@ -219,7 +226,8 @@ hs_visibility_hidden(const char *object, const char *id, uint64 horizon)
 }
 
 /*
- * Writes, for search (scan.c): per object type, when this backend last
+ * Writes, for search (scan.c): per object type (by type id, as created
+ * records are: "products" and "0-7" are one), when this backend last
  * began or ended a statement that may write to it, and in which local
  * transaction.  A short list: a session writes to a few object types.
  */
@@ -242,6 +250,7 @@ hs_visibility_wrote(const char *object)
 {
 	WriteEntry *e;
 
+	object = object_type(object);
 	for (e = writes; e != NULL; e = e->next)
 		if (strcmp(e->object, object) == 0)
 			break;
@@ -266,6 +275,7 @@ hs_visibility_wrote(const char *object)
 bool
 hs_visibility_wrote_recently(const char *object)
 {
+	object = object_type(object);
 	for (WriteEntry *e = writes; e != NULL; e = e->next)
 		if (strcmp(e->object, object) == 0)
 			return e->lxid == MyProc->lxid ||
