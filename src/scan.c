@@ -381,43 +381,13 @@ property_type(void *arg, const char *name, HsSearchKind kind pg_attribute_unused
 	return true;
 }
 
-/*
- * current_limit
- *		The rows the query needs at most: the plan's LIMIT, or the values of
- *		its LIMIT and OFFSET parameters now; 0 when unknown or past what one
- *		search can sort (10,000).
- */
-static int
-current_limit(HsScanState *ss, ExprContext *econtext)
-{
-	Datum		count;
-	Datum		offset = Int64GetDatum(0);
-	bool		isnull;
-
-	if (ss->limit_count == NULL)
-		return ss->limit;
-	count = ExecEvalExprSwitchContext(ss->limit_count, econtext, &isnull);
-	if (isnull || DatumGetInt64(count) < 0)
-		return 0;
-	if (ss->limit_offset != NULL)
-	{
-		offset = ExecEvalExprSwitchContext(ss->limit_offset, econtext, &isnull);
-		if (isnull || DatumGetInt64(offset) < 0)
-			offset = Int64GetDatum(0);
-	}
-	if (DatumGetInt64(count) > HS_SEARCH_MAX_RESULTS ||
-		DatumGetInt64(offset) > HS_SEARCH_MAX_RESULTS - DatumGetInt64(count))
-		return 0;
-	return (int) (DatumGetInt64(count) + DatumGetInt64(offset));
-}
-
 /* The search of this (re)start, with the values of now, in search_cxt. */
 static void
 start_cursor(HsScanState *ss, ExprContext *econtext, HsPropertyTypeFn type_of)
 {
 	MemoryContext oldcxt;
 
-	ss->limit_now = current_limit(ss, econtext);
+	ss->limit_now = hs_search_limit(ss->limit, ss->limit_count, ss->limit_offset, econtext);
 	MemoryContextReset(ss->search_cxt);
 	oldcxt = MemoryContextSwitchTo(ss->search_cxt);
 	hs_search_cursor_init(&ss->cursor, ss->groups, ss->values, econtext, type_of, ss,
@@ -918,6 +888,14 @@ search_body_text(HsScanState *ss, ForeignScanState *node)
 		ss->search_cxt = AllocSetContextCreate(CurrentMemoryContext,
 											   "hubspot_fdw search",
 											   ALLOCSET_SMALL_SIZES);
+	/* the properties of typed columns are known without the catalogue */
+	if (!ss->want_properties && !ss->want_history)
+	{
+		List	   *names = typed_properties(ss);
+
+		hs_api_read_set_properties(ss->search_read,
+								   names != NIL ? names : list_make1("hs_object_id"));
+	}
 	start_cursor(ss, node->ss.ps.ps_ExprContext, hs_filter_assumed_type);
 	if (ss->cursor.none)
 		return "(none: no record can match these values)";

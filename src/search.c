@@ -36,6 +36,7 @@
 #include "access/stratnum.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "executor/executor.h"
 #include "datatype/timestamp.h"
 #include "mb/pg_wchar.h"
 #include "nodes/makefuncs.h"
@@ -809,4 +810,35 @@ hs_search_has_exec_param(Node *node, void *context)
 	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXEC)
 		return true;
 	return expression_tree_walker(node, hs_search_has_exec_param, context);
+}
+
+/*
+ * hs_search_limit
+ *		The rows a query needs at most: the plan's LIMIT (limit), or the
+ *		values of its LIMIT and OFFSET parameters now (count, offset; NULL
+ *		when not given by parameters); 0 when unknown or past what one
+ *		search can sort (10,000).
+ */
+int
+hs_search_limit(int limit, ExprState *count, ExprState *offset, ExprContext *econtext)
+{
+	Datum		n;
+	Datum		skip = Int64GetDatum(0);
+	bool		isnull;
+
+	if (count == NULL)
+		return limit;
+	n = ExecEvalExprSwitchContext(count, econtext, &isnull);
+	if (isnull || DatumGetInt64(n) < 0)
+		return 0;
+	if (offset != NULL)
+	{
+		skip = ExecEvalExprSwitchContext(offset, econtext, &isnull);
+		if (isnull || DatumGetInt64(skip) < 0)
+			skip = Int64GetDatum(0);
+	}
+	if (DatumGetInt64(n) > HS_SEARCH_MAX_RESULTS ||
+		DatumGetInt64(skip) > HS_SEARCH_MAX_RESULTS - DatumGetInt64(n))
+		return 0;
+	return (int) (DatumGetInt64(n) + DatumGetInt64(skip));
 }

@@ -77,5 +77,7 @@ extern void hs_search_cursor_init(HsSearchCursor *cur, List *groups,
 extern HsApiRequest *hs_search_cursor_request(HsSearchCursor *cur, const HsRead *rd);
 extern void hs_search_cursor_page(HsSearchCursor *cur, HsResponse *resp, HsPage *page);
 extern bool hs_search_has_exec_param(Node *node, void *context);
+extern int	hs_search_limit(int limit, ExprState *count, ExprState *offset,
+							ExprContext *econtext);
 
 #endif							/* HUBSPOT_SEARCH_H */
