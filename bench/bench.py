@@ -799,14 +799,15 @@ def report():
               node_client_version(), LATENCY_MS, RATE_MAX, RATE_INTERVAL_MS // 1000, SCALE))
     if any(c["work"] in [w[0] for w in WORKS] for c in cases):
         report_writes_and_listings(cases)
-    print_search(cases)
     local = find(cases, "LOCAL", "local")
     fdw1 = find(cases, "INSERT1", "fdw")
-    print()
     if local:
+        print()
         print("INSERT of %s rows into a local table (id text, properties jsonb), for CPU and memory:" %
               format(local["expect_rows"], ","))
         print_case(local, CEILING, "")
+    print_search(cases)
+    print()
     print_targets(cases, local, fdw1)
 
 
