@@ -4,8 +4,8 @@
 # every API request takes 150 ms, and the Pro/Enterprise burst limit allows
 # 190 requests per rolling 10 s.  As root, on Debian 12 (after the README's
 # setup; it installs what is missing itself):
-#   bash bench/run.sh                  the full work (about 10 minutes; 6 once every
-#                                      run is at the bound)
+#   bash bench/run.sh                  the full work (about 10 minutes, the selective
+#                                      SELECTs included)
 #   bash bench/run.sh --quick          a tenth of it, for a quick check (about 1 minute;
 #                                      rates are printed but judged at the full scale only)
 #   bash bench/run.sh --scale F        the work times F (--quick is --scale 0.1)
