@@ -1,19 +1,23 @@
 #!/usr/bin/env python3
 """The measurements and the report of bench/run.sh (see there); not meant to be run by hand.
 
-    python3 bench/bench.py main|preload|report
+    python3 bench/bench.py main|search|preload|report
 
 run.sh starts the emulator and a throw-away cluster (test/lib.sh) and passes them in the
 environment: REPO, WORK, PGHOST, PGPORT, PG_BIN, HUBSPOT_EMULATOR_URL, BENCH_SCALE (1 = the
-full work), BENCH_SEQUENTIAL (0 = skip the node sequential baseline). "main" creates the SQL
-objects and measures everything but the 4-session runs with hubspot_fdw in
-shared_preload_libraries, which "preload" measures after run.sh restarted the cluster so; both
-add their cases to WORK/bench-results.json, which "report" prints.
+full work), BENCH_SEQUENTIAL (0 = skip the node sequential baseline), BENCH_SEARCH_REPEAT (runs
+of each search measurement, 3 by default). "main" creates the SQL objects and measures everything
+but the selective SELECTs and the 4-session runs with hubspot_fdw in shared_preload_libraries;
+"search" measures the selective SELECTs (search pushdown) beside the Node client's
+searchApi.doSearch (creating the SQL objects first if "main" did not run); "preload" measures
+the 4-session runs after run.sh restarted the cluster with the library preloaded. Each adds its
+cases to WORK/bench-results.json, which "report" prints.
 """
 
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -62,6 +66,13 @@ N_UPDATE = N_INSERT
 N_SELECT = scaled(20000, 100)
 N_COPY = scaled(3000, 100)
 COPY_TIMEOUT_S = max(10, int(round(30 * SCALE)))
+# The selective SELECTs (search pushdown): products seeded, the range's rows, the LIMIT of the
+# ORDER BY queries, HubSpot's largest search page, runs of each measurement (the median counts)
+N_SEARCH = scaled(20000, 100)
+N_TOP = 20
+SEARCH_PAGE = 200
+SEARCH_REPEAT = max(1, int(ENV.get("BENCH_SEARCH_REPEAT", "3")))
+SEARCH_TIME_TARGET = 1.5           # a search's time at most this multiple of the Node client's
 
 
 # ---------------------------------------------------------------------------
@@ -88,16 +99,21 @@ def wait_idle(timeout_s=120):
         time.sleep(0.05)
 
 
+SEEDED_IDS = []                    # the ids the last prepare() seeded, in seeding order
+
+
 def prepare(seeds=()):
-    """The emulator as at start (empty store, fresh rate-limit window), with HubSpot's
-    latency and burst limit, the records of `seeds` (bodies of /_emulator/seed), empty log."""
+    """The emulator as at start (empty store, fresh rate-limit windows, search's included), with
+    HubSpot's latency and burst limit (and the emulator's default search limit, HubSpot's 5 per
+    second), the records of `seeds` (bodies of /_emulator/seed), empty log."""
     wait_idle()
     emu("POST", "/_emulator/reset")
     emu("POST", "/_emulator/config", {
         "latency_ms": LATENCY_MS,
         "rate_limit": {"max": RATE_MAX, "interval_ms": RATE_INTERVAL_MS, "daily": RATE_DAILY}})
+    del SEEDED_IDS[:]
     for seed in seeds:
-        emu("POST", "/_emulator/seed", seed)
+        SEEDED_IDS.extend(str(i) for i in (emu("POST", "/_emulator/seed", seed) or {}).get("ids", []))
     emu("DELETE", "/_emulator/requests")
 
 
@@ -113,6 +129,8 @@ def endpoint(entry):
         return "catalogue"
     if method == "GET" and path.rstrip("/") == "/crm/v3/objects/products":
         return "list"
+    if method == "POST" and path.rstrip("/") == "/crm/v3/objects/products/search":
+        return "search"
     if "/batch/" in path:
         return "batch/" + path.rsplit("/", 1)[1]
     if method == "POST" and path.rstrip("/") == "/crm/v3/objects/products":
@@ -162,13 +180,15 @@ def cpu_source():
 
 def fdw_script(statement, before="", rows_from=":ROW_COUNT"):
     """A psql script that runs statement and prints one line BENCH t0 t1 cpu0 cpu1 hwm0 hwm1 rows
-    error sqlstate (server clock, backend CPU ns, VmHWM kB), then BENCHMSG and the last error."""
+    error sqlstate (server clock, backend CPU ns, VmHWM kB), then BENCHMSG and the last error;
+    what the statement prints comes between a line BENCHSTART and the BENCH line."""
     cpu = CPU_SQL[cpu_source()]
     if not statement.startswith("\\") and not statement.endswith("\\gset"):
         statement += ";"
     return "\n".join([
         "\\set VERBOSITY verbose",
         before,
+        "\\echo BENCHSTART",
         "SELECT extract(epoch FROM clock_timestamp()) AS t0, %s AS cpu0, %s AS hwm0 \\gset" % (cpu, HWM_SQL),
         statement,
         "\\set err :ERROR",
@@ -205,6 +225,9 @@ class Worker:
             if not bench:
                 r["error"] = "psql printed no result: %s" % (err.strip() or out.strip())[:500]
                 return r
+            lines = out.splitlines()
+            start = lines.index("BENCHSTART") + 1 if "BENCHSTART" in lines else 0
+            r["output"] = lines[start:lines.index(bench[0])]
             f = bench[0].split()
             r.update(t0=float(f[1]), t1=float(f[2]), cpu_ns=int(f[4]) - int(f[3]), hwm0_kb=int(f[5]),
                      hwm1_kb=int(f[6]))
@@ -225,6 +248,8 @@ class Worker:
             j = json.loads(out.strip().splitlines()[-1])
             r.update(t0=j["start_ms"] / 1000.0, t1=j["end_ms"] / 1000.0, rows=j["rows"],
                      cpu_ns=j["cpu_us"] * 1000, hwm1_kb=j["max_rss_kb"], hwm0_kb=None)
+            if "result" in j:
+                r["result"] = j["result"]
         return r
 
 
@@ -244,12 +269,15 @@ def node_worker(*args):
 # Cases
 # ---------------------------------------------------------------------------
 
-def run_case(work, side, workers, expect_rows, seeds=(), check=None, note=None, emulator=True):
+def run_case(work, side, workers, expect_rows, seeds=(), check=None, note=None, emulator=True, extra=None):
     """Measures workers run at once against a prepared emulator; appends the case to the
-    results file and returns it."""
+    results file and returns it. check(case) returns a problem or None; during it
+    case["results"] holds what each worker returned (psql: "output", the statement's lines;
+    node: "result")."""
     label = "%-10s %s" % (work, side)
     print("==> %s" % label, file=sys.stderr, flush=True)
     case = {"work": work, "side": side, "expect_rows": expect_rows, "note": note, "scale": SCALE}
+    case.update(extra or {})
     if emulator:
         prepare(seeds)
     for i, w in enumerate(workers):
@@ -288,7 +316,9 @@ def run_case(work, side, workers, expect_rows, seeds=(), check=None, note=None, 
             case["rows"] = case["rows_written"]
             case["partial"] = True
         if check and not errors:
+            case["results"] = results
             problem = check(case)
+            del case["results"]
             if problem:
                 case["errors"].append(problem)
     save(case)
@@ -345,6 +375,10 @@ CREATE FOREIGN TABLE products_by_external_id (external_id text, name text, price
     SERVER hubspot OPTIONS (object 'products', id_property 'external_id');
 CREATE FOREIGN TABLE products_copy (name text, price numeric, hs_sku text)
     SERVER hubspot OPTIONS (object 'products');
+CREATE FOREIGN TABLE products_typed (id bigint, name text, price numeric, sku text OPTIONS (property 'hs_sku'))
+    SERVER hubspot OPTIONS (object 'products');
+CREATE FOREIGN TABLE products_listed (id bigint, name text, price numeric, sku text OPTIONS (property 'hs_sku'))
+    SERVER hubspot OPTIONS (object 'products', use_search 'false');
 CREATE TABLE local_products (id text, properties jsonb);
 """
 
@@ -463,6 +497,217 @@ def preload_phase():
 
 
 # ---------------------------------------------------------------------------
+# Selective SELECTs: search pushdown beside the Node client's searchApi.doSearch
+# ---------------------------------------------------------------------------
+
+def search_seed():
+    """N_SEARCH products: product i has price i and hs_sku SKU-i."""
+    return [{"count": N_SEARCH, "properties": {"name": "Product {i}", "price": "{i}", "hs_sku": "SKU-{i}",
+                                               "description": "Seeded product number {i}"}}]
+
+
+def search_works(n=N_SEARCH):
+    """The scenarios over n products: (key, title, hubspot_fdw's statement, the Node client's search
+    (node_baseline.js arguments after "search"), the ids or count expected (from the seeded ids,
+    product i at index i - 1), whether their order counts, the searches each needs)."""
+    n_range = min(300, n // 2)
+    find_i = n * 3 // 5 + min(345, n // 10)        # SKU-12345 of 20,000
+    lo = n // 2 + 1
+    hi = lo + n_range - 1
+    low = n // 4
+    ids = SEEDED_IDS
+    cols = "id, name, price, sku"
+    return [
+        ("FIND1", "Find 1 of {n:,} products by a typed column: sku = 'SKU-%d' (sku text OPTIONS (property 'hs_sku'))"
+         % find_i,
+         "SELECT %s FROM products_typed WHERE sku = 'SKU-%d'" % (cols, find_i),
+         ["find", "SKU-%d" % find_i], lambda: [ids[find_i - 1]], False, 1),
+        ("FIND1J", "Find 1 of {n:,} products by properties->>'hs_sku' = 'SKU-%d' (products (id text, properties jsonb))"
+         % find_i,
+         "SELECT id, properties->>'name', properties->>'price' FROM products WHERE properties->>'hs_sku' = 'SKU-%d'"
+         % find_i,
+         ["find", "SKU-%d" % find_i], lambda: [ids[find_i - 1]], False, 1),
+        ("RANGE", "%d of {n:,} products: price BETWEEN %d AND %d (Node: pages of %d following paging.next)"
+         % (n_range, lo, hi, SEARCH_PAGE),
+         "SELECT %s FROM products_typed WHERE price BETWEEN %d AND %d" % (cols, lo, hi),
+         ["range", lo, hi], lambda: ids[lo - 1:hi], False, -(-n_range // SEARCH_PAGE)),
+        ("COUNT", "count(*) of {n:,} products WHERE price > %d (Node: the total of a search with limit 1)" % low,
+         "SELECT count(*) FROM products_typed WHERE price > %d" % low,
+         ["count", low], lambda: n - low, False, 1),
+        ("TOPPRICE", "ORDER BY price DESC LIMIT %d of {n:,} products WHERE price > 0" % N_TOP,
+         "SELECT id, name, price FROM products_typed WHERE price > 0 ORDER BY price DESC LIMIT %d" % N_TOP,
+         ["top-price", N_TOP], lambda: ids[::-1][:N_TOP], True, 1),
+        ("TOPID", "ORDER BY id LIMIT %d of {n:,} products (id bigint)" % N_TOP,
+         "SELECT id, name, price FROM products_typed ORDER BY id LIMIT %d" % N_TOP,
+         ["top-id", N_TOP], lambda: ids[:N_TOP], True, 1),
+    ]
+
+
+def expect_found(expected, ordered):
+    """A check: every worker found the expected ids (psql: the first column of its lines; node:
+    its "result"), in that order if ordered; or, expected being a number, counted it."""
+    def check(case):
+        for r in case["results"]:
+            if "output" in r:
+                got = [line.split("|")[0] for line in r["output"]]
+                if isinstance(expected(), int):
+                    got = int(got[0]) if len(got) == 1 and got[0].isdigit() else got
+            else:
+                got = r.get("result")
+                got = [str(i) for i in got] if isinstance(got, list) else got
+            want = expected()
+            if isinstance(want, list) and isinstance(got, list) and not ordered:
+                got, want = sorted(got), sorted(want)
+            if got != want:
+                return "found %s, not %s" % (str(got)[:200], str(want)[:200])
+        return None
+    return check
+
+
+def warm_before(statement):
+    """psql lines that run statement once (the session reads the property catalogue and settles
+    its search pacing), wait out search's 1 s window, and clear the emulator's request log, so that
+    the measurement is of the statement in a session that has run it before."""
+    return "\n".join([statement + ";", "SELECT pg_sleep(1.1);",
+                      "\\! python3 '%s' clear-log >/dev/null" % os.path.join(REPO, "test", "emuctl.py"), ""])
+
+
+def search_phase():
+    if psql("SELECT count(*) FROM pg_extension WHERE extname = 'hubspot_fdw'").strip() == "0":
+        setup()
+    seed = search_seed()
+    extra = {"n_search": N_SEARCH, "repeat": SEARCH_REPEAT}
+    for key, title, statement, node_args, expected, ordered, searches in search_works():
+        check = expect_found(expected, ordered)
+        # the sides in turn, SEARCH_REPEAT times; each run from a freshly seeded emulator
+        for _ in range(SEARCH_REPEAT):
+            run_case(key, "fdw", [fdw_worker(statement)], None, seeds=seed, check=check, extra=extra)
+            run_case(key, "fdw-warm", [fdw_worker(statement, before=warm_before(statement))], None, seeds=seed,
+                     check=check, extra=extra)
+            run_case(key, "node-search", [node_worker("sequential", "search", *node_args)], None, seeds=seed,
+                     check=check, extra=extra)
+            run_case(key, "node-warm", [node_worker("sequential", "search", "--warm", *node_args)], None,
+                     seeds=seed, check=check, extra=extra)
+        if key == "FIND1":
+            # the old way, once (it takes about 30 s): the same query over the listing
+            run_case(key, "fdw-listing", [fdw_worker(statement.replace("products_typed", "products_listed"))], None,
+                     seeds=seed, check=check, extra=extra)
+
+
+SEARCH_SIDES = [
+    # side, label, the Node side it is compared with
+    ("fdw", "hubspot_fdw, new session", "node-search"),
+    ("fdw-warm", "hubspot_fdw, run before", "node-warm"),
+    ("fdw-listing", "hubspot_fdw, listing", "node-search"),
+    ("node-search", "node, new process", None),
+    ("node-warm", "node, run before", None),
+]
+
+
+def search_runs(cases, work, side):
+    return [c for c in cases if c["work"] == work and c["side"] == side]
+
+
+def median_seconds(runs):
+    secs = [c["seconds"] for c in runs if c.get("seconds") is not None and not c["errors"]]
+    return statistics.median(secs) if secs else None
+
+
+def endpoints_text(runs):
+    """The requests of the runs per endpoint ("catalogue 1, search 1"), or each run's if they
+    differ."""
+    texts = []
+    for c in runs:
+        eps = c.get("endpoints", {})
+        t = ", ".join("%s %d" % kv for kv in sorted(eps.items(), key=lambda kv: (kv[0] != "catalogue", kv[0])))
+        if t not in texts:
+            texts.append(t)
+    return " | ".join(texts) if texts else "–"
+
+
+def search_n(cases):
+    """The number of products the run's search cases seeded, or None when it has none."""
+    keys = [w[0] for w in search_works()]
+    for c in cases:
+        if c["work"] in keys and "n_search" in c:
+            return c["n_search"]
+    return None
+
+
+def print_search(cases):
+    n = search_n(cases)
+    if n is None:
+        return
+    repeat = max(c.get("repeat", 1) for c in cases if "n_search" in c)
+    print()
+    print("Selective SELECTs (search pushdown) over %s seeded products, beside the Node client's "
+          "searchApi.doSearch (one request at a time)" % format(n, ","))
+    print("  the median of %d runs per side (min–max), each from a freshly seeded emulator; new session: the "
+          "statement in a new psql session" % repeat)
+    print("  (which reads the property catalogue first); node, new process: the first search of a new process; "
+          "run before: the same")
+    print("  again in the session or process that ran it 1.1 s before (search's window); listing: the table with "
+          "use_search 'false' (once);")
+    print("  × Node: seconds divided by those of the Node client in a new process (run before: of the Node "
+          "client's run before)")
+    for key, title, *_ in search_works(n):
+        if not any(c["work"] == key for c in cases):
+            continue
+        print()
+        print(title.format(n=n))
+        print("  %-26s %7s %15s %5s %5s  %-30s %s" % ("", "seconds", "(min–max)", "rows", "429s", "requests", "× Node"))
+        for side, label, against in SEARCH_SIDES:
+            runs = search_runs(cases, key, side)
+            if not runs:
+                continue
+            med = median_seconds(runs)
+            node = median_seconds(search_runs(cases, key, against)) if against else None
+            secs = [c["seconds"] for c in runs if c.get("seconds") is not None]
+            spread = "(%.3f–%.3f)" % (min(secs), max(secs)) if len(secs) > 1 else ""
+            rows = sorted({c.get("rows") for c in runs}, key=str)
+            x = "%.2f×" % (med / node) if med is not None and node else ""
+            print("  %-26s %7s %15s %5s %5s  %-30s %s" % (
+                label, fmt(med, ".3f", 7), spread, "/".join(fmt(r, "d", 1) for r in rows),
+                sum(c.get("status_429") or 0 for c in runs), endpoints_text(runs), x))
+            for c in runs:
+                for e in c.get("errors") or []:
+                    print("  %-26s ERROR: %s" % ("", e))
+
+
+def print_search_targets(cases, mark):
+    n = search_n(cases)
+    if n is None:
+        return
+    for key, title, statement, node_args, expected, ordered, searches in search_works(n):
+        cold, warm = search_runs(cases, key, "fdw"), search_runs(cases, key, "fdw-warm")
+        node, node_warm = search_runs(cases, key, "node-search"), search_runs(cases, key, "node-warm")
+        if not cold and not warm:
+            continue
+        name = key.lower()
+        want_cold, want_warm = {"catalogue": 1, "search": searches}, {"search": searches}
+        ok = (all(c.get("endpoints") == want_cold for c in cold) and all(c.get("endpoints") == want_warm for c in warm)
+              and not any(c["errors"] or c.get("status_429") for c in cold + warm + node + node_warm))
+        mark(ok, "%s: %d search request%s (a new session: and 1 catalogue read), no 429, the right rows in every "
+                 "run; got %s (new session), %s (run before); Node: %s" % (
+                     name, searches, "s" if searches > 1 else "", endpoints_text(cold), endpoints_text(warm),
+                     endpoints_text(node)))
+        t_cold, t_warm = median_seconds(cold), median_seconds(warm)
+        t_node, t_node_warm = median_seconds(node), median_seconds(node_warm)
+        if t_warm is not None and t_node_warm:
+            mark(t_warm <= SEARCH_TIME_TARGET * t_node_warm,
+                 "%s: time ≤ %.1f× Node's, both run before: %.3f s against %.3f s = %.2f× (new session against "
+                 "new process: %s)" % (
+                     name, SEARCH_TIME_TARGET, t_warm, t_node_warm, t_warm / t_node_warm,
+                     "%.3f s against %.3f s = %.2f×" % (t_cold, t_node, t_cold / t_node)
+                     if t_cold is not None and t_node else "–"))
+        listing = search_runs(cases, key, "fdw-listing")
+        t_list = median_seconds(listing)
+        if listing and t_list is not None and t_cold:
+            print("  [ -- ] %s: the listing (use_search 'false'): %s in %.1f s; the search in a new session is "
+                  "%.0f× faster" % (name, endpoints_text(listing), t_list, t_list / t_cold))
+
+
+# ---------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------
 
@@ -550,8 +795,23 @@ def report():
     SCALE = cases[0].get("scale", SCALE)  # the run's, when printed again later
     print()
     print("hubspot_fdw beside HubSpot's Node client (@hubspot/api-client %s); emulator: %d ms per request "
-          "(latency_ms), burst limit %d requests per rolling %d s; scale %g" % (
+          "(latency_ms), burst limit %d requests per rolling %d s, search limit 5 per s; scale %g" % (
               node_client_version(), LATENCY_MS, RATE_MAX, RATE_INTERVAL_MS // 1000, SCALE))
+    if any(c["work"] in [w[0] for w in WORKS] for c in cases):
+        report_writes_and_listings(cases)
+    local = find(cases, "LOCAL", "local")
+    fdw1 = find(cases, "INSERT1", "fdw")
+    if local:
+        print()
+        print("INSERT of %s rows into a local table (id text, properties jsonb), for CPU and memory:" %
+              format(local["expect_rows"], ","))
+        print_case(local, CEILING, "")
+    print_search(cases)
+    print()
+    print_targets(cases, local, fdw1)
+
+
+def report_writes_and_listings(cases):
     print("bounds: batched writes %d rows/s (%d requests × %d rows / %d s); listing %.0f rows/s "
           "(%d rows per %d ms round trip, one page at a time);" % (
               CEILING, RATE_MAX, PAGE, RATE_INTERVAL_MS // 1000, LIST_BOUND, PAGE, LATENCY_MS))
@@ -592,14 +852,6 @@ def report():
             else:
                 rs = ""
             print_case(c, bound, rs)
-    local = find(cases, "LOCAL", "local")
-    fdw1 = find(cases, "INSERT1", "fdw")
-    print()
-    if local:
-        print("INSERT of %s rows into a local table (id text, properties jsonb), for CPU and memory:" %
-              format(local["expect_rows"], ","))
-        print_case(local, CEILING, "")
-    print_targets(cases, local, fdw1)
 
 
 def node_client_version():
@@ -681,6 +933,7 @@ def print_targets(cases, local, fdw1):
                  "%s; no worse than at %s: %.2f× the local (+%d%% allowed), %.1f MB (+%.0f MB allowed)" % (
                      text, REFERENCE_AT, REFERENCE_CPU_RATIO, round(100 * (CPU_TOLERANCE - 1)),
                      REFERENCE_RSS_GROWTH_MB, RSS_TOLERANCE_MB))
+    print_search_targets(cases, mark)
     print()
     print("%d of %d targets met" % (sum(marks), len(marks)))
 
@@ -689,12 +942,14 @@ def main(argv):
     phase = argv[1] if len(argv) > 1 else ""
     if phase == "main":
         main_phase()
+    elif phase == "search":
+        search_phase()
     elif phase == "preload":
         preload_phase()
     elif phase == "report":
         report()
     else:
-        sys.exit("usage: bench.py main|preload|report")
+        sys.exit("usage: bench.py main|search|preload|report")
 
 
 if __name__ == "__main__":

@@ -31,15 +31,35 @@
 //   node bench/node_baseline.js MODE copy FILE
 //       reads FILE, CSV lines name,price,hs_sku (no quoting), and creates one
 //       product per line with batchApi.create, 100 per request
+//   node bench/node_baseline.js sequential search [--warm] KIND ARGS
+//       searchApi.doSearch, one request at a time (a search is paged by its
+//       `after`, so there is nothing to overlap), properties name, price,
+//       hs_sku; with --warm the search is done once before the measured one
+//       (the process's first request pays for connecting and for code run the
+//       first time), followed by a pause of 1.1 s (search's window of 5 per
+//       second) and DELETE /_emulator/requests, so that the emulator's log
+//       holds the measured requests only; KIND:
+//         find SKU       the product(s) whose hs_sku is SKU (EQ), one search
+//         range LO HI    every product with LO <= price <= HI (BETWEEN), 200
+//                        a page (HubSpot's largest), following paging.next
+//         count LOW      the number of products with price > LOW: the total
+//                        of one search with limit 1
+//         top-price N    the N most expensive products: price > 0 (GT),
+//                        sorted by price descending, limit N
+//         top-id N       the first N products by id: sorted by hs_object_id
+//                        ascending, limit N
+//       and prints the ids found in order (count: the total) as "result"
 //
 // HUBSPOT_EMULATOR_URL is the API's base URL, HUBSPOT_TOKEN the bearer token.
 // A batch answered with errors (207) fails the script, as it fails the fdw.
 // Prints one JSON line: {"mode", "op", "loops", "rows", "start_ms", "end_ms",
 // "cpu_us", "max_rss_kb"}: rows written or read, wall-clock start and end of
-// the work (epoch ms), the process's CPU time and peak RSS.
+// the work (epoch ms), the process's CPU time and peak RSS (search: and
+// "result").
 'use strict';
 
 const fs = require('fs');
+const http = require('http');
 const path = require('path');
 const hubspot = require(path.join(__dirname, '..', 'test', 'node', 'node_modules', '@hubspot', 'api-client'));
 
@@ -177,16 +197,104 @@ async function copy(file) {
   return sendAll(inputs, (chunk) => products.batchApi.create({ inputs: chunk }), 'batch/create');
 }
 
+// The search scenarios; each returns {rows, result}.
+const SEARCH_PROPERTIES = ['name', 'price', 'hs_sku'];
+const searchKinds = {
+  find: async (sku) => {
+    const res = await products.searchApi.doSearch({
+      filterGroups: [{ filters: [{ propertyName: 'hs_sku', operator: 'EQ', value: sku }] }],
+      properties: SEARCH_PROPERTIES,
+    });
+    return { rows: res.results.length, result: res.results.map((p) => p.id) };
+  },
+  range: async (lo, hi) => {
+    const body = {
+      filterGroups: [{ filters: [{ propertyName: 'price', operator: 'BETWEEN', value: lo, highValue: hi }] }],
+      properties: SEARCH_PROPERTIES,
+      limit: 200,
+    };
+    const ids = [];
+    let after;
+    do {
+      const page = await products.searchApi.doSearch(after === undefined ? body : { ...body, after });
+      page.results.forEach((p) => ids.push(p.id));
+      after = page.paging && page.paging.next ? page.paging.next.after : undefined;
+    } while (after !== undefined);
+    return { rows: ids.length, result: ids };
+  },
+  count: async (low) => {
+    const res = await products.searchApi.doSearch({
+      filterGroups: [{ filters: [{ propertyName: 'price', operator: 'GT', value: low }] }],
+      limit: 1,
+    });
+    return { rows: 1, result: res.total };
+  },
+  'top-price': async (n) => {
+    const res = await products.searchApi.doSearch({
+      filterGroups: [{ filters: [{ propertyName: 'price', operator: 'GT', value: '0' }] }],
+      sorts: [{ propertyName: 'price', direction: 'DESCENDING' }],
+      properties: SEARCH_PROPERTIES,
+      limit: Number(n),
+    });
+    return { rows: res.results.length, result: res.results.map((p) => p.id) };
+  },
+  'top-id': async (n) => {
+    const res = await products.searchApi.doSearch({
+      sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
+      properties: SEARCH_PROPERTIES,
+      limit: Number(n),
+    });
+    return { rows: res.results.length, result: res.results.map((p) => p.id) };
+  },
+};
+
+// DELETE /_emulator/requests with the core http module, which the client has
+// loaded already (the global fetch would load undici, whose first use costs
+// about 90 ms of CPU in the measured search that follows).
+function clearEmulatorLog() {
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL('/_emulator/requests', process.env.HUBSPOT_EMULATOR_URL), { method: 'DELETE' },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode < 300 ? resolve()
+          : reject(new Error(`DELETE /_emulator/requests: HTTP ${res.statusCode}`))));
+      });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function warmUp(kind, kindArgs) {
+  await searchKinds[kind](...kindArgs);
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  await clearEmulatorLog();
+}
+
+let searchResult;
+async function search(kind, ...kindArgs) {
+  if (careful) throw new Error('search runs in sequential mode');
+  if (!searchKinds[kind]) throw new Error(`unknown search ${kind}; one of ${Object.keys(searchKinds).join(', ')}`);
+  const { rows, result } = await searchKinds[kind](...kindArgs);
+  searchResult = result;
+  return rows;
+}
+
 const ops = {
   insert: () => insert(Number(args[0]), args[1], Number(args[2] || 1)),
   update,
   upsert: () => upsert(Number(args[0]), Number(args[1]), Number(args[2]), Number(args[3] || 1)),
   select,
   copy: () => copy(args[0]),
+  search: () => search(...args),
 };
 
 (async () => {
   if (!ops[op]) throw new Error(`unknown operation ${op}; one of ${Object.keys(ops).join(', ')}`);
+  if (op === 'search' && args[0] === '--warm') {
+    args.shift();
+    if (!searchKinds[args[0]]) throw new Error(`unknown search ${args[0]}`);
+    await warmUp(args[0], args.slice(1));
+  }
   const loops = op === 'insert' ? Number(args[2] || 1) : op === 'upsert' ? Number(args[3] || 1) : 1;
   const cpu0 = process.cpuUsage();
   const start = Date.now();
@@ -196,6 +304,7 @@ const ops = {
   console.log(JSON.stringify({
     mode, op, loops, rows, start_ms: start, end_ms: end,
     cpu_us: cpu.user + cpu.system, max_rss_kb: process.resourceUsage().maxRSS,
+    ...(searchResult !== undefined ? { result: searchResult } : {}),
   }));
 })().catch((err) => {
   console.error(String((err && err.message) || err));
