@@ -315,6 +315,27 @@ SELECT * FROM requests();
 SELECT * FROM explain_analyze('SELECT properties FROM catalog', true);
 
 --
+-- Numbers as HubSpot may write them ("7.", ".5": hubspot-api.md 12.2); text
+-- IS NULL is exact (a cleared value is no value); an OR of text equalities
+-- stays groups (EQ carries non-ASCII text, a string IN does not); a
+-- volatile LIMIT is PostgreSQL's, evaluated once, by it alone
+--
+SELECT jsonb_array_length(emu.seed('{"objects": [{"properties": {"name": "Dot", "price": "7."}},
+                                                 {"properties": {"name": "Élan", "price": ".5"}}]}')->'ids') AS seeded;
+CALL emu.clear_log();
+SELECT name FROM catalog WHERE properties->>'price' = '7.';
+SELECT name FROM catalog WHERE properties->>'price' IN ('.5', '7.') ORDER BY name;
+SELECT count(*) FROM catalog WHERE name = 'Élan' OR name = 'Dot';
+SELECT * FROM searches();
+SELECT * FROM explain_analyze($$SELECT count(*) FROM catalog WHERE sku IS NULL$$);
+CREATE SEQUENCE lim_seq;
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT price FROM catalog WHERE price > 0 ORDER BY price LIMIT 10 - nextval('lim_seq');
+SELECT count(*) FROM (SELECT price FROM catalog WHERE price > 0 ORDER BY price LIMIT 10 - nextval('lim_seq')) x;
+SELECT currval('lim_seq');
+DROP SEQUENCE lim_seq;
+
+--
 -- Past 10,000 results: HubSpot pages no further by offset; a search sorted
 -- by id asks each next page as the ids after the last one read
 --

@@ -94,14 +94,16 @@ text_form(char *utf8, HsPropertyType type, bool lowercase, char **out)
 		return FORM_NO_RECORD;
 	if (type == HS_PROP_NUMBER)
 	{
+		/*
+		 * HubSpot writes numbers as plain decimals: an optional "-", digits
+		 * and an optional single "." ("7.", ".5"; hubspot-api.md 12.2)
+		 */
 		const char *p = utf8 + (utf8[0] == '-');
-		size_t		digits = strspn(p, "0123456789");
+		size_t		before = strspn(p, "0123456789");
+		size_t		after = p[before] == '.' ? strspn(p + before + 1, "0123456789") : 0;
+		size_t		len = before + (p[before] == '.' ? 1 + after : 0);
 
-		/* HubSpot writes numbers as plain decimals (hubspot-api.md 12) */
-		if (digits == 0 ||
-			(p[digits] != '\0' && (p[digits] != '.' || p[digits + 1] == '\0' ||
-								   strspn(p + digits + 1, "0123456789") !=
-								   strlen(p + digits + 1))))
+		if (before + after == 0 || p[len] != '\0')
 			return FORM_NO_RECORD;
 		return FORM_TEXT;
 	}
@@ -322,8 +324,10 @@ hs_filter_build(List *filter, ExprState **values, ExprContext *econtext,
 	*exact = (intVal(list_nth(filter, F_FLAGS)) & SF_MAY_BE_EXACT) != 0;
 	if (!type_of(arg, out->property, kind, &ptype) || !kind_matches(kind, ptype))
 		return FATE_SUPERSET;
-	if (kind == HS_SK_TEXT && ptype != HS_PROP_ENUMERATION)
-		*exact = false;			/* strings compare without case; text as numbers */
+	/* strings compare without case, text as numbers; "" is no value to all */
+	if (kind == HS_SK_TEXT && ptype != HS_PROP_ENUMERATION &&
+		op != SOP_HAS && op != SOP_NOT_HAS)
+		*exact = false;
 	if (index < 0)
 		return FATE_SEND;
 

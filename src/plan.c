@@ -422,8 +422,11 @@ query_limit(PlannerInfo *root)
 {
 	Query	   *parse = root->parse;
 
+	/* a volatile LIMIT is PostgreSQL's to evaluate, once */
 	if (bms_membership(root->all_baserels) != BMS_SINGLETON || parse->rowMarks != NIL ||
 		parse->limitCount == NULL || parse->limitOption != LIMIT_OPTION_COUNT ||
+		contain_volatile_functions(parse->limitCount) ||
+		contain_volatile_functions(parse->limitOffset) ||
 		parse->groupClause != NIL || parse->groupingSets != NIL ||
 		parse->distinctClause != NIL || parse->hasAggs || parse->hasWindowFuncs ||
 		parse->hasTargetSRFs || root->hasHavingQual)

@@ -387,7 +387,9 @@ start_cursor(HsScanState *ss, ExprContext *econtext, HsPropertyTypeFn type_of)
 {
 	MemoryContext oldcxt;
 
-	ss->limit_now = hs_search_limit(ss->limit, ss->limit_count, ss->limit_offset, econtext);
+	/* plain EXPLAIN evaluates no LIMIT expression */
+	ss->limit_now = ss->conn == NULL ? ss->limit :
+		hs_search_limit(ss->limit, ss->limit_count, ss->limit_offset, econtext);
 	MemoryContextReset(ss->search_cxt);
 	oldcxt = MemoryContextSwitchTo(ss->search_cxt);
 	hs_search_cursor_init(&ss->cursor, ss->groups, ss->values, econtext, type_of, ss,
@@ -899,6 +901,8 @@ search_body_text(HsScanState *ss, ForeignScanState *node)
 	start_cursor(ss, node->ss.ps.ps_ExprContext, hs_filter_assumed_type);
 	if (ss->cursor.none)
 		return "(none: no record can match these values)";
+	if (ss->groups != NIL && ss->cursor.base_groups == NIL && !ss->cursor.exact)
+		return "(none: no filter could be sent with these values, the listing is read)";
 	return hs_api_search_body(ss->search_read, &ss->cursor.query, 0, false);
 }
 

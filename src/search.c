@@ -408,7 +408,8 @@ clause_filter(HsSearchPlan *plan, HsTable *table, Index relid, Expr *clause)
  * equalities_as_in
  *		An OR of equalities of one property (price = 1 OR price = 2 ...), as
  *		one IN filter over an array of the values: one filter where HubSpot
- *		would take at most five groups.  Other ORs as they are.
+ *		would take at most five groups.  Other ORs as they are, and text's
+ *		(a string IN leaves out non-ASCII values, which EQ can carry).
  */
 static List *
 equalities_as_in(HsSearchPlan *plan, List *conjunctions)
@@ -428,7 +429,9 @@ equalities_as_in(HsSearchPlan *plan, List *conjunctions)
 		int			index = intVal(list_nth(f, F_VALUE));
 		Expr	   *value;
 
+		/* not text: a string IN with non-ASCII text would be left out */
 		if (list_length(conj) != 1 || intVal(list_nth(f, F_OP)) != SOP_EQ || index < 0 ||
+			intVal(list_nth(f, F_KIND)) == HS_SK_TEXT ||
 			strcmp(strVal(list_nth(f, F_PROPERTY)), strVal(list_nth(first, F_PROPERTY))) != 0 ||
 			intVal(list_nth(f, F_KIND)) != intVal(list_nth(first, F_KIND)))
 			return conjunctions;
@@ -786,6 +789,10 @@ hs_search_cursor_page(HsSearchCursor *cur, HsResponse *resp, HsPage *page)
 									   i + 1, id, prev);
 		prev = id;
 	}
+	if (page->nrecords > cur->total)
+		hs_report_malformed_answer(resp->method, resp->path, resp->status,
+								   "\"total\" is " INT64_FORMAT " but the page has %d records",
+								   cur->total, page->nrecords);
 	if (page->nrecords == 0 && page->after != NULL)
 		hs_report_malformed_answer(resp->method, resp->path, resp->status,
 								   "a page without results has a next page");

@@ -249,7 +249,8 @@ EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
 def iso_ms(dt):
     """Format an aware datetime as ISO-8601 UTC with milliseconds and Z."""
     dt = dt.astimezone(UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (dt.microsecond // 1000)
+    # strftime's %Y does not pad years below 1000 on every platform
+    return "%04d-%s" % (dt.year, dt.strftime("%m-%dT%H:%M:%S.")) + "%03dZ" % (dt.microsecond // 1000)
 
 
 def parse_iso_datetime(text):
