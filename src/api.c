@@ -319,8 +319,7 @@ add_search_filter(json_object *arr, const HsSearchFilter *f)
 
 /* The body of a search request, in the memory context of body. */
 static void
-build_search_body(json_object *body, const HsRead *rd, const HsSearchQuery *q,
-				  int after)
+build_search_body(json_object *body, const HsRead *rd, const HsSearchQuery *q)
 {
 	ListCell   *lc;
 
@@ -349,19 +348,16 @@ build_search_body(json_object *body, const HsRead *rd, const HsSearchQuery *q,
 	if (rd->prepared)
 		add_string_array(body, "properties", rd->properties);
 	hs_json_add_int64(body, "limit", q->limit);
-	if (after > 0)
-		hs_json_add_string(body, "after", psprintf("%d", after));
 }
 
 /*
  * hs_api_search_body
- *		The JSON text of the search request for the page at offset after
- *		(0: the first), as hs_api_search_page() sends it, or spread over
- *		lines when pretty (EXPLAIN).  Without properties until the read is
- *		prepared (plain EXPLAIN, before the catalogue is known).
+ *		The JSON text of the first page's search request, as
+ *		hs_api_search_page() sends it (EXPLAIN shows it).  Without properties
+ *		until the read is prepared (plain EXPLAIN, before the catalogue).
  */
 char *
-hs_api_search_body(const HsRead *rd, const HsSearchQuery *q, int after, bool pretty)
+hs_api_search_body(const HsRead *rd, const HsSearchQuery *q)
 {
 	MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext,
 											  "hubspot_fdw request body",
@@ -369,31 +365,28 @@ hs_api_search_body(const HsRead *rd, const HsSearchQuery *q, int after, bool pre
 	json_object *body = hs_json_new_object(tmp);
 	char	   *text;
 
-	build_search_body(body, rd, q, after);
-	text = pretty ? pstrdup(json_object_to_json_string_ext(body,
-														   JSON_C_TO_STRING_PRETTY |
-														   JSON_C_TO_STRING_NOSLASHESCAPE)) :
-		hs_json_to_text(body);
+	build_search_body(body, rd, q);
+	text = hs_json_to_text(body);
 	MemoryContextDelete(tmp);
 	return text;
 }
 
 /*
  * hs_api_search_page
- *		POST /crm/v3/objects/{object}/search for the results at offset after
- *		(HubSpot's "after"; 0 for the first page), with the read's
- *		properties: {"filterGroups":[{"filters":[...]}...],"sorts":[...],
- *		"properties":[...],"limit":n,"after":"..."} (hubspot-api.md 3.11).
- *		HubSpot refuses after + limit over 10,000.
+ *		POST /crm/v3/objects/{object}/search for the first page of the
+ *		query's results (HubSpot's "after" is never sent: search.c pages by
+ *		id), with the read's properties: {"filterGroups":[{"filters":[...]}
+ *		...],"sorts":[...],"properties":[...],"limit":n} (hubspot-api.md
+ *		3.11).
  */
 HsApiRequest *
-hs_api_search_page(const HsRead *rd, const HsSearchQuery *q, int after)
+hs_api_search_page(const HsRead *rd, const HsSearchQuery *q)
 {
 	HsApiRequest *req = read_request(rd);
 
 	Assert(rd->kind == HS_READ_SEARCH);
 	Assert(q->limit >= 1 && q->limit <= HS_SEARCH_PAGE_SIZE);
-	req->body = hs_api_search_body(rd, q, after, false);
+	req->body = hs_api_search_body(rd, q);
 	return req;
 }
 
@@ -507,15 +500,13 @@ hs_api_parse_page(HsResponse *resp, const char *after_sent, HsPage *page)
  * hs_api_parse_search_page
  *		A search answer (CollectionResponseWithTotalSimplePublicObject): its
  *		records, the offset of the next page in page->after (NULL on the
- *		last page), and "total", the number of all matches.  after_sent is
- *		the offset the request carried.
+ *		last page), and "total", the number of all matches.
  *
  * Errors: as hs_api_parse_page(), and FDW_ERROR for a "total" that is not
- * a non-negative integer or a next offset that is not an integer above
- * after_sent.
+ * a non-negative integer or a next offset that is not a positive integer.
  */
 void
-hs_api_parse_search_page(HsResponse *resp, int after_sent, HsPage *page, int64 *total)
+hs_api_parse_search_page(HsResponse *resp, HsPage *page, int64 *total)
 {
 	json_object *t = hs_member(resp->json, "total");
 	char	   *end;
@@ -530,11 +521,10 @@ hs_api_parse_search_page(HsResponse *resp, int after_sent, HsPage *page, int64 *
 		return;
 	errno = 0;
 	next = strtol(page->after, &end, 10);
-	if (errno != 0 || *end != '\0' || next <= after_sent || next > INT_MAX)
+	if (errno != 0 || *end != '\0' || next <= 0 || next > INT_MAX)
 		hs_report_malformed_answer(resp->method, resp->path, resp->status,
-								   "paging.next.after \"%s\" is not an offset past %d",
-								   hs_message_text(page->after, strlen(page->after)),
-								   after_sent);
+								   "paging.next.after \"%s\" is not a positive offset",
+								   hs_message_text(page->after, strlen(page->after)));
 }
 
 /*

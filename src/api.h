@@ -71,7 +71,7 @@ typedef struct HsProperty
  *					query; properties, propertiesWithHistory, idProperty and
  *					the ids in the body)
  *   HS_READ_SEARCH	POST /crm/v3/objects/{object}/search (filterGroups, sorts,
- *					properties, limit and the "after" offset in the body;
+ *					properties and limit in the body; paged by id, search.c;
  *					live records only, no history; hubspot-api.md 3.11)
  */
 typedef enum HsReadKind
@@ -192,15 +192,12 @@ extern HsApiRequest *hs_api_list_page(const HsRead *rd, const char *after);
 extern HsApiRequest *hs_api_get_by_id(const HsRead *rd, const char *id);
 extern HsApiRequest *hs_api_batch_read(const HsRead *rd, char **ids, int nids);
 extern HsApiRequest *hs_api_get_properties(const char *object);
-extern HsApiRequest *hs_api_search_page(const HsRead *rd, const HsSearchQuery *q,
-										int after);
-extern char *hs_api_search_body(const HsRead *rd, const HsSearchQuery *q,
-								int after, bool pretty);
+extern HsApiRequest *hs_api_search_page(const HsRead *rd, const HsSearchQuery *q);
+extern char *hs_api_search_body(const HsRead *rd, const HsSearchQuery *q);
 
 extern void hs_api_parse_page(HsResponse *resp, const char *after_sent,
 							  HsPage *page);
-extern void hs_api_parse_search_page(HsResponse *resp, int after_sent,
-									 HsPage *page, int64 *total);
+extern void hs_api_parse_search_page(HsResponse *resp, HsPage *page, int64 *total);
 extern json_object *hs_api_parse_record(HsResponse *resp);
 extern void hs_api_parse_batch_read(HsResponse *resp, HsBatchRead *out);
 extern void hs_api_check_batch_read(const HsBatchRead *out);

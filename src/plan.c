@@ -99,12 +99,6 @@ is_column(Node *node, Index relid, AttrNumber attnum)
 		((Var *) node)->varlevelsup == 0;
 }
 
-static bool
-is_integer_type(Oid typid)
-{
-	return typid == INT2OID || typid == INT4OID || typid == INT8OID;
-}
-
 /*
  * is_id_column
  *		Is node the id column, possibly under a cast that keeps its value:
@@ -121,21 +115,12 @@ is_id_column(Node *node, Index relid, HsColumn *idcol)
 		if ((f->funcformat == COERCE_IMPLICIT_CAST ||
 			 f->funcformat == COERCE_EXPLICIT_CAST) &&
 			f->funcresulttype == NUMERICOID && list_length(f->args) == 1 &&
-			is_integer_type(getBaseType(idcol->typid)))
+			hs_search_is_integer_type(getBaseType(idcol->typid)))
 			node = linitial(f->args);
 		else
 			return false;
 	}
 	return is_column(node, relid, idcol->attnum);
-}
-
-/* Can an expression be evaluated once when the scan starts? */
-static bool
-is_scan_constant(Node *node)
-{
-	return !contain_var_clause(node) &&
-		!contain_volatile_functions(node) &&
-		!contain_subplans(node);
 }
 
 /*
@@ -201,7 +186,7 @@ find_id_lookup(Expr *clause, Index relid, HsColumn *idcol, HsRelInfo *info)
 
 	if (right != NULL)
 	{
-		if (!is_scan_constant(right))
+		if (!hs_search_is_scan_constant(right))
 			return false;
 		info->lookup = HS_READ_BY_ID;
 		info->id_expr = (Expr *) right;
@@ -217,7 +202,7 @@ find_id_lookup(Expr *clause, Index relid, HsColumn *idcol, HsRelInfo *info)
 			!is_id_column(linitial(saop->args), relid, idcol) ||
 			!is_id_equality(saop->opno, saop->inputcollid, linitial(saop->args),
 							get_element_type(exprType(array)), idcol) ||
-			!is_scan_constant(array))
+			!hs_search_is_scan_constant(array))
 			return false;
 		info->lookup = HS_READ_BATCH;
 		info->id_expr = (Expr *) array;

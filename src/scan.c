@@ -443,7 +443,7 @@ start_search(HsScanState *ss, ExprContext *econtext)
 	if (ss->first_body == NULL)
 		ss->first_body = ss->cursor.none ? "(none: no record can match these values)" :
 			MemoryContextStrdup(ss->scan_cxt,
-								hs_api_search_body(ss->read, &ss->cursor.query, 0, false));
+								hs_api_search_body(ss->read, &ss->cursor.query));
 }
 
 /*
@@ -903,7 +903,7 @@ search_body_text(HsScanState *ss, ForeignScanState *node)
 		return "(none: no record can match these values)";
 	if (ss->groups != NIL && ss->cursor.base_groups == NIL && !ss->cursor.exact)
 		return "(none: no filter could be sent with these values, the listing is read)";
-	return hs_api_search_body(ss->search_read, &ss->cursor.query, 0, false);
+	return hs_api_search_body(ss->search_read, &ss->cursor.query);
 }
 
 /* EXPLAIN of a search: its body, what PostgreSQL checks alone, what it did. */

@@ -74,8 +74,8 @@ typedef struct Target
  * ----------------------------------------------------------------
  */
 
-static bool
-is_integer_type(Oid typid)
+bool
+hs_search_is_integer_type(Oid typid)
 {
 	return typid == INT2OID || typid == INT4OID || typid == INT8OID;
 }
@@ -83,7 +83,7 @@ is_integer_type(Oid typid)
 static bool
 is_number_type(Oid typid)
 {
-	return is_integer_type(typid) || typid == NUMERICOID;
+	return hs_search_is_integer_type(typid) || typid == NUMERICOID;
 }
 
 /* The column of relid with this attnum, or NULL. */
@@ -173,7 +173,7 @@ search_target(HsTable *table, Index relid, Node *node, Target *t)
 		FuncExpr   *f = (FuncExpr *) node;
 
 		if (f->funcformat != COERCE_IMPLICIT_CAST || f->funcresulttype != NUMERICOID ||
-			list_length(f->args) != 1 || !is_integer_type(exprType(linitial(f->args))))
+			list_length(f->args) != 1 || !hs_search_is_integer_type(exprType(linitial(f->args))))
 			return false;
 		node = linitial(f->args);
 	}
@@ -296,9 +296,9 @@ make_filter(HsSearchPlan *plan, const Target *t, int op, Expr *value)
 					  makeInteger(t->kind), makeInteger(index), makeInteger(flags));
 }
 
-/* Is an expression known before the scan starts (no Var, not volatile)? */
-static bool
-is_scan_constant(Node *node)
+/* Can an expression be evaluated once when the scan starts (no Var, not volatile)? */
+bool
+hs_search_is_scan_constant(Node *node)
 {
 	return !contain_var_clause(node) && !contain_volatile_functions(node) &&
 		!contain_subplans(node);
@@ -328,7 +328,7 @@ comparison_filter(HsSearchPlan *plan, HsTable *table, Index relid, OpExpr *opexp
 		if (!search_target(table, relid, left, &t))
 			return NIL;
 	}
-	if (!is_scan_constant(right) || !value_type_ok(t.kind, exprType(right)))
+	if (!hs_search_is_scan_constant(right) || !value_type_ok(t.kind, exprType(right)))
 		return NIL;
 	op = filter_op(opno, t.type);
 	if (op < 0 || !op_pushable(&t, op, opexpr->inputcollid))
@@ -345,7 +345,7 @@ array_filter(HsSearchPlan *plan, HsTable *table, Index relid, ScalarArrayOpExpr 
 	int			op;
 
 	if (!search_target(table, relid, linitial(saop->args), &t) ||
-		!is_scan_constant(array) ||
+		!hs_search_is_scan_constant(array) ||
 		!value_type_ok(t.kind, get_element_type(exprType(array))))
 		return NIL;
 	op = filter_op(saop->opno, t.type);
@@ -724,7 +724,6 @@ keyset_restart(HsSearchCursor *cur)
 	foreach(g, cur->base_groups)
 		groups = lappend(groups, lappend(list_copy((List *) lfirst(g)), key));
 	cur->query.groups = groups;
-	cur->restarts++;
 	MemoryContextSwitchTo(oldcxt);
 }
 
@@ -748,7 +747,7 @@ hs_search_cursor_request(HsSearchCursor *cur, const HsRead *rd)
 		keyset_restart(cur);
 		cur->query.limit = HS_SEARCH_PAGE_SIZE;
 	}
-	return hs_api_search_page(rd, &cur->query, 0);
+	return hs_api_search_page(rd, &cur->query);
 }
 
 /* Does id a come before id b (strings of digits) in the search's order? */
@@ -778,7 +777,7 @@ hs_search_cursor_page(HsSearchCursor *cur, HsResponse *resp, HsPage *page)
 	bool		by_id = strcmp(cur->query.sort_property, "hs_object_id") == 0;
 	const char *prev = cur->last_id;
 
-	hs_api_parse_search_page(resp, 0, page, &cur->total);
+	hs_api_parse_search_page(resp, page, &cur->total);
 	for (int i = 0; by_id && i < page->nrecords; i++)
 	{
 		const char *id = hs_json_string(page->records[i], "id");

@@ -56,7 +56,7 @@ typedef struct HsSearchCursor
 {
 	MemoryContext cxt;			/* where it lives */
 	HsSearchQuery query;		/* what every request sends; groups include
-								 * the keyset filter once paging restarts */
+								 * the keyset filter after the first page */
 	List	   *base_groups;	/* the groups without it */
 	bool		none;			/* no record can match: send nothing */
 	bool		exact;			/* HubSpot's answer is exactly the rows */
@@ -64,7 +64,6 @@ typedef struct HsSearchCursor
 	bool		done;			/* the last page was read */
 	char	   *last_id;		/* keyset: the last id read (id sort only) */
 	int64		total;			/* "total" of the newest answer */
-	int			restarts;		/* keyset restarts */
 	int			dropped;		/* filters left out: no form for their
 								 * values, or another type of property */
 } HsSearchCursor;
@@ -77,6 +76,8 @@ extern void hs_search_cursor_init(HsSearchCursor *cur, List *groups,
 extern HsApiRequest *hs_search_cursor_request(HsSearchCursor *cur, const HsRead *rd);
 extern void hs_search_cursor_page(HsSearchCursor *cur, HsResponse *resp, HsPage *page);
 extern bool hs_search_has_exec_param(Node *node, void *context);
+extern bool hs_search_is_scan_constant(Node *node);
+extern bool hs_search_is_integer_type(Oid typid);
 extern int	hs_search_limit(int limit, ExprState *count, ExprState *offset,
 							ExprContext *econtext);
 
