@@ -19,13 +19,13 @@ CREATE FOREIGN TABLE diff_search (
     price       numeric,
     sku         text OPTIONS (property 'hs_sku'),
     status      text OPTIONS (property 'hs_status'),
-    tax         varchar(20) OPTIONS (property 'hs_tax_category'),
+    tax         varchar OPTIONS (property 'hs_tax_category'),
     in_stock    boolean,
     launch_date date,
     weight      numeric OPTIONS (property 'weight_kg'),
     folder      integer OPTIONS (property 'hs_folder_id'),
     channels    text OPTIONS (property 'sales_channels'),
-    descr       varchar(40) OPTIONS (property 'description')
+    descr       varchar OPTIONS (property 'description')
 ) SERVER hubspot OPTIONS (object 'products');
 
 CREATE FOREIGN TABLE diff_list (
@@ -38,13 +38,13 @@ CREATE FOREIGN TABLE diff_list (
     price       numeric,
     sku         text OPTIONS (property 'hs_sku'),
     status      text OPTIONS (property 'hs_status'),
-    tax         varchar(20) OPTIONS (property 'hs_tax_category'),
+    tax         varchar OPTIONS (property 'hs_tax_category'),
     in_stock    boolean,
     launch_date date,
     weight      numeric OPTIONS (property 'weight_kg'),
     folder      integer OPTIONS (property 'hs_folder_id'),
     channels    text OPTIONS (property 'sales_channels'),
-    descr       varchar(40) OPTIONS (property 'description')
+    descr       varchar OPTIONS (property 'description')
 ) SERVER hubspot OPTIONS (object 'products', use_search 'false');
 
 --
