@@ -37,6 +37,7 @@
 #include "utils/memutils.h"
 
 #include "visibility.h"
+#include "objects.h"
 
 typedef struct CreatedEntry
 {
@@ -84,48 +85,10 @@ hs_string_hash_create(const char *name, long nelem, Size entrysize,
 					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 }
 
-/*
- * The standard objects by their names and type ids (hubspot-objects.md
- * section 2): any of them names the same object in a path.
- */
-static const struct
-{
-	const char *type_id;
-	const char *plural;
-	const char *singular;
-}			standard_objects[] =
-{
-	{"0-1", "contacts", "contact"},
-	{"0-2", "companies", "company"},
-	{"0-3", "deals", "deal"},
-	{"0-5", "tickets", "ticket"},
-	{"0-7", "products", "product"},
-	{"0-8", "line_items", "line_item"},
-	{"0-14", "quotes", "quote"},
-	{"0-27", "tasks", "task"},
-	{"0-46", "notes", "note"},
-	{"0-47", "meetings", "meeting"},
-	{"0-48", "calls", "call"},
-	{"0-49", "emails", "email"},
-};
-
-/* "object\nid", the object by its type id where it is a standard one */
-/* The object's type id when it is a standard object's name, else the name */
-static const char *
-object_type(const char *object)
-{
-	for (size_t i = 0; i < lengthof(standard_objects); i++)
-		if (pg_strcasecmp(object, standard_objects[i].type_id) == 0 ||
-			pg_strcasecmp(object, standard_objects[i].plural) == 0 ||
-			pg_strcasecmp(object, standard_objects[i].singular) == 0)
-			return standard_objects[i].type_id;
-	return object;
-}
-
 static char *
 make_key(MemoryContext cxt, const char *object, const char *id)
 {
-	const char *name = object_type(object);
+	const char *name = hs_object_key(object);
 	size_t		len;
 	char	   *key;
 
@@ -250,7 +213,7 @@ hs_visibility_wrote(const char *object)
 {
 	WriteEntry *e;
 
-	object = object_type(object);
+	object = hs_object_key(object);
 	for (e = writes; e != NULL; e = e->next)
 		if (strcmp(e->object, object) == 0)
 			break;
@@ -275,7 +238,7 @@ hs_visibility_wrote(const char *object)
 bool
 hs_visibility_wrote_recently(const char *object)
 {
-	object = object_type(object);
+	object = hs_object_key(object);
 	for (WriteEntry *e = writes; e != NULL; e = e->next)
 		if (strcmp(e->object, object) == 0)
 			return e->lxid == MyProc->lxid ||
