@@ -32,6 +32,7 @@
 #include "fdw.h"
 #include "plan.h"
 #include "api.h"
+#include "associations.h"
 #include "convert.h"
 #include "errors.h"
 #include "json.h"
@@ -180,6 +181,16 @@ begin_search(HsScanState *ss, ForeignScanState *node, Relation rel, List *priv)
 	}
 }
 
+/* Is the associations column read, with objects to show (option associations)? */
+static bool
+inline_associations_wanted(HsScanState *ss)
+{
+	for (int i = 0; i < ss->table->ncolumns; i++)
+		if (ss->wanted[i] && ss->table->columns[i].kind == HS_COL_ASSOCIATIONS)
+			return ss->table->inline_associations != NIL;
+	return false;
+}
+
 void
 hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 {
@@ -211,6 +222,10 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 		begin_search(ss, node, rel, priv);
 	else
 		ss->read = hs_api_read_new(kind, ss->table->object, archived, ss->want_history);
+	/* the associations column: HubSpot's inline associations where it has them */
+	if (inline_associations_wanted(ss) &&
+		(kind == HS_READ_LIST || kind == HS_READ_BY_ID))
+		ss->read->associations = ss->table->inline_associations;
 
 	/* plain EXPLAIN: describe the scan, touch nothing */
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
@@ -671,6 +686,12 @@ fetch_page(HsScanState *ss)
 			fetch_search_page(ss);
 			break;
 	}
+	/* complete sets where the page had them inline and cut, or not at all */
+	if (ss->nrecords > 0 && inline_associations_wanted(ss))
+		hs_associations_inline(ss->conn, &ss->stats, ss->table->object,
+							   ss->table->inline_associations, ss->records, ss->nrecords,
+							   ss->read->associations != NIL && ss->bodies == NULL &&
+							   !hs_api_read_url_too_long(ss->read));
 	MemoryContextSwitchTo(oldcxt);
 }
 

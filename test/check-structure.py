@@ -57,7 +57,7 @@ ALLOWED = {
                    'json'},
     'assoc_modify': {'writer', 'api', 'api_assoc', 'option', 'convert', 'json', 'objects'},
     'plan': {'search', 'api', 'option', 'convert', 'table'},
-    'scan': {'plan', 'search', 'filter', 'properties', 'api', 'client', 'errors', 'option',
+    'scan': {'plan', 'search', 'associations', 'filter', 'properties', 'api', 'client', 'errors', 'option',
              'convert', 'visibility', 'json'},
     'search': {'filter', 'api', 'table', 'errors', 'json'},
     'filter': {'api', 'table'},
