@@ -11,6 +11,8 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
+
 #include "api.h"
 #include "api_assoc.h"
 #include "associations.h"

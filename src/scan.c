@@ -52,6 +52,7 @@ typedef struct HsScanState
 	bool	   *wanted;			/* per table->columns entry: read it? */
 	bool		want_properties;	/* the properties column is read */
 	bool		want_history;	/* properties_with_history is read */
+	bool		want_inline;	/* associations, with the option associations */
 	HsRead	   *read;			/* what is sent (api.c); EXPLAIN shows it */
 	HsRead	   *bodies;			/* a list whose URL would be too long: the
 								 * batch/read that reads its pages' records */
@@ -181,16 +182,6 @@ begin_search(HsScanState *ss, ForeignScanState *node, Relation rel, List *priv)
 	}
 }
 
-/* Is the associations column read, with objects to show (option associations)? */
-static bool
-inline_associations_wanted(HsScanState *ss)
-{
-	for (int i = 0; i < ss->table->ncolumns; i++)
-		if (ss->wanted[i] && ss->table->columns[i].kind == HS_COL_ASSOCIATIONS)
-			return ss->table->inline_associations != NIL;
-	return false;
-}
-
 void
 hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 {
@@ -217,14 +208,15 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 			ss->want_properties = true;
 		if (ss->wanted[i] && col->kind == HS_COL_PROPERTIES_WITH_HISTORY)
 			ss->want_history = true;
+		ss->want_inline |= ss->wanted[i] && col->kind == HS_COL_ASSOCIATIONS &&
+			ss->table->inline_associations != NIL;
 	}
 	if (kind == HS_READ_SEARCH)
 		begin_search(ss, node, rel, priv);
 	else
 		ss->read = hs_api_read_new(kind, ss->table->object, archived, ss->want_history);
-	/* the associations column: HubSpot's inline associations where it has them */
-	if (inline_associations_wanted(ss) &&
-		(kind == HS_READ_LIST || kind == HS_READ_BY_ID))
+	/* the associations column: inline associations where HubSpot has them */
+	if (ss->want_inline && (kind == HS_READ_LIST || kind == HS_READ_BY_ID))
 		ss->read->associations = ss->table->inline_associations;
 
 	/* plain EXPLAIN: describe the scan, touch nothing */
@@ -686,8 +678,8 @@ fetch_page(HsScanState *ss)
 			fetch_search_page(ss);
 			break;
 	}
-	/* complete sets where the page had them inline and cut, or not at all */
-	if (ss->nrecords > 0 && inline_associations_wanted(ss))
+	/* sets completed where the page had them cut or not at all */
+	if (ss->nrecords > 0 && ss->want_inline)
 		hs_associations_inline(ss->conn, &ss->stats, ss->table->object,
 							   ss->table->inline_associations, ss->records, ss->nrecords,
 							   ss->read->associations != NIL && ss->bodies == NULL &&
