@@ -434,6 +434,13 @@ hubspotAssocExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	slot_getallattrs(slot);
 	if (in.type_id == 0 && stored != NULL)
 		store_default_type(st, stored, slot);
+	else if (st->table->category_col != NULL && in.category == NULL)
+	{
+		/* what was sent */
+		slot->tts_values[st->table->category_col->attnum - 1] =
+			hs_string_to_datum(st->table->category_col, "HUBSPOT_DEFINED");
+		slot->tts_isnull[st->table->category_col->attnum - 1] = false;
+	}
 	MemoryContextSwitchTo(oldcxt);
 	return slot;
 }
