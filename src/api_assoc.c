@@ -491,6 +491,53 @@ match_write_results(json_object *results, const HsWriteInput *inputs, int n,
 	}
 }
 
+/*
+ * refused_batch
+ *		A 400: HubSpot wrote none of the batch.  The rows its error names are
+ *		rejected with it (the only row, when it names none), and the others
+ *		with an error saying that they were refused with them.
+ */
+static void
+refused_batch(HsResponse *resp, const char *from, const char *to,
+			  const HsWriteInput *inputs, int n, HsBatchAnswer *a)
+{
+	HsBatchError *e;
+	HsBatchError *others;
+	StringInfoData named;
+
+	a->has_results = true;
+	a->errors = palloc0(sizeof(HsBatchError) * 2);
+	e = &a->errors[0];
+	parse_write_error(resp->json, from, to, inputs, n, e);
+	a->nerrors = 1;
+	if (e->ntraces == 0 && n == 1)
+	{
+		e->ntraces = 1;
+		e->traces = palloc(sizeof(char *));
+		e->traces[0] = psprintf(INT64_FORMAT, inputs[0].row);
+	}
+	if (e->ntraces == n || e->ntraces == 0)
+		return;
+	initStringInfo(&named);
+	for (int k = 0; k < e->ntraces; k++)
+		appendStringInfo(&named, "%s%s", k > 0 ? ", " : "", e->traces[k]);
+	others = &a->errors[a->nerrors++];
+	others->category = e->category;
+	others->message = psprintf("not written: HubSpot refused the whole request for row%s %s",
+							   e->ntraces == 1 ? "" : "s", named.data);
+	others->traces = palloc(sizeof(char *) * n);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *row = psprintf(INT64_FORMAT, inputs[i].row);
+		bool		is_named = false;
+
+		for (int k = 0; k < e->ntraces; k++)
+			is_named |= strcmp(e->traces[k], row) == 0;
+		if (!is_named)
+			others->traces[others->ntraces++] = row;
+	}
+}
+
 HsBatchAnswer *
 hs_api_assoc_parse_write(HsResponse *resp, const char *from, const char *to,
 							 const HsWriteInput *inputs, int n)
@@ -501,17 +548,7 @@ hs_api_assoc_parse_write(HsResponse *resp, const char *from, const char *to,
 
 	if (resp->status == 400)
 	{
-		/* the whole request refused: the error names the rows */
-		a->has_results = true;
-		a->nerrors = 1;
-		a->errors = palloc0(sizeof(HsBatchError));
-		parse_write_error(resp->json, from, to, inputs, n, &a->errors[0]);
-		if (a->errors[0].ntraces == 0 && n == 1)
-		{
-			a->errors[0].ntraces = 1;
-			a->errors[0].traces = palloc(sizeof(char *));
-			a->errors[0].traces[0] = psprintf(INT64_FORMAT, inputs[0].row);
-		}
+		refused_batch(resp, from, to, inputs, n, a);
 		return a;
 	}
 	if (results != NULL && json_object_is_type(results, json_type_array))
