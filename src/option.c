@@ -354,6 +354,20 @@ association_column_kind(HsTable *table, HsColumn *col)
 		if (strcmp(col->name, psprintf("%s_id", to)) == 0)
 			return HS_COL_TO_ID;
 	}
+
+	/*
+	 * A custom object named by its objectTypeId ("2-90001") has no name
+	 * here (that needs the schemas API): when the other side has one,
+	 * "<that name>_id" is that side and another "<name>_id" this one.
+	 */
+	if (field == NULL && (from == NULL) != (to == NULL) &&
+		strlen(col->name) > 3 && strcmp(col->name + strlen(col->name) - 3, "_id") == 0)
+	{
+		const char *known = from ? from : to;
+		bool		is_known = strcmp(col->name, psprintf("%s_id", known)) == 0;
+
+		return (is_known == (from != NULL)) ? HS_COL_FROM_ID : HS_COL_TO_ID;
+	}
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_INVALID_COLUMN_NAME),
 			 field != NULL ?
