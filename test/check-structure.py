@@ -37,8 +37,9 @@ SRC = os.path.join(REPO, 'src')
 #   plan > search                   planning; search.c: search filters
 #   writer                          the write pipeline
 #   properties                      property catalogues
-#   api, api_assoc                  every endpoint: paths, bodies, parsers
-#                                   (api_assoc.c: the v4 associations API)
+#   api (api_properties, api_assoc) every endpoint: paths, bodies, parsers (the
+#                                   property catalogue's parser in a file of its own;
+#                                   api_assoc.c: the v4 associations API)
 #   client                          connections, retries
 #   errors                          SQLSTATEs and the reporters
 #   http > url                      libcurl only
@@ -67,7 +68,8 @@ ALLOWED = {
              'visibility', 'json'},
     'writer': {'answers', 'writes', 'api', 'api_assoc', 'client', 'errors', 'option', 'convert', 'statement',
                'visibility', 'json'},
-    'properties': {'api', 'client', 'errors', 'option', 'convert', 'json'},
+    'properties': {'api', 'api_properties', 'client', 'errors', 'option', 'convert', 'json'},
+    'api_properties': {'api', 'errors', 'json'},
     'api': {'client', 'errors', 'json'},
     'api_assoc': {'api', 'client', 'errors', 'json', 'objects'},
     'associations': {'api', 'api_assoc', 'client', 'errors', 'option', 'json', 'objects'},
@@ -95,6 +97,7 @@ HEADER_MODULES = {
     'modify.h': {'rows'},           # rows.c's functions and the state they
                                     # share with modify.c, which calls them
     'assoc.h': {'assoc_scan', 'assoc_modify'},  # association tables' callbacks
+    'api.h': {'api', 'api_properties'},     # api_properties.c: the catalogue parser
 }
 
 TRANSPORT = ['http.c', 'http.h', 'url.c', 'url.h']
