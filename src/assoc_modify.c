@@ -47,6 +47,8 @@ typedef struct AssocModifyState
 	int64		rows_seen;
 	AttrNumber	junk[HS_COL_LABEL + 1]; /* DELETE: by HS_COL_FROM_ID ... */
 	AttrNumber	wholerow_attno; /* DELETE ... RETURNING */
+	bool		one_by_one;		/* COPY under on_error 'skip': COPY counts
+								 * the rows, so none may be batched */
 } AssocModifyState;
 
 static const HsColumnKind identity_kinds[] = {
@@ -242,13 +244,17 @@ void
 hubspotAssocBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 {
 	ModifyTable *plan = (ModifyTable *) mtstate->ps.plan;
+	AssocModifyState *st;
 
+	/* COPY has no plan */
 	if (plan != NULL && plan->onConflictAction != ONCONFLICT_NONE)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("INSERT with ON CONFLICT is not supported by hubspot_fdw")));
-	rinfo->ri_FdwState = create_state(rinfo, mtstate->ps.state, CMD_INSERT, false,
-									  plan != NULL && mtstate->canSetTag);
+	st = create_state(rinfo, mtstate->ps.state, CMD_INSERT, false,
+					  plan != NULL && mtstate->canSetTag);
+	st->one_by_one = plan == NULL && st->table->on_error_skip;
+	rinfo->ri_FdwState = st;
 }
 
 int
@@ -257,7 +263,7 @@ hubspotAssocGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 	AssocModifyState *st = (AssocModifyState *) rinfo->ri_FdwState;
 	int			batch_size;
 
-	if (needs_each_result(rinfo))
+	if (needs_each_result(rinfo) || (st != NULL && st->one_by_one))
 		return 1;
 	batch_size = st != NULL ? st->table->batch_size :
 		hs_table_batch_size(RelationGetRelid(rinfo->ri_RelationDesc));
