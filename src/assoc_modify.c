@@ -132,6 +132,7 @@ hubspotAssocAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 							 rtindex, "wholerow");
 }
 
+/* ON CONFLICT and UPDATE are refused before anything is sent. */
 List *
 hubspotAssocPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 							  Index resultRelation, int subplan_index pg_attribute_unused())
@@ -215,6 +216,13 @@ create_state(ResultRelInfo *rinfo, EState *estate, CmdType operation, bool expla
 	return st;
 }
 
+/*
+ * hubspotAssocBeginForeignModify
+ *		INSERT: a writer for rows with a type (batch/create) and one for rows
+ *		without (batch/associate/default); DELETE: one for
+ *		batch/labels/archive, buffered unless each row's result is needed,
+ *		and where the junk columns are.
+ */
 void
 hubspotAssocBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 							   List *fdw_private pg_attribute_unused(),
@@ -240,6 +248,7 @@ hubspotAssocBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	st->wholerow_attno = ExecFindJunkAttributeInTlist(tlist, "wholerow");
 }
 
+/* Rows routed into the table (partitions, COPY). */
 void
 hubspotAssocBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 {
@@ -257,6 +266,7 @@ hubspotAssocBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 	rinfo->ri_FdwState = st;
 }
 
+/* batch_size, or 1 when each row's result is needed (plain EXPLAIN too). */
 int
 hubspotAssocGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 {
@@ -406,6 +416,12 @@ store_default_type(AssocModifyState *st, json_object *stored, TupleTableSlot *sl
 	}
 }
 
+/*
+ * hubspotAssocExecForeignInsert
+ *		One row, one request (a batch of one); NULL for a row skipped under
+ *		on_error 'skip'.  The slot is the row, with the type HubSpot gave a
+ *		default association.
+ */
 TupleTableSlot *
 hubspotAssocExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 							  TupleTableSlot *slot, TupleTableSlot *planSlot pg_attribute_unused())
@@ -451,6 +467,12 @@ hubspotAssocExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	return slot;
 }
 
+/*
+ * hubspotAssocExecForeignBatchInsert
+ *		Rows queued to the writer of their kind, sent batch_size at a time;
+ *		rows HubSpot rejects under on_error 'skip' come off the count when
+ *		their batch is answered (writer.c).
+ */
 TupleTableSlot **
 hubspotAssocExecForeignBatchInsert(EState *estate pg_attribute_unused(), ResultRelInfo *rinfo,
 								   TupleTableSlot **slots,
@@ -512,6 +534,11 @@ delete_input(AssocModifyState *st, TupleTableSlot *planSlot, int64 row, HsWriteI
 	type_value(t, v[HS_COL_TYPE_ID], false, v[HS_COL_CATEGORY], false, row, in);
 }
 
+/*
+ * hubspotAssocExecForeignDelete
+ *		Queue the row's type for batch/labels/archive (or send it at once);
+ *		RETURNING gets the row as read.
+ */
 TupleTableSlot *
 hubspotAssocExecForeignDelete(EState *estate pg_attribute_unused(), ResultRelInfo *rinfo,
 							  TupleTableSlot *slot, TupleTableSlot *planSlot)
