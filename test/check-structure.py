@@ -34,7 +34,8 @@ SRC = os.path.join(REPO, 'src')
 #   plan > search                   planning; search.c: search filters
 #   writer                          the write pipeline
 #   properties                      property catalogues
-#   api                             every endpoint: paths, bodies, parsers
+#   api (api_properties)            every endpoint: paths, bodies, parsers (the
+#                                   property catalogue's parser in a file of its own)
 #   client                          connections, retries
 #   errors                          SQLSTATEs and the reporters
 #   http > url                      libcurl only
@@ -59,7 +60,8 @@ ALLOWED = {
              'visibility', 'json'},
     'writer': {'answers', 'writes', 'api', 'client', 'errors', 'option', 'convert', 'statement',
                'visibility', 'json'},
-    'properties': {'api', 'client', 'errors', 'option', 'convert', 'json'},
+    'properties': {'api', 'api_properties', 'client', 'errors', 'option', 'convert', 'json'},
+    'api_properties': {'api', 'errors', 'json'},
     'api': {'client', 'errors', 'json'},
     'client': {'attempt', 'http', 'errors', 'option', 'json', 'ratelimit'},
     'attempt': {'http', 'request'},
@@ -84,6 +86,7 @@ HEADER_MODULES = {
     'fdw.h': {'plan', 'scan', 'modify'},    # the callbacks, for hubspot_fdw.c
     'modify.h': {'rows'},           # rows.c's functions and the state they
                                     # share with modify.c, which calls them
+    'api.h': {'api', 'api_properties'},     # api_properties.c: the catalogue parser
 }
 
 TRANSPORT = ['http.c', 'http.h', 'url.c', 'url.h']
