@@ -308,7 +308,7 @@ id_value(HsColumn *col, bool isnull, Datum value, int64 row)
 				 errmsg("row " INT64_FORMAT ": column \"%s\" cannot be NULL", row, col->name),
 				 errdetail("An association needs both of its records' ids.")));
 	id = hs_column_id_text(col, value);
-	if (id == NULL)
+	if (id == NULL || id[0] == '\0' || strspn(id, "0123456789") != strlen(id))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("row " INT64_FORMAT ": column \"%s\" is no HubSpot record id: \"%s\"",
@@ -422,6 +422,29 @@ store_default_type(AssocModifyState *st, json_object *stored, TupleTableSlot *sl
  *		on_error 'skip'.  The slot is the row, with the type HubSpot gave a
  *		default association.
  */
+/*
+ * For RETURNING: the label of a type written with batch/create, from its
+ * answer's "labels" (LabelsBetweenObjectPair: the non-null labels of the
+ * types written; one type, so at most one label).
+ */
+static void
+store_label(AssocModifyState *st, json_object *stored, TupleTableSlot *slot)
+{
+	json_object *labels = hs_member(stored, "labels");
+	HsColumn   *col = st->table->label_col;
+	json_object *label;
+
+	if (col == NULL || labels == NULL || !json_object_is_type(labels, json_type_array) ||
+		json_object_array_length(labels) != 1)
+		return;
+	label = json_object_array_get_idx(labels, 0);
+	if (label == NULL || !json_object_is_type(label, json_type_string))
+		return;
+	slot->tts_values[col->attnum - 1] =
+		hs_string_to_datum(col, hs_json_text(label, "association label", "labels"));
+	slot->tts_isnull[col->attnum - 1] = false;
+}
+
 TupleTableSlot *
 hubspotAssocExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 							  TupleTableSlot *slot, TupleTableSlot *planSlot pg_attribute_unused())
@@ -456,12 +479,17 @@ hubspotAssocExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	slot_getallattrs(slot);
 	if (in.type_id == 0 && stored != NULL)
 		store_default_type(st, stored, slot);
-	else if (st->table->category_col != NULL && in.category == NULL)
+	else
 	{
-		/* what was sent */
-		slot->tts_values[st->table->category_col->attnum - 1] =
-			hs_string_to_datum(st->table->category_col, "HUBSPOT_DEFINED");
-		slot->tts_isnull[st->table->category_col->attnum - 1] = false;
+		if (stored != NULL)
+			store_label(st, stored, slot);
+		if (st->table->category_col != NULL && in.category == NULL)
+		{
+			/* what was sent */
+			slot->tts_values[st->table->category_col->attnum - 1] =
+				hs_string_to_datum(st->table->category_col, "HUBSPOT_DEFINED");
+			slot->tts_isnull[st->table->category_col->attnum - 1] = false;
+		}
 	}
 	MemoryContextSwitchTo(oldcxt);
 	return slot;
