@@ -41,6 +41,7 @@
 #include "convert.h"
 #include "option.h"
 #include "properties.h"
+#include "schemas.h"
 #include "writer.h"
 
 /*
@@ -193,6 +194,9 @@ create_modify_state(ResultRelInfo *rinfo, EState *estate, CmdType operation,
 									   modify_user(rinfo, estate));
 	if (explain_only)
 		return fmstate;
+	/* a custom object's paths use its objectTypeId (schemas.c) */
+	hs_resolve_table_object(fmstate->writer->conn, fmstate->table,
+							&fmstate->writer->stats);
 
 	fmstate->batch_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											   "hubspot_fdw insert data",

@@ -37,6 +37,7 @@
 #include "json.h"
 #include "option.h"
 #include "properties.h"
+#include "schemas.h"
 #include "search.h"
 #include "filter.h"
 #include "visibility.h"
@@ -207,6 +208,17 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 		if (ss->wanted[i] && col->kind == HS_COL_PROPERTIES_WITH_HISTORY)
 			ss->want_history = true;
 	}
+
+	/*
+	 * A custom object's paths use its objectTypeId, known from the schemas
+	 * (a request on first use); plain EXPLAIN sends none and shows the
+	 * object as the table names it.
+	 */
+	if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
+	{
+		ss->conn = hs_connect(ss->table->serverid, hs_scan_user(estate, rtindex));
+		hs_resolve_table_object(ss->conn, ss->table, &ss->stats);
+	}
 	if (kind == HS_READ_SEARCH)
 		begin_search(ss, node, rel, priv);
 	else
@@ -220,7 +232,6 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 	if (kind == HS_READ_BY_ID || kind == HS_READ_BATCH)
 		ss->id_state = ExecInitExpr((Expr *) linitial(fsplan->fdw_exprs),
 									(PlanState *) node);
-	ss->conn = hs_connect(ss->table->serverid, hs_scan_user(estate, rtindex));
 	ss->horizon = hs_visibility_scan_begin(estate->es_query_cxt);
 	ss->scan_cxt = estate->es_query_cxt;
 	ss->page_cxt = AllocSetContextCreate(estate->es_query_cxt,
@@ -358,7 +369,8 @@ prepare_read(HsScanState *ss, HsRead *rd)
 /*
  * property_type
  *		HubSpot's type of a property, for search.c: from the catalogue;
- *		hs_object_id, createdate and hs_lastmodifieddate are known.  A
+ *		hs_object_id and the object's creation and modification date
+ *		properties (objects.h) are known.  A
  *		multiple-choice enumeration is none search.c knows: HubSpot's EQ
  *		tests one of its values, PostgreSQL's = the ';'-joined text.
  */
@@ -374,7 +386,8 @@ property_type(void *arg, const char *name, HsSearchKind kind pg_attribute_unused
 		*type = p->multiple ? HS_PROP_OTHER : p->type;
 	else if (strcmp(name, "hs_object_id") == 0)
 		*type = HS_PROP_NUMBER;
-	else if (strcmp(name, "createdate") == 0 || strcmp(name, "hs_lastmodifieddate") == 0)
+	else if (strcmp(name, ss->table->objtype->created_property) == 0 ||
+			 strcmp(name, ss->table->objtype->modified_property) == 0)
 		*type = HS_PROP_DATETIME;
 	else
 		return false;

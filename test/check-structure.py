@@ -33,7 +33,7 @@ SRC = os.path.join(REPO, 'src')
 #   scan, modify > rows             FDW callbacks; rows.c: modify.c's row checks
 #   plan > search                   planning; search.c: search filters
 #   writer                          the write pipeline
-#   properties                      property catalogues
+#   properties, schemas             property catalogues; custom objects
 #   api                             every endpoint: paths, bodies, parsers
 #   client                          connections, retries
 #   errors                          SQLSTATEs and the reporters
@@ -49,33 +49,34 @@ ALLOWED = {
     'hubspot_fdw': {'plan', 'scan', 'modify', 'statement', 'ratelimit'},
     'validator': {'api', 'option', 'url'},
     'plan': {'search', 'api', 'option', 'convert', 'table'},
-    'scan': {'plan', 'search', 'filter', 'properties', 'api', 'client', 'errors', 'option',
+    'scan': {'plan', 'search', 'filter', 'properties', 'schemas', 'api', 'client', 'errors', 'option',
              'convert', 'visibility', 'json'},
     'search': {'filter', 'api', 'table', 'errors', 'json'},
     'filter': {'api', 'table'},
-    'modify': {'rows', 'writer', 'properties', 'api', 'client', 'errors',
+    'modify': {'rows', 'writer', 'properties', 'schemas', 'api', 'client', 'errors',
                'option', 'convert', 'statement', 'visibility', 'json'},
-    'rows': {'writer', 'properties', 'api', 'errors', 'option', 'convert',
+    'rows': {'writer', 'properties', 'api', 'errors', 'option', 'convert', 'objects',
              'visibility', 'json'},
     'writer': {'answers', 'writes', 'api', 'client', 'errors', 'option', 'convert', 'statement',
                'visibility', 'json'},
-    'properties': {'api', 'client', 'errors', 'option', 'convert', 'json'},
+    'properties': {'api', 'client', 'errors', 'option', 'convert', 'json', 'objects'},
+    'schemas': {'api', 'client', 'errors', 'option', 'objects', 'table', 'json'},
     'api': {'client', 'errors', 'json'},
     'client': {'attempt', 'http', 'errors', 'option', 'json', 'ratelimit'},
     'attempt': {'http', 'request'},
     'answers': {'writes', 'api', 'errors', 'statement', 'visibility', 'json'},
     'writes': {'api', 'table', 'statement'},
-    'errors': {'http', 'request', 'json'},
+    'errors': {'http', 'request', 'json', 'objects'},
     'http': {'url'},
     'url': set(),
-    'option': {'convert', 'request', 'url'},
+    'option': {'convert', 'request', 'url', 'objects', 'table'},
     'convert': {'table', 'json'},
     'statement': set(),
     'ratelimit': {'http'},
     'visibility': {'objects'},
     'objects': set(),
     'request': {'json'},
-    'table': set(),
+    'table': {'objects'},
     'json': set(),
 }
 
