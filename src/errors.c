@@ -217,6 +217,40 @@ hs_errdetail_request(const char *method, const char *path, const char *fmt,...)
  */
 
 /*
+ * append_context_properties
+ *		text, and the property names of err's context.properties when it
+ *		has them: HubSpot's missing required properties ("Error creating
+ *		TASK. Some required properties were not set.", context {"properties":
+ *		["hs_timestamp"]}; hubspot-objects.md 1.3, 6) name them only there.
+ */
+static char *
+append_context_properties(char *text, json_object *err)
+{
+	json_object *arr = hs_member(hs_member(err, "context"), "properties");
+	StringInfoData buf;
+	int			n = 0;
+
+	if (arr == NULL || !json_object_is_type(arr, json_type_array))
+		return text;
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, text);
+	for (size_t i = 0; i < json_object_array_length(arr); i++)
+	{
+		json_object *v = json_object_array_get_idx(arr, i);
+
+		if (v == NULL || !json_object_is_type(v, json_type_string))
+			continue;
+		appendStringInfoString(&buf, n++ == 0 ? " (properties: " : ", ");
+		appendStringInfoString(&buf,
+							   hs_message_text(json_object_get_string(v),
+											   (size_t) json_object_get_string_len(v)));
+	}
+	if (n > 0)
+		appendStringInfoChar(&buf, ')');
+	return buf.data;
+}
+
+/*
  * hs_error_message_text
  *		The readable message of a HubSpot error object.
  *
@@ -267,7 +301,7 @@ hs_error_message_text(json_object *err)
 		if (buf.len > 0)
 			return buf.data;
 	}
-	return hs_message_text(message, len);
+	return append_context_properties(hs_message_text(message, len), err);
 }
 
 /* ----------------------------------------------------------------
