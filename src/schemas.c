@@ -18,7 +18,13 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
+#include "foreign/foreign.h"
+#include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/memutils.h"
 
 #include "schemas.h"
@@ -294,4 +300,85 @@ hs_resolve_table_object(HsConnection *conn, HsTable *table, HsStats *stats)
 	error_context_stack = errcallback.previous;
 	table->object = pstrdup(hs_object_path(table->objtype));
 	table->objtype_pending = false;
+}
+
+/* required ("a,b") as a text[], or NULL */
+static Datum
+required_array(const char *required, bool *isnull)
+{
+	List	   *names = NIL;
+	Datum	   *elems;
+	int			n = 0;
+	char	   *copy;
+	ListCell   *lc;
+
+	*isnull = required == NULL;
+	if (required == NULL)
+		return (Datum) 0;
+	copy = pstrdup(required);
+	for (char *p = strtok(copy, ","); p != NULL; p = strtok(NULL, ","))
+		names = lappend(names, p);
+	elems = palloc(sizeof(Datum) * Max(list_length(names), 1));
+	foreach(lc, names)
+		elems[n++] = CStringGetTextDatum((char *) lfirst(lc));
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+#define OBJECT_COLUMNS 12
+
+/* One row of hubspot_fdw_objects() for o. */
+static void
+put_object_row(ReturnSetInfo *rsinfo, const HsObjectType *o)
+{
+	Datum		values[OBJECT_COLUMNS];
+	bool		nulls[OBJECT_COLUMNS] = {0};
+	const char *text[] = {
+		hs_object_display(o), o->type_id, o->custom ? o->name : NULL, o->singular,
+		NULL, o->read_scope, o->write_scope, o->created_property,
+		o->modified_property, o->unique_property
+	};
+
+	for (int i = 0; i < (int) lengthof(text); i++)
+	{
+		nulls[i] = text[i] == NULL;
+		values[i] = nulls[i] ? (Datum) 0 : CStringGetTextDatum(text[i]);
+	}
+	nulls[4] = false;
+	values[4] = BoolGetDatum(o->custom);
+	values[10] = required_array(o->required, &nulls[10]);
+	values[11] = BoolGetDatum(o->associable);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+PG_FUNCTION_INFO_V1(hubspot_fdw_objects);
+
+/*
+ * hubspot_fdw_objects
+ *		SQL: hubspot_fdw_objects(server name) RETURNS TABLE (name, type_id,
+ *		fully_qualified_name, singular, custom, read_scope, write_scope,
+ *		created_property, modified_property, unique_property, required
+ *		text[], associable): the standard objects of the registry, then the
+ *		custom objects of the account of the current user's mapping for
+ *		server (a request to the schemas API, unless this backend read them
+ *		already).  Errors: those of hs_get_custom_objects(), and the usual
+ *		ones for an unknown server or a missing user mapping.
+ */
+Datum
+hubspot_fdw_objects(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ForeignServer *server = GetForeignServerByName(NameStr(*PG_GETARG_NAME(0)), false);
+	HsConnection *conn;
+	HsObjectType **custom;
+	HsStats		stats = {0};
+	int			n;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int i = 0; i < hs_object_count(); i++)
+		put_object_row(rsinfo, hs_object_nth(i));
+	conn = hs_connect(server->serverid, GetUserId());
+	custom = hs_get_custom_objects(conn, false, &stats, &n);
+	for (int i = 0; i < n; i++)
+		put_object_row(rsinfo, custom[i]);
+	return (Datum) 0;
 }
