@@ -4,7 +4,7 @@ MODULE_big = hubspot_fdw
 OBJS = src/hubspot_fdw.o src/option.o src/plan.o src/search.o src/filter.o src/scan.o src/modify.o \
        src/convert.o src/properties.o src/schemas.o src/client.o src/http.o \
        src/statement.o src/visibility.o \
-       src/api.o \
+       src/api.o src/api_properties.o \
        src/json.o \
        src/errors.o \
        src/url.o \

@@ -410,12 +410,13 @@ hs_api_search_page(const HsRead *rd, const HsSearchQuery *q)
 }
 
 /*
- * results_array
+ * hs_api_results
  *		The records of an answer's "results" array, which it must have, as a
- *		palloc'd array of pointers into the answer.
+ *		palloc'd array of pointers into the answer.  FDW_ERROR naming what
+ *		(our words for the answer) when it has none.
  */
-static json_object **
-results_array(HsResponse *resp, const char *what, int *n)
+json_object **
+hs_api_results(HsResponse *resp, const char *what, int *n)
 {
 	json_object *results;
 	json_object **records;
@@ -491,7 +492,7 @@ hs_api_parse_page(HsResponse *resp, const char *after_sent, HsPage *page)
 
 	if (resp->status != 200)
 		hs_report_response_error(resp);
-	page->records = results_array(resp, "response", &page->nrecords);
+	page->records = hs_api_results(resp, "response", &page->nrecords);
 	check_record_ids(resp, page->records, page->nrecords);
 	page->after = NULL;
 	next = hs_member(hs_member(resp->json, "paging"), "next");
@@ -593,7 +594,7 @@ hs_api_parse_batch_read(HsResponse *resp, HsBatchRead *out)
 	if (resp->status != 200 && resp->status != 207)
 		hs_report_response_error(resp);
 	out->resp = resp;
-	out->records = results_array(resp, "response", &out->nrecords);
+	out->records = hs_api_results(resp, "response", &out->nrecords);
 	check_record_ids(resp, out->records, out->nrecords);
 	out->errors = NULL;
 	out->nerrors = 0;
@@ -636,84 +637,6 @@ hs_api_check_batch_read(const HsBatchRead *out)
 									  out->resp->correlation_id[0] ?
 									  out->resp->correlation_id : "none")));
 	}
-}
-
-static HsPropertyType
-property_type(const char *type)
-{
-	if (type == NULL)
-		return HS_PROP_OTHER;
-	if (strcmp(type, "string") == 0 || strcmp(type, "phone_number") == 0)
-		return HS_PROP_STRING;
-	if (strcmp(type, "number") == 0)
-		return HS_PROP_NUMBER;
-	if (strcmp(type, "bool") == 0)
-		return HS_PROP_BOOL;
-	if (strcmp(type, "date") == 0)
-		return HS_PROP_DATE;
-	if (strcmp(type, "datetime") == 0)
-		return HS_PROP_DATETIME;
-	if (strcmp(type, "enumeration") == 0)
-		return HS_PROP_ENUMERATION;
-	return HS_PROP_OTHER;
-}
-
-static bool
-json_bool_member(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	return obj != NULL && json_object_object_get_ex(obj, key, &v) &&
-		json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
-}
-
-/*
- * hs_api_parse_properties
- *		The properties of a property catalogue answer
- *		(CollectionResponseProperty): name, type, hasUniqueValue,
- *		modificationMetadata.readOnlyValue and whether fieldType is
- *		"checkbox" (a multiple-choice enumeration) of each, in HubSpot's order;
- *		entries without a name are left out.  *nproperties gets the count.
- *		Names are converted to the database encoding (22P05 for a name
- *		with \u0000 or a character the encoding lacks).
- *
- * Errors: HubSpot's own for a status other than 200; FDW_ERROR for an
- * answer without "results".  Allocates (names included) in
- * CurrentMemoryContext, which may outlive the response.
- */
-HsProperty *
-hs_api_parse_properties(HsResponse *resp, int *nproperties)
-{
-	json_object **results;
-	int			n;
-	HsProperty *props;
-
-	if (resp->status != 200)
-		hs_report_response_error(resp);
-	results = results_array(resp, "property catalogue", &n);
-	props = palloc0(sizeof(HsProperty) * Max(n, 1));
-	*nproperties = 0;
-	for (int i = 0; i < n; i++)
-	{
-		json_object *v = hs_member(results[i], "name");
-		const char *name;
-		json_object *meta;
-		HsProperty *prop;
-
-		if (v == NULL || !json_object_is_type(v, json_type_string))
-			continue;
-		name = hs_json_text(v, "property catalogue's", "name");
-		prop = &props[(*nproperties)++];
-		prop->name = pstrdup(name);
-		prop->type = property_type(hs_json_string(results[i], "type"));
-		prop->unique = json_bool_member(results[i], "hasUniqueValue");
-		prop->multiple = hs_json_string(results[i], "fieldType") != NULL &&
-			strcmp(hs_json_string(results[i], "fieldType"), "checkbox") == 0;
-		prop->read_only = json_object_object_get_ex(results[i], "modificationMetadata", &meta) &&
-			json_bool_member(meta, "readOnlyValue");
-	}
-	pfree(results);
-	return props;
 }
 
 /* ---------- writes: create, update, upsert, archive (single and batch) ---------- */

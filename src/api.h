@@ -49,13 +49,35 @@ typedef enum HsPropertyType
 	HS_PROP_OTHER
 } HsPropertyType;
 
+/* One option of an enumeration property (options[]): HubSpot's UTF-8. */
+typedef struct HsPropertyOption
+{
+	char	   *value;
+	char	   *label;
+} HsPropertyOption;
+
+/*
+ * name is text of the database encoding; the descriptive members (label,
+ * type_name, field_type, group_name, options) are HubSpot's UTF-8 as sent,
+ * unconverted, so that a label the database encoding lacks never fails a
+ * read that does not show it (hs_text_from_utf8() converts them for output),
+ * "" when HubSpot sent none.
+ */
 typedef struct HsProperty
 {
 	char	   *name;
 	HsPropertyType type;
-	bool		read_only;
-	bool		unique;
+	bool		read_only;		/* modificationMetadata.readOnlyValue */
+	bool		unique;			/* hasUniqueValue */
 	bool		multiple;		/* fieldType "checkbox": values joined by ';' */
+	bool		hidden;			/* hidden */
+	bool		calculated;		/* calculated */
+	char	   *label;
+	char	   *type_name;		/* "string", "phone_number", ... as sent */
+	char	   *field_type;		/* "text", "checkbox", ... */
+	char	   *group_name;		/* groupName: "contactinformation" */
+	int			noptions;
+	HsPropertyOption *options;
 } HsProperty;
 
 /* ---------- reads: list pages, GET by id, batch/read, properties ---------- */
@@ -203,7 +225,10 @@ extern void hs_api_parse_search_page(HsResponse *resp, HsPage *page, int64 *tota
 extern json_object *hs_api_parse_record(HsResponse *resp);
 extern void hs_api_parse_batch_read(HsResponse *resp, HsBatchRead *out);
 extern void hs_api_check_batch_read(const HsBatchRead *out);
+/* api_properties.c: the property catalogue answer (see there) */
 extern HsProperty *hs_api_parse_properties(HsResponse *resp, int *nproperties);
+/* The members of an answer's "results" array, which it must have. */
+extern json_object **hs_api_results(HsResponse *resp, const char *what, int *n);
 
 /* ---------- writes: create, update, upsert, archive (single and batch) ---------- */
 

@@ -34,7 +34,8 @@ SRC = os.path.join(REPO, 'src')
 #   plan > search                   planning; search.c: search filters
 #   writer                          the write pipeline
 #   properties, schemas             property catalogues; custom objects
-#   api                             every endpoint: paths, bodies, parsers
+#   api (api_properties)            every endpoint: paths, bodies, parsers (the
+#                                   property catalogue's parser in a file of its own)
 #   client                          connections, retries
 #   errors                          SQLSTATEs and the reporters
 #   http > url                      libcurl only
@@ -59,8 +60,10 @@ ALLOWED = {
              'visibility', 'json'},
     'writer': {'answers', 'writes', 'api', 'client', 'errors', 'option', 'convert', 'statement',
                'visibility', 'json'},
-    'properties': {'api', 'client', 'errors', 'option', 'convert', 'json', 'objects'},
+    'properties': {'api', 'api_properties', 'client', 'errors', 'option', 'convert', 'json',
+                   'objects'},
     'schemas': {'api', 'client', 'errors', 'option', 'objects', 'table', 'json'},
+    'api_properties': {'api', 'errors', 'json'},
     'api': {'client', 'errors', 'json'},
     'client': {'attempt', 'http', 'errors', 'option', 'json', 'ratelimit'},
     'attempt': {'http', 'request'},
@@ -85,6 +88,7 @@ HEADER_MODULES = {
     'fdw.h': {'plan', 'scan', 'modify'},    # the callbacks, for hubspot_fdw.c
     'modify.h': {'rows'},           # rows.c's functions and the state they
                                     # share with modify.c, which calls them
+    'api.h': {'api', 'api_properties'},     # api_properties.c: the catalogue parser
 }
 
 TRANSPORT = ['http.c', 'http.h', 'url.c', 'url.h']
