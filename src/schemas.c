@@ -252,7 +252,7 @@ hs_resolve_object(HsConnection *conn, const char *name, HsStats *stats)
 		case HS_OBJNAME_STANDARD:
 			return hs_object_find(name);
 		case HS_OBJNAME_INVALID:
-			hs_check_object_option(name);	/* raises the error */
+			hs_check_object_option("object", name);	/* raises the error */
 			break;
 		default:
 			break;
@@ -300,6 +300,15 @@ hs_resolve_table_object(HsConnection *conn, HsTable *table, HsStats *stats)
 	error_context_stack = errcallback.previous;
 	table->object = pstrdup(hs_object_path(table->objtype));
 	table->objtype_pending = false;
+}
+
+HsConnection *
+hs_connect_table(HsTable *table, Oid userid, HsStats *stats)
+{
+	HsConnection *conn = hs_connect(table->serverid, userid);
+
+	hs_resolve_table_object(conn, table, stats);
+	return conn;
 }
 
 /* required ("a,b") as a text[], or NULL */

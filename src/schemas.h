@@ -67,4 +67,12 @@ extern const HsObjectType *hs_resolve_object(HsConnection *conn, const char *nam
 extern void hs_resolve_table_object(HsConnection *conn, HsTable *table,
 									HsStats *stats);
 
+/*
+ * hs_connect_table
+ *		hs_connect() for the table's server and userid, then
+ *		hs_resolve_table_object(): the connection a scan uses, with the
+ *		table's object complete.
+ */
+extern HsConnection *hs_connect_table(HsTable *table, Oid userid, HsStats *stats);
+
 #endif							/* HUBSPOT_SCHEMAS_H */
