@@ -374,7 +374,7 @@ scope_hint(const char *method, const char *path)
 	StringInfoData names;
 
 	if (schemas && n == 0)
-		return pstrdup("Give the HubSpot app the scope crm.objects.custom.read (or crm.schemas.custom.read), which finding custom objects needs.");
+		return pstrdup("Give the HubSpot app the scope crm.schemas.custom.read (or crm.objects.custom.read), which finding custom objects needs.");
 	if (n == 0)
 		return pstrdup("Give the HubSpot app the scopes this request needs.");
 	if (n == 2 && strcmp(objs[0], objs[1]) == 0)
