@@ -70,6 +70,9 @@ static const struct
 	{HS_HTTP_ABORTED, HS_ERRCODE_TRANSPORT},
 };
 
+/* HubSpot's message for an object type it does not know, and our hint */
+#define UNKNOWN_OBJECT_TYPE "Unable to infer object type from: "
+
 /* The status a rejected batch input is judged by when its category is unknown */
 #define REJECTED_INPUT_STATUS 400
 
@@ -417,7 +420,7 @@ hint_for_answer(HsResponse *resp, const char *category, const char *message)
 	if (category != NULL && strcmp(category, "MISSING_SCOPES") == 0)
 		return scope_hint(resp->method, resp->path);
 	/* HubSpot's words for an object type it does not know (400 or 404) */
-	if (message != NULL && strstr(message, "Unable to infer object type") != NULL &&
+	if (message != NULL && strncmp(message, UNKNOWN_OBJECT_TYPE, strlen(UNKNOWN_OBJECT_TYPE)) == 0 &&
 		path_objects(resp->path, objs, &schemas) > 0)
 		return psprintf("HubSpot does not know the object \"%s\": check the object option of the foreign table (a custom object may have been deleted).",
 						objs[0]);
@@ -494,18 +497,29 @@ hs_report_response_error(HsResponse *resp)
 	const char *category = hs_json_string(resp->json, "category");
 	char	   *message = resp->json ? hs_error_message_text(resp->json) : NULL;
 	const char *hint = hint_for_answer(resp, category, message);
+	int			sqlstate;
+
+	if (category == NULL && hs_json_string(resp->json, "policyName") != NULL)
+		category = "RATE_LIMITS";
+	sqlstate = hs_errcode_for_category(category, resp->status);
+
+	/*
+	 * An object type HubSpot does not know is a 400 without a category,
+	 * "Unable to infer object type from: X" (hubspot-objects.md section 1.1).
+	 */
+	if (category == NULL && message != NULL &&
+		strncmp(message, UNKNOWN_OBJECT_TYPE, strlen(UNKNOWN_OBJECT_TYPE)) == 0)
+		sqlstate = ERRCODE_UNDEFINED_OBJECT;
 
 	if (resp->status >= 300 && resp->status < 400)
 		hint = "hubspot_fdw never follows redirects, so that the access token goes nowhere else; check the server's api_url.";
 
-	if (category == NULL && hs_json_string(resp->json, "policyName") != NULL)
-		category = "RATE_LIMITS";
 	if (message != NULL && hs_unique_conflict_id(message) != NULL &&
 		resp->status >= 400 && resp->status < 500)
 		report_unique_conflict(resp, category, message, hs_unique_conflict_id(message));
 
 	ereport(ERROR,
-			(errcode(hs_errcode_for_category(category, resp->status)),
+			(errcode(sqlstate),
 			 message ?
 			 errmsg("HubSpot %s: %s",
 					category ? hs_message_text(category, strlen(category)) : "error",
