@@ -49,7 +49,7 @@ CREATE PROCEDURE note(obj text, step text, result text) LANGUAGE sql AS $$
   INSERT INTO suite_log (object, step, result) VALUES (obj, step, result)
 $$;
 
--- An error as "SQLSTATE: message; HINT hint"
+-- An error as "SQLSTATE: hint", or "SQLSTATE: message" when it has no hint
 CREATE FUNCTION run_failing(stmt text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
   state text; msg text; hint text;
@@ -58,7 +58,7 @@ BEGIN
   RETURN 'no error';
 EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
-  RETURN state || ': ' || msg || coalesce('; HINT ' || nullif(hint, ''), '');
+  RETURN state || ': ' || coalesce(nullif(hint, ''), msg);
 END $$;
 
 CREATE PROCEDURE object_suite(name text, spelling text, required text[], read_scope text,
@@ -111,9 +111,10 @@ BEGIN
   CALL emu.clear_log();
   EXECUTE 'DELETE FROM obj_t WHERE id = $1' USING id1;
   GET DIAGNOSTICS n = ROW_COUNT;
-  EXECUTE 'SELECT count(*) FROM obj_t' INTO r;
-  CALL note(name, 'delete', n || ' archived, ' || r || ' left: ' ||
-            (SELECT string_agg(method || ' ' || path, ', ') FROM emu.requests() WHERE method <> 'GET'));
+  SELECT n || ' archived: ' || string_agg(method || ' ' || path, ', ') INTO r
+    FROM emu.requests() WHERE method <> 'GET';
+  EXECUTE 'SELECT $1 || '', '' || count(*) || '' left'' FROM obj_t' INTO r USING r;
+  CALL note(name, 'delete', r);
 
   -- on_error 'skip': a row HubSpot rejects (an owner that is no option) is skipped
   EXECUTE 'ALTER FOREIGN TABLE obj_t OPTIONS (ADD on_error ''skip'')';
@@ -131,9 +132,9 @@ BEGIN
 
   -- a token without the object's read scope, then without its write scope
   PERFORM emu.ctl('scopes', scopes_without(read_scope)::text);
-  CALL note(name, 'no ' || read_scope, run_failing('SELECT count(*) FROM obj_t'));
+  CALL note(name, 'select without ' || read_scope, run_failing('SELECT count(*) FROM obj_t'));
   PERFORM emu.ctl('scopes', scopes_without(write_scope)::text);
-  CALL note(name, 'no ' || write_scope, run_failing(format(
+  CALL note(name, 'insert without ' || write_scope, run_failing(format(
               'INSERT INTO obj_t (properties) VALUES (%L)', props)));
   PERFORM emu.ctl('scopes', '{"token": "pat-test-token", "scopes": null}');
 
