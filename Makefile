@@ -11,7 +11,8 @@ OBJS = src/hubspot_fdw.o src/option.o src/plan.o src/search.o src/filter.o src/s
        src/validator.o \
        src/writer.o \
        src/rows.o src/attempt.o src/answers.o \
-       src/ratelimit.o src/objects.o
+       src/ratelimit.o src/objects.o \
+       src/import.o src/import_columns.o
 PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot CRM"
 
 EXTENSION = hubspot_fdw

@@ -4,7 +4,7 @@
  *		Foreign data wrapper for HubSpot CRM objects: the handler.
  *
  * The callbacks live in scan.c (SELECT) and modify.c (INSERT, UPDATE,
- * DELETE), declared in fdw.h; the option validator in validator.c;
+ * DELETE), declared in fdw.h, and import.c (IMPORT FOREIGN SCHEMA); the option validator in validator.c;
  * statement-level work (executor hooks, flushing, what HubSpot already
  * applied) in statement.c, whose hooks _PG_init installs; the rate-limit
  * budgets in ratelimit.c, whose shared memory _PG_init requests when the
@@ -18,6 +18,7 @@
 #include "foreign/fdwapi.h"
 
 #include "fdw.h"
+#include "import.h"
 #include "ratelimit.h"
 #include "statement.h"
 
@@ -64,6 +65,9 @@ hubspot_fdw_handler(PG_FUNCTION_ARGS)
 	routine->BeginForeignInsert = hubspotBeginForeignInsert;
 	routine->EndForeignInsert = hubspotEndForeignInsert;
 	routine->ExplainForeignModify = hubspotExplainForeignModify;
+
+	/* IMPORT FOREIGN SCHEMA */
+	routine->ImportForeignSchema = hubspotImportForeignSchema;
 
 	PG_RETURN_POINTER(routine);
 }

@@ -30,6 +30,7 @@ SRC = os.path.join(REPO, 'src')
 # file below it that it lists.  The layers, top to bottom:
 #
 #   hubspot_fdw, validator          what PostgreSQL calls: handler, validator
+#   import > import_columns         IMPORT FOREIGN SCHEMA, hubspot_fdw_properties()
 #   scan, modify > rows             FDW callbacks; rows.c: modify.c's row checks
 #   plan > search                   planning; search.c: search filters
 #   writer                          the write pipeline
@@ -47,7 +48,9 @@ SRC = os.path.join(REPO, 'src')
 # waits made visible; it takes HsHttpRateLimit from http.h, a type only).  request.h and table.h are headers of
 # types only, shared by the layers that use them, with no .c file.
 ALLOWED = {
-    'hubspot_fdw': {'plan', 'scan', 'modify', 'statement', 'ratelimit'},
+    'hubspot_fdw': {'plan', 'scan', 'modify', 'statement', 'ratelimit', 'import'},
+    'import': {'import_columns', 'api', 'api_properties', 'client', 'json', 'objects'},
+    'import_columns': {'api'},
     'validator': {'api', 'option', 'url'},
     'plan': {'search', 'api', 'option', 'convert', 'table'},
     'scan': {'plan', 'search', 'filter', 'properties', 'api', 'client', 'errors', 'option',
