@@ -427,15 +427,20 @@ check_listed(ImportForeignSchemaStmt *stmt, List *objects, List *pairs)
 
 /* ---------- property catalogues ---------- */
 
+/* By name, case aside ("Legacy_CRM_ID" between "lastname" and "lifecyclestage"). */
 static int
 property_cmp(const void *a, const void *b)
 {
-	return strcmp(((const HsProperty *) a)->name, ((const HsProperty *) b)->name);
+	const char *x = ((const HsProperty *) a)->name;
+	const char *y = ((const HsProperty *) b)->name;
+	int			c = pg_strcasecmp(x, y);
+
+	return c != 0 ? c : strcmp(x, y);
 }
 
 /*
  * read_catalogue
- *		The properties of obj, sorted by name (GET
+ *		The properties of obj, sorted by name, case aside (GET
  *		/crm/v3/properties/{object}, read afresh); NULL when HubSpot answers
  *		403 MISSING_SCOPES and *detail then says which request.  Any other
  *		error is HubSpot's (hs_api_parse_properties()).
@@ -664,7 +669,7 @@ PG_FUNCTION_INFO_V1(hubspot_fdw_properties);
  *		read_only boolean, is_unique boolean, hidden boolean, calculated
  *		boolean, options jsonb): the property catalogue of object, read
  *		afresh through the current user's user mapping for server (one GET
- *		/crm/v3/properties/{object}), sorted by name.
+ *		/crm/v3/properties/{object}), sorted by name, case aside.
  *
  * object takes what the table option "object" takes.  Errors: no such
  * server, or not hubspot_fdw's (42809); no user mapping (client.c); an

@@ -28,7 +28,7 @@ typedef struct HsImportTable
 	const char *name;			/* the table's name */
 	const char *server;			/* the server's name */
 	const char *object;			/* the table option "object" */
-	const HsProperty *properties;	/* sorted by name; NULL for none */
+	const HsProperty *properties;	/* in column order; NULL for none */
 	int			nproperties;
 } HsImportTable;
 
