@@ -376,7 +376,6 @@ only_standard(ImportForeignSchemaStmt *stmt, const char *pairs_text)
 			{
 				const char *singular = hs_object_nth(i)->singular;
 				size_t		len = strlen(singular);
-
 				const HsObjectType *to;
 
 				if (strncmp(name, singular, len) != 0 || name[len] != '_')
