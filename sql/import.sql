@@ -40,12 +40,13 @@ IMPORT FOREIGN SCHEMA hubspot FROM SERVER hubspot INTO hs OPTIONS (property_grou
 IMPORT FOREIGN SCHEMA hubspot FROM SERVER hubspot INTO hs OPTIONS (associations 'deals');
 IMPORT FOREIGN SCHEMA hubspot FROM SERVER hubspot INTO hs OPTIONS (associations 'deals:contacts:companies');
 IMPORT FOREIGN SCHEMA hubspot LIMIT TO (contacts)
-  FROM SERVER hubspot INTO hs OPTIONS (associations 'deals:widgets');
-IMPORT FOREIGN SCHEMA hubspot LIMIT TO (contacts)
   FROM SERVER hubspot INTO hs OPTIONS (associations 'line_items:products');
 IMPORT FOREIGN SCHEMA hubspot LIMIT TO (contacts)
   FROM SERVER hubspot INTO hs OPTIONS (associations 'deals:contacts,deal:contact');
 SELECT count(*) AS requests FROM imp_requests();
+-- a name that is no standard object may be a custom one: the schemas tell
+IMPORT FOREIGN SCHEMA hubspot LIMIT TO (contacts)
+  FROM SERVER hubspot INTO hs OPTIONS (associations 'deals:widgets');
 -- LIMIT TO and EXCEPT take the table names IMPORT makes
 IMPORT FOREIGN SCHEMA hubspot LIMIT TO (contacts, contact) FROM SERVER hubspot INTO hs;
 \echo :LAST_ERROR_SQLSTATE
@@ -197,9 +198,16 @@ IMPORT FOREIGN SCHEMA hubspot LIMIT TO (deal_line_items, deal_contacts, company_
   FROM SERVER hubspot INTO hs_assoc
   OPTIONS (associations 'deals:line_items, deal:0-1, companies:companies');
 SELECT * FROM imp_requests();
+-- custom objects: pairs by name, objectTypeId or p_name; the schemas are read
+CALL emu.clear_log();
+IMPORT FOREIGN SCHEMA hubspot LIMIT TO (deal_pets, pets_contacts)
+  FROM SERVER hubspot INTO hs_assoc
+  OPTIONS (associations 'deals:p_pets, 2-90001:contacts, pets:companies');
+SELECT * FROM imp_requests();
 SELECT * FROM imp_tables('hs_assoc');
 \d hs_assoc.deal_line_items
 \d hs_assoc.company_companies
+\d hs_assoc.pets_contacts
 
 SET client_min_messages = warning;
 DROP SCHEMA hs, hs_plain, hs_hidden, hs_groups, hs_scoped, hs_assoc CASCADE;
