@@ -519,7 +519,8 @@ pair_statement(const ImportPair *pair, const char *server)
 	return hs_import_pair_ddl(pair->table, server,
 							  pair->from->path, pair->to->path,
 							  pair->from->type->singular,
-							  pair->to->type->singular);
+							  pair->to->type->singular,
+							  pair->from->type->custom || pair->to->type->custom);
 }
 
 /* A NOTICE for each property_groups name no imported property is in. */

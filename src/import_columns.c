@@ -249,7 +249,7 @@ hs_import_object_ddl(const HsImportTable *table, const HsColumnFilter *filter,
 char *
 hs_import_pair_ddl(const char *table, const char *server, const char *from,
 				   const char *to, const char *from_singular,
-				   const char *to_singular)
+				   const char *to_singular, bool field_options)
 {
 	StringInfoData buf;
 	bool		self = strcmp(from, to) == 0;
@@ -265,14 +265,18 @@ hs_import_pair_ddl(const char *table, const char *server, const char *from,
 	initStringInfo(&buf);
 	appendStringInfo(&buf,
 					 "CREATE FOREIGN TABLE %s (\n"
-					 "  %s text,\n"
-					 "  %s text,\n"
+					 "  %s text%s,\n"
+					 "  %s text%s,\n"
 					 "  type_id integer,\n"
 					 "  category text,\n"
 					 "  label text\n"
 					 ") SERVER %s OPTIONS (object %s, to_object %s)",
-					 quote_identifier(table), quote_identifier(from_col),
-					 quote_identifier(to_col), quote_identifier(server),
+					 quote_identifier(table),
+					 quote_identifier(from_col),
+					 field_options && !self ? " OPTIONS (field 'from_id')" : "",
+					 quote_identifier(to_col),
+					 field_options && !self ? " OPTIONS (field 'to_id')" : "",
+					 quote_identifier(server),
 					 quote_literal_cstr(from), quote_literal_cstr(to));
 	return buf.data;
 }

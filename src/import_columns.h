@@ -50,10 +50,14 @@ extern char *hs_import_object_ddl(const HsImportTable *table,
  *		CREATE FOREIGN TABLE table (<from>_id text, <to>_id text, type_id
  *		integer, category text, label text) SERVER server OPTIONS (object
  *		'from', to_object 'to'); from_id and to_id for a pair of one object.
+ *		With field_options the two id columns say what they are (OPTIONS
+ *		(field 'from_id'), (field 'to_id')): a custom object named by its
+ *		objectTypeId has no singular name the table could know.
  */
 extern char *hs_import_pair_ddl(const char *table, const char *server,
 								const char *from, const char *to,
 								const char *from_singular,
-								const char *to_singular);
+								const char *to_singular,
+								bool field_options);
 
 #endif							/* HUBSPOT_IMPORT_COLUMNS_H */
