@@ -12,6 +12,7 @@ OBJS = src/hubspot_fdw.o src/option.o src/plan.o src/search.o src/filter.o src/s
        src/writer.o \
        src/rows.o src/attempt.o src/answers.o \
        src/ratelimit.o src/objects.o \
+       src/api_assoc.o src/assoc_scan.o src/assoc_modify.o src/associations.o \
        src/import.o src/import_columns.o
 PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot CRM"
 

@@ -29,6 +29,43 @@ CREATE FOREIGN DATA WRAPPER hubspot_fdw
   HANDLER hubspot_fdw_handler
   VALIDATOR hubspot_fdw_validator;
 
+-- Association tables (options object and to_object) have their columns checked
+-- when they are created or altered: each must stand for from_id, to_id, type_id,
+-- category or label, which the validator, seeing one column at a time, cannot tell.
+CREATE FUNCTION hubspot_fdw_check_table(regclass)
+RETURNS void
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT;
+
+CREATE FUNCTION hubspot_fdw_check_tables()
+RETURNS event_trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  checker regproc;
+  t oid;
+BEGIN
+  -- the extension's own function, wherever the extension was put
+  SELECT p.oid::regproc INTO checker
+    FROM pg_catalog.pg_proc p
+    JOIN pg_catalog.pg_depend d
+      ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+    JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'hubspot_fdw'
+   WHERE p.proname = 'hubspot_fdw_check_table';
+  IF checker IS NULL THEN
+    RETURN;
+  END IF;
+  FOR t IN SELECT DISTINCT c.objid FROM pg_catalog.pg_event_trigger_ddl_commands() c
+            WHERE c.classid = 'pg_catalog.pg_class'::regclass
+  LOOP
+    EXECUTE pg_catalog.format('SELECT %s($1)', checker) USING t::regclass;
+  END LOOP;
+END
+$$;
+
+CREATE EVENT TRIGGER hubspot_fdw_check_tables ON ddl_command_end
+  WHEN TAG IN ('CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE', 'IMPORT FOREIGN SCHEMA')
+  EXECUTE FUNCTION hubspot_fdw_check_tables();
+
 COMMENT ON FOREIGN DATA WRAPPER hubspot_fdw IS 'HubSpot CRM objects (products) as foreign tables';
 
 -- The backends waiting on HubSpot (wait_event 'HubSpotRequest') or on its rate limit

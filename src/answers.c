@@ -31,6 +31,9 @@ const HsWriterOpInfo hs_writer_op_info[] =
 	[HS_OP_UPSERT] = {"INSERT into", "upsert", "created or updated", "INSERT"},
 	[HS_OP_UPDATE] = {"UPDATE of", "update", "updated", "UPDATE"},
 	[HS_OP_ARCHIVE] = {"DELETE from", "archive", "archived", "DELETE"},
+	[HS_OP_ASSOC_CREATE] = {"INSERT into", "create", "created", "INSERT"},
+	[HS_OP_ASSOC_DEFAULT] = {"INSERT into", "associate/default", "created", "INSERT"},
+	[HS_OP_ASSOC_ARCHIVE] = {"DELETE from", "labels/archive", "removed", "DELETE"},
 };
 
 /* A row HubSpot rejected, with what it said. */
@@ -115,6 +118,9 @@ hs_answer_describe_ident(HsWriter *w, const char *ident)
 {
 	if (ident == NULL)
 		return "";
+	/* an association's ident is its description: "deal 1 to line_item 2" */
+	if (HS_OP_ASSOCIATES(w->op))
+		return psprintf(" (%s)", ident);
 	return psprintf(" (%s %s)",
 					w->op == HS_OP_UPSERT ? w->table->id_property : "id", ident);
 }

@@ -236,8 +236,16 @@ typedef enum HsWriteOp
 	HS_OP_CREATE,				/* INSERT: batch/create, or POST one record */
 	HS_OP_UPSERT,				/* INSERT with id_property: batch/upsert */
 	HS_OP_UPDATE,				/* UPDATE: batch/update, or PATCH one record */
-	HS_OP_ARCHIVE				/* DELETE: batch/archive, or DELETE one record */
+	HS_OP_ARCHIVE,				/* DELETE: batch/archive, or DELETE one record */
+	/* association tables (api_assoc.c): v4 batches only */
+	HS_OP_ASSOC_CREATE,			/* INSERT with a type: batch/create */
+	HS_OP_ASSOC_DEFAULT,		/* INSERT without: batch/associate/default */
+	HS_OP_ASSOC_ARCHIVE			/* DELETE: batch/labels/archive */
 } HsWriteOp;
+
+/* Does op write associations (v4)?  Does it remove, all or nothing? */
+#define HS_OP_ASSOCIATES(op) ((op) >= HS_OP_ASSOC_CREATE)
+#define HS_OP_REMOVES(op) ((op) == HS_OP_ARCHIVE || (op) == HS_OP_ASSOC_ARCHIVE)
 
 /* One property to write: its internal name and its string value ("" clears). */
 typedef struct HsWriteProp
@@ -259,6 +267,16 @@ typedef struct HsWriteInput
 	int			nprops;
 	HsWriteProp *props;			/* DELETE: none */
 	const char *associations;	/* create: a JSON array's text, NULL for [] */
+
+	/*
+	 * Association writes (HS_OP_ASSOC_*): the two records and the type
+	 * (type_id 0 for the default type); id is then the row's description
+	 * for messages ("deal 101 to line_item 202").
+	 */
+	const char *from_id;
+	const char *to_id;
+	int32		type_id;
+	const char *category;		/* NULL: HUBSPOT_DEFINED */
 } HsWriteInput;
 
 /*

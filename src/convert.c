@@ -791,6 +791,17 @@ static const HsColumnKindInfo column_kinds[] = {
 	{HS_COL_PROPERTIES_WITH_HISTORY, "properties_with_history", "propertiesWithHistory", HS_SRC_JSON, HS_TYPE_JSONB, false, false},
 	[HS_COL_PROPERTY] =
 	{HS_COL_PROPERTY, NULL, "properties", HS_SRC_PROPERTY, HS_TYPE_ANY, true, true},
+	/* association tables' columns: named by option.c, read by assoc_scan.c */
+	[HS_COL_FROM_ID] =
+	{HS_COL_FROM_ID, NULL, NULL, HS_SRC_MEMBER, HS_TYPE_ID, true, false},
+	[HS_COL_TO_ID] =
+	{HS_COL_TO_ID, NULL, NULL, HS_SRC_MEMBER, HS_TYPE_ID, true, false},
+	[HS_COL_TYPE_ID] =
+	{HS_COL_TYPE_ID, NULL, NULL, HS_SRC_MEMBER, HS_TYPE_ANY, true, false},
+	[HS_COL_CATEGORY] =
+	{HS_COL_CATEGORY, NULL, NULL, HS_SRC_MEMBER, HS_TYPE_ANY, true, false},
+	[HS_COL_LABEL] =
+	{HS_COL_LABEL, NULL, NULL, HS_SRC_MEMBER, HS_TYPE_ANY, false, false},
 };
 
 /*

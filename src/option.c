@@ -28,6 +28,7 @@
 
 #include "option.h"
 #include "convert.h"
+#include "objects.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000
@@ -169,6 +170,12 @@ describe_column(HsTable *table, HsColumn *col, Form_pg_attribute attr)
 
 		if (strcmp(def->defname, "property") == 0)
 			property = pstrdup(defGetString(def));
+		else if (strcmp(def->defname, "field") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("column \"%s\" of foreign table \"%s\" has option \"field\", which only association tables take",
+							col->name, table->relname),
+					 errhint("An association table has the table options \"object\" and \"to_object\"; a column of an object table names a HubSpot property with \"property\".")));
 	}
 	col->kind = property ? HS_COL_PROPERTY : hs_column_kind_for_name(col->name);
 	if (col->kind == HS_COL_PROPERTY)
@@ -196,6 +203,258 @@ describe_column(HsTable *table, HsColumn *col, Form_pg_attribute attr)
 	else if (col->kind == HS_COL_ID)
 		table->id_col = col;
 	hs_init_column_io(col);
+}
+
+/*
+ * hs_table_is_association
+ *		Is the foreign table an association table (option to_object)?
+ *		Catalogs only: planning and plain EXPLAIN may call it.
+ */
+bool
+hs_table_is_association(Oid relid)
+{
+	ListCell   *lc;
+
+	foreach(lc, GetForeignTable(relid)->options)
+		if (strcmp(((DefElem *) lfirst(lc))->defname, "to_object") == 0)
+			return true;
+	return false;
+}
+
+/*
+ * hs_object_path_name
+ *		A standard object's plural name (the path and inline-associations
+ *		key HubSpot uses) for any of its names; anything else as written.
+ */
+char *
+hs_object_path_name(const char *name)
+{
+	const HsObjectType *o = hs_object_find(name);
+
+	return pstrdup(o != NULL ? o->name : name);
+}
+
+/*
+ * hs_parse_object_list
+ *		"contacts, companies" as a List of object names (char *, standard
+ *		objects by their plural name); NIL for an empty list.
+ */
+List *
+hs_parse_object_list(const char *value)
+{
+	List	   *names = NIL;
+	char	   *copy = pstrdup(value);
+	char	   *tok;
+	char	   *save = NULL;
+
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+	{
+		char	   *end;
+
+		while (*tok == ' ' || *tok == '\t')
+			tok++;
+		end = tok + strlen(tok);
+		while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (*tok != '\0')
+			names = lappend(names, hs_object_path_name(tok));
+	}
+	return names;
+}
+
+/*
+ * object_singular
+ *		The singular name that "<singular>_id" columns use: a standard
+ *		object's ("line_item"), a custom object's name in "p_pets" or
+ *		"p123_pets" ("pets"); NULL for an objectTypeId such as "2-90001".
+ */
+static const char *
+object_singular(const char *object)
+{
+	const HsObjectType *o = hs_object_find(object);
+	const char *p;
+
+	if (o != NULL)
+		return o->singular;
+	if (object[0] != 'p')
+		return NULL;
+	for (p = object + 1; *p >= '0' && *p <= '9'; p++)
+		;
+	return *p == '_' && p[1] != '\0' ? p + 1 : NULL;
+}
+
+static const char *const association_fields[] = {
+	[HS_COL_FROM_ID] = "from_id",
+	[HS_COL_TO_ID] = "to_id",
+	[HS_COL_TYPE_ID] = "type_id",
+	[HS_COL_CATEGORY] = "category",
+	[HS_COL_LABEL] = "label",
+};
+
+/* The association field named name ("from_id" ...), or HS_COL_ID if none. */
+static HsColumnKind
+association_field(const char *name)
+{
+	for (int k = HS_COL_FROM_ID; k <= HS_COL_LABEL; k++)
+		if (strcmp(association_fields[k], name) == 0)
+			return (HsColumnKind) k;
+	return HS_COL_ID;
+}
+
+/* "from_id, to_id, ..., deal_id, line_item_id": what columns may be named */
+static char *
+association_column_names(HsTable *table)
+{
+	StringInfoData buf;
+	const char *from = object_singular(table->object);
+	const char *to = object_singular(table->to_object);
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "from_id, to_id, type_id, category, label");
+	if (from != NULL && to != NULL && strcmp(from, to) != 0)
+		appendStringInfo(&buf, ", %s_id, %s_id", from, to);
+	return buf.data;
+}
+
+/*
+ * association_column_kind
+ *		What column attr of an association table stands for: its "field"
+ *		option, else its name (from_id ... label, or "<singular>_id" of
+ *		either object when they differ).  Any other column is an ERROR.
+ */
+static HsColumnKind
+association_column_kind(HsTable *table, HsColumn *col)
+{
+	const char *from = object_singular(table->object);
+	const char *to = object_singular(table->to_object);
+	const char *field = NULL;
+	ListCell   *lc;
+
+	foreach(lc, GetForeignColumnOptions(table->relid, col->attnum))
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "field") == 0)
+			field = defGetString(def);
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("column \"%s\" of association table \"%s\" cannot have option \"%s\"",
+							col->name, table->relname, def->defname),
+					 errhint("Columns of an association table take the option \"field\" only.")));
+	}
+	if (field != NULL && association_field(field) != HS_COL_ID)
+		return association_field(field);
+	if (field == NULL && association_field(col->name) != HS_COL_ID)
+		return association_field(col->name);
+	if (field == NULL && from != NULL && to != NULL && strcmp(from, to) != 0)
+	{
+		if (strcmp(col->name, psprintf("%s_id", from)) == 0)
+			return HS_COL_FROM_ID;
+		if (strcmp(col->name, psprintf("%s_id", to)) == 0)
+			return HS_COL_TO_ID;
+	}
+
+	/*
+	 * A custom object named by its objectTypeId ("2-90001") has no name
+	 * here (that needs the schemas API): when the other side has one,
+	 * "<that name>_id" is that side and another "<name>_id" this one.
+	 */
+	if (field == NULL && (from == NULL) != (to == NULL) &&
+		strlen(col->name) > 3 && strcmp(col->name + strlen(col->name) - 3, "_id") == 0)
+	{
+		const char *known = from ? from : to;
+		bool		is_known = strcmp(col->name, psprintf("%s_id", known)) == 0;
+
+		return (is_known == (from != NULL)) ? HS_COL_FROM_ID : HS_COL_TO_ID;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_COLUMN_NAME),
+			 field != NULL ?
+			 errmsg("invalid value for option \"field\" of column \"%s\": \"%s\"", col->name, field) :
+			 errmsg("column \"%s\" of association table \"%s\" stands for nothing HubSpot has",
+					col->name, table->relname),
+			 errhint("Valid column names are %s; or give a column the option \"field\" with one of from_id, to_id, type_id, category, label.",
+					 association_column_names(table))));
+	return HS_COL_ID;			/* keep the compiler quiet */
+}
+
+/* Check the type of an association table's column of kind kind. */
+static void
+check_association_type(HsTable *table, HsColumn *col)
+{
+	Oid			base = getBaseType(col->typid);
+	const char *want = NULL;
+
+	if ((col->kind == HS_COL_FROM_ID || col->kind == HS_COL_TO_ID) &&
+		!hs_id_type_ok(col->typid))
+		want = "a text type, an integer type or numeric (HubSpot ids are whole numbers)";
+	else if (col->kind == HS_COL_TYPE_ID &&
+			 base != INT2OID && base != INT4OID && base != INT8OID)
+		want = "an integer type";
+	else if ((col->kind == HS_COL_CATEGORY || col->kind == HS_COL_LABEL) &&
+			 base != TEXTOID && base != VARCHAROID)
+		want = "text or varchar";
+	if (want != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" of association table \"%s\" cannot have type %s",
+						col->name, table->relname, format_type_be(col->typid)),
+				 errdetail("Its values are %s's; it must be %s.",
+						   association_fields[col->kind], want)));
+}
+
+/*
+ * describe_association_table
+ *		The columns of an association table (table->to_object set): each one
+ *		of from_id, to_id, type_id, category, label, once; from_id and to_id
+ *		present.  Anything else is an ERROR naming the valid names.
+ */
+static void
+describe_association_table(HsTable *table, TupleDesc tupdesc)
+{
+	HsColumn  **slots[] = {
+		[HS_COL_FROM_ID] = &table->from_col,
+		[HS_COL_TO_ID] = &table->to_col,
+		[HS_COL_TYPE_ID] = &table->type_col,
+		[HS_COL_CATEGORY] = &table->category_col,
+		[HS_COL_LABEL] = &table->label_col,
+	};
+
+	if (table->id_property != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("association table \"%s\" cannot have option \"id_property\"", table->relname),
+				 errdetail("Associations are rows of (from_id, to_id, type); there is no upsert key.")));
+	for (int i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
+		HsColumn   *col;
+
+		if (attr->attisdropped)
+			continue;
+		col = &table->columns[table->ncolumns++];
+		col->attnum = attr->attnum;
+		col->name = pstrdup(NameStr(attr->attname));
+		col->typid = attr->atttypid;
+		col->typmod = attr->atttypmod;
+		col->kind = association_column_kind(table, col);
+		check_association_type(table, col);
+		if (*slots[col->kind] != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_COLUMN_NAME),
+					 errmsg("association table \"%s\" has two columns for %s: \"%s\" and \"%s\"",
+							table->relname, association_fields[col->kind],
+							(*slots[col->kind])->name, col->name)));
+		*slots[col->kind] = col;
+		hs_init_column_io(col);
+	}
+	if (table->from_col == NULL || table->to_col == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_COLUMN_NAME),
+				 errmsg("association table \"%s\" has no %s column", table->relname,
+						table->from_col == NULL ? "from_id" : "to_id"),
+				 errhint("Valid column names are %s.", association_column_names(table))));
 }
 
 /*
@@ -241,9 +500,18 @@ hs_get_table(Relation rel)
 			table->id_property = pstrdup(defGetString(def));
 		else if (strcmp(def->defname, "use_search") == 0)
 			(void) parse_bool(defGetString(def), &table->use_search);
+		else if (strcmp(def->defname, "to_object") == 0)
+			table->to_object = hs_object_path_name(defGetString(def));
+		else if (strcmp(def->defname, "associations") == 0)
+			table->inline_associations = hs_parse_object_list(defGetString(def));
 	}
 
 	table->columns = palloc0(sizeof(HsColumn) * Max(tupdesc->natts, 1));
+	if (table->to_object != NULL)
+	{
+		describe_association_table(table, tupdesc);
+		return table;
+	}
 	for (int i = 0; i < tupdesc->natts; i++)
 	{
 		Form_pg_attribute attr = TupleDescAttr(tupdesc, i);

@@ -40,6 +40,16 @@ extern int	hs_table_batch_size(Oid relid);
  */
 extern Oid	hs_scan_user(EState *estate, Index rtindex);
 
+/* Is the foreign table an association table (option to_object)? */
+extern bool hs_table_is_association(Oid relid);
+
+/*
+ * A standard object's plural name for any of its names ("deal", "0-3" ->
+ * "deals"), anything else as written; and a comma-separated list of them.
+ */
+extern char *hs_object_path_name(const char *name);
+extern List *hs_parse_object_list(const char *value);
+
 /* Parse an integer option's value; false if it is not one. */
 extern bool hs_parse_int_option(const char *value, int *result);
 

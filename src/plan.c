@@ -795,3 +795,65 @@ hubspotGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	return make_foreignscan(tlist, scan_clauses, baserel->relid, fdw_exprs, priv,
 							NIL, NIL, outer_plan);
 }
+
+/* ----------------------------------------------------------------
+ *		For association tables (assoc_scan.c): conditions on from_id
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * hs_plan_id_lookup
+ *		Does clause name records by column idcol: idcol = x (*kind
+ *		HS_READ_BY_ID) or idcol = ANY(x) (HS_READ_BATCH), x free of the
+ *		relation's columns and of volatile functions?  *expr is x, *nids how
+ *		many ids it is expected to give.
+ */
+bool
+hs_plan_id_lookup(Expr *clause, Index relid, HsColumn *idcol, HsReadKind *kind,
+				  Expr **expr, double *nids)
+{
+	HsRelInfo	info;
+
+	memset(&info, 0, sizeof(info));
+	if (!find_id_lookup(clause, relid, idcol, &info))
+		return false;
+	*kind = info.lookup;
+	*expr = info.id_expr;
+	*nids = info.nids;
+	return true;
+}
+
+/*
+ * hs_plan_id_join_clauses
+ *		The join clauses idcol = x of baserel, x from other relations only
+ *		(RestrictInfos, those of equivalence classes included), for paths
+ *		parameterized by them; hs_plan_id_join_expr() gives a clause's x.
+ */
+List *
+hs_plan_id_join_clauses(PlannerInfo *root, RelOptInfo *baserel, HsColumn *idcol)
+{
+	List	   *clauses = NIL;
+	ListCell   *lc;
+
+	foreach(lc, baserel->joininfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		if (join_clause_is_movable_to(ri, baserel) &&
+			id_join_expr(root, ri->clause, baserel, idcol) != NULL)
+			clauses = lappend(clauses, ri);
+	}
+	if (baserel->has_eclass_joins)
+		clauses = list_concat(clauses,
+							  generate_implied_equalities_for_column(root, baserel,
+																	 ec_member_is_id,
+																	 idcol,
+																	 baserel->lateral_referencers));
+	return clauses;
+}
+
+Expr *
+hs_plan_id_join_expr(PlannerInfo *root, Expr *clause, RelOptInfo *baserel, HsColumn *idcol)
+{
+	return id_join_expr(root, clause, baserel, idcol);
+}

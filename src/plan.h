@@ -56,4 +56,17 @@ enum FdwScanPrivateIndex
 #define SCAN_COUNT 0x02			/* count(*) pushed down: one row */
 #define SCAN_SORT_DESC 0x04		/* HubSpot sorts descending */
 
+/* ---------- plan.c, for association tables (assoc_scan.c) ---------- */
+
+#include "nodes/pathnodes.h"
+#include "api.h"
+#include "table.h"
+
+extern bool hs_plan_id_lookup(Expr *clause, Index relid, HsColumn *idcol,
+							  HsReadKind *kind, Expr **expr, double *nids);
+extern List *hs_plan_id_join_clauses(PlannerInfo *root, RelOptInfo *baserel,
+									 HsColumn *idcol);
+extern Expr *hs_plan_id_join_expr(PlannerInfo *root, Expr *clause,
+								  RelOptInfo *baserel, HsColumn *idcol);
+
 #endif							/* HUBSPOT_PLAN_H */

@@ -32,6 +32,7 @@
 #include "fdw.h"
 #include "plan.h"
 #include "api.h"
+#include "associations.h"
 #include "convert.h"
 #include "errors.h"
 #include "json.h"
@@ -51,6 +52,7 @@ typedef struct HsScanState
 	bool	   *wanted;			/* per table->columns entry: read it? */
 	bool		want_properties;	/* the properties column is read */
 	bool		want_history;	/* properties_with_history is read */
+	bool		want_inline;	/* associations, with the option associations */
 	HsRead	   *read;			/* what is sent (api.c); EXPLAIN shows it */
 	HsRead	   *bodies;			/* a list whose URL would be too long: the
 								 * batch/read that reads its pages' records */
@@ -206,11 +208,16 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 			ss->want_properties = true;
 		if (ss->wanted[i] && col->kind == HS_COL_PROPERTIES_WITH_HISTORY)
 			ss->want_history = true;
+		ss->want_inline |= ss->wanted[i] && col->kind == HS_COL_ASSOCIATIONS &&
+			ss->table->inline_associations != NIL;
 	}
 	if (kind == HS_READ_SEARCH)
 		begin_search(ss, node, rel, priv);
 	else
 		ss->read = hs_api_read_new(kind, ss->table->object, archived, ss->want_history);
+	/* the associations column: inline associations where HubSpot has them */
+	if (ss->want_inline && (kind == HS_READ_LIST || kind == HS_READ_BY_ID))
+		ss->read->associations = ss->table->inline_associations;
 
 	/* plain EXPLAIN: describe the scan, touch nothing */
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
@@ -671,6 +678,12 @@ fetch_page(HsScanState *ss)
 			fetch_search_page(ss);
 			break;
 	}
+	/* sets completed where the page had them cut or not at all */
+	if (ss->nrecords > 0 && ss->want_inline)
+		hs_associations_inline(ss->conn, &ss->stats, ss->table->object,
+							   ss->table->inline_associations, ss->records, ss->nrecords,
+							   ss->read->associations != NIL && ss->bodies == NULL &&
+							   !hs_api_read_url_too_long(ss->read));
 	MemoryContextSwitchTo(oldcxt);
 }
 

@@ -19,6 +19,7 @@
 
 #include "access/attnum.h"
 #include "fmgr.h"
+#include "nodes/pg_list.h"
 
 /* What a column of the foreign table stands for. */
 typedef enum HsColumnKind
@@ -31,7 +32,13 @@ typedef enum HsColumnKind
 	HS_COL_ARCHIVED_AT,
 	HS_COL_ASSOCIATIONS,
 	HS_COL_PROPERTIES_WITH_HISTORY,
-	HS_COL_PROPERTY				/* a typed column for one HubSpot property */
+	HS_COL_PROPERTY,			/* a typed column for one HubSpot property */
+	/* the columns of an association table (HsTable.to_object set) */
+	HS_COL_FROM_ID,				/* the record associations go from */
+	HS_COL_TO_ID,				/* the record they go to */
+	HS_COL_TYPE_ID,				/* associationTypeId */
+	HS_COL_CATEGORY,			/* associationCategory */
+	HS_COL_LABEL				/* the type's label, NULL for unlabeled */
 } HsColumnKind;
 
 /* How a value converts between HubSpot's string and the column's type. */
@@ -85,6 +92,23 @@ typedef struct HsTable
 	HsColumn   *properties_col; /* NULL if the table has none */
 	HsColumn   *id_col;			/* NULL if the table has none */
 	HsColumn   *associations_col;	/* NULL if the table has none */
+	List	   *inline_associations;	/* option "associations": the object
+										 * types (char *, as in paths) whose
+										 * associated ids that column reads;
+										 * NIL: it reads NULL */
+
+	/*
+	 * An association table (options object and to_object): one row per
+	 * (from record, to record, association type).  to_object is NULL for
+	 * an object table.  Every callback state of hubspot_fdw starts with the
+	 * HsTable pointer, so that the handler can tell the two kinds apart.
+	 */
+	char	   *to_object;
+	HsColumn   *from_col;		/* never NULL in an association table */
+	HsColumn   *to_col;			/* never NULL in an association table */
+	HsColumn   *type_col;		/* NULL if the table has none */
+	HsColumn   *category_col;
+	HsColumn   *label_col;
 } HsTable;
 
 #endif							/* HUBSPOT_TABLE_H */

@@ -20,10 +20,16 @@
 #include "catalog/pg_attribute.h"
 #include "access/reloptions.h"
 #include "commands/defrem.h"
+#include "access/table.h"
+#include "catalog/pg_class.h"
 #include "fmgr.h"
+#include "foreign/foreign.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 #include "api.h"
+#include "objects.h"
 #include "option.h"
 #include "url.h"
 
@@ -35,7 +41,9 @@ typedef enum HsOptionKind
 	OPT_TOKEN,
 	OPT_PROPERTY,
 	OPT_ON_ERROR,
-	OPT_BOOL
+	OPT_BOOL,
+	OPT_OBJECT_LIST,
+	OPT_FIELD
 } HsOptionKind;
 
 typedef struct HsOptionDef
@@ -63,7 +71,10 @@ static const HsOptionDef valid_options[] = {
 	{"on_error", ForeignTableRelationId, OPT_ON_ERROR, 0, 0},
 	{"use_search", ForeignTableRelationId, OPT_BOOL, 0, 0},
 	{"id_property", ForeignTableRelationId, OPT_PROPERTY, 0, 0},
+	{"to_object", ForeignTableRelationId, OPT_OBJECT, 0, 0},
+	{"associations", ForeignTableRelationId, OPT_OBJECT_LIST, 0, 0},
 	{"property", AttributeRelationId, OPT_PROPERTY, 0, 0},
+	{"field", AttributeRelationId, OPT_FIELD, 0, 0},
 	{NULL, InvalidOid, 0, 0, 0}
 };
 
@@ -241,6 +252,85 @@ check_api_url(const char *url)
 				 errhint("Use https://, or http:// with localhost, 127.0.0.1 or [::1] for a local emulator.")));
 }
 
+/* "contacts, companies": object types, comma-separated */
+static void
+check_object_list(const char *value)
+{
+	List	   *names = hs_parse_object_list(value);
+	ListCell   *lc;
+
+	if (names == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"associations\": \"%s\"", value),
+				 errhint("Give the object types whose associated ids to read, comma-separated, such as \"contacts,companies\".")));
+	foreach(lc, names)
+	{
+		const char *name = (const char *) lfirst(lc);
+
+		if (!only_chars(name, "_-") || strlen(name) > 100)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for option \"associations\": \"%s\"", value),
+					 errdetail("\"%s\" is no CRM object type.", name),
+					 errhint("Give object types such as \"contacts,companies\", separated by commas.")));
+	}
+}
+
+/*
+ * check_association_options
+ *		A foreign table's options together: with to_object it is an
+ *		association table, which neither id_property nor use_search nor
+ *		associations fit, and neither of whose objects may be one HubSpot
+ *		never associates (products, hubspot-objects.md 1.3).
+ */
+static void
+check_association_options(List *options)
+{
+	const char *object = "products";
+	const char *to_object = NULL;
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "object") == 0)
+			object = defGetString(def);
+		else if (strcmp(def->defname, "to_object") == 0)
+			to_object = defGetString(def);
+	}
+	if (to_object == NULL)
+		return;
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "id_property") == 0 ||
+			strcmp(def->defname, "use_search") == 0 ||
+			strcmp(def->defname, "associations") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("option \"%s\" is not valid in an association table", def->defname),
+					 errdetail("The table has option \"to_object\": its rows are associations between %s and %s.",
+							   object, to_object),
+					 errhint("Valid options in an association table are: object, to_object, batch_size, max_concurrent_requests, on_error.")));
+	}
+	for (int i = 0; i < 2; i++)
+	{
+		const char *name = i == 0 ? object : to_object;
+		const HsObjectType *o = hs_object_find(name);
+
+		if (o != NULL && !o->associable)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("HubSpot cannot associate %s with anything", o->name),
+					 errdetail("Option \"%s\" of an association table names \"%s\".",
+							   i == 0 ? "object" : "to_object", name),
+					 errhint("Line items point to their product through the property hs_product_id.")));
+	}
+}
+
 static void
 check_option_value(const HsOptionDef *opt, const char *value)
 {
@@ -265,8 +355,20 @@ check_option_value(const HsOptionDef *opt, const char *value)
 			if (!only_chars(value, "_-") || strlen(value) > 100)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid value for option \"object\": \"%s\"", value),
+						 errmsg("invalid value for option \"%s\": \"%s\"", opt->name, value),
 						 errhint("Give a CRM object type such as \"products\" or \"0-7\".")));
+			break;
+		case OPT_OBJECT_LIST:
+			check_object_list(value);
+			break;
+		case OPT_FIELD:
+			if (strcmp(value, "from_id") != 0 && strcmp(value, "to_id") != 0 &&
+				strcmp(value, "type_id") != 0 && strcmp(value, "category") != 0 &&
+				strcmp(value, "label") != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"field\": \"%s\"", value),
+						 errhint("Valid values are from_id, to_id, type_id, category and label.")));
 			break;
 		case OPT_TOKEN:
 			/* never echo the value: it is a secret */
@@ -359,5 +461,83 @@ hubspot_fdw_validator(PG_FUNCTION_ARGS)
 		}
 		check_option_value(found, defGetString(def));
 	}
+	if (catalog == ForeignTableRelationId)
+		check_association_options(options);
+	PG_RETURN_VOID();
+}
+
+/*
+ * is_hubspot_table
+ *		Is relid a foreign table of a server of hubspot_fdw: of a wrapper
+ *		whose handler is the hubspot_fdw_handler beside checker (a function
+ *		of this extension)?
+ */
+static bool
+is_hubspot_table(Oid relid, Oid checker)
+{
+	ForeignTable *ft;
+	ForeignDataWrapper *fdw;
+	char	   *name;
+
+	if (get_rel_relkind(relid) != RELKIND_FOREIGN_TABLE)
+		return false;
+	ft = GetForeignTable(relid);
+	fdw = GetForeignDataWrapper(GetForeignServer(ft->serverid)->fdwid);
+	if (!OidIsValid(fdw->fdwhandler))
+		return false;
+	name = get_func_name(fdw->fdwhandler);
+	return name != NULL && strcmp(name, "hubspot_fdw_handler") == 0 &&
+		get_func_namespace(fdw->fdwhandler) == get_func_namespace(checker);
+}
+
+PG_FUNCTION_INFO_V1(hubspot_fdw_check_table);
+
+/*
+ * hubspot_fdw_check_table
+ *		SQL: hubspot_fdw_check_table(regclass), called by the extension's
+ *		event trigger after CREATE or ALTER FOREIGN TABLE and IMPORT FOREIGN
+ *		SCHEMA: the columns of an association table (options object and
+ *		to_object) must each stand for from_id, to_id, type_id, category or
+ *		label (option.c), which the validator, seeing one column's options
+ *		at a time, cannot check.  An ERROR undoes the command.  Object
+ *		tables are only checked for the association tables' "field" option;
+ *		their column types are checked when they are used, as before.
+ */
+Datum
+hubspot_fdw_check_table(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	Relation	rel;
+	ListCell   *lc;
+	bool		association = false;
+
+	if (!is_hubspot_table(relid, fcinfo->flinfo->fn_oid))
+		PG_RETURN_VOID();
+	foreach(lc, GetForeignTable(relid)->options)
+		if (strcmp(((DefElem *) lfirst(lc))->defname, "to_object") == 0)
+			association = true;
+	rel = table_open(relid, AccessShareLock);
+	if (association)
+		(void) hs_get_table(rel);
+	else
+	{
+		TupleDesc	tupdesc = RelationGetDescr(rel);
+
+		for (int i = 0; i < tupdesc->natts; i++)
+		{
+			Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
+
+			if (attr->attisdropped)
+				continue;
+			foreach(lc, GetForeignColumnOptions(relid, attr->attnum))
+				if (strcmp(((DefElem *) lfirst(lc))->defname, "field") == 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+							 errmsg("column \"%s\" of foreign table \"%s\" has option \"field\", which only association tables take",
+									NameStr(attr->attname), RelationGetRelationName(rel)),
+							 errhint("An association table has the table options \"object\" and \"to_object\"; a column of an object table names a HubSpot property with \"property\".")));
+		}
+	}
+	table_close(rel, AccessShareLock);
 	PG_RETURN_VOID();
 }

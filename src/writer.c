@@ -26,6 +26,7 @@
 
 #include "writer.h"
 #include "answers.h"
+#include "api_assoc.h"
 #include "client.h"
 #include "errors.h"
 #include "statement.h"
@@ -224,6 +225,22 @@ note_unknown(HsWriteBatch *b)
 }
 
 /*
+ * parse_answer
+ *		A batch answer as plain data: api.c's for objects; for associations
+ *		(v4 answers name records, not rows) api_assoc.c's, which matches
+ *		them to the batch's rows.
+ */
+static HsBatchAnswer *
+parse_answer(HsWriteBatch *b, HsResponse *resp)
+{
+	if (HS_OP_ASSOCIATES(b->writer->op))
+		return hs_api_assoc_parse_write(resp, b->writer->table->object,
+										b->writer->table->to_object,
+										b->inputs, b->ninputs);
+	return hs_api_parse_batch(resp);
+}
+
+/*
  * settle_one
  *		A batch in flight while another fails the statement: no further
  *		attempt is made; the one in flight is waited for, and what HubSpot
@@ -249,15 +266,16 @@ settle_one(HsWriteBatch *b)
 			note_unknown(b);
 		return;
 	}
-	if (resp->status < 200 || resp->status >= 300)
+	if ((resp->status < 200 || resp->status >= 300) &&
+		!(HS_OP_ASSOCIATES(w->op) && resp->status == 400))
 		return;					/* HubSpot refused the whole batch */
-	if (w->op == HS_OP_ARCHIVE)
+	if (HS_OP_REMOVES(w->op))
 		w->rows_applied += b->ninputs;
 	else
 	{
 		BatchCount	c;
 
-		hs_answer_count(b, hs_api_parse_batch(resp), &c);
+		hs_answer_count(b, parse_answer(b, resp), &c);
 		w->rows_applied += c.known;
 		note_rejected(w, c.rejected);
 		if (c.mismatch || c.m.nunidentified > 0)
@@ -288,9 +306,13 @@ batch_start(HsWriteBatch *batch)
 {
 	HsWriter   *w = batch->writer;
 
-	batch->request = hs_api_write_batch(w->table->object, w->op,
-										w->table->id_property,
-										batch->inputs, batch->ninputs);
+	if (HS_OP_ASSOCIATES(w->op))
+		batch->request = hs_api_assoc_write(w->table->object, w->table->to_object,
+											w->op, batch->inputs, batch->ninputs);
+	else
+		batch->request = hs_api_write_batch(w->table->object, w->op,
+											w->table->id_property,
+											batch->inputs, batch->ninputs);
 	hs_visibility_wrote(w->table->object);
 	batch->call = hs_api_start(w->conn, batch->request, &batch->stats);
 }
@@ -330,7 +352,7 @@ hs_writer_batch_result(HsWriteBatch *batch)
 	HsWriter   *w = batch->writer;
 	HsResponse *resp = batch->response;
 
-	if (w->op == HS_OP_ARCHIVE)
+	if (HS_OP_REMOVES(w->op))
 	{
 		/* archiving an id that is gone is not an error: all or nothing */
 		if (resp->status != 200 && resp->status != 204)
@@ -342,12 +364,15 @@ hs_writer_batch_result(HsWriteBatch *batch)
 		batch->applied = batch->ninputs;
 		return batch->applied;
 	}
-	if (resp->status != 200 && resp->status != 201 && resp->status != 207)
+	/* v4 association writes answer 400 for invalid inputs: per row too */
+	if (resp->status != 200 && resp->status != 201 && resp->status != 207 &&
+		!(HS_OP_ASSOCIATES(w->op) && resp->status == 400 &&
+		  hs_api_assoc_names_inputs(resp, batch->inputs, batch->ninputs)))
 	{
 		hs_statement_settle();
 		hs_report_response_error(resp);
 	}
-	batch->answer = hs_api_parse_batch(resp);
+	batch->answer = parse_answer(batch, resp);
 	batch->applied = batch->answer->nresults;
 	hs_answer_outcome(batch, batch->answer);
 	return batch->applied;
@@ -395,9 +420,10 @@ hs_writer_write_one(HsWriter *w, const HsWriteInput *input, json_object **stored
 	HsBatchResult r;
 
 	*stored = NULL;
-	if (w->op == HS_OP_UPSERT)
+	if (w->op == HS_OP_UPSERT || HS_OP_ASSOCIATES(w->op))
 	{
-		/* HubSpot upserts only in batches: a batch of one */
+		/* HubSpot upserts (and writes associations) only in batches: a
+		 * batch of one */
 		HsWriteBatch *batch = hs_writer_batch_new(w, 1);
 
 		batch->inputs[0] = *input;
@@ -465,6 +491,10 @@ copy_input(HsWriteInput *dst, const HsWriteInput *src)
 		dst->props[i].value = src->props[i].value ? pstrdup(src->props[i].value) : NULL;
 	}
 	dst->associations = src->associations ? pstrdup(src->associations) : NULL;
+	dst->from_id = src->from_id ? pstrdup(src->from_id) : NULL;
+	dst->to_id = src->to_id ? pstrdup(src->to_id) : NULL;
+	dst->type_id = src->type_id;
+	dst->category = src->category ? pstrdup(src->category) : NULL;
 }
 
 /*

@@ -11,7 +11,8 @@ or "not ok N - rule" followed by what breaks it, and exits 1 if any failed:
   2. includes follow the layers: a file includes only its own header and the
      headers of the files it may call;
   3. the transport (http.c, url.c) uses no PostgreSQL header or function;
-  4. every "/crm/v3" path literal is in api.c (comments do not count);
+  4. every "/crm/v3" and "/crm/v4" path literal is in api.c or api_assoc.c
+     (comments do not count);
   5. no source file is over MAX_FILE_LINES lines;
   6. no function is over MAX_FUNCTION_LINES lines unless LONG_FUNCTIONS
      gives the reason.
@@ -32,11 +33,14 @@ SRC = os.path.join(REPO, 'src')
 #   hubspot_fdw, validator          what PostgreSQL calls: handler, validator
 #   import > import_columns         IMPORT FOREIGN SCHEMA, hubspot_fdw_properties()
 #   scan, modify > rows             FDW callbacks; rows.c: modify.c's row checks
+#   assoc_scan, assoc_modify        association tables' callbacks
+#   associations                    association sets of records (inline column)
 #   plan > search                   planning; search.c: search filters
 #   writer                          the write pipeline
 #   properties                      property catalogues
-#   api (api_properties)            every endpoint: paths, bodies, parsers (the
-#                                   property catalogue's parser in a file of its own)
+#   api (api_properties, api_assoc) every endpoint: paths, bodies, parsers (the
+#                                   property catalogue's parser in a file of its own;
+#                                   api_assoc.c: the v4 associations API)
 #   client                          connections, retries
 #   errors                          SQLSTATEs and the reporters
 #   http > url                      libcurl only
@@ -48,12 +52,16 @@ SRC = os.path.join(REPO, 'src')
 # waits made visible; it takes HsHttpRateLimit from http.h, a type only).  request.h and table.h are headers of
 # types only, shared by the layers that use them, with no .c file.
 ALLOWED = {
-    'hubspot_fdw': {'plan', 'scan', 'modify', 'statement', 'ratelimit', 'import'},
+    'hubspot_fdw': {'plan', 'scan', 'modify', 'assoc_scan', 'assoc_modify', 'option',
+                    'statement', 'ratelimit', 'import'},
     'import': {'import_columns', 'api', 'api_properties', 'client', 'json', 'objects'},
     'import_columns': {'api'},
-    'validator': {'api', 'option', 'url'},
+    'validator': {'api', 'option', 'url', 'objects'},
+    'assoc_scan': {'plan', 'associations', 'api', 'api_assoc', 'client', 'option', 'convert',
+                   'json'},
+    'assoc_modify': {'writer', 'api', 'api_assoc', 'option', 'convert', 'json', 'objects'},
     'plan': {'search', 'api', 'option', 'convert', 'table'},
-    'scan': {'plan', 'search', 'filter', 'properties', 'api', 'client', 'errors', 'option',
+    'scan': {'plan', 'search', 'associations', 'filter', 'properties', 'api', 'client', 'errors', 'option',
              'convert', 'visibility', 'json'},
     'search': {'filter', 'api', 'table', 'errors', 'json'},
     'filter': {'api', 'table'},
@@ -61,11 +69,13 @@ ALLOWED = {
                'option', 'convert', 'statement', 'visibility', 'json'},
     'rows': {'writer', 'properties', 'api', 'errors', 'option', 'convert',
              'visibility', 'json'},
-    'writer': {'answers', 'writes', 'api', 'client', 'errors', 'option', 'convert', 'statement',
+    'writer': {'answers', 'writes', 'api', 'api_assoc', 'client', 'errors', 'option', 'convert', 'statement',
                'visibility', 'json'},
     'properties': {'api', 'api_properties', 'client', 'errors', 'option', 'convert', 'json'},
     'api_properties': {'api', 'errors', 'json'},
     'api': {'client', 'errors', 'json'},
+    'api_assoc': {'api', 'client', 'errors', 'json', 'objects'},
+    'associations': {'api', 'api_assoc', 'client', 'errors', 'option', 'json', 'objects'},
     'client': {'attempt', 'http', 'errors', 'option', 'json', 'ratelimit'},
     'attempt': {'http', 'request'},
     'answers': {'writes', 'api', 'errors', 'statement', 'visibility', 'json'},
@@ -73,7 +83,7 @@ ALLOWED = {
     'errors': {'http', 'request', 'json'},
     'http': {'url'},
     'url': set(),
-    'option': {'convert', 'request', 'url'},
+    'option': {'convert', 'request', 'url', 'objects'},
     'convert': {'table', 'json'},
     'statement': set(),
     'ratelimit': {'http'},
@@ -89,6 +99,7 @@ HEADER_MODULES = {
     'fdw.h': {'plan', 'scan', 'modify'},    # the callbacks, for hubspot_fdw.c
     'modify.h': {'rows'},           # rows.c's functions and the state they
                                     # share with modify.c, which calls them
+    'assoc.h': {'assoc_scan', 'assoc_modify'},  # association tables' callbacks
     'api.h': {'api', 'api_properties'},     # api_properties.c: the catalogue parser
 }
 
@@ -262,12 +273,12 @@ def strip_comments(text):
 def check_paths():
     problems = []
     for f in sources():
-        if f == 'api.c':
+        if f in ('api.c', 'api_assoc.c'):
             continue
         for no, line in enumerate(strip_comments(read(f)).split('\n'), 1):
-            if '/crm/v3' in line:
+            if '/crm/v3' in line or '/crm/v4' in line:
                 problems.append(f'src/{f}:{no}: {line.strip()}')
-    check('"/crm/v3" path literals only in api.c', problems)
+    check('"/crm/v3" and "/crm/v4" path literals only in api.c and api_assoc.c', problems)
 
 
 # ---------- 5. file length ----------
