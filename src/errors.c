@@ -69,6 +69,10 @@ static const struct
 	{HS_HTTP_ABORTED, HS_ERRCODE_TRANSPORT},
 };
 
+/* HubSpot's message for an object type it does not know, and our hint */
+#define UNKNOWN_OBJECT_TYPE "Unable to infer object type from: "
+#define OBJECT_OPTION_HINT "Check the object option of the foreign table."
+
 /* The status a rejected batch input is judged by when its category is unknown */
 #define REJECTED_INPUT_STATUS 400
 
@@ -243,7 +247,7 @@ hint_for_category(const char *category, long status)
 	if (strcmp(category, "MISSING_SCOPES") == 0)
 		return "Give the HubSpot app the scopes crm.objects.products.read (SELECT) and crm.objects.products.write (INSERT, UPDATE, DELETE).";
 	if (status == 404 && strcmp(category, "OBJECT_NOT_FOUND") == 0)
-		return "Check the object option of the foreign table.";
+		return OBJECT_OPTION_HINT;
 	return NULL;
 }
 
@@ -261,6 +265,18 @@ hs_report_response_error(HsResponse *resp)
 	const char *category = hs_json_string(resp->json, "category");
 	char	   *message = resp->json ? hs_error_message_text(resp->json) : NULL;
 	const char *hint = hint_for_category(category, resp->status);
+	int			sqlstate = hs_errcode_for_category(category, resp->status);
+
+	/*
+	 * An object type HubSpot does not know is a 400 without a category,
+	 * "Unable to infer object type from: X" (hubspot-objects.md section 1.1).
+	 */
+	if (category == NULL && message != NULL &&
+		strncmp(message, UNKNOWN_OBJECT_TYPE, strlen(UNKNOWN_OBJECT_TYPE)) == 0)
+	{
+		sqlstate = ERRCODE_UNDEFINED_OBJECT;
+		hint = OBJECT_OPTION_HINT;
+	}
 
 	if (resp->status >= 300 && resp->status < 400)
 		hint = "hubspot_fdw never follows redirects, so that the access token goes nowhere else; check the server's api_url.";
@@ -269,7 +285,7 @@ hs_report_response_error(HsResponse *resp)
 		category = "RATE_LIMITS";
 
 	ereport(ERROR,
-			(errcode(hs_errcode_for_category(category, resp->status)),
+			(errcode(sqlstate),
 			 message ?
 			 errmsg("HubSpot %s: %s",
 					category ? hs_message_text(category, strlen(category)) : "error",

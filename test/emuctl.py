@@ -11,13 +11,19 @@ Commands:
     clear-log              empty the request log
     fault JSON             append a fault rule (object) or rules (list)
     config [JSON]          merge keys into the configuration; prints the configuration
-    seed JSON              create records directly; prints {"ids":[…]}
-    properties JSON        add custom properties to the catalogue, {"properties":[{"name","type",…}]}
+    seed JSON              create records directly; prints {"ids":[…]}; "object": "deals" seeds
+                           another object than products
+    properties JSON        add custom properties to the catalogue ("object": "contacts" for
+                           another object than products), {"properties":[{"name","type",…}]}
                            or {"generate":N,"prefix":"…","name_length":L}; prints
                            {"added":[names],"total":N}
-    objects [--archived|--all]
-                           stored records (live by default), one JSON object per line,
-                           sorted by numeric id
+    objects [OBJECT] [--archived|--all]
+                           stored records of OBJECT (a path name such as deals, 0-3 or p_pets;
+                           default products; also --object OBJECT), live by default, one JSON
+                           object per line, sorted by numeric id
+    scopes [JSON]          {"token": T, "scopes": [scope, ...]} gives token T only these scopes
+                           ("scopes": null: every scope again); prints {"token_scopes": {...}};
+                           without JSON, prints the tokens' scopes
     damage [JSON]          append a damage rule (object) or rules (list): the next matching
                            answers are sent damaged; without JSON, print the rules (one line
                            each) and then the answers damaged so far
@@ -145,8 +151,14 @@ def run(args, out):
         lines = [call(url, "POST", "/_emulator/properties", parse_json_arg(args.arg, "properties"))]
     elif cmd == "objects":
         which = "all" if args.all else ("true" if args.archived else "false")
-        results = call(url, "GET", "/_emulator/objects?archived=" + which)["results"]
+        query = {"archived": which, "object": args.object or args.arg or "products"}
+        results = call(url, "GET", "/_emulator/objects?" + urllib.parse.urlencode(query))["results"]
         lines = sorted(results, key=lambda r: int(r["id"]))
+    elif cmd == "scopes":
+        if args.arg is None:
+            lines = [call(url, "GET", "/_emulator/scopes")]
+        else:
+            lines = [call(url, "POST", "/_emulator/scopes", parse_json_arg(args.arg, "scopes"))]
     elif cmd in ("damage", "damage-clear"):
         lines = run_damage(url, cmd, args.arg)
     elif cmd == "concurrency":
@@ -169,10 +181,13 @@ def main(argv=None):
                         help="escape output for PostgreSQL COPY text format")
     parser.add_argument("--archived", action="store_true", help="objects: archived records only")
     parser.add_argument("--all", action="store_true", help="objects: live and archived records")
+    parser.add_argument("--object", help="objects: the object (default products)")
     parser.add_argument("command", choices=["reset", "log", "clear-log", "fault", "config", "seed", "properties",
-                                            "objects", "damage", "damage-clear", "wait-idle", "concurrency"])
-    parser.add_argument("arg", nargs="?", help="JSON argument of fault, config, seed, properties and damage; "
-                                               "seconds of wait-idle; path substring of concurrency")
+                                            "objects", "damage", "damage-clear", "wait-idle", "concurrency",
+                                            "scopes"])
+    parser.add_argument("arg", nargs="?", help="JSON argument of fault, config, seed, properties, scopes and "
+                                               "damage; seconds of wait-idle; path substring of concurrency; "
+                                               "object of objects")
     args = parser.parse_args(argv)
     try:
         run(args, sys.stdout)

@@ -6,7 +6,14 @@ Python 3 standard library only and bound to 127.0.0.1. It follows shared/docs/hu
 status codes, error bodies, validation, shuffled batch results, 207 partial failures,
 rate-limit headers and 429s, `archived` handling.
 
-Served now (object type `products`, also addressable as `0-7`):
+Objects (emulator_objects.py): contacts 0-1, companies 0-2, deals 0-3, tickets 0-5, products
+0-7, line_items 0-8, quotes 0-14, tasks 0-27, notes 0-46, meetings 0-47, calls 0-48, emails 0-49
+and the custom object pets 2-90001 (p{portal_id}_pets, p_pets), each with its own catalogue and
+records (ids unique in the portal), named in paths by plural, singular or type id; anything else
+is a 400 "Unable to infer object type from: X". Required properties, contacts' unique email
+(409 / 400), scopes per token (config token_scopes, POST /_emulator/scopes) and the schemas API
+(GET /crm/v3/schemas[/{2-x|fqn|p_name}], also /crm-object-schemas/v3/...) are described there.
+Every endpoint below serves every object ({object} for products):
 
     GET    /crm/v3/properties/products            property catalogue
     GET    /crm/v3/properties/products/{name}     one property
@@ -68,12 +75,14 @@ Control API for tests (no authentication, never logged, never rate limited, neve
     DELETE /_emulator/faults                      remove every rule
     GET    /_emulator/config                      current configuration
     POST   /_emulator/config                      merge keys into the configuration
-    POST   /_emulator/seed                        create records directly
+    POST   /_emulator/seed                        create records directly ("object": name, default products)
+    GET    /_emulator/scopes                      {"token_scopes": {token: [scope, ...]}}
+    POST   /_emulator/scopes                      {"token": T, "scopes": [...] | null}: T's scopes
     POST   /_emulator/properties                  add properties to the catalogue:
                                                   {"properties": [{"name", "type", ...}, ...]}
                                                   or {"generate": N[, "prefix": P]
                                                   [, "name_length": L]} (see ctl_properties)
-    GET    /_emulator/objects?archived=false|true|all   stored records, in full
+    GET    /_emulator/objects?archived=false|true|all[&object=NAME]   stored records, in full
     GET    /_emulator/damage                      damage rules with counters, and the answers damaged
     POST   /_emulator/damage                      append a damage rule or a list of them
     DELETE /_emulator/damage                      remove every damage rule and the list
@@ -116,21 +125,15 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 sys.dont_write_bytecode = True  # keep test/ free of __pycache__
 import emulator_search  # noqa: E402  (test/, beside this file)
+import emulator_objects  # noqa: E402
+emulator_objects.HOST = sys.modules[__name__]
 
 # ---------------------------------------------------------------------------
 # Constants and default configuration
 # ---------------------------------------------------------------------------
 
-OBJECT_TYPES = {"products": "products", "0-7": "products"}
-# Object type ids and the singular upper-case names of batch error messages, by object type.
-OBJECT_TYPE_IDS = {"products": "0-7"}
-OBJECT_TYPE_NAMES = {"products": "PRODUCT"}
-
-# Properties returned when a read names no `properties` (hubspot-api.md section 2).
-DEFAULT_RETURNED_PROPERTIES = ("name", "description", "price", "createdate",
-                               "hs_lastmodifieddate", "hs_object_id")
-# Properties every read returns, whatever was asked for.
-ALWAYS_RETURNED_PROPERTIES = ("createdate", "hs_lastmodifieddate", "hs_object_id")
+# The objects served, their properties returned without `properties` and always, their
+# required and unique properties and scopes: emulator_objects.py.
 
 LIST_MAX_LIMIT = 100
 LIST_MAX_LIMIT_WITH_HISTORY = 50
@@ -198,6 +201,11 @@ DEFAULT_CONFIG = {
     # Longest path and query (as received) of an API request; longer ones get a 414 (HubSpot
     # answers around 16 k characters of URL, hubspot-api.md section 2). None disables it.
     "max_url_length": 16000,
+    # Scopes of tokens, {"token": ["crm.objects.contacts.read", ...]}: a request needs one of
+    # the scopes of its object and endpoint (emulator_objects.required_scopes), else 403
+    # MISSING_SCOPES. Tokens not listed have every scope. A change replaces the mapping;
+    # POST /_emulator/scopes sets one token's.
+    "token_scopes": {},
 }
 
 RATE_LIMIT_KEYS = ("max", "interval_ms", "daily")
@@ -561,13 +569,14 @@ def object_not_found(object_id):
 
 
 def unknown_object_type(name):
-    return ApiError(404, "OBJECT_NOT_FOUND", "Unable to infer object type from: %s" % name)
+    """400 without a category (hubspot-objects.md section 1.1)."""
+    return ApiError(400, None, "Unable to infer object type from: %s" % name)
 
 
-def batch_not_found_message(object_type):
+def batch_not_found_message(otype):
     """Message of a batch OBJECT_NOT_FOUND item error (hubspot-api.md section 3.6)."""
     return ("Could not get some %s objects, they may be deleted or not exist. Check that ids are valid."
-            % OBJECT_TYPE_NAMES[object_type])
+            % otype.upper)
 
 
 # ---------------------------------------------------------------------------
@@ -880,38 +889,37 @@ class UniqueIndex:
 class Store:
     """In-memory records of one object type. Callers hold the emulator lock."""
 
-    def __init__(self, catalogue, id_start):
+    def __init__(self, catalogue, id_source, extra_unique=()):
         self.catalogue = catalogue
         self.records = {}         # id -> Record
         self.ids = []             # the records' ids as integers, ascending
-        self.next_id = id_start
-        self.unique_index = UniqueIndex(self.unique_properties())
-
-    def set_id_start(self, id_start):
-        self.next_id = id_start if not self.records else max(self.next_id, id_start)
+        self.id_source = id_source  # emulator_objects.IdSource, shared by the portal's objects
+        self.extra_unique = tuple(extra_unique)  # indexed, not hasUniqueValue (contacts' email)
+        self.unique_index = UniqueIndex(self.unique_properties() + list(self.extra_unique))
 
     def create(self, clean, associations, now, archived=False):
         """Create a record from validated properties; returns it."""
-        object_id = str(self.next_id)
-        self.next_id += 1
+        object_id = str(self.id_source.take())
         ts = iso_ms(now)
         rec = Record(object_id, self.unique_index)
         system = {
             "hs_object_id": object_id,
             "hs_createdate": ts,
             "hs_lastmodifieddate": ts,
+            "lastmodifieddate": ts,
             "hs_object_source": "API",
             "hs_object_source_id": HISTORY_SOURCE_ID,
             "hs_object_source_label": "API",
         }
-        values = dict(system)
-        values["createdate"] = ts
+        system["createdate"] = ts
+        # the system properties the object has (engagements have no createdate ...)
+        values = {name: value for name, value in system.items() if name in self.catalogue}
         for name, value in clean.items():
             if value != "":
                 values[name] = value
         for name in sorted(values):
             rec.set_property(name, values[name], ts)
-        rec.created_at = values["createdate"]
+        rec.created_at = values.get("createdate", ts)
         rec.updated_at = ts
         rec.associations = associations
         if archived:
@@ -1591,12 +1599,15 @@ class Route:
     """write: refused to read-only tokens; search: counted against the search rate limit,
     not the rolling window, and answered without X-HubSpot-RateLimit-* headers."""
 
-    def __init__(self, method, pattern, handler, write=False, search=False):
+    def __init__(self, method, pattern, handler, write=False, search=False, scope=None):
         self.method = method
         self.regex = re.compile("^" + pattern + "$")
         self.handler = handler
         self.write = write
         self.search = search
+        # the scopes a token needs (emulator_objects.required_scopes): "read", "write",
+        # "properties", "schemas", or None
+        self.scope = scope or ("write" if write else "read")
 
 
 # ---------------------------------------------------------------------------
@@ -1604,14 +1615,17 @@ class Route:
 # ---------------------------------------------------------------------------
 
 OT = r"(?P<object_type>[^/]+)"
+SCHEMAS = r"/(?:crm/v3|crm-object-schemas/v3|crm-object-schemas/2026-03)/schemas"
 
 
-class Emulator:
+class Emulator(emulator_objects.ObjectEndpoints):
     """All emulator state, behind one lock, and the endpoint implementations."""
 
     ROUTES = [
-        Route("GET", r"/crm/v3/properties/" + OT, "api_list_properties"),
-        Route("GET", r"/crm/v3/properties/" + OT + r"/(?P<name>[^/]+)", "api_get_property"),
+        Route("GET", r"/crm/v3/properties/" + OT, "api_list_properties", scope="properties"),
+        Route("GET", r"/crm/v3/properties/" + OT + r"/(?P<name>[^/]+)", "api_get_property", scope="properties"),
+        Route("GET", SCHEMAS, "api_list_schemas", scope="schemas"),
+        Route("GET", SCHEMAS + r"/(?P<schema>[^/]+)", "api_get_schema", scope="schemas"),
         Route("GET", r"/crm/v3/objects/" + OT, "api_list_objects"),
         Route("POST", r"/crm/v3/objects/" + OT, "api_create_object", write=True),
         Route("POST", r"/crm/v3/objects/" + OT + r"/batch/create", "api_batch_create", write=True),
@@ -1642,6 +1656,8 @@ class Emulator:
         Route("DELETE", r"/_emulator/damage", "ctl_clear_damage"),
         Route("GET", r"/_emulator/in-flight", "ctl_in_flight"),
         Route("GET", r"/_emulator/concurrency", "ctl_concurrency"),
+        Route("GET", r"/_emulator/scopes", "ctl_get_scopes"),
+        Route("POST", r"/_emulator/scopes", "ctl_set_scopes"),
     ]
 
     def __init__(self):
@@ -1653,8 +1669,9 @@ class Emulator:
         with self.lock:
             self.config = copy.deepcopy(DEFAULT_CONFIG)
             set_correlation_mode(self.config["correlation_ids"])
-            self.catalogue = build_product_properties()
-            self.store = Store(self.catalogue, self.config["id_start"])
+            self.ids, self.states = emulator_objects.build_states(Store, self.config["id_start"])
+            self.current = self.states["products"]
+            self.unique_pending = {}
             self.log = []
             self.seq = 0
             self.origin = time.monotonic()  # time 0 of the log's started_ms and ended_ms
@@ -1664,6 +1681,20 @@ class Emulator:
             self.random = random.Random()
 
     # -- utilities ---------------------------------------------------------
+
+    # The object of the request being handled (set by resolve_object_type, under the lock):
+    # its ObjectState, property catalogue and Store.
+    @property
+    def catalogue(self):
+        return self.current.catalogue
+
+    @property
+    def store(self):
+        return self.current.store
+
+    @property
+    def otype(self):
+        return self.current.type
 
     def now(self):
         clock = self.config["clock"]
@@ -1690,9 +1721,12 @@ class Emulator:
         return self.config["accounts"].get(token)
 
     def resolve_object_type(self, name):
-        if name not in OBJECT_TYPES:
+        """Make the object a path segment names the current one; returns its plural name."""
+        found = emulator_objects.find(name, self.config["portal_id"])
+        if found is None:
             raise unknown_object_type(name)
-        return OBJECT_TYPES[name]
+        self.current = self.states[found.name]
+        return found.name
 
     def is_search(self, req):
         route, _ = self.match(self.ROUTES, req.method, req.path)
@@ -1782,12 +1816,15 @@ class Emulator:
                 raise ApiError(405, "VALIDATION_ERROR", "HTTP 405 Method Not Allowed: %s is not supported on %s; allowed: %s"
                                % (req.method, req.path, ", ".join(params)))
             raise ApiError(404, "RESOURCE_NOT_FOUND", "Unable to find a resource for %s %s" % (req.method, req.path))
+        self.unique_pending = {}
+        otype = None
+        if "object_type" in params:
+            otype = self.states[self.resolve_object_type(params["object_type"])].type
         if route.write and token in cfg["read_only_tokens"]:
-            object_type = OBJECT_TYPES.get(params.get("object_type"), params.get("object_type"))
-            raise ApiError(403, "MISSING_SCOPES", MISSING_SCOPES_MESSAGE,
-                           errors=[{"message": "One or more of the following scopes are required.",
-                                    "context": {"requiredGranularScopes": ["crm.objects.%s.write" % object_type]}}],
-                           links={"scopes": "https://developers.hubspot.com/scopes"})
+            raise emulator_objects.missing_scopes_error(otype.write_scopes[:1])
+        if route.scope is not None:
+            emulator_objects.check_scopes(cfg["token_scopes"], token,
+                                          emulator_objects.required_scopes(otype, route.scope))
         response = getattr(self, route.handler)(req, **params)
         if not route.search:
             response.headers.update(self.limiter.headers(token, self.account_of(token), cfg["rate_limit"]))
@@ -1829,8 +1866,8 @@ class Emulator:
                 for name in self.known_names(written):
                     props.setdefault(name, "")
         else:
-            names = list(DEFAULT_RETURNED_PROPERTIES if properties is None else properties)
-            names += [n for n in ALWAYS_RETURNED_PROPERTIES if n not in names]
+            names = list(self.otype.defaults if properties is None else properties)
+            names += [n for n in self.otype.always if n not in names]
             props = {}
             for name in self.known_names(names):
                 if name in rec.properties:
@@ -1909,8 +1946,8 @@ class Emulator:
         try:
             answer = emulator_search.search(
                 body, records, self.catalogue, resolved, self.config["search_limits"], cutoff=cutoff,
-                empty_values=self.config["empty_values"], default_properties=DEFAULT_RETURNED_PROPERTIES,
-                always_properties=ALWAYS_RETURNED_PROPERTIES)
+                empty_values=self.config["empty_values"], default_properties=self.otype.defaults,
+                always_properties=self.otype.always)
         except emulator_search.SearchError as e:
             raise validation_error(e.message, errors=e.errors())
         return Response(200, answer)
@@ -1943,6 +1980,8 @@ class Emulator:
             return None
         if name == "hs_object_id" and action in ("get", "update"):
             return None
+        if name == self.otype.unique:
+            return name
         prop = self.catalogue.get(name)
         if prop is None:
             raise validation_error('Property "%s" does not exist' % name)
@@ -1952,13 +1991,15 @@ class Emulator:
                 raise validation_error("Unable to perform get by non-unique %s property %s in portal ID %s"
                                        % (object_type, name, portal))
             raise validation_error("Unable to perform update/upsert by non-unique %s property %s in portal ID %s"
-                                   % (OBJECT_TYPE_IDS[self.resolve_object_type(object_type)], name, portal))
+                                   % (self.otype.type_id, name, portal))
         return name
 
     def _find_record(self, id_property, value, archived=False):
         """The record whose id (id_property None) or unique property equals value."""
         if id_property is None:
             return self.store.get(value, archived)
+        if id_property == self.otype.unique:
+            value = value.lower()
         return self.store.find_by_property(id_property, value, archived)
 
     def api_get_object(self, req, object_type, object_id):
@@ -2062,12 +2103,14 @@ class Emulator:
         self.resolve_object_type(object_type)
         body = req.json()
         props, associations = self._create_input(body, req.text())
-        clean, problems = validate_property_map(props, self.catalogue)
+        clean, problems = self._validate(props)
         if not problems:
             problems = self.store.unique_problems(clean, set())
         if problems:
             raise problems_error(problems, self.config["portal_id"])
-        rec = self.store.create(clean, associations, self.now())
+        self._required(clean)
+        emulator_objects.check_unique_creates(self.current, [clean])
+        rec = self._create(clean, associations, self.now())
         return Response(201, self.object_json(rec, all_properties=True, written=clean))
 
     def api_batch_create(self, req, object_type):
@@ -2082,7 +2125,7 @@ class Emulator:
         # Validate every input; a unique value is claimed by the first valid input using it.
         pending, outcomes = set(), []
         for props, associations, trace in parsed:
-            clean, problems = validate_property_map(props, self.catalogue)
+            clean, problems = self._validate(props)
             if not problems:
                 problems = self.store.unique_problems(clean, pending)
             if not problems:
@@ -2094,9 +2137,13 @@ class Emulator:
         portal = self.config["portal_id"]
         if failed and not multi_status:
             raise problems_error(failed[0][3], portal)
+        for clean, associations, trace, problems in outcomes:
+            if not problems:
+                self._required(clean)
+        emulator_objects.check_unique_creates(self.current, [o[0] for o in outcomes if not o[3]])
 
         now = self.now()
-        results = [self._traced_result(self.store.create(clean, associations, now), trace, clean)
+        results = [self._traced_result(self._create(clean, associations, now), trace, clean)
                    for clean, associations, trace, problems in outcomes if not problems]
         errors = [{"status": "error", "category": "VALIDATION_ERROR",
                    "message": problems_message(problems, portal),
@@ -2109,22 +2156,30 @@ class Emulator:
     def _update_problems(self, rec, props, pending):
         """Validate an update (or, rec None, a create) of props; claims its unique values in
         `pending` when valid. Returns (clean, problems)."""
-        clean, problems = validate_property_map(props, self.catalogue)
+        clean, problems = self._validate(props)
         if not problems:
             problems = self.store.unique_problems(clean, pending, exclude=rec.id if rec is not None else None)
         if not problems:
             self.store.claim_unique(clean, pending)
+        if not problems and rec is not None:
+            emulator_objects.check_unique_update(self.current, rec, clean, self.config["portal_id"],
+                                                 self.unique_pending)
+        elif not problems:
+            self._required(clean)
+            emulator_objects.check_unique_creates(self.current, [clean])
         return clean, problems
 
-    @staticmethod
-    def _apply_update(rec, clean, now):
+    def _apply_update(self, rec, clean, now):
         """Write validated values to a record (recording history) and stamp the modification."""
         ts = iso_ms(now)
         for name, value in clean.items():
             rec.set_property(name, value, ts)
         if clean.get("createdate"):
             rec.created_at = clean["createdate"]
+        self._derive(rec, ts)
         rec.set_property("hs_lastmodifieddate", ts, ts)
+        if "lastmodifieddate" in rec.properties:
+            rec.set_property("lastmodifieddate", ts, ts)
         rec.updated_at = ts
 
     def api_update_object(self, req, object_type, object_id):
@@ -2183,7 +2238,7 @@ class Emulator:
         errors = []
         if missing:
             errors.append({"status": "error", "category": "OBJECT_NOT_FOUND",
-                           "message": batch_not_found_message(resolved), "context": {"ids": missing}})
+                           "message": batch_not_found_message(self.otype), "context": {"ids": missing}})
         return self._batch_response(started, results, errors, 200)
 
     def _batch_write_inputs(self, req, object_type, element_type, upsert):
@@ -2241,10 +2296,10 @@ class Emulator:
                 if trace is not None:
                     context["objectWriteTraceId"] = [trace]
                 errors.append({"status": "error", "category": "OBJECT_NOT_FOUND",
-                               "message": batch_not_found_message(resolved), "context": context})
+                               "message": batch_not_found_message(self.otype), "context": context})
                 continue
             if new:
-                rec = self.store.create(clean, [], now)
+                rec = self._create(clean, [], now)
             else:
                 self._apply_update(rec, clean, now)
             results.append((rec, trace, new, clean))
@@ -2362,7 +2417,7 @@ class Emulator:
         if "correlation_ids" in changes:
             set_correlation_mode(new["correlation_ids"])
         if "id_start" in changes:
-            self.store.set_id_start(new["id_start"])
+            self.ids.set_start(new["id_start"])
         if "random_seed" in changes or new["random_seed"] != old_seed:
             self.random = random.Random(new["random_seed"])
         return Response(200, copy.deepcopy(self.config))
@@ -2371,6 +2426,7 @@ class Emulator:
         spec = self._control_json(req)
         if not isinstance(spec, dict):
             raise ValueError('seed body must be {"objects":[…]} or {"count":N,"properties":{…}}')
+        self._control_object(spec.get("object"))
         items = []
         if "objects" in spec:
             if not isinstance(spec["objects"], list):
@@ -2399,7 +2455,7 @@ class Emulator:
             if not isinstance(props, dict):
                 raise ValueError("object %d: properties must be an object" % index)
             props = {k: self._seed_value(v) for k, v in props.items()}
-            clean, problems = validate_property_map(props, self.catalogue)
+            clean, problems = self._validate(props)
             if not problems and not archived:
                 problems = self.store.unique_problems(clean, pending)
                 for name in self.store.unique_properties():
@@ -2413,7 +2469,7 @@ class Emulator:
                 raise ValueError("object %d: %s" % (index, e.message))
             prepared.append((clean, associations, archived))
         now = self.now()
-        ids = [self.store.create(clean, assocs, now, archived=archived).id for clean, assocs, archived in prepared]
+        ids = [self._create(clean, assocs, now, archived=archived).id for clean, assocs, archived in prepared]
         return Response(200, {"ids": ids})
 
     @staticmethod
@@ -2437,6 +2493,8 @@ class Emulator:
         (generated_properties). A name already in the catalogue is refused; nothing is added
         unless every property is valid. Answers {"added": [names], "total": catalogue size}."""
         spec = self._control_json(req)
+        if isinstance(spec, dict):
+            self._control_object(spec.pop("object", None))
         if not isinstance(spec, dict) or ("properties" in spec) == ("generate" in spec):
             raise ValueError('properties body must be {"properties": [{"name", "type", ...}, ...]} '
                              'or {"generate": N, "prefix": "...", "name_length": L}')
@@ -2452,7 +2510,7 @@ class Emulator:
             raise ValueError("properties already defined or given twice: %s" % ", ".join(taken))
         for prop in props:
             self.catalogue[prop["name"]] = prop
-        self.store.unique_index.names = frozenset(self.store.unique_properties())
+        self.store.unique_index.names = frozenset(self.store.unique_properties() + list(self.store.extra_unique))
         return Response(200, {"added": names, "total": len(self.catalogue)})
 
     def ctl_in_flight(self, req):
@@ -2497,6 +2555,7 @@ class Emulator:
         if which not in ("true", "false", "all"):
             raise ValueError("archived must be true, false or all")
         archived = None if which == "all" else which == "true"
+        self._control_object((req.query.get("object") or [None])[0])
         return Response(200, {"results": [self.full_record_json(r) for r in self.store.sorted_records(archived)]})
 
 
@@ -2566,6 +2625,9 @@ def validate_config(cfg):
         ("accounts", isinstance(cfg["accounts"], dict)
          and all(isinstance(a, str) for a in cfg["accounts"].values()),
          'an object mapping tokens to account ids (strings), e.g. {"pat-1": "portal-a"}'),
+        ("token_scopes", isinstance(cfg["token_scopes"], dict)
+         and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in cfg["token_scopes"].values()),
+         'an object mapping tokens to lists of scopes, e.g. {"pat-1": ["crm.objects.contacts.read"]}'),
         ("latency_ms", isinstance(cfg["latency_ms"], (int, float)) and not isinstance(cfg["latency_ms"], bool)
          and 0 <= cfg["latency_ms"] <= 600000, "a number of milliseconds from 0 to 600000"),
         ("rate_limit.max", cfg["rate_limit"]["max"] is None or is_int(cfg["rate_limit"]["max"]), "null or a non-negative integer"),

@@ -102,8 +102,12 @@ if out=$(bash "$REPO/test/ratelimit/run.sh" 2>&1); then rc=0; else rc=$?; fi
 count_tap "rate limiter unit tests" "$rc" "$out"
 
 log "emulator self-test"
-if out=$(python3 "$REPO/test/emulator_selftest.py" 2>&1); then rc=0; else rc=$?; fi
-ran=$(printf '%s\n' "$out" | sed -n 's/^Ran \([0-9]*\) tests\{0,1\}.*/\1/p' | tail -n 1)
+rc=0
+out=$(python3 "$REPO/test/emulator_selftest.py" 2>&1) || rc=$?
+out2=$(python3 "$REPO/test/emulator_objects_selftest.py" 2>&1) || rc=$?
+out="$out
+$out2"
+ran=$(printf '%s\n' "$out" | sed -n 's/^Ran \([0-9]*\) tests\{0,1\}.*/\1/p' | awk '{s += $1} END {print s + 0}')
 bad=$(printf '%s\n' "$out" | sed -n 's/^FAILED (\(.*\))/\1/p' | tr -c '0-9\n' ' ' | awk '{for (i = 1; i <= NF; i++) s += $i} END {print s + 0}')
 ran=${ran:-0}; bad=${bad:-0}
 if [ "$rc" != 0 ] && [ "$bad" = 0 ]; then bad=1; fi
