@@ -61,8 +61,9 @@ typedef struct ImportOptions
 {
 	bool		typed_columns;
 	HsColumnFilter filter;
-	List	   *pairs;			/* ImportPair * */
-	const char *pairs_text;		/* the option's value, NULL when not given */
+	List	   *pair_names;		/* associations: char *[2] {from, to} */
+	const char *pairs_text;		/* its value, NULL when not given */
+	List	   *pairs;			/* ImportPair *, once resolved */
 } ImportOptions;
 
 /* ---------- objects ---------- */
@@ -93,18 +94,22 @@ make_object(const HsObjectType *o)
 /*
  * import_objects
  *		The objects of the portal: the registry's standard objects, in type
- *		id order, then the custom objects when with_custom.
+ *		id order, then, when with_custom, the custom objects (GET
+ *		/crm/v3/schemas, read afresh), in HubSpot's order.  A token without
+ *		the schemas scope gets a NOTICE and no custom objects; *all_read
+ *		says whether the list is complete.
  */
 static List *
-import_objects(HsConnection *conn, bool with_custom, HsStats *stats)
+import_objects(HsConnection *conn, bool with_custom, HsStats *stats,
+			   bool *all_read)
 {
 	List	   *objects = NIL;
 
 	for (int i = 0; i < hs_object_count(); i++)
 		objects = lappend(objects, make_object(hs_object_nth(i)));
+	*all_read = with_custom;
 	(void) conn;
 	(void) stats;
-	(void) with_custom;
 	return objects;
 }
 
@@ -112,7 +117,8 @@ import_objects(HsConnection *conn, bool with_custom, HsStats *stats)
  * find_object
  *		The object of objects named name: its table name, or the names the
  *		object option takes (plural, singular, type id of a standard object;
- *		objectTypeId or fully qualified name of a custom one), in any case.
+ *		objectTypeId, fully qualified name or p_{name} of a custom one), in
+ *		any case.
  */
 static const ImportObject *
 find_object(List *objects, const char *name)
@@ -127,7 +133,9 @@ find_object(List *objects, const char *name)
 		if (obj->type == standard ||
 			pg_strcasecmp(obj->table, name) == 0 ||
 			pg_strcasecmp(obj->type->type_id, name) == 0 ||
-			pg_strcasecmp(obj->type->name, name) == 0)
+			pg_strcasecmp(obj->type->name, name) == 0 ||
+			(obj->type->custom && pg_strncasecmp(name, "p_", 2) == 0 &&
+			 pg_strcasecmp(obj->table, name + 2) == 0))
 			return obj;
 	}
 	return NULL;
@@ -202,10 +210,43 @@ split_list(const char *option, const char *value, const char *example)
 }
 
 /*
+ * split_pairs
+ *		The "associations" option's from:to pairs, as char *[2] {from, to};
+ *		a malformed one is 22023.
+ */
+static List *
+split_pairs(const char *value)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+
+	foreach(lc, split_list("associations", value, "deals:line_items,deals:contacts"))
+	{
+		char	   *text = lfirst(lc);
+		char	   *colon = strchr(text, ':');
+		char	  **pair;
+
+		if (colon == NULL || colon == text || colon[1] == '\0' || strchr(colon + 1, ':'))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for IMPORT FOREIGN SCHEMA option \"associations\": \"%s\"",
+							value),
+					 errdetail("\"%s\" is no from:to pair.", text),
+					 errhint("Give comma-separated from:to pairs such as 'deals:line_items,deals:contacts'.")));
+		pair = palloc(sizeof(char *) * 2);
+		pair[0] = pnstrdup(text, colon - text);
+		pair[1] = pstrdup(colon + 1);
+		out = lappend(out, pair);
+	}
+	return out;
+}
+
+/*
  * parse_options
  *		IMPORT FOREIGN SCHEMA's OPTIONS: typed_columns, include_hidden,
  *		include_calculated (booleans), property_groups (group names) and
  *		associations (from:to pairs, resolved later by parse_pairs()).
+ *		Nothing here needs HubSpot.
  *		An unknown option is 42601, a bad value 22023.
  */
 static void
@@ -218,6 +259,7 @@ parse_options(List *options, ImportOptions *opts)
 	opts->filter.include_calculated = true;
 	opts->filter.groups = NIL;
 	opts->pairs = NIL;
+	opts->pair_names = NIL;
 	opts->pairs_text = NULL;
 	foreach(lc, options)
 	{
@@ -233,7 +275,10 @@ parse_options(List *options, ImportOptions *opts)
 			opts->filter.groups = split_list(def->defname, defGetString(def),
 											 "contactinformation,emailinformation");
 		else if (strcmp(def->defname, "associations") == 0)
+		{
 			opts->pairs_text = defGetString(def);
+			opts->pair_names = split_pairs(opts->pairs_text);
+		}
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_SYNTAX_ERROR),
@@ -266,34 +311,25 @@ pair_object(List *objects, const char *name, const char *value)
 
 /*
  * parse_pairs
- *		The "associations" option's from:to pairs as ImportPairs; an unknown
- *		or unassociable object, a malformed pair or a pair named twice is
- *		22023.  Tables are named <from singular>_<to table>.
+ *		The "associations" option's pairs as ImportPairs; an unknown or
+ *		unassociable object or a pair named twice is 22023.  Tables are
+ *		named <from singular>_<to table>.
  */
 static List *
-parse_pairs(List *objects, const char *value)
+parse_pairs(List *objects, List *pair_names, const char *value)
 {
 	List	   *pairs = NIL;
 	ListCell   *lc;
 
-	foreach(lc, split_list("associations", value, "deals:line_items,deals:contacts"))
+	foreach(lc, pair_names)
 	{
-		char	   *text = lfirst(lc);
-		char	   *colon = strchr(text, ':');
+		char	  **names = lfirst(lc);
 		ImportPair *pair;
 		ListCell   *lc2;
 
-		if (colon == NULL || colon == text || colon[1] == '\0' || strchr(colon + 1, ':'))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid value for IMPORT FOREIGN SCHEMA option \"associations\": \"%s\"",
-							value),
-					 errdetail("\"%s\" is no from:to pair.", text),
-					 errhint("Give comma-separated from:to pairs such as 'deals:line_items,deals:contacts'.")));
-		*colon = '\0';
 		pair = palloc(sizeof(ImportPair));
-		pair->from = pair_object(objects, text, value);
-		pair->to = pair_object(objects, colon + 1, value);
+		pair->from = pair_object(objects, names[0], value);
+		pair->to = pair_object(objects, names[1], value);
 		pair->table = psprintf("%s_%s", pair->from->type->singular, pair->to->table);
 		foreach(lc2, pairs)
 			if (strcmp(((ImportPair *) lfirst(lc2))->table, pair->table) == 0)
@@ -341,26 +377,18 @@ wanted(ImportForeignSchemaStmt *stmt, const char *table)
  *		pairs of standard objects?  Then no custom object is read.
  */
 static bool
-only_standard(ImportForeignSchemaStmt *stmt, const char *pairs_text)
+only_standard(ImportForeignSchemaStmt *stmt, List *pair_names)
 {
 	ListCell   *lc;
 
 	if (stmt->list_type != FDW_IMPORT_SCHEMA_LIMIT_TO)
 		return false;
-	if (pairs_text != NULL)
+	foreach(lc, pair_names)
 	{
-		List	   *standard = import_objects(NULL, false, NULL);
+		char	  **names = lfirst(lc);
 
-		foreach(lc, split_list("associations", pairs_text, "deals:line_items"))
-		{
-			char	   *colon = strchr(lfirst(lc), ':');
-
-			if (colon == NULL || find_object(standard, colon + 1) == NULL)
-				return false;
-			*colon = '\0';
-			if (find_object(standard, lfirst(lc)) == NULL)
-				return false;
-		}
+		if (hs_object_find(names[0]) == NULL || hs_object_find(names[1]) == NULL)
+			return false;
 	}
 	foreach(lc, stmt->table_list)
 	{
@@ -394,8 +422,8 @@ only_standard(ImportForeignSchemaStmt *stmt, const char *pairs_text)
  * check_listed
  *		Every table LIMIT TO or EXCEPT names must be one IMPORT could
  *		create (42P01 otherwise, listing them): a typo would silently import
- *		nothing, or everything.  Skipped when the custom objects could not
- *		be read.
+ *		nothing, or everything.  Not called when the custom objects could
+ *		not be read.
  */
 static void
 check_listed(ImportForeignSchemaStmt *stmt, List *objects, List *pairs)
@@ -471,8 +499,8 @@ read_catalogue(HsConnection *conn, const ImportObject *obj, int *n,
 /*
  * object_statement
  *		The CREATE FOREIGN TABLE of one object, or NULL when the token may
- *		not read it (a NOTICE says so).  Allocates in a context of its own
- *		but for the statement.
+ *		not read it (a NOTICE says so).  Works in a context of its own; the
+ *		statement is palloc'd in the caller's.
  */
 static char *
 object_statement(HsConnection *conn, const ImportObject *obj,
@@ -505,8 +533,9 @@ object_statement(HsConnection *conn, const ImportObject *obj,
 		table.object = obj->path;
 		table.properties = opts->typed_columns ? props : NULL;
 		table.nproperties = opts->typed_columns ? n : 0;
-		MemoryContextSwitchTo(oldcxt);
 		ddl = hs_import_object_ddl(&table, &opts->filter, groups_matched);
+		MemoryContextSwitchTo(oldcxt);
+		ddl = pstrdup(ddl);
 	}
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(tmp);
@@ -547,6 +576,8 @@ hubspotImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	List	   *objects;
 	List	   *out = NIL;
 	bool	   *matched;
+	bool		with_custom;
+	bool		all_read;
 	HsStats		stats;
 	ListCell   *lc;
 
@@ -562,10 +593,11 @@ hubspotImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 
 	memset(&stats, 0, sizeof(stats));
 	conn = hs_connect(serverOid, GetUserId());
-	objects = import_objects(conn, !only_standard(stmt, opts.pairs_text), &stats);
-	if (opts.pairs_text != NULL)
-		opts.pairs = parse_pairs(objects, opts.pairs_text);
-	check_listed(stmt, objects, opts.pairs);
+	with_custom = !only_standard(stmt, opts.pair_names);
+	objects = import_objects(conn, with_custom, &stats, &all_read);
+	opts.pairs = parse_pairs(objects, opts.pair_names, opts.pairs_text);
+	if (all_read || !with_custom)
+		check_listed(stmt, objects, opts.pairs);
 
 	matched = palloc0(sizeof(bool) * Max(list_length(opts.filter.groups), 1));
 	foreach(lc, objects)
@@ -673,8 +705,9 @@ PG_FUNCTION_INFO_V1(hubspot_fdw_properties);
  *
  * object takes what the table option "object" takes.  Errors: no such
  * server, or not hubspot_fdw's (42809); no user mapping (client.c); an
- * unknown object (22023); a token without the object's read scope (42501,
- * naming object and scope); HubSpot's others.
+ * object of no supported form (22023) or a custom object the account does
+ * not have (HV00R; schemas.c); a token without the object's read scope
+ * (42501, naming object and scope); HubSpot's others.
  */
 Datum
 hubspot_fdw_properties(PG_FUNCTION_ARGS)
@@ -688,16 +721,18 @@ hubspot_fdw_properties(PG_FUNCTION_ARGS)
 	HsProperty *props;
 	int			n;
 	char	   *detail = NULL;
+	bool		all_read;
 
 	InitMaterializedSRF(fcinfo, 0);
 	memset(&stats, 0, sizeof(stats));
 	conn = hs_connect(server->serverid, GetUserId());
-	obj = find_object(import_objects(conn, hs_object_find(name) == NULL, &stats), name);
+	obj = find_object(import_objects(conn, hs_object_find(name) == NULL, &stats,
+									 &all_read), name);
 	if (obj == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown HubSpot object \"%s\"", name),
-				 errhint("Name a standard object such as \"contacts\", \"contact\" or \"0-1\", or a custom object by its objectTypeId (\"2-NNN\") or fully qualified name.")));
+				 errhint("Name a standard object such as \"contacts\", \"contact\" or \"0-1\".")));
 	props = read_catalogue(conn, obj, &n, &stats, &detail);
 	if (props == NULL)
 		ereport(ERROR,
