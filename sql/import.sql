@@ -75,6 +75,7 @@ SELECT col FROM imp_columns('hs.contacts')
 -- names PostgreSQL cannot take as they are: the property option keeps HubSpot's
 SELECT * FROM imp_columns('hs.contacts') WHERE options IS NOT NULL;
 SELECT * FROM imp_columns('hs.contacts') LIMIT 12;
+SELECT * FROM imp_columns('hs.pets');
 \d hs.deals
 
 -- names that collide: with the fixed columns, and after truncation
@@ -111,6 +112,8 @@ UPDATE hs.contacts SET legacy_crm_id = 'L-2', hs_buying_role = '{INFLUENCER}'
 SELECT email, legacy_crm_id, hs_buying_role FROM hs.contacts ORDER BY email;
 -- read-only properties are refused before anything is sent
 INSERT INTO hs.contacts (email, num_associated_deals) VALUES ('cy@example.com', 3);
+INSERT INTO hs.pets (name, species, weight, adopted) VALUES ('Rex', 'dog', 12.5, true)
+  RETURNING name, species, weight, adopted;
 
 -- the options
 CREATE SCHEMA hs_plain;
@@ -172,7 +175,11 @@ SELECT name, type, field_type, options FROM hubspot_fdw_properties('hubspot', '0
 SELECT group_name, count(*), count(*) FILTER (WHERE read_only) AS read_only,
        count(*) FILTER (WHERE calculated) AS calculated, count(*) FILTER (WHERE is_unique) AS is_unique
   FROM hubspot_fdw_properties('hubspot', 'contact') GROUP BY 1 ORDER BY 1;
+SELECT name, type, read_only FROM hubspot_fdw_properties('hubspot', '2-90001');
+SELECT count(*) FROM hubspot_fdw_properties('hubspot', 'p_pets');
 SELECT * FROM hubspot_fdw_properties('hubspot', 'widgets');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM hubspot_fdw_properties('hubspot', 'p_dragons');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM hubspot_fdw_properties('no_such_server', 'contacts');
 CREATE FOREIGN DATA WRAPPER other_fdw;
@@ -193,9 +200,16 @@ IMPORT FOREIGN SCHEMA hubspot LIMIT TO (deal_line_items, deal_contacts, company_
   FROM SERVER hubspot INTO hs_assoc
   OPTIONS (associations 'deals:line_items, deal:0-1, companies:companies');
 SELECT * FROM imp_requests();
+-- custom objects: pairs by name, objectTypeId or p_name; the schemas are read
+CALL emu.clear_log();
+IMPORT FOREIGN SCHEMA hubspot LIMIT TO (deal_pets, pets_contacts)
+  FROM SERVER hubspot INTO hs_assoc
+  OPTIONS (associations 'deals:p_pets, 2-90001:contacts, pets:companies');
+SELECT * FROM imp_requests();
 SELECT * FROM imp_tables('hs_assoc');
 \d hs_assoc.deal_line_items
 \d hs_assoc.company_companies
+\d hs_assoc.pets_contacts
 SET client_min_messages = warning;
 DROP SCHEMA hs, hs_plain, hs_hidden, hs_groups, hs_scoped, hs_assoc CASCADE;
 DROP FUNCTION imp_columns, imp_tables, imp_requests;

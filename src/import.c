@@ -37,9 +37,13 @@
 #include "import_columns.h"
 #include "json.h"
 #include "objects.h"
+#include "schemas.h"
 
 /* The remote schema IMPORT FOREIGN SCHEMA takes. */
 #define HS_REMOTE_SCHEMA "hubspot"
+
+/* The scope GET /crm/v3/schemas needs (hubspot-objects.md 2). */
+#define HS_SCHEMAS_SCOPE "crm.schemas.custom.read"
 
 /* An object that may become a table. */
 typedef struct ImportObject
@@ -68,26 +72,14 @@ typedef struct ImportOptions
 
 /* ---------- objects ---------- */
 
-static const char *
-object_table(const HsObjectType *o)
-{
-	return o->custom ? o->singular : o->name;
-}
-
-static const char *
-object_path(const HsObjectType *o)
-{
-	return o->custom ? o->type_id : o->name;
-}
-
 static ImportObject *
 make_object(const HsObjectType *o)
 {
 	ImportObject *obj = palloc(sizeof(ImportObject));
 
 	obj->type = o;
-	obj->table = object_table(o);
-	obj->path = object_path(o);
+	obj->table = hs_object_display(o);
+	obj->path = hs_object_path(o);
 	return obj;
 }
 
@@ -104,12 +96,26 @@ import_objects(HsConnection *conn, bool with_custom, HsStats *stats,
 			   bool *all_read)
 {
 	List	   *objects = NIL;
+	HsObjectType **custom;
+	int			ncustom;
 
 	for (int i = 0; i < hs_object_count(); i++)
 		objects = lappend(objects, make_object(hs_object_nth(i)));
 	*all_read = with_custom;
-	(void) conn;
-	(void) stats;
+	if (!with_custom)
+		return objects;
+	custom = hs_read_custom_objects(conn, stats, &ncustom);
+	if (custom == NULL)
+	{
+		ereport(NOTICE,
+				(errmsg("HubSpot custom objects skipped: the access token lacks the scope %s",
+						HS_SCHEMAS_SCOPE),
+				 errhint("Give the HubSpot app the scope %s to import custom objects.",
+						 HS_SCHEMAS_SCOPE)));
+		*all_read = false;
+	}
+	for (int i = 0; i < ncustom; i++)
+		objects = lappend(objects, make_object(custom[i]));
 	return objects;
 }
 
@@ -721,18 +727,11 @@ hubspot_fdw_properties(PG_FUNCTION_ARGS)
 	HsProperty *props;
 	int			n;
 	char	   *detail = NULL;
-	bool		all_read;
 
 	InitMaterializedSRF(fcinfo, 0);
 	memset(&stats, 0, sizeof(stats));
 	conn = hs_connect(server->serverid, GetUserId());
-	obj = find_object(import_objects(conn, hs_object_find(name) == NULL, &stats,
-									 &all_read), name);
-	if (obj == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown HubSpot object \"%s\"", name),
-				 errhint("Name a standard object such as \"contacts\", \"contact\" or \"0-1\".")));
+	obj = make_object(hs_resolve_object(conn, name, &stats));
 	props = read_catalogue(conn, obj, &n, &stats, &detail);
 	if (props == NULL)
 		ereport(ERROR,

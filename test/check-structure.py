@@ -54,7 +54,7 @@ SRC = os.path.join(REPO, 'src')
 ALLOWED = {
     'hubspot_fdw': {'plan', 'scan', 'modify', 'assoc_scan', 'assoc_modify', 'option',
                     'statement', 'ratelimit', 'import'},
-    'import': {'import_columns', 'api', 'api_properties', 'client', 'json', 'objects'},
+    'import': {'import_columns', 'schemas', 'api', 'api_properties', 'client', 'json', 'objects'},
     'import_columns': {'api'},
     'validator': {'api', 'option', 'url', 'objects'},
     'assoc_scan': {'plan', 'associations', 'api', 'api_assoc', 'client', 'option', 'convert',
