@@ -68,9 +68,9 @@ INSERT INTO products (properties) VALUES ('{"name": "a"}');
 \echo :LAST_ERROR_SQLSTATE
 CALL emu.config('{"read_only_tokens": []}');
 
--- an object type HubSpot does not know
+-- an object type hubspot_fdw does not know: refused at CREATE, the detail
+-- listing the standard objects (custom objects: sql/objects.sql)
 CREATE FOREIGN TABLE widgets (id text) SERVER hubspot OPTIONS (object 'widgets');
-SELECT * FROM widgets;
 \echo :LAST_ERROR_SQLSTATE
 
 -- 429 TEN_SECONDLY_ROLLING is waited out (Retry-After) and retried, even for a create
@@ -231,7 +231,7 @@ CALL fail_repeatedly(300);
 SELECT count(*) AS refused_batches FROM emu.requests() WHERE status = 400;
 SELECT backend_rss_kb() - :rss_kb_before < 8192 AS rss_grew_less_than_8mb;
 
-DROP FOREIGN TABLE products, products_e, widgets, products_slow, products_closed;
+DROP FOREIGN TABLE products, products_e, products_slow, products_closed;
 DROP USER MAPPING FOR CURRENT_USER SERVER hubspot_slow;
 DROP USER MAPPING FOR CURRENT_USER SERVER hubspot_closed;
 DROP SERVER hubspot_slow, hubspot_closed;

@@ -54,7 +54,21 @@ CREATE EVENT TRIGGER hubspot_fdw_check_tables ON ddl_command_end
   WHEN TAG IN ('CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE', 'IMPORT FOREIGN SCHEMA')
   EXECUTE FUNCTION hubspot_fdw_check_tables();
 
-COMMENT ON FOREIGN DATA WRAPPER hubspot_fdw IS 'HubSpot CRM objects (products) as foreign tables';
+
+COMMENT ON FOREIGN DATA WRAPPER hubspot_fdw IS 'HubSpot CRM objects as foreign tables';
+
+-- The CRM objects a foreign table's "object" option can name: the standard objects of
+-- hubspot_fdw's registry, then the custom objects of the HubSpot account of the current
+-- user's mapping for the server (its schemas, read once per session).
+CREATE FUNCTION hubspot_fdw_objects(server name)
+RETURNS TABLE (name text, type_id text, fully_qualified_name text, singular text,
+               custom boolean, read_scope text, write_scope text, created_property text,
+               modified_property text, unique_property text, required text[],
+               associable boolean)
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE;
+
+COMMENT ON FUNCTION hubspot_fdw_objects(name) IS 'CRM objects hubspot_fdw can make foreign tables of: the standard ones and the account''s custom objects, with their scopes, date properties, unique key and required properties';
 
 -- The backends waiting on HubSpot (wait_event 'HubSpotRequest') or on its rate limit
 -- ('HubSpotRateLimit'), and since when.  Other backends' waits are seen only when

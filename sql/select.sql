@@ -119,7 +119,8 @@ SELECT id, properties_with_history->'name'->0->>'value' AS name,
 SELECT query->'limit' AS lim, query ? 'propertiesWithHistory' AS with_history
   FROM emu.requests() WHERE path = '/crm/v3/objects/products';
 
--- another CRM object type id for products
+-- products named by type id: paths use the plural name, and the catalogue
+-- read above (of "products") serves this table too
 CREATE FOREIGN TABLE products_by_type_id (id text, name text) SERVER hubspot OPTIONS (object '0-7');
 CALL emu.clear_log();
 SELECT name FROM products_by_type_id ORDER BY id;

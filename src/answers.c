@@ -156,7 +156,7 @@ warn_rejected_rows(HsWriter *w, List *rejected)
 		/* a warning, though its SQLSTATE is an error's: no statement context */
 		hs_statement_context_muted = true;
 		ereport(WARNING,
-				(errcode(hs_errcode_for_rejected_input(r->category)),
+				(errcode(hs_errcode_for_rejection(r->category, r->message)),
 				 r->row > 0 ?
 				 errmsg("HubSpot rejected row " INT64_FORMAT "%s of the %s; skipping it",
 						r->row, ident, stmt) :
@@ -180,6 +180,7 @@ report_rejected_rows(HsWriter *w, List *rejected, int ninputs, int applied)
 	ListCell   *lc;
 	StringInfoData detail;
 	const char *category = NULL;
+	const char *message = NULL;
 	const char *done = hs_writer_op_info[w->op].done;
 
 	list_sort(rejected, rejected_cmp_list);
@@ -197,13 +198,15 @@ report_rejected_rows(HsWriter *w, List *rejected, int ninputs, int applied)
 
 		if (category == NULL)
 			category = r->category;
+		if (message == NULL)
+			message = r->message;
 		if (detail.len > 0)
 			appendStringInfoChar(&detail, '\n');
 		appendStringInfoString(&detail, describe_rejected(w, r));
 	}
 
 	ereport(ERROR,
-			(errcode(hs_errcode_for_rejected_input(category)),
+			(errcode(hs_errcode_for_rejection(category, message)),
 			 ninputs == 1 ?
 			 errmsg("HubSpot rejected the row") :
 			 errmsg("HubSpot rejected %d of %d rows of a batch %s",

@@ -301,6 +301,25 @@ hs_api_get_properties(const char *object)
 	return req;
 }
 
+/*
+ * hs_api_get_schemas
+ *		The request for the account's custom object schemas, without their
+ *		property definitions (hubspot-objects.md 2 and 8): GET
+ *		/crm/v3/schemas?includePropertyDefinitions=false.  schemas.c parses
+ *		the answer ({"results": [ObjectSchema...]}, no paging).
+ */
+HsApiRequest *
+hs_api_get_schemas(void)
+{
+	HsApiRequest *req = palloc0(sizeof(HsApiRequest));
+
+	req->method = "GET";
+	req->path = pstrdup("/crm/v3/schemas");
+	req->query = pstrdup("includePropertyDefinitions=false");
+	req->safety = HS_READ;
+	return req;
+}
+
 /* One filter as HubSpot's search takes it (Filter). */
 static void
 add_search_filter(json_object *arr, const HsSearchFilter *f)

@@ -214,6 +214,8 @@ extern HsApiRequest *hs_api_list_page(const HsRead *rd, const char *after);
 extern HsApiRequest *hs_api_get_by_id(const HsRead *rd, const char *id);
 extern HsApiRequest *hs_api_batch_read(const HsRead *rd, char **ids, int nids);
 extern HsApiRequest *hs_api_get_properties(const char *object);
+/* GET /crm/v3/schemas without property definitions (schemas.c parses it) */
+extern HsApiRequest *hs_api_get_schemas(void);
 extern HsApiRequest *hs_api_search_page(const HsRead *rd, const HsSearchQuery *q);
 extern char *hs_api_search_body(const HsRead *rd, const HsSearchQuery *q);
 

@@ -19,6 +19,7 @@
 #include "errors.h"
 #include "http.h"
 #include "json.h"
+#include "objects.h"
 
 /* SQLSTATEs of transport failures (no HubSpot category) */
 #define HS_ERRCODE_CONNECT		ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION
@@ -71,7 +72,6 @@ static const struct
 
 /* HubSpot's message for an object type it does not know, and our hint */
 #define UNKNOWN_OBJECT_TYPE "Unable to infer object type from: "
-#define OBJECT_OPTION_HINT "Check the object option of the foreign table."
 
 /* The status a rejected batch input is judged by when its category is unknown */
 #define REJECTED_INPUT_STATUS 400
@@ -101,6 +101,48 @@ int
 hs_errcode_for_rejected_input(const char *category)
 {
 	return hs_errcode_for_category(category, REJECTED_INPUT_STATUS);
+}
+
+/*
+ * hs_unique_conflict_id
+ *		The id of the record that holds a unique value, when message is
+ *		HubSpot's word for that: "Contact already exists. Existing ID: N"
+ *		(409, a contact's email) or "... on A. B already has that value."
+ *		(400, any unique property; hubspot-objects.md 1.3).  Matched on the
+ *		text, as integrations do: HubSpot varies the category.
+ */
+char *
+hs_unique_conflict_id(const char *message)
+{
+	const char *p;
+	size_t		len;
+
+	if (message == NULL)
+		return NULL;
+	if ((p = strstr(message, "Existing ID:")) != NULL)
+	{
+		p += strlen("Existing ID:");
+		p += strspn(p, " ");
+		len = strspn(p, "0123456789");
+		return len > 0 ? pnstrdup(p, len) : NULL;
+	}
+	if ((p = strstr(message, " already has that value")) != NULL)
+	{
+		const char *start = p;
+
+		while (start > message && start[-1] >= '0' && start[-1] <= '9')
+			start--;
+		return start < p ? pnstrdup(start, p - start) : NULL;
+	}
+	return NULL;
+}
+
+int
+hs_errcode_for_rejection(const char *category, const char *message)
+{
+	if (hs_unique_conflict_id(message) != NULL)
+		return ERRCODE_UNIQUE_VIOLATION;
+	return hs_errcode_for_rejected_input(category);
 }
 
 int
@@ -178,6 +220,40 @@ hs_errdetail_request(const char *method, const char *path, const char *fmt,...)
  */
 
 /*
+ * append_context_properties
+ *		text, and the property names of err's context.properties when it
+ *		has them: HubSpot's missing required properties ("Error creating
+ *		TASK. Some required properties were not set.", context {"properties":
+ *		["hs_timestamp"]}; hubspot-objects.md 1.3, 6) name them only there.
+ */
+static char *
+append_context_properties(char *text, json_object *err)
+{
+	json_object *arr = hs_member(hs_member(err, "context"), "properties");
+	StringInfoData buf;
+	int			n = 0;
+
+	if (arr == NULL || !json_object_is_type(arr, json_type_array))
+		return text;
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, text);
+	for (size_t i = 0; i < json_object_array_length(arr); i++)
+	{
+		json_object *v = json_object_array_get_idx(arr, i);
+
+		if (v == NULL || !json_object_is_type(v, json_type_string))
+			continue;
+		appendStringInfoString(&buf, n++ == 0 ? " (properties: " : ", ");
+		appendStringInfoString(&buf,
+							   hs_message_text(json_object_get_string(v),
+											   (size_t) json_object_get_string_len(v)));
+	}
+	if (n > 0)
+		appendStringInfoChar(&buf, ')');
+	return buf.data;
+}
+
+/*
  * hs_error_message_text
  *		The readable message of a HubSpot error object.
  *
@@ -228,7 +304,7 @@ hs_error_message_text(json_object *err)
 		if (buf.len > 0)
 			return buf.data;
 	}
-	return hs_message_text(message, len);
+	return append_context_properties(hs_message_text(message, len), err);
 }
 
 /* ----------------------------------------------------------------
@@ -236,19 +312,175 @@ hs_error_message_text(json_object *err)
  * ----------------------------------------------------------------
  */
 
-static const char *
-hint_for_category(const char *category, long status)
+/*
+ * path_objects
+ *		The objects a request path is about, read from its segments:
+ *		".../objects/{o}/...", ".../properties/{o}", ".../associations/{o}/{p}/..."
+ *		(up to two, into objs; NULL when none).  *schemas is set for the
+ *		schemas API.  Paths are api.c's; only their segments are read here.
+ */
+static int
+path_objects(const char *path, const char *objs[2], bool *schemas)
 {
-	if (category == NULL)
-		return NULL;
-	if (strcmp(category, "INVALID_AUTHENTICATION") == 0 ||
-		strcmp(category, "EXPIRED_AUTHENTICATION") == 0)
+	char	   *copy = pstrdup(path);
+	char	   *seg[8];
+	int			nseg = 0;
+	int			n = 0;
+
+	*schemas = false;
+	for (char *p = strtok(copy, "/"); p != NULL && nseg < (int) lengthof(seg);
+		 p = strtok(NULL, "/"))
+		seg[nseg++] = p;
+	for (int i = 2; i < nseg; i++)
+	{
+		if (strcmp(seg[i], "schemas") == 0)
+			*schemas = true;
+		else if (strcmp(seg[i], "objects") == 0 || strcmp(seg[i], "properties") == 0 ||
+				 strcmp(seg[i], "associations") == 0)
+		{
+			for (int k = i + 1; k < nseg && n < (strcmp(seg[i], "associations") == 0 ? 2 : 1); k++)
+				objs[n++] = seg[k];
+		}
+		else
+			continue;
+		break;
+	}
+	return n;
+}
+
+/* Does the request only read (GET, batch/read, search)? */
+static bool
+request_reads(const char *method, const char *path)
+{
+	const char *last = strrchr(path, '/');
+
+	if (strcmp(method, "GET") == 0)
+		return true;
+	return strcmp(method, "POST") == 0 && last != NULL &&
+		(strcmp(last, "/read") == 0 || strcmp(last, "/search") == 0);
+}
+
+/*
+ * scope_hint
+ *		For a 403 MISSING_SCOPES: the scope of the registry (objects.h) that
+ *		the request's object needs to be read or written; a custom object
+ *		needs crm.objects.custom.read/.write (hubspot-objects.md 1.2).
+ */
+static char *
+scope_hint(const char *method, const char *path)
+{
+	const char *objs[2];
+	bool		schemas;
+	bool		reads = request_reads(method, path);
+	int			n = path_objects(path, objs, &schemas);
+	StringInfoData scopes;
+	StringInfoData names;
+
+	if (schemas && n == 0)
+		return pstrdup("Give the HubSpot app the scope crm.schemas.custom.read (or crm.objects.custom.read), which finding custom objects needs.");
+	if (n == 0)
+		return pstrdup("Give the HubSpot app the scopes this request needs.");
+	if (n == 2 && strcmp(objs[0], objs[1]) == 0)
+		n = 1;
+	initStringInfo(&scopes);
+	initStringInfo(&names);
+	for (int i = 0; i < n; i++)
+	{
+		const HsObjectType *o = hs_object_find(objs[i]);
+		const char *scope = o ? (reads ? o->read_scope : o->write_scope) :
+			(reads ? "crm.objects.custom.read" : "crm.objects.custom.write");
+
+		/* two objects of one scope (engagements) name it once */
+		if (i == 0 || strstr(scopes.data, scope) == NULL)
+			appendStringInfo(&scopes, "%s%s", i > 0 ? " and " : "", scope);
+		appendStringInfo(&names, "%s%s%s", i > 0 ? " and " : "",
+						 o ? "" : "custom object ", o ? o->name : objs[i]);
+	}
+	return psprintf("Give the HubSpot app the scope%s %s, which %s %s (%s) needs.",
+					strstr(scopes.data, " and ") ? "s" : "", scopes.data,
+					reads ? "reading" : "writing", names.data,
+					reads ? "SELECT" : "INSERT, UPDATE, DELETE");
+}
+
+/*
+ * hint_for_answer
+ *		The hint of an error answer: authentication, scopes (naming the
+ *		object's scope), an object HubSpot does not know.
+ */
+static const char *
+hint_for_answer(HsResponse *resp, const char *category, const char *message)
+{
+	const char *objs[2];
+	bool		schemas;
+
+	if (category != NULL &&
+		(strcmp(category, "INVALID_AUTHENTICATION") == 0 ||
+		 strcmp(category, "EXPIRED_AUTHENTICATION") == 0))
 		return "Check the access_token option of the user mapping.";
-	if (strcmp(category, "MISSING_SCOPES") == 0)
-		return "Give the HubSpot app the scopes crm.objects.products.read (SELECT) and crm.objects.products.write (INSERT, UPDATE, DELETE).";
-	if (status == 404 && strcmp(category, "OBJECT_NOT_FOUND") == 0)
-		return OBJECT_OPTION_HINT;
+	if (category != NULL && strcmp(category, "MISSING_SCOPES") == 0)
+		return scope_hint(resp->method, resp->path);
+	/* HubSpot's words for an object type it does not know (400 or 404) */
+	if (message != NULL && strncmp(message, UNKNOWN_OBJECT_TYPE, strlen(UNKNOWN_OBJECT_TYPE)) == 0 &&
+		path_objects(resp->path, objs, &schemas) > 0)
+		return psprintf("HubSpot does not know the object \"%s\": check the object option of the foreign table (a custom object may have been deleted).",
+						objs[0]);
 	return NULL;
+}
+
+/* Does the request create records (POST .../{object} or .../batch/create)? */
+static bool
+request_creates(const char *method, const char *path)
+{
+	const char *objs[2];
+	bool		schemas;
+	const char *last = strrchr(path, '/');
+	size_t		len = strlen(path);
+
+	if (strcmp(method, "POST") != 0 || last == NULL)
+		return false;
+	if (len >= 13 && strcmp(path + len - 13, "/batch/create") == 0)
+		return true;
+	return path_objects(path, objs, &schemas) == 1 && strcmp(last + 1, objs[0]) == 0;
+}
+
+/*
+ * report_unique_conflict
+ *		A write HubSpot refused because a unique value (a contact's email)
+ *		is another record's: 23505, the detail naming that record, and for a
+ *		batch that HubSpot refused it whole (it wrote none of its rows and
+ *		names only the first conflict: hubspot-objects.md 1.3).  The hint of
+ *		a create offers the upsert by the object's unique property (objects.h).
+ */
+static void
+report_unique_conflict(HsResponse *resp, const char *category,
+					   const char *message, const char *existing)
+{
+	const char *objs[2];
+	bool		schemas;
+	const HsObjectType *o = path_objects(resp->path, objs, &schemas) > 0 ?
+		hs_object_find(objs[0]) : NULL;
+	bool		batch = strstr(resp->path, "/batch/") != NULL;
+	char	   *request = hs_request_detail(resp->method, resp->path,
+											"HTTP status %ld; correlationId %s",
+											resp->status,
+											resp->correlation_id && resp->correlation_id[0] ?
+											resp->correlation_id : "none");
+
+	ereport(ERROR,
+			(errcode(ERRCODE_UNIQUE_VIOLATION),
+			 errmsg("HubSpot %s: %s",
+					category ? hs_message_text(category, strlen(category)) : "error",
+					message),
+			 errdetail("The existing record is %s.%s %s", existing,
+					   batch ? " HubSpot refused the whole batch: it wrote none of its rows, and names only the first conflict." : "",
+					   request),
+			 request_creates(resp->method, resp->path) && o != NULL &&
+			 o->unique_property != NULL ?
+			 errhint("To update existing %s instead, upsert: set the foreign table's option id_property '%s'.%s",
+					 o->name, o->unique_property,
+					 batch ? " on_error 'skip' cannot skip rows of a batch refused whole; with batch_size 1 each row is sent alone, and a duplicate is skipped with a warning." : "") :
+			 batch ?
+			 errhint("on_error 'skip' cannot skip rows of a batch refused whole; with batch_size 1 each row is sent alone, and a duplicate is skipped with a warning.") : 0));
 }
 
 /*
@@ -264,8 +496,12 @@ hs_report_response_error(HsResponse *resp)
 {
 	const char *category = hs_json_string(resp->json, "category");
 	char	   *message = resp->json ? hs_error_message_text(resp->json) : NULL;
-	const char *hint = hint_for_category(category, resp->status);
-	int			sqlstate = hs_errcode_for_category(category, resp->status);
+	const char *hint = hint_for_answer(resp, category, message);
+	int			sqlstate;
+
+	if (category == NULL && hs_json_string(resp->json, "policyName") != NULL)
+		category = "RATE_LIMITS";
+	sqlstate = hs_errcode_for_category(category, resp->status);
 
 	/*
 	 * An object type HubSpot does not know is a 400 without a category,
@@ -273,16 +509,14 @@ hs_report_response_error(HsResponse *resp)
 	 */
 	if (category == NULL && message != NULL &&
 		strncmp(message, UNKNOWN_OBJECT_TYPE, strlen(UNKNOWN_OBJECT_TYPE)) == 0)
-	{
 		sqlstate = ERRCODE_UNDEFINED_OBJECT;
-		hint = OBJECT_OPTION_HINT;
-	}
 
 	if (resp->status >= 300 && resp->status < 400)
 		hint = "hubspot_fdw never follows redirects, so that the access token goes nowhere else; check the server's api_url.";
 
-	if (category == NULL && hs_json_string(resp->json, "policyName") != NULL)
-		category = "RATE_LIMITS";
+	if (message != NULL && hs_unique_conflict_id(message) != NULL &&
+		resp->status >= 400 && resp->status < 500)
+		report_unique_conflict(resp, category, message, hs_unique_conflict_id(message));
 
 	ereport(ERROR,
 			(errcode(sqlstate),

@@ -43,6 +43,22 @@ extern int	hs_errcode_for_category(const char *category, long status);
 extern int	hs_errcode_for_rejected_input(const char *category);
 
 /*
+ * The SQLSTATE for a row HubSpot rejected with this category and message:
+ * 23505 when the message says another record holds a unique value
+ * (hs_unique_conflict_id()), else as hs_errcode_for_rejected_input().
+ */
+extern int	hs_errcode_for_rejection(const char *category, const char *message);
+
+/*
+ * hs_unique_conflict_id
+ *		The id (palloc'd digits) of the record that already holds a unique
+ *		value, when message is HubSpot's word for that: "Contact already
+ *		exists. Existing ID: N" (409; hubspot-objects.md 1.3) or "... B
+ *		already has that value." (400, any unique property); else NULL.
+ */
+extern char *hs_unique_conflict_id(const char *message);
+
+/*
  * The SQLSTATE for a transfer that ended without an HTTP answer (res is an
  * http.h HsHttpResult whose outcome is not HS_HTTP_DONE): 08001 could not
  * connect, 08000 timed out, 54000 response too large, 58000 internal, else
@@ -92,7 +108,11 @@ extern char *hs_error_message_text(json_object *err);
  * A HubSpot answer that is not a success: "HubSpot CATEGORY: message"
  * (or "HubSpot answered HTTP n" without a readable body), the SQLSTATE from
  * the category table, detail "Request: M path; HTTP status n; correlationId
- * c.", a hint for authentication, scopes, a wrong object and redirects.
+ * c.", a hint for authentication, scopes (the request's object and the
+ * scope it needs, objects.h), a wrong object and redirects.  A unique value
+ * another record holds (hs_unique_conflict_id()) is 23505 whatever the
+ * category, the detail naming that record and, for a batch, that HubSpot
+ * refused it whole.
  */
 extern void hs_report_response_error(HsResponse *resp) pg_attribute_noreturn();
 

@@ -41,6 +41,7 @@
 #include "convert.h"
 #include "option.h"
 #include "properties.h"
+#include "schemas.h"
 #include "writer.h"
 
 /*
@@ -193,6 +194,9 @@ create_modify_state(ResultRelInfo *rinfo, EState *estate, CmdType operation,
 									   modify_user(rinfo, estate));
 	if (explain_only)
 		return fmstate;
+	/* a custom object's paths use its objectTypeId (schemas.c) */
+	hs_resolve_table_object(fmstate->writer->conn, fmstate->table,
+							&fmstate->writer->stats);
 
 	fmstate->batch_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											   "hubspot_fdw insert data",
@@ -372,17 +376,24 @@ hubspotGetForeignModifyBatchSize(ResultRelInfo *rinfo)
  * ----------------------------------------------------------------
  */
 
-/* Upserts need a unique id_property: check it once, before the first send. */
+/*
+ * Upserts need a unique id_property: check it once, before the first send.
+ * The object's own unique key (objects.h: contacts' email) is one whatever
+ * the catalogue says of it (hubspot-objects.md 3: whether email reports
+ * hasUniqueValue is not known).
+ */
 static void
 check_upsert_key(HsModifyState *fmstate)
 {
+	const char *key = fmstate->table->objtype->unique_property;
 	HsProperty *prop;
 
 	if (fmstate->op != HS_OP_UPSERT || fmstate->key_property != NULL)
 		return;
 	prop = hs_find_property(fmstate->writer->conn, fmstate->table->object,
 							fmstate->table->id_property, &fmstate->writer->stats);
-	if (prop == NULL || !prop->unique)
+	if (prop == NULL ||
+		(!prop->unique && (key == NULL || strcmp(key, prop->name) != 0)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"id_property\" of foreign table \"%s\" names %s \"%s\"",

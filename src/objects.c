@@ -14,6 +14,8 @@
  */
 #include "postgres.h"
 
+#include "lib/stringinfo.h"
+
 #include "objects.h"
 
 #define SCOPES(o) "crm.objects." o ".read", "crm.objects." o ".write"
@@ -96,6 +98,78 @@ hs_object_custom(const char *type_id, const char *fully_qualified_name,
 	o->associable = true;
 	o->custom = true;
 	return o;
+}
+
+/* Is s a custom object name: a letter, then letters, digits, underscores? */
+static bool
+custom_name(const char *s)
+{
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			  (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+HsObjectNameKind
+hs_object_name_kind(const char *name)
+{
+	size_t		digits;
+
+	if (hs_object_find(name) != NULL)
+		return HS_OBJNAME_STANDARD;
+	if (strncmp(name, "2-", 2) == 0)
+	{
+		digits = strspn(name + 2, "0123456789");
+		return digits > 0 && digits <= 18 && name[2 + digits] == '\0' ?
+			HS_OBJNAME_CUSTOM_ID : HS_OBJNAME_INVALID;
+	}
+	if (name[0] != 'p' && name[0] != 'P')
+		return HS_OBJNAME_INVALID;
+	if (name[1] == '_')
+		return custom_name(name + 2) ? HS_OBJNAME_CUSTOM_SHORT : HS_OBJNAME_INVALID;
+	digits = strspn(name + 1, "0123456789");
+	if (digits > 0 && digits <= 18 && name[1 + digits] == '_' &&
+		custom_name(name + 2 + digits))
+		return HS_OBJNAME_CUSTOM_FQN;
+	return HS_OBJNAME_INVALID;
+}
+
+HsObjectType *
+hs_object_custom_pending(const char *spelling)
+{
+	HsObjectType *o = hs_object_custom(spelling, spelling, spelling, NULL);
+
+	if (hs_object_name_kind(spelling) != HS_OBJNAME_CUSTOM_ID)
+		o->type_id = NULL;
+	return o;
+}
+
+const char *
+hs_object_path(const HsObjectType *o)
+{
+	if (o->custom && o->type_id != NULL)
+		return o->type_id;
+	return o->name;
+}
+
+const char *
+hs_object_display(const HsObjectType *o)
+{
+	return o->custom ? o->singular : o->name;
+}
+
+char *
+hs_object_names(void)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (size_t i = 0; i < lengthof(standard_objects); i++)
+		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", standard_objects[i].name);
+	return buf.data;
 }
 
 const char *

@@ -61,6 +61,63 @@ extern HsObjectType *hs_object_custom(const char *type_id,
 									  const char *required);
 
 /*
+ * How the object option names an object (hs_object_name_kind):
+ *   HS_OBJNAME_STANDARD	a standard object of the registry, by plural or
+ *							singular name or type id, in any case
+ *   HS_OBJNAME_CUSTOM_ID	"2-" and digits: a custom object's objectTypeId
+ *   HS_OBJNAME_CUSTOM_FQN	"p" digits "_" name: its fullyQualifiedName
+ *   HS_OBJNAME_CUSTOM_SHORT	"p_" name: the portal-less short form
+ *   HS_OBJNAME_INVALID		none of those (an object hubspot_fdw does not
+ *							support, a bare custom object name, a typo)
+ * A custom object name is a letter, then letters, digits and underscores
+ * (hubspot-objects.md 2); spellings are matched in any case.  Custom
+ * spellings are resolved to a schema by schemas.c, with a request.
+ */
+typedef enum HsObjectNameKind
+{
+	HS_OBJNAME_INVALID,
+	HS_OBJNAME_STANDARD,
+	HS_OBJNAME_CUSTOM_ID,
+	HS_OBJNAME_CUSTOM_FQN,
+	HS_OBJNAME_CUSTOM_SHORT
+} HsObjectNameKind;
+
+extern HsObjectNameKind hs_object_name_kind(const char *name);
+
+/*
+ * hs_object_custom_pending
+ *		A palloc'd stand-in for a custom object named by spelling (one of the
+ *		custom kinds above) before its schema was read: every rule that is
+ *		the same for all custom objects (scopes, date properties) is right;
+ *		type_id is spelling when it is an objectTypeId, else NULL; required
+ *		is NULL.  For planning and plain EXPLAIN, which send no request.
+ */
+extern HsObjectType *hs_object_custom_pending(const char *spelling);
+
+/*
+ * hs_object_path
+ *		The object's segment in request paths (/crm/v3/objects/{segment}):
+ *		the plural name of a standard object, the objectTypeId of a custom
+ *		one (hubspot-objects.md 2: "always use 2-NNN in URLs"), or, for a
+ *		pending custom object named otherwise, its spelling.
+ */
+extern const char *hs_object_path(const HsObjectType *o);
+
+/*
+ * hs_object_display
+ *		The object as messages name it: the plural name of a standard object
+ *		("contacts"), a custom object's name ("pets").
+ */
+extern const char *hs_object_display(const HsObjectType *o);
+
+/*
+ * hs_object_names
+ *		"contacts, companies, ..." (palloc'd): the standard objects'
+ *		plural names in registry order, for hints.
+ */
+extern char *hs_object_names(void);
+
+/*
  * hs_object_key
  *		One spelling per object, for comparing two names of the same
  *		object: the type id of a standard object, else name itself (custom

@@ -36,6 +36,25 @@
 #define DEFAULT_OBJECT "products"
 
 /*
+ * hs_check_object_option
+ *		Raise 22023 unless value (of option "object" or "to_object") names an object hubspot_fdw can stand for
+ *		(objects.h: a standard object of the registry, or a custom object's
+ *		spelling).  Whether a custom object exists is known only from
+ *		HubSpot (schemas.c, at first use).
+ */
+void
+hs_check_object_option(const char *option, const char *value)
+{
+	if (hs_object_name_kind(value) == HS_OBJNAME_INVALID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"", option, value),
+				 errdetail("hubspot_fdw supports the standard objects %s, by plural or singular name or type id, and custom objects.",
+						   hs_object_names()),
+				 errhint("Name a custom object by its objectTypeId (2-NNN), fully qualified name (p{portal}_{name}) or p_{name}; its bare name is not enough.")));
+}
+
+/*
  * hs_parse_int_option
  *		An integer option's value into *result; false if it is not an int.
  */
@@ -477,7 +496,7 @@ hs_get_table(Relation rel)
 	table->relid = RelationGetRelid(rel);
 	table->relname = pstrdup(RelationGetRelationName(rel));
 	table->serverid = ft->serverid;
-	table->object = DEFAULT_OBJECT;
+	table->object_option = DEFAULT_OBJECT;
 	hs_get_server_options(ft->serverid, &server);
 	table->batch_size = server.batch_size;
 	table->max_concurrent_requests = server.max_concurrent_requests;
@@ -489,7 +508,7 @@ hs_get_table(Relation rel)
 		DefElem    *def = (DefElem *) lfirst(lc);
 
 		if (strcmp(def->defname, "object") == 0)
-			table->object = pstrdup(defGetString(def));
+			table->object_option = pstrdup(defGetString(def));
 		else if (strcmp(def->defname, "batch_size") == 0)
 			(void) hs_parse_int_option(defGetString(def), &table->batch_size);
 		else if (strcmp(def->defname, "max_concurrent_requests") == 0)
@@ -505,6 +524,16 @@ hs_get_table(Relation rel)
 		else if (strcmp(def->defname, "associations") == 0)
 			table->inline_associations = hs_parse_object_list(defGetString(def));
 	}
+
+	hs_check_object_option("object", table->object_option);
+	if (hs_object_name_kind(table->object_option) == HS_OBJNAME_STANDARD)
+		table->objtype = hs_object_find(table->object_option);
+	else
+	{
+		table->objtype = hs_object_custom_pending(table->object_option);
+		table->objtype_pending = true;
+	}
+	table->object = pstrdup(hs_object_path(table->objtype));
 
 	table->columns = palloc0(sizeof(HsColumn) * Max(tupdesc->natts, 1));
 	if (table->to_object != NULL)

@@ -53,6 +53,16 @@ extern List *hs_parse_object_list(const char *value);
 /* Parse an integer option's value; false if it is not one. */
 extern bool hs_parse_int_option(const char *value, int *result);
 
+/*
+ * hs_check_object_option
+ *		The check of option "object" (or "to_object"), for the validator
+ *		and for tables made before it: 22023 unless value is a standard
+ *		object of the registry
+ *		(objects.h; plural, singular, type id) or a custom object's spelling
+ *		(2-NNN, p{portal}_{name}, p_{name}), the hint listing what is valid.
+ */
+extern void hs_check_object_option(const char *option, const char *value);
+
 /* Parse on_error's value ("abort", "skip"); false if it is neither. */
 extern bool hs_parse_on_error(const char *value, bool *skip);
 

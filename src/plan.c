@@ -721,7 +721,7 @@ hubspotGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	HsPathKind	kind = path_private == NIL ? PATH_READ : intVal(linitial(path_private));
 	List	   *attnums;
 	List	   *fdw_exprs = NIL;
-	HsReadKind	lookup = info->lookup;
+	HsReadKind	lookup;
 	List	   *priv;
 	List	   *groups = NIL;
 	int			flags = 0;
@@ -731,8 +731,10 @@ hubspotGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	char	   *kept = "";
 	List	   *sorting = NIL;
 
+	/* an upper relation's fdw_private is an HsUpperInfo, not an HsRelInfo */
 	if (kind == PATH_COUNT)
 		return count_plan(baserel, tlist, outer_plan);
+	lookup = info->lookup;
 
 	/*
 	 * Every clause is also checked locally, the id, archived and search ones

@@ -157,7 +157,8 @@ hs_check_typed_columns(HsConnection *conn, HsTable *table, HsStats *stats)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("column \"%s\" of foreign table \"%s\" maps to HubSpot property \"%s\", which %s do not have",
-							col->name, table->relname, col->property, table->object),
+							col->name, table->relname, col->property,
+							hs_object_display(table->objtype)),
 					 errhint("Set the column's \"property\" option to the internal name of an existing property.")));
 	}
 }

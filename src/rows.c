@@ -172,7 +172,7 @@ check_property(HsModifyState *fmstate, int64 row, PropValue *pv)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("row " INT64_FORMAT ": HubSpot %s have no property \"%s\"",
-						row, fmstate->table->object, pv->name),
+						row, hs_object_display(fmstate->table->objtype), pv->name),
 				 errhint("Property names are HubSpot's internal names, such as \"hs_sku\"; %s %s lists them.",
 						 list->method, list->path)));
 	}
@@ -200,7 +200,8 @@ column_assigned(HsModifyState *fmstate, HsColumn *col)
  *		null) clear its property?  A key left out does not when the UPDATE
  *		sets a typed column of the property to a value (a JSON null says
  *		"clear" outright).  Not a read-only one, nor one HubSpot
- *		maintains on every record (hs_object_id, createdate, ...): replacing
+ *		maintains on every record (hs_object_id, the object's creation and
+ *		modification dates, objects.h): replacing
  *		the whole object, as ORMs and GraphQL servers do, leaves those out
  *		without meaning to clear them.  Nor one HubSpot no longer has: there
  *		is nothing to clear.
@@ -210,9 +211,9 @@ may_clear(HsModifyState *fmstate, TupleTableSlot *new, const char *name,
 		  bool explicit_null)
 {
 	/* HubSpot sets these on every record, even where they are writable */
-	static const char *const maintained[] = {
-		"createdate", "hs_createdate", "lastmodifieddate", "hs_lastmodifieddate",
-		"hs_object_id"
+	const HsObjectType *o = fmstate->table->objtype;
+	const char *const maintained[] = {
+		o->created_property, o->modified_property, "hs_object_id"
 	};
 	HsProperty *prop;
 

@@ -38,6 +38,7 @@
 #include "json.h"
 #include "option.h"
 #include "properties.h"
+#include "schemas.h"
 #include "search.h"
 #include "filter.h"
 #include "visibility.h"
@@ -211,6 +212,9 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 		ss->want_inline |= ss->wanted[i] && col->kind == HS_COL_ASSOCIATIONS &&
 			ss->table->inline_associations != NIL;
 	}
+	/* custom objects' paths: objectTypeId (plain EXPLAIN: the table's name) */
+	if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
+		ss->conn = hs_connect_table(ss->table, hs_scan_user(estate, rtindex), &ss->stats);
 	if (kind == HS_READ_SEARCH)
 		begin_search(ss, node, rel, priv);
 	else
@@ -227,7 +231,6 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 	if (kind == HS_READ_BY_ID || kind == HS_READ_BATCH)
 		ss->id_state = ExecInitExpr((Expr *) linitial(fsplan->fdw_exprs),
 									(PlanState *) node);
-	ss->conn = hs_connect(ss->table->serverid, hs_scan_user(estate, rtindex));
 	ss->horizon = hs_visibility_scan_begin(estate->es_query_cxt);
 	ss->scan_cxt = estate->es_query_cxt;
 	ss->page_cxt = AllocSetContextCreate(estate->es_query_cxt,
@@ -365,7 +368,8 @@ prepare_read(HsScanState *ss, HsRead *rd)
 /*
  * property_type
  *		HubSpot's type of a property, for search.c: from the catalogue;
- *		hs_object_id, createdate and hs_lastmodifieddate are known.  A
+ *		hs_object_id and the object's creation and modification date
+ *		properties (objects.h) are known.  A
  *		multiple-choice enumeration is none search.c knows: HubSpot's EQ
  *		tests one of its values, PostgreSQL's = the ';'-joined text.
  */
@@ -381,7 +385,8 @@ property_type(void *arg, const char *name, HsSearchKind kind pg_attribute_unused
 		*type = p->multiple ? HS_PROP_OTHER : p->type;
 	else if (strcmp(name, "hs_object_id") == 0)
 		*type = HS_PROP_NUMBER;
-	else if (strcmp(name, "createdate") == 0 || strcmp(name, "hs_lastmodifieddate") == 0)
+	else if (strcmp(name, ss->table->objtype->created_property) == 0 ||
+			 strcmp(name, ss->table->objtype->modified_property) == 0)
 		*type = HS_PROP_DATETIME;
 	else
 		return false;

@@ -98,7 +98,7 @@ table_column(HsTable *table, AttrNumber attnum)
 
 /* What a typed column, the id or a timestamp column stands for. */
 static bool
-column_target(HsColumn *col, Target *t)
+column_target(HsTable *table, HsColumn *col, Target *t)
 {
 	Oid			base = col->basetypid;
 	int32		typmod;
@@ -127,7 +127,9 @@ column_target(HsColumn *col, Target *t)
 		case HS_COL_UPDATED_AT:
 			if (base != TIMESTAMPTZOID)
 				return false;
-			t->property = col->kind == HS_COL_CREATED_AT ? "createdate" : "hs_lastmodifieddate";
+			/* the object's own (contacts: lastmodifieddate; hubspot-objects.md 1.4) */
+			t->property = col->kind == HS_COL_CREATED_AT ?
+				table->objtype->created_property : table->objtype->modified_property;
 			t->kind = HS_SK_DATETIME;
 			t->always_set = true;
 			return true;
@@ -204,7 +206,7 @@ search_target(HsTable *table, Index relid, Node *node, Target *t)
 	if (var->varno != (int) relid || var->varlevelsup != 0)
 		return false;
 	col = table_column(table, var->varattno);
-	return col != NULL && column_target(col, t);
+	return col != NULL && column_target(table, col, t);
 }
 
 /* Can a value of this type be written for a target of this kind? */

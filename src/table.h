@@ -21,6 +21,8 @@
 #include "fmgr.h"
 #include "nodes/pg_list.h"
 
+#include "objects.h"
+
 /* What a column of the foreign table stands for. */
 typedef enum HsColumnKind
 {
@@ -81,7 +83,14 @@ typedef struct HsTable
 	Oid			relid;
 	char	   *relname;
 	Oid			serverid;
-	char	   *object;			/* CRM object type in paths */
+	char	   *object;			/* the object's segment in paths:
+								 * hs_object_path(objtype) */
+	char	   *object_option;	/* the "object" option as written */
+	const HsObjectType *objtype;	/* the object and its rules (objects.h);
+									 * while objtype_pending, a stand-in for
+									 * a custom object whose schema is not
+									 * read yet (schemas.c resolves it) */
+	bool		objtype_pending;
 	int			batch_size;
 	int			max_concurrent_requests;	/* batches in flight at most */
 	bool		on_error_skip;	/* on_error 'skip': warn about rejected rows */

@@ -352,11 +352,7 @@ check_option_value(const HsOptionDef *opt, const char *value)
 								 opt->min, opt->max)));
 			break;
 		case OPT_OBJECT:
-			if (!only_chars(value, "_-") || strlen(value) > 100)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid value for option \"%s\": \"%s\"", opt->name, value),
-						 errhint("Give a CRM object type such as \"products\" or \"0-7\".")));
+			hs_check_object_option(opt->name, value);
 			break;
 		case OPT_OBJECT_LIST:
 			check_object_list(value);

@@ -36,7 +36,7 @@ SRC = os.path.join(REPO, 'src')
 #   associations                    association sets of records (inline column)
 #   plan > search                   planning; search.c: search filters
 #   writer                          the write pipeline
-#   properties                      property catalogues
+#   properties, schemas             property catalogues; custom objects
 #   api (api_properties, api_assoc) every endpoint: paths, bodies, parsers (the
 #                                   property catalogue's parser in a file of its own;
 #                                   api_assoc.c: the v4 associations API)
@@ -58,17 +58,20 @@ ALLOWED = {
                    'json'},
     'assoc_modify': {'writer', 'api', 'api_assoc', 'option', 'convert', 'json', 'objects'},
     'plan': {'search', 'api', 'option', 'convert', 'table'},
-    'scan': {'plan', 'search', 'associations', 'filter', 'properties', 'api', 'client', 'errors', 'option',
+    'scan': {'plan', 'search', 'associations', 'filter', 'properties', 'schemas', 'api', 'client',
+             'errors', 'option',
              'convert', 'visibility', 'json'},
     'search': {'filter', 'api', 'table', 'errors', 'json'},
     'filter': {'api', 'table'},
-    'modify': {'rows', 'writer', 'properties', 'api', 'client', 'errors',
+    'modify': {'rows', 'writer', 'properties', 'schemas', 'api', 'client', 'errors',
                'option', 'convert', 'statement', 'visibility', 'json'},
-    'rows': {'writer', 'properties', 'api', 'errors', 'option', 'convert',
+    'rows': {'writer', 'properties', 'api', 'errors', 'option', 'convert', 'objects',
              'visibility', 'json'},
     'writer': {'answers', 'writes', 'api', 'api_assoc', 'client', 'errors', 'option', 'convert', 'statement',
                'visibility', 'json'},
-    'properties': {'api', 'api_properties', 'client', 'errors', 'option', 'convert', 'json'},
+    'properties': {'api', 'api_properties', 'client', 'errors', 'option', 'convert', 'json',
+                   'objects'},
+    'schemas': {'api', 'client', 'errors', 'option', 'objects', 'table', 'json'},
     'api_properties': {'api', 'errors', 'json'},
     'api': {'client', 'errors', 'json'},
     'api_assoc': {'api', 'client', 'errors', 'json', 'objects'},
@@ -77,17 +80,17 @@ ALLOWED = {
     'attempt': {'http', 'request'},
     'answers': {'writes', 'api', 'errors', 'statement', 'visibility', 'json'},
     'writes': {'api', 'table', 'statement'},
-    'errors': {'http', 'request', 'json'},
+    'errors': {'http', 'request', 'json', 'objects'},
     'http': {'url'},
     'url': set(),
-    'option': {'convert', 'request', 'url', 'objects'},
+    'option': {'convert', 'request', 'url', 'objects', 'table'},
     'convert': {'table', 'json'},
     'statement': set(),
     'ratelimit': {'http'},
     'visibility': {'objects'},
     'objects': set(),
     'request': {'json'},
-    'table': set(),
+    'table': {'objects'},
     'json': set(),
 }
 
