@@ -210,6 +210,22 @@ SELECT * FROM imp_tables('hs_assoc');
 \d hs_assoc.deal_line_items
 \d hs_assoc.company_companies
 \d hs_assoc.pets_contacts
+-- the imported tables together: revenue per product
+INSERT INTO hs.products (name, price) VALUES ('Gadget', 25), ('Widget', 10);
+INSERT INTO hs.deals (dealname, dealstage) VALUES ('Big deal', 'appointmentscheduled');
+INSERT INTO hs.line_items (name, hs_product_id, quantity, price)
+  SELECT p.name, p.hs_object_id, q, p.price FROM hs.products p, generate_series(1, 2) q;
+CALL emu.clear_log();
+INSERT INTO hs_assoc.deal_line_items (deal_id, line_item_id)
+  SELECT d.id, li.id FROM hs.deals d, hs.line_items li;
+SELECT method, path, status FROM emu.requests() WHERE path LIKE '/crm/v4/%' ORDER BY seq;
+SELECT p.name, sum(li.amount) AS revenue, count(*) AS line_items
+  FROM hs.deals d
+  JOIN hs_assoc.deal_line_items dl ON dl.deal_id = d.id
+  JOIN hs.line_items li ON li.id = dl.line_item_id
+  JOIN hs.products p ON p.hs_object_id = li.hs_product_id
+ GROUP BY 1 ORDER BY 1;
+
 SET client_min_messages = warning;
 DROP SCHEMA hs, hs_plain, hs_hidden, hs_groups, hs_scoped, hs_assoc CASCADE;
 DROP FUNCTION imp_columns, imp_tables, imp_requests;
