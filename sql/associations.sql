@@ -6,6 +6,9 @@
 --
 CALL emu.reset();
 \set VERBOSITY default
+-- tables of this file's own, whatever other files left behind
+CREATE SCHEMA assoc;
+SET search_path = assoc, public;
 
 -- ===================================================================
 -- Tables; what CREATE FOREIGN TABLE refuses
@@ -283,3 +286,5 @@ SELECT count(*) FROM deals x, jsonb_array_elements_text(x.associations->'line_it
 DROP VIEW named, dc;
 DROP FOREIGN TABLE products, deals, line_items, companies, deal_line_items, line_item_deals,
   deal_companies, contacts, deal_contacts, contact_deals;
+DROP SCHEMA assoc;
+RESET search_path;
