@@ -115,27 +115,43 @@ CALL emu.clear_log();
 INSERT INTO products_w (properties, price) VALUES ('{"name": "Same", "price": "5"}', 5);
 SELECT body->'inputs'->0->'properties' AS sent FROM emu.requests();
 
--- associations go to HubSpot in its batch/create input shape
+-- associations go to HubSpot in its batch/create input shape: line items of
+-- a deal (line item -> deal is HUBSPOT_DEFINED 20; HubSpot checks the deal
+-- exists and the type fits the pair, and a line item has one parent)
+CREATE FOREIGN TABLE line_items (
+    id          text,
+    properties  jsonb,
+    associations jsonb
+) SERVER hubspot OPTIONS (object 'line_items');
+SELECT emu.seed('{"object": "deals", "objects": [{"properties": {"dealname": "Deal", "dealstage": "closedwon"}}]}')->'ids'->>0 AS deal \gset
 CALL emu.clear_log();
-INSERT INTO products_w (properties, associations) VALUES
+INSERT INTO line_items (properties, associations) VALUES
   ('{"name": "Associated"}',
-   '[{"to": {"id": "501"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 20}]}]');
-SELECT body->'inputs'->0->'associations' AS sent FROM emu.requests();
-SELECT o->'associations' AS stored FROM emu.objects() o WHERE o->'properties'->>'name' = 'Associated';
-INSERT INTO products_w (properties, associations) VALUES ('{"name": "Assoc returning"}',
-   '[{"to": {"id": "502"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 20}]}]')
-  RETURNING properties->>'name' AS name, associations;
+   format('[{"to": {"id": "%s"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 20}]}]', :'deal')::jsonb);
+SELECT body->'inputs'->0->'associations' = format('[{"to": {"id": "%s"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 20}]}]', :'deal')::jsonb
+       AS sent_as_written
+  FROM emu.requests();
+SELECT o->'associations'->0->'types' AS stored FROM emu.objects('line_items') o WHERE o->'properties'->>'name' = 'Associated';
+INSERT INTO line_items (properties, associations) VALUES ('{"name": "Assoc returning"}',
+   format('[{"to": {"id": "%s"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 20}]}]', :'deal')::jsonb)
+  RETURNING properties->>'name' AS name, associations->0->'to'->>'id' = :'deal' AS to_the_deal;
+-- the deal has both line items (the inverse type, deal -> line item, is 19)
+SELECT count(*) AS line_items_of_the_deal, min(a->'types'->0->>'typeId') AS type_id
+  FROM emu.ctl('associations deals line_items') a WHERE a->>'from' = :'deal';
 -- ... sent as written: numbers beyond 64 bits and deep nesting unchanged
 -- (HubSpot judges them; nothing is rounded or dropped on the way)
 CALL emu.clear_log();
-INSERT INTO products_w (properties, associations) VALUES ('{"name": "Assoc huge"}',
-   '[{"to": {"id": "503"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 99999999999999999999999}]}]');
-INSERT INTO products_w (properties, associations) SELECT '{"name": "Assoc deep"}',
-   ('[{"to": {"id": "504"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 20}], "x": '
+INSERT INTO line_items (properties, associations) VALUES ('{"name": "Assoc huge"}',
+   format('[{"to": {"id": "%s"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 99999999999999999999999}]}]', :'deal')::jsonb);
+INSERT INTO line_items (properties, associations) SELECT '{"name": "Assoc deep"}',
+   (format('[{"to": {"id": "%s"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 20}], "x": ', :'deal')
     || repeat('[', 40) || repeat(']', 40) || '}]')::jsonb;
 SELECT status, body->'inputs'->0->'associations'->0->'types'->0->'associationTypeId' AS type_id,
        length(body->'inputs'->0->'associations'->0->>'x') AS nested
   FROM emu.requests() ORDER BY seq;
+-- a product cannot be associated with anything
+INSERT INTO products_w (properties, associations) VALUES ('{"name": "Assoc product"}',
+   format('[{"to": {"id": "%s"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 20}]}]', :'deal')::jsonb);
 
 -- a row trigger needs each row's result: one create per row, and the
 -- AFTER trigger sees HubSpot's id

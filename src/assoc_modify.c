@@ -47,6 +47,8 @@ typedef struct AssocModifyState
 	int64		rows_seen;
 	AttrNumber	junk[HS_COL_LABEL + 1]; /* DELETE: by HS_COL_FROM_ID ... */
 	AttrNumber	wholerow_attno; /* DELETE ... RETURNING */
+	bool		one_by_one;		/* COPY under on_error 'skip': COPY counts
+								 * the rows, so none may be batched */
 } AssocModifyState;
 
 static const HsColumnKind identity_kinds[] = {
@@ -130,6 +132,7 @@ hubspotAssocAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 							 rtindex, "wholerow");
 }
 
+/* ON CONFLICT and UPDATE are refused before anything is sent. */
 List *
 hubspotAssocPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 							  Index resultRelation, int subplan_index pg_attribute_unused())
@@ -213,6 +216,13 @@ create_state(ResultRelInfo *rinfo, EState *estate, CmdType operation, bool expla
 	return st;
 }
 
+/*
+ * hubspotAssocBeginForeignModify
+ *		INSERT: a writer for rows with a type (batch/create) and one for rows
+ *		without (batch/associate/default); DELETE: one for
+ *		batch/labels/archive, buffered unless each row's result is needed,
+ *		and where the junk columns are.
+ */
 void
 hubspotAssocBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 							   List *fdw_private pg_attribute_unused(),
@@ -238,26 +248,32 @@ hubspotAssocBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	st->wholerow_attno = ExecFindJunkAttributeInTlist(tlist, "wholerow");
 }
 
+/* Rows routed into the table (partitions, COPY). */
 void
 hubspotAssocBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 {
 	ModifyTable *plan = (ModifyTable *) mtstate->ps.plan;
+	AssocModifyState *st;
 
+	/* COPY has no plan */
 	if (plan != NULL && plan->onConflictAction != ONCONFLICT_NONE)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("INSERT with ON CONFLICT is not supported by hubspot_fdw")));
-	rinfo->ri_FdwState = create_state(rinfo, mtstate->ps.state, CMD_INSERT, false,
-									  plan != NULL && mtstate->canSetTag);
+	st = create_state(rinfo, mtstate->ps.state, CMD_INSERT, false,
+					  plan != NULL && mtstate->canSetTag);
+	st->one_by_one = plan == NULL && st->table->on_error_skip;
+	rinfo->ri_FdwState = st;
 }
 
+/* batch_size, or 1 when each row's result is needed (plain EXPLAIN too). */
 int
 hubspotAssocGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 {
 	AssocModifyState *st = (AssocModifyState *) rinfo->ri_FdwState;
 	int			batch_size;
 
-	if (needs_each_result(rinfo))
+	if (needs_each_result(rinfo) || (st != NULL && st->one_by_one))
 		return 1;
 	batch_size = st != NULL ? st->table->batch_size :
 		hs_table_batch_size(RelationGetRelid(rinfo->ri_RelationDesc));
@@ -292,7 +308,7 @@ id_value(HsColumn *col, bool isnull, Datum value, int64 row)
 				 errmsg("row " INT64_FORMAT ": column \"%s\" cannot be NULL", row, col->name),
 				 errdetail("An association needs both of its records' ids.")));
 	id = hs_column_id_text(col, value);
-	if (id == NULL)
+	if (id == NULL || id[0] == '\0' || strspn(id, "0123456789") != strlen(id))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("row " INT64_FORMAT ": column \"%s\" is no HubSpot record id: \"%s\"",
@@ -400,6 +416,35 @@ store_default_type(AssocModifyState *st, json_object *stored, TupleTableSlot *sl
 	}
 }
 
+/*
+ * hubspotAssocExecForeignInsert
+ *		One row, one request (a batch of one); NULL for a row skipped under
+ *		on_error 'skip'.  The slot is the row, with the type HubSpot gave a
+ *		default association.
+ */
+/*
+ * For RETURNING: the label of a type written with batch/create, from its
+ * answer's "labels" (LabelsBetweenObjectPair: the non-null labels of the
+ * types written; one type, so at most one label).
+ */
+static void
+store_label(AssocModifyState *st, json_object *stored, TupleTableSlot *slot)
+{
+	json_object *labels = hs_member(stored, "labels");
+	HsColumn   *col = st->table->label_col;
+	json_object *label;
+
+	if (col == NULL || labels == NULL || !json_object_is_type(labels, json_type_array) ||
+		json_object_array_length(labels) != 1)
+		return;
+	label = json_object_array_get_idx(labels, 0);
+	if (label == NULL || !json_object_is_type(label, json_type_string))
+		return;
+	slot->tts_values[col->attnum - 1] =
+		hs_string_to_datum(col, hs_json_text(label, "association label", "labels"));
+	slot->tts_isnull[col->attnum - 1] = false;
+}
+
 TupleTableSlot *
 hubspotAssocExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 							  TupleTableSlot *slot, TupleTableSlot *planSlot pg_attribute_unused())
@@ -434,17 +479,28 @@ hubspotAssocExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	slot_getallattrs(slot);
 	if (in.type_id == 0 && stored != NULL)
 		store_default_type(st, stored, slot);
-	else if (st->table->category_col != NULL && in.category == NULL)
+	else
 	{
-		/* what was sent */
-		slot->tts_values[st->table->category_col->attnum - 1] =
-			hs_string_to_datum(st->table->category_col, "HUBSPOT_DEFINED");
-		slot->tts_isnull[st->table->category_col->attnum - 1] = false;
+		if (stored != NULL)
+			store_label(st, stored, slot);
+		if (st->table->category_col != NULL && in.category == NULL)
+		{
+			/* what was sent */
+			slot->tts_values[st->table->category_col->attnum - 1] =
+				hs_string_to_datum(st->table->category_col, "HUBSPOT_DEFINED");
+			slot->tts_isnull[st->table->category_col->attnum - 1] = false;
+		}
 	}
 	MemoryContextSwitchTo(oldcxt);
 	return slot;
 }
 
+/*
+ * hubspotAssocExecForeignBatchInsert
+ *		Rows queued to the writer of their kind, sent batch_size at a time;
+ *		rows HubSpot rejects under on_error 'skip' come off the count when
+ *		their batch is answered (writer.c).
+ */
 TupleTableSlot **
 hubspotAssocExecForeignBatchInsert(EState *estate pg_attribute_unused(), ResultRelInfo *rinfo,
 								   TupleTableSlot **slots,
@@ -506,6 +562,11 @@ delete_input(AssocModifyState *st, TupleTableSlot *planSlot, int64 row, HsWriteI
 	type_value(t, v[HS_COL_TYPE_ID], false, v[HS_COL_CATEGORY], false, row, in);
 }
 
+/*
+ * hubspotAssocExecForeignDelete
+ *		Queue the row's type for batch/labels/archive (or send it at once);
+ *		RETURNING gets the row as read.
+ */
 TupleTableSlot *
 hubspotAssocExecForeignDelete(EState *estate pg_attribute_unused(), ResultRelInfo *rinfo,
 							  TupleTableSlot *slot, TupleTableSlot *planSlot)

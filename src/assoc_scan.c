@@ -100,6 +100,12 @@ typedef struct AssocScanState
  * ----------------------------------------------------------------
  */
 
+/*
+ * hubspotAssocGetForeignRelSize
+ *		Find a condition on from_id that names the records (from_id = x,
+ *		IN, = ANY); estimate rows (no request: plain EXPLAIN touches
+ *		nothing).
+ */
 void
 hubspotAssocGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 							  Oid foreigntableid)
@@ -126,6 +132,12 @@ hubspotAssocGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 														 0, JOIN_INNER, NULL));
 }
 
+/*
+ * hubspotAssocGetForeignPaths
+ *		The read (lookup or listing), and, without a lookup, one path per
+ *		join clause on from_id that reads the associations of each outer
+ *		row's record with one batch/read.
+ */
 void
 hubspotAssocGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 							Oid foreigntableid pg_attribute_unused())
@@ -175,6 +187,12 @@ hubspotAssocGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 	}
 }
 
+/*
+ * hubspotAssocGetForeignPlan
+ *		fdw_private: ASSOC_SCAN_MARK and the read kind; fdw_exprs: the id
+ *		(or array of ids) of a lookup or a join parameter.  Every condition
+ *		stays a qual checked here.
+ */
 ForeignScan *
 hubspotAssocGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 						   Oid foreigntableid pg_attribute_unused(),
@@ -202,6 +220,7 @@ hubspotAssocGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 							NIL, NIL, outer_plan);
 }
 
+/* Does the plan's fdw_private start with ASSOC_SCAN_MARK? */
 bool
 hs_assoc_is_scan_plan(ForeignScan *plan)
 {
@@ -216,6 +235,10 @@ hs_assoc_is_scan_plan(ForeignScan *plan)
  * ----------------------------------------------------------------
  */
 
+/*
+ * hubspotAssocBeginForeignScan
+ *		The state; under plain EXPLAIN nothing more (no connection).
+ */
 void
 hubspotAssocBeginForeignScan(ForeignScanState *node, int eflags)
 {
@@ -372,6 +395,11 @@ store(HsColumn *col, const char *text, TupleTableSlot *slot)
 		slot->tts_values[col->attnum - 1] = hs_string_to_datum(col, text);
 }
 
+/*
+ * hubspotAssocIterateForeignScan
+ *		The next association: from the last answer, else from the next
+ *		batch/read of the queue, else the next page of the listing.
+ */
 TupleTableSlot *
 hubspotAssocIterateForeignScan(ForeignScanState *node)
 {

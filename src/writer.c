@@ -346,6 +346,35 @@ batch_finish(HsWriteBatch *batch)
 	PG_END_TRY();
 }
 
+/*
+ * resend_rows
+ *		HubSpot refused a batch of association writes whole (400) for the
+ *		rows its error names; whether it wrote the others first is not
+ *		known.  Association writes are idempotent (an association written
+ *		twice is one), so each row is sent again by itself and its own
+ *		answer tells whether it was written or rejected.
+ */
+static int
+resend_rows(HsWriteBatch *batch)
+{
+	HsWriter   *w = batch->writer;
+	int			applied = 0;
+
+	for (int i = 0; i < batch->ninputs; i++)
+	{
+		HsWriteBatch *one = hs_writer_batch_new(w, 1);
+
+		one->inputs[0] = batch->inputs[i];
+		one->ninputs = 1;
+		hs_writer_name_rows(w, one->inputs[0].row, one->inputs[0].row);
+		batch_start(one);
+		batch_finish(one);
+		applied += hs_writer_batch_result(one);
+	}
+	batch->applied = applied;
+	return applied;
+}
+
 int
 hs_writer_batch_result(HsWriteBatch *batch)
 {
@@ -365,6 +394,9 @@ hs_writer_batch_result(HsWriteBatch *batch)
 		return batch->applied;
 	}
 	/* v4 association writes answer 400 for invalid inputs: per row too */
+	if (HS_OP_ASSOCIATES(w->op) && resp->status == 400 && batch->ninputs > 1 &&
+		hs_api_assoc_names_inputs(resp, batch->inputs, batch->ninputs))
+		return resend_rows(batch);
 	if (resp->status != 200 && resp->status != 201 && resp->status != 207 &&
 		!(HS_OP_ASSOCIATES(w->op) && resp->status == 400 &&
 		  hs_api_assoc_names_inputs(resp, batch->inputs, batch->ninputs)))

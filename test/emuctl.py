@@ -24,6 +24,12 @@ Commands:
     scopes [JSON]          {"token": T, "scopes": [scope, ...]} gives token T only these scopes
                            ("scopes": null: every scope again); prints {"token_scopes": {...}};
                            without JSON, prints the tokens' scopes
+    associate JSON         write associations as the v4 API would, {"associations": [{"from":
+                           {"object": "deals", "id": "1"}, "to": {"object": "contacts", "id": "2"}[,
+                           "types": [{"associationCategory", "associationTypeId"}]]}]} (without
+                           types: the pair's default type); prints {"written": N}
+    associations FROM TO   the associations stored from FROM records to TO records, one JSON
+                           object per line: {"from", "to", "types": [{category, typeId, label}]}
     damage [JSON]          append a damage rule (object) or rules (list): the next matching
                            answers are sent damaged; without JSON, print the rules (one line
                            each) and then the answers damaged so far
@@ -159,6 +165,15 @@ def run(args, out):
             lines = [call(url, "GET", "/_emulator/scopes")]
         else:
             lines = [call(url, "POST", "/_emulator/scopes", parse_json_arg(args.arg, "scopes"))]
+    elif cmd == "associate":
+        if args.arg is None:
+            raise EmuctlError("associate needs a JSON body")
+        lines = [call(url, "POST", "/_emulator/associations", parse_json_arg(args.arg, "associations"))]
+    elif cmd == "associations":
+        if args.arg is None or args.to is None:
+            raise EmuctlError("associations needs FROM and TO objects")
+        query = urllib.parse.urlencode({"from": args.arg, "to": args.to})
+        lines = call(url, "GET", "/_emulator/associations?" + query)["results"]
     elif cmd in ("damage", "damage-clear"):
         lines = run_damage(url, cmd, args.arg)
     elif cmd == "concurrency":
@@ -184,10 +199,11 @@ def main(argv=None):
     parser.add_argument("--object", help="objects: the object (default products)")
     parser.add_argument("command", choices=["reset", "log", "clear-log", "fault", "config", "seed", "properties",
                                             "objects", "damage", "damage-clear", "wait-idle", "concurrency",
-                                            "scopes"])
+                                            "scopes", "associate", "associations"])
     parser.add_argument("arg", nargs="?", help="JSON argument of fault, config, seed, properties, scopes and "
                                                "damage; seconds of wait-idle; path substring of concurrency; "
-                                               "object of objects")
+                                               "object of objects; FROM of associations")
+    parser.add_argument("to", nargs="?", help="TO of associations")
     args = parser.parse_args(argv)
     try:
         run(args, sys.stdout)

@@ -13,7 +13,11 @@ records (ids unique in the portal), named in paths by plural, singular or type i
 is a 400 "Unable to infer object type from: X". Required properties, contacts' unique email
 (409 / 400), scopes per token (config token_scopes, POST /_emulator/scopes) and the schemas API
 (GET /crm/v3/schemas[/{2-x|fqn|p_name}], also /crm-object-schemas/v3/...) are described there.
-Every endpoint below serves every object ({object} for products):
+Associations (emulator_associations.py): the v4 endpoints (batch/read, batch/create,
+batch/associate/default, batch/archive, batch/labels/archive, labels, per-record GET/PUT/DELETE),
+inline associations on list and GET (associations=) and create-time associations, with
+HubSpot's type ids per pair, inverses, labels and validation. Every endpoint below serves every
+object ({object} for products):
 
     GET    /crm/v3/properties/products            property catalogue
     GET    /crm/v3/properties/products/{name}     one property
@@ -77,6 +81,8 @@ Control API for tests (no authentication, never logged, never rate limited, neve
     POST   /_emulator/config                      merge keys into the configuration
     POST   /_emulator/seed                        create records directly ("object": name, default products)
     GET    /_emulator/scopes                      {"token_scopes": {token: [scope, ...]}}
+    POST   /_emulator/associations                write associations (ctl_associate)
+    GET    /_emulator/associations?from=F&to=T    the associations stored from F to T records
     POST   /_emulator/scopes                      {"token": T, "scopes": [...] | null}: T's scopes
     POST   /_emulator/properties                  add properties to the catalogue:
                                                   {"properties": [{"name", "type", ...}, ...]}
@@ -126,7 +132,8 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 sys.dont_write_bytecode = True  # keep test/ free of __pycache__
 import emulator_search  # noqa: E402  (test/, beside this file)
 import emulator_objects  # noqa: E402
-emulator_objects.HOST = sys.modules[__name__]
+import emulator_associations  # noqa: E402
+emulator_objects.HOST = emulator_associations.HOST = sys.modules[__name__]
 
 # ---------------------------------------------------------------------------
 # Constants and default configuration
@@ -206,11 +213,23 @@ DEFAULT_CONFIG = {
     # MISSING_SCOPES. Tokens not listed have every scope. A change replaces the mapping;
     # POST /_emulator/scopes sets one token's.
     "token_scopes": {},
+    # Associations (emulator_associations.py): `to` entries per `from` in a page of v4
+    # batch/read; associated ids per object in a read's inline associations (then paging);
+    # v4 batch/create and batch/associate/default with bad inputs: "multi_status" (207 with an
+    # error per bad input) or "whole" (400, nothing written); whether a line item may have one
+    # parent (deal or quote) only; association batch and labels requests allowed per account
+    # in any interval_ms (outside the rolling window; None: no limit; a change merges its keys).
+    "association_page_size": 500,
+    "inline_association_limit": 100,
+    "association_batch_errors": "multi_status",
+    "line_item_single_parent": True,
+    "association_rate_limit": {"max": 150, "interval_ms": 10000},
 }
 
 RATE_LIMIT_KEYS = ("max", "interval_ms", "daily")
 # Configuration keys holding objects whose keys a change merges.
 NESTED_CONFIG_KEYS = {"rate_limit": RATE_LIMIT_KEYS,
+                      "association_rate_limit": ("max", "interval_ms"),
                       "search_limits": emulator_search.SEARCH_LIMIT_KEYS,
                       "search_rate_limit": emulator_search.SEARCH_RATE_LIMIT_KEYS}
 # The body of a 414 (HubSpot's front end answers it, not the API: no JSON).
@@ -357,96 +376,6 @@ def make_property(name, label, ptype, field_type=None, options=None, read_only=F
         "updatedAt": stamp,
         "archived": False,
     }
-
-
-def build_product_properties():
-    """The product property catalogue: HubSpot's defaults plus the test portal's custom ones."""
-    p = make_property
-    ro = {"read_only": True}
-    props = [
-        p("hs_object_id", "Record ID", "number", description="The unique ID for this record. This value is set automatically by HubSpot.", **ro),
-        p("name", "Name", "string", description="Product name"),
-        p("description", "Description", "string", "textarea", description="Full description of product"),
-        p("price", "Unit price", "number", description="Cost of product"),
-        p("hs_sku", "SKU", "string", description="Unique product identifier"),
-        p("hs_cost_of_goods_sold", "Unit cost", "number", description="The amount that sold goods cost the HubSpot customer"),
-        p("recurringbillingfrequency", "Billing frequency", "enumeration", options=_options([
-            ("weekly", "Weekly"), ("biweekly", "Biweekly"), ("monthly", "Monthly"),
-            ("quarterly", "Quarterly"), ("per_six_months", "Every six months"),
-            ("annually", "Annually"), ("per_two_years", "Every two years"),
-            ("per_three_years", "Every three years"), ("per_four_years", "Every four years"),
-            ("per_five_years", "Every five years")]),
-          description="How often a line item with this product should be billed"),
-        p("hs_recurring_billing_period", "Term", "string", description="The length of a recurring billing term, as an ISO-8601 period P#M"),
-        p("hs_recurring_billing_start_date", "Start date", "date", description="Recurring billing start date for a line item"),
-        p("discount", "Unit discount", "number", description="The discount amount applied"),
-        p("hs_discount_percentage", "Discount percentage", "number", description="The discount percentage applied"),
-        p("tax", "Tax", "number", description="The tax amount applied"),
-        p("hs_tax_category", "Tax category", "enumeration", options=_options([
-            ("standard", "Standard"), ("reduced", "Reduced"), ("zero_rated", "Zero rated"),
-            ("exempt", "Exempt")]), description="Tax category of the product"),
-        p("hs_product_type", "Product type", "enumeration", options=_options([
-            ("inventory", "Inventory"), ("non_inventory", "Non-inventory"), ("service", "Service")]),
-          description="The type of product"),
-        p("hs_status", "Status", "enumeration", options=_options([
-            ("active", "Active"), ("inactive", "Inactive")]), description="Status of the product"),
-        p("hs_pricing_model", "Pricing model", "enumeration", options=_options([
-            ("flat", "Flat"), ("tiered", "Tiered")]), description="Pricing model of the product"),
-        p("hs_tier_prices", "Tier prices", "string", description="Prices of the pricing tiers"),
-        p("hs_tier_ranges", "Tier ranges", "string", description="Ranges of the pricing tiers"),
-        p("hs_bundle_pricing_type", "Pricing", "enumeration", options=_options([
-            ("individual", "Individual"), ("bundle", "Bundle")]), description="Pricing of a bundle"),
-        p("hs_url", "URL", "string", description="The web page URL of the product"),
-        p("hs_images", "Image URL", "string", description="Image URL of the product"),
-        p("hs_rich_text_description", "Description (rich)", "string", "html", description="Rich text description of the product"),
-        p("hs_folder", "Folder", "enumeration", options=_options([
-            ("301", "Hardware"), ("302", "Services")]), external_options=True,
-          description="Folder of the product"),
-        p("hs_folder_id", "Folder Id", "number", description="Id of the folder of the product"),
-        p("hubspot_owner_id", "Owner", "enumeration", options=_options([
-            ("101", "Avery Owner"), ("102", "Blake Owner"), ("103", "Casey Owner")]),
-          external_options=True, description="The owner of the object"),
-        p("hs_all_assigned_business_unit_ids", "Business units", "enumeration", "checkbox",
-          options=_options([("0", "Default business unit"), ("1", "Second business unit")]),
-          external_options=True, description="The business units this record is assigned to"),
-        p("hs_owning_teams", "Owning teams", "enumeration", "checkbox",
-          options=_options([("201", "Sales"), ("202", "Services")]),
-          external_options=True, description="The teams that own this record"),
-        p("hs_pinned_engagement_id", "Pinned engagement ID", "number", description="The object ID of the current pinned engagement"),
-        p("createdate", "Create Date", "datetime", description="The date the product was created"),
-        p("hs_lastmodifieddate", "Last Modified Date", "datetime", description="The date any property on this product was modified", **ro),
-        p("hs_createdate", "Object create date/time", "datetime", description="The date and time at which this object was created", **ro),
-        p("hs_created_by_user_id", "Created by user ID", "number", description="The user who created this record", **ro),
-        p("hs_updated_by_user_id", "Updated by user ID", "number", description="The user who last updated this record", **ro),
-        p("hs_merged_object_ids", "Merged record IDs", "enumeration", "checkbox", description="The list of record IDs that have been merged into this record", **ro),
-        p("hs_object_source", "Record source", "enumeration", options=_options([
-            ("API", "API"), ("CRM_UI", "CRM UI"), ("IMPORT", "Import"),
-            ("INTEGRATION", "Integration"), ("INTERNAL_PROCESSING", "Internal processing")]),
-          description="Raw internal PropertySource present in the RequestContext when this record was created", **ro),
-        p("hs_object_source_label", "Record source label", "string", description="Human readable source of this record", **ro),
-        p("hs_object_source_id", "Record source ID", "string", description="Raw internal sourceId present in the RequestContext when this record was created", **ro),
-        p("hs_object_source_detail_1", "Record source detail 1", "string", description="First level of detail on how this record was created", **ro),
-        p("hs_object_source_detail_2", "Record source detail 2", "string", description="Second level of detail on how this record was created", **ro),
-        p("hs_object_source_detail_3", "Record source detail 3", "string", description="Third level of detail on how this record was created", **ro),
-        p("hubspot_owner_assigneddate", "Owner assigned date", "datetime", description="The most recent timestamp of when an owner was assigned to this record", **ro),
-        p("hs_all_owner_ids", "All owner IDs", "enumeration", "checkbox", description="Values of all default and custom owner properties for this record", **ro),
-        p("hs_all_team_ids", "All team IDs", "enumeration", "checkbox", description="The team IDs, including the team hierarchy, of all default and custom owner properties for this record", **ro),
-        p("hs_all_accessible_team_ids", "All accessible team IDs", "enumeration", "checkbox", description="The team IDs, including the team hierarchy, of all teams that can access this record", **ro),
-        p("hubspot_team_id", "HubSpot Team", "enumeration", description="The primary team of the record owner", **ro),
-        # Custom properties of the test portal.
-        p("external_id", "External ID", "string", unique=True, defined=False, display_order=1,
-          description="Identifier of the product in the source catalogue (unique)"),
-        p("in_stock", "In stock", "bool", defined=False, display_order=2,
-          description="Whether the product is in stock"),
-        p("sales_channels", "Sales channels", "enumeration", "checkbox", defined=False, display_order=3,
-          options=_options([("web", "Web"), ("retail", "Retail"), ("partner", "Partner")]),
-          description="Channels the product is sold through"),
-        p("launch_date", "Launch date", "date", defined=False, display_order=4,
-          description="Date the product was launched"),
-        p("weight_kg", "Weight (kg)", "number", defined=False, display_order=5,
-          description="Shipping weight in kilograms"),
-    ]
-    return {prop["name"]: prop for prop in props}
 
 
 # Properties added through POST /_emulator/properties (tests of wide objects).
@@ -1009,6 +938,7 @@ class RateLimiter:
     def __init__(self):
         self.windows = {}         # token -> sorted list of monotonic arrival times counted
         self.search_windows = {}  # account -> the same, for searches
+        self.association_windows = {}  # account -> the same, for association batches
         self.daily = {}           # account (None: the default one) -> (utc date, count)
 
     def _prune(self, token, interval_ms, now, windows=None):
@@ -1039,7 +969,8 @@ class RateLimiter:
         today = datetime.datetime.now(UTC).date()
         self.daily[account] = (today, self._daily_count(account) + 1)
 
-    def check_search(self, account, limits, search_limits, arrived):
+    def check_search(self, account, limits, search_limits, arrived, windows=None,
+                     policy=emulator_search.SECONDLY_POLICY):
         """Count one search (which the rolling window of rate_limit.max does not see), or return
         the policy that refuses it: "DAILY" (the account's day, shared with every request) or
         "SECONDLY" (search_limits: `max` searches of the account per `interval_ms`; None: no
@@ -1048,9 +979,10 @@ class RateLimiter:
         if daily_max is not None and self._daily_count(account) >= daily_max:
             return "DAILY"
         if search_limits is not None and search_limits["max"] is not None:
-            window = self._prune(account, search_limits["interval_ms"], arrived, self.search_windows)
+            window = self._prune(account, search_limits["interval_ms"], arrived,
+                                 self.search_windows if windows is None else windows)
             if len(window) >= search_limits["max"]:
-                return emulator_search.SECONDLY_POLICY
+                return policy
             bisect.insort(window, arrived)
         self._count_day(account)
         return None
@@ -1599,12 +1531,14 @@ class Route:
     """write: refused to read-only tokens; search: counted against the search rate limit,
     not the rolling window, and answered without X-HubSpot-RateLimit-* headers."""
 
-    def __init__(self, method, pattern, handler, write=False, search=False, scope=None):
+    def __init__(self, method, pattern, handler, write=False, search=False, scope=None, bucket=None):
         self.method = method
         self.regex = re.compile("^" + pattern + "$")
         self.handler = handler
         self.write = write
         self.search = search
+        # the rate bucket outside the rolling window: "search", "associations" or None
+        self.bucket = "search" if search else bucket
         # the scopes a token needs (emulator_objects.required_scopes): "read", "write",
         # "properties", "schemas", or None
         self.scope = scope or ("write" if write else "read")
@@ -1618,7 +1552,7 @@ OT = r"(?P<object_type>[^/]+)"
 SCHEMAS = r"/(?:crm/v3|crm-object-schemas/v3|crm-object-schemas/2026-03)/schemas"
 
 
-class Emulator(emulator_objects.ObjectEndpoints):
+class Emulator(emulator_objects.ObjectEndpoints, emulator_associations.AssociationEndpoints):
     """All emulator state, behind one lock, and the endpoint implementations."""
 
     ROUTES = [
@@ -1637,7 +1571,7 @@ class Emulator(emulator_objects.ObjectEndpoints):
         Route("GET", r"/crm/v3/objects/" + OT + r"/(?P<object_id>[^/]+)", "api_get_object"),
         Route("PATCH", r"/crm/v3/objects/" + OT + r"/(?P<object_id>[^/]+)", "api_update_object", write=True),
         Route("DELETE", r"/crm/v3/objects/" + OT + r"/(?P<object_id>[^/]+)", "api_archive_object", write=True),
-    ]
+    ] + emulator_associations.routes(Route)
 
     CONTROL_ROUTES = [
         Route("POST", r"/_emulator/reset", "ctl_reset"),
@@ -1658,6 +1592,8 @@ class Emulator(emulator_objects.ObjectEndpoints):
         Route("GET", r"/_emulator/concurrency", "ctl_concurrency"),
         Route("GET", r"/_emulator/scopes", "ctl_get_scopes"),
         Route("POST", r"/_emulator/scopes", "ctl_set_scopes"),
+        Route("GET", r"/_emulator/associations", "ctl_associations"),
+        Route("POST", r"/_emulator/associations", "ctl_associate"),
     ]
 
     def __init__(self):
@@ -1671,6 +1607,8 @@ class Emulator(emulator_objects.ObjectEndpoints):
             set_correlation_mode(self.config["correlation_ids"])
             self.ids, self.states = emulator_objects.build_states(Store, self.config["id_start"])
             self.current = self.states["products"]
+            self.assoc_types = emulator_associations.TypeRegistry()
+            self.assocs = emulator_associations.Store()
             self.unique_pending = {}
             self.log = []
             self.seq = 0
@@ -1729,8 +1667,12 @@ class Emulator(emulator_objects.ObjectEndpoints):
         return found.name
 
     def is_search(self, req):
+        """Whether req is in a rate bucket of its own (search, association batches)."""
+        return self.bucket(req) is not None
+
+    def bucket(self, req):
         route, _ = self.match(self.ROUTES, req.method, req.path)
-        return route is not None and route.search
+        return route.bucket if route is not None else None
 
     def rate_headers(self, req):
         """The X-HubSpot-RateLimit-* headers for an answer to req (none for a search)."""
@@ -1799,9 +1741,14 @@ class Emulator(emulator_objects.ObjectEndpoints):
             raise ApiError(401, "EXPIRED_AUTHENTICATION", EXPIRED_AUTH_MESSAGE)
         if cfg["tokens"] is not None and token not in cfg["tokens"]:
             raise ApiError(401, "INVALID_AUTHENTICATION", INVALID_AUTH_MESSAGE)
-        if self.is_search(req):
+        bucket = self.bucket(req)
+        if bucket == "search":
             refused = self.limiter.check_search(self.account_of(token), cfg["rate_limit"],
                                                 cfg["search_rate_limit"], req.arrived)
+        elif bucket == "associations":
+            refused = self.limiter.check_search(self.account_of(token), cfg["rate_limit"],
+                                                cfg["association_rate_limit"], req.arrived,
+                                                self.limiter.association_windows, "TEN_SECONDLY_ROLLING")
         else:
             refused = self.limiter.check(token, self.account_of(token), cfg["rate_limit"], req.arrived)
         if refused:
@@ -1817,16 +1764,15 @@ class Emulator(emulator_objects.ObjectEndpoints):
                                % (req.method, req.path, ", ".join(params)))
             raise ApiError(404, "RESOURCE_NOT_FOUND", "Unable to find a resource for %s %s" % (req.method, req.path))
         self.unique_pending = {}
-        otype = None
-        if "object_type" in params:
-            otype = self.states[self.resolve_object_type(params["object_type"])].type
+        otypes = [self.states[self.resolve_object_type(params[k])].type
+                  for k in ("from_type", "to_type", "object_type") if k in params] or [None]
         if route.write and token in cfg["read_only_tokens"]:
-            raise emulator_objects.missing_scopes_error(otype.write_scopes[:1])
-        if route.scope is not None:
+            raise emulator_objects.missing_scopes_error(otypes[0].write_scopes[:1])
+        for otype in otypes:
             emulator_objects.check_scopes(cfg["token_scopes"], token,
                                           emulator_objects.required_scopes(otype, route.scope))
         response = getattr(self, route.handler)(req, **params)
-        if not route.search:
+        if route.bucket is None:
             response.headers.update(self.limiter.headers(token, self.account_of(token), cfg["rate_limit"]))
         response.headers.setdefault("X-HubSpot-Correlation-Id", new_correlation_id())
         return response
@@ -1924,9 +1870,10 @@ class Emulator(emulator_objects.ObjectEndpoints):
             if not after.isdigit():
                 raise validation_error("Invalid after cursor: %s" % after)
             after = int(after)
+        targets = self.inline_targets(req)
         recs = self.store.page_from(after, archived, limit + 1)
         page, rest = recs[:limit], recs[limit:]
-        body = {"results": [self.object_json(r, properties, history) for r in page]}
+        body = {"results": [self.add_inline(self.object_json(r, properties, history), r, targets, req) for r in page]}
         if rest:
             next_after = rest[0].id
             query = [(k, v) for k, vs in req.query.items() if k != "after" for v in vs]
@@ -2006,10 +1953,11 @@ class Emulator(emulator_objects.ObjectEndpoints):
         self.resolve_object_type(object_type)
         properties, history, archived = self._read_params(req)
         id_property = self._id_property((req.query.get("idProperty") or [""])[0], object_type, "get")
+        targets = self.inline_targets(req)
         rec = self._find_record(id_property, object_id, archived)
         if rec is None:
             raise object_not_found(object_id)
-        return Response(200, self.object_json(rec, properties, history))
+        return Response(200, self.add_inline(self.object_json(rec, properties, history), rec, targets, req))
 
     @staticmethod
     def _properties_input(item, raw_text, type_name):
@@ -2110,7 +2058,9 @@ class Emulator(emulator_objects.ObjectEndpoints):
             raise problems_error(problems, self.config["portal_id"])
         self._required(clean)
         emulator_objects.check_unique_creates(self.current, [clean])
+        [resolved] = self.check_create_associations([associations])
         rec = self._create(clean, associations, self.now())
+        self.write_create_associations(rec, resolved)
         return Response(201, self.object_json(rec, all_properties=True, written=clean))
 
     def api_batch_create(self, req, object_type):
@@ -2141,10 +2091,15 @@ class Emulator(emulator_objects.ObjectEndpoints):
             if not problems:
                 self._required(clean)
         emulator_objects.check_unique_creates(self.current, [o[0] for o in outcomes if not o[3]])
+        links = iter(self.check_create_associations([o[1] for o in outcomes if not o[3]]))
 
         now = self.now()
-        results = [self._traced_result(self._create(clean, associations, now), trace, clean)
-                   for clean, associations, trace, problems in outcomes if not problems]
+        results = []
+        for clean, associations, trace, problems in outcomes:
+            if not problems:
+                rec = self._create(clean, associations, now)
+                self.write_create_associations(rec, next(links))
+                results.append(self._traced_result(rec, trace, clean))
         errors = [{"status": "error", "category": "VALIDATION_ERROR",
                    "message": problems_message(problems, portal),
                    "context": {"objectWriteTraceId": [trace]}}
@@ -2399,7 +2354,7 @@ class Emulator(emulator_objects.ObjectEndpoints):
         for key, value in changes.items():
             if key not in DEFAULT_CONFIG:
                 raise ValueError("unknown config key %r; known keys: %s" % (key, ", ".join(sorted(DEFAULT_CONFIG))))
-            if key in NESTED_CONFIG_KEYS and not (value is None and key == "search_rate_limit"):
+            if key in NESTED_CONFIG_KEYS and not (value is None and key in ("search_rate_limit", "association_rate_limit")):
                 known = NESTED_CONFIG_KEYS[key]
                 if not isinstance(value, dict):
                     raise ValueError("%s must be an object with keys %s" % (key, ", ".join(known)))
@@ -2628,6 +2583,11 @@ def validate_config(cfg):
         ("token_scopes", isinstance(cfg["token_scopes"], dict)
          and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in cfg["token_scopes"].values()),
          'an object mapping tokens to lists of scopes, e.g. {"pat-1": ["crm.objects.contacts.read"]}'),
+        ("association_page_size", is_int(cfg["association_page_size"], 1), "a positive integer"),
+        ("inline_association_limit", is_int(cfg["inline_association_limit"], 1), "a positive integer"),
+        ("association_batch_errors", cfg["association_batch_errors"] in ("multi_status", "whole"),
+         '"multi_status" or "whole"'),
+        ("line_item_single_parent", isinstance(cfg["line_item_single_parent"], bool), "a boolean"),
         ("latency_ms", isinstance(cfg["latency_ms"], (int, float)) and not isinstance(cfg["latency_ms"], bool)
          and 0 <= cfg["latency_ms"] <= 600000, "a number of milliseconds from 0 to 600000"),
         ("rate_limit.max", cfg["rate_limit"]["max"] is None or is_int(cfg["rate_limit"]["max"]), "null or a non-negative integer"),
@@ -2638,11 +2598,11 @@ def validate_config(cfg):
     ]
     checks += [("search_limits.%s" % k, is_int(cfg["search_limits"][k], 1), "a positive integer")
                for k in emulator_search.SEARCH_LIMIT_KEYS]
-    search_rate = cfg["search_rate_limit"]
-    if search_rate is not None:
-        checks += [("search_rate_limit.max", search_rate["max"] is None or is_int(search_rate["max"]),
-                    "null or a non-negative integer"),
-                   ("search_rate_limit.interval_ms", is_int(search_rate["interval_ms"], 1), "a positive integer")]
+    for name in ("search_rate_limit", "association_rate_limit"):
+        bucket = cfg[name]
+        if bucket is not None:
+            checks += [(name + ".max", bucket["max"] is None or is_int(bucket["max"]), "null or a non-negative integer"),
+                       (name + ".interval_ms", is_int(bucket["interval_ms"], 1), "a positive integer")]
     for key, ok, expected in checks:
         if not ok:
             raise ValueError("config %s must be %s" % (key, expected))

@@ -202,6 +202,97 @@ LONG_CONTACT_PROPERTY = ("hs_analytics_source_data_first_touch_converting_campai
 UPPER_CASE_CONTACT_PROPERTY = "Legacy_CRM_ID"
 
 
+def product_properties():
+    """The product property catalogue: HubSpot's defaults plus the test portal's custom ones."""
+    p = HOST.make_property
+    _options = HOST._options
+    ro = {"read_only": True}
+    props = [
+        p("hs_object_id", "Record ID", "number", description="The unique ID for this record. This value is set automatically by HubSpot.", **ro),
+        p("name", "Name", "string", description="Product name"),
+        p("description", "Description", "string", "textarea", description="Full description of product"),
+        p("price", "Unit price", "number", description="Cost of product"),
+        p("hs_sku", "SKU", "string", description="Unique product identifier"),
+        p("hs_cost_of_goods_sold", "Unit cost", "number", description="The amount that sold goods cost the HubSpot customer"),
+        p("recurringbillingfrequency", "Billing frequency", "enumeration", options=_options([
+            ("weekly", "Weekly"), ("biweekly", "Biweekly"), ("monthly", "Monthly"),
+            ("quarterly", "Quarterly"), ("per_six_months", "Every six months"),
+            ("annually", "Annually"), ("per_two_years", "Every two years"),
+            ("per_three_years", "Every three years"), ("per_four_years", "Every four years"),
+            ("per_five_years", "Every five years")]),
+          description="How often a line item with this product should be billed"),
+        p("hs_recurring_billing_period", "Term", "string", description="The length of a recurring billing term, as an ISO-8601 period P#M"),
+        p("hs_recurring_billing_start_date", "Start date", "date", description="Recurring billing start date for a line item"),
+        p("discount", "Unit discount", "number", description="The discount amount applied"),
+        p("hs_discount_percentage", "Discount percentage", "number", description="The discount percentage applied"),
+        p("tax", "Tax", "number", description="The tax amount applied"),
+        p("hs_tax_category", "Tax category", "enumeration", options=_options([
+            ("standard", "Standard"), ("reduced", "Reduced"), ("zero_rated", "Zero rated"),
+            ("exempt", "Exempt")]), description="Tax category of the product"),
+        p("hs_product_type", "Product type", "enumeration", options=_options([
+            ("inventory", "Inventory"), ("non_inventory", "Non-inventory"), ("service", "Service")]),
+          description="The type of product"),
+        p("hs_status", "Status", "enumeration", options=_options([
+            ("active", "Active"), ("inactive", "Inactive")]), description="Status of the product"),
+        p("hs_pricing_model", "Pricing model", "enumeration", options=_options([
+            ("flat", "Flat"), ("tiered", "Tiered")]), description="Pricing model of the product"),
+        p("hs_tier_prices", "Tier prices", "string", description="Prices of the pricing tiers"),
+        p("hs_tier_ranges", "Tier ranges", "string", description="Ranges of the pricing tiers"),
+        p("hs_bundle_pricing_type", "Pricing", "enumeration", options=_options([
+            ("individual", "Individual"), ("bundle", "Bundle")]), description="Pricing of a bundle"),
+        p("hs_url", "URL", "string", description="The web page URL of the product"),
+        p("hs_images", "Image URL", "string", description="Image URL of the product"),
+        p("hs_rich_text_description", "Description (rich)", "string", "html", description="Rich text description of the product"),
+        p("hs_folder", "Folder", "enumeration", options=_options([
+            ("301", "Hardware"), ("302", "Services")]), external_options=True,
+          description="Folder of the product"),
+        p("hs_folder_id", "Folder Id", "number", description="Id of the folder of the product"),
+        p("hubspot_owner_id", "Owner", "enumeration", options=_options([
+            ("101", "Avery Owner"), ("102", "Blake Owner"), ("103", "Casey Owner")]),
+          external_options=True, description="The owner of the object"),
+        p("hs_all_assigned_business_unit_ids", "Business units", "enumeration", "checkbox",
+          options=_options([("0", "Default business unit"), ("1", "Second business unit")]),
+          external_options=True, description="The business units this record is assigned to"),
+        p("hs_owning_teams", "Owning teams", "enumeration", "checkbox",
+          options=_options([("201", "Sales"), ("202", "Services")]),
+          external_options=True, description="The teams that own this record"),
+        p("hs_pinned_engagement_id", "Pinned engagement ID", "number", description="The object ID of the current pinned engagement"),
+        p("createdate", "Create Date", "datetime", description="The date the product was created"),
+        p("hs_lastmodifieddate", "Last Modified Date", "datetime", description="The date any property on this product was modified", **ro),
+        p("hs_createdate", "Object create date/time", "datetime", description="The date and time at which this object was created", **ro),
+        p("hs_created_by_user_id", "Created by user ID", "number", description="The user who created this record", **ro),
+        p("hs_updated_by_user_id", "Updated by user ID", "number", description="The user who last updated this record", **ro),
+        p("hs_merged_object_ids", "Merged record IDs", "enumeration", "checkbox", description="The list of record IDs that have been merged into this record", **ro),
+        p("hs_object_source", "Record source", "enumeration", options=_options([
+            ("API", "API"), ("CRM_UI", "CRM UI"), ("IMPORT", "Import"),
+            ("INTEGRATION", "Integration"), ("INTERNAL_PROCESSING", "Internal processing")]),
+          description="Raw internal PropertySource present in the RequestContext when this record was created", **ro),
+        p("hs_object_source_label", "Record source label", "string", description="Human readable source of this record", **ro),
+        p("hs_object_source_id", "Record source ID", "string", description="Raw internal sourceId present in the RequestContext when this record was created", **ro),
+        p("hs_object_source_detail_1", "Record source detail 1", "string", description="First level of detail on how this record was created", **ro),
+        p("hs_object_source_detail_2", "Record source detail 2", "string", description="Second level of detail on how this record was created", **ro),
+        p("hs_object_source_detail_3", "Record source detail 3", "string", description="Third level of detail on how this record was created", **ro),
+        p("hubspot_owner_assigneddate", "Owner assigned date", "datetime", description="The most recent timestamp of when an owner was assigned to this record", **ro),
+        p("hs_all_owner_ids", "All owner IDs", "enumeration", "checkbox", description="Values of all default and custom owner properties for this record", **ro),
+        p("hs_all_team_ids", "All team IDs", "enumeration", "checkbox", description="The team IDs, including the team hierarchy, of all default and custom owner properties for this record", **ro),
+        p("hs_all_accessible_team_ids", "All accessible team IDs", "enumeration", "checkbox", description="The team IDs, including the team hierarchy, of all teams that can access this record", **ro),
+        p("hubspot_team_id", "HubSpot Team", "enumeration", description="The primary team of the record owner", **ro),
+        # Custom properties of the test portal.
+        p("external_id", "External ID", "string", unique=True, defined=False, display_order=1,
+          description="Identifier of the product in the source catalogue (unique)"),
+        p("in_stock", "In stock", "bool", defined=False, display_order=2,
+          description="Whether the product is in stock"),
+        p("sales_channels", "Sales channels", "enumeration", "checkbox", defined=False, display_order=3,
+          options=_options([("web", "Web"), ("retail", "Retail"), ("partner", "Partner")]),
+          description="Channels the product is sold through"),
+        p("launch_date", "Launch date", "date", defined=False, display_order=4,
+          description="Date the product was launched"),
+        p("weight_kg", "Weight (kg)", "number", defined=False, display_order=5,
+          description="Shipping weight in kilograms"),
+    ]
+    return props
+
+
 def contact_properties():
     g = "contactinformation"
     props = _system(g, object_label="contact")
@@ -441,7 +532,7 @@ def pet_properties():
 
 
 CATALOGUES = {
-    "contacts": contact_properties, "companies": company_properties, "deals": deal_properties,
+    "products": product_properties, "contacts": contact_properties, "companies": company_properties, "deals": deal_properties,
     "tickets": ticket_properties, "line_items": line_item_properties, "quotes": quote_properties,
     "tasks": task_properties, "notes": note_properties, "meetings": meeting_properties,
     "calls": call_properties, "emails": email_properties, "pets": pet_properties,
@@ -449,10 +540,7 @@ CATALOGUES = {
 
 
 def build_catalogue(name):
-    """A fresh catalogue {property name: Property} for an object (products: emulator.py's)."""
-    emulator = HOST
-    if name == "products":
-        return emulator.build_product_properties()
+    """A fresh catalogue {property name: Property} for an object."""
     return {p["name"]: p for p in CATALOGUES[name]()}
 
 
@@ -644,16 +732,24 @@ def schema_json(otype, state, portal_id, with_properties=True):
         "updatedByUserId": 7007108,
         "objectTypeId": otype.type_id,
         "properties": copy.deepcopy(list(state.catalogue.values())) if with_properties else [],
-        "associations": [{"id": str(100 + i), "fromObjectTypeId": otype.type_id,
-                          "toObjectTypeId": to, "name": "%s_to_%s" % (otype.singular, BY_TYPE_ID[to].singular),
+        "associations": [{"id": str(type_id), "fromObjectTypeId": otype.type_id,
+                          "toObjectTypeId": BY_NAME[to].type_id, "name": "%s_to_%s" % (otype.name, BY_NAME[to].singular),
                           "createdAt": SCHEMA_AT, "updatedAt": SCHEMA_AT}
-                         for i, to in enumerate(("0-1", "0-2", "0-3"))],
+                         for to, type_id, _ in custom_association_types()],
         "name": otype.name,
     }
     return out
 
 
 BY_TYPE_ID = {t.type_id: t for t in OBJECT_TYPES}
+# The objects the custom object is associated with: its USER_DEFINED unlabeled types are
+# 90101, 90103 ... (to them) and 90102, 90104 ... (from them), made up and fixed.
+CUSTOM_ASSOCIATED = ("contacts", "companies", "deals", "tickets", "calls", "emails", "meetings", "notes", "tasks")
+
+
+def custom_association_types():
+    """[(object, type id to it, type id from it)] of the custom object's association types."""
+    return [(to, 90101 + 2 * i, 90102 + 2 * i) for i, to in enumerate(CUSTOM_ASSOCIATED)]
 
 
 def custom_types():

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Self-test of the HubSpot emulator's objects (test/emulator_objects.py): the object registry
 and path names, per-object catalogues and default properties, required properties, contacts'
-unique email, the schemas API and scopes. Associations: emulator_associations.py's tests below.
+unique email, the schemas API and scopes; and associations (test/emulator_associations.py):
+types, inverses, labels, the v4 endpoints, inline and create-time associations.
 
     python3 test/emulator_objects_selftest.py [-v]
 
@@ -267,6 +268,8 @@ class TestSchemas(EmulatorTestCase):
             self.assertEqual(schema["name"], "pets")
             self.assertEqual(schema["requiredProperties"], ["name"])
             self.assertIn("species", [p["name"] for p in schema["properties"]])
+            self.assertEqual([(a["toObjectTypeId"], a["id"]) for a in schema["associations"][:3]],
+                             [("0-1", "90101"), ("0-2", "90103"), ("0-3", "90105")])
         lean = request("GET", "/crm/v3/schemas", query={"includePropertyDefinitions": "false"})
         self.assertEqual(lean.json["results"][0]["properties"], [])
         for name in ("2-90001", "p62515000_pets", "p_pets"):
@@ -336,6 +339,303 @@ class TestControlObjects(EmulatorTestCase):
         self.assertEqual(control("POST", "seed", {"object": "widgets", "count": 1}).status, 400)
 
 
+V4 = "/crm/v4/associations/"
+
+
+def seed(object_type, *props):
+    return ok_control("POST", "seed", {"object": object_type, "objects": [{"properties": p} for p in props]})["ids"]
+
+
+def spec(type_id, category="HUBSPOT_DEFINED"):
+    return {"associationCategory": category, "associationTypeId": type_id}
+
+
+def v4(path, inputs, **kw):
+    return request("POST", V4 + path, {"inputs": inputs}, **kw)
+
+
+def link(a, b, types):
+    return {"from": {"id": a}, "to": {"id": b}, "types": types}
+
+
+def read_types(f, t, from_id):
+    reply = v4(f + "/" + t + "/batch/read", [{"id": from_id}])
+    if reply.status != 200:
+        return {}
+    return {str(x["toObjectId"]): sorted((y["category"], y["typeId"], y["label"]) for y in x["associationTypes"])
+            for x in reply.json["results"][0]["to"]}
+
+
+class AssociationCase(EmulatorTestCase):
+    def setUp(self):
+        super().setUp()
+        self.deals = seed("deals", *[{"dealname": "d%d" % i, "dealstage": "closedwon"} for i in range(2)])
+        self.contacts = seed("contacts", *[{"email": "c%d@x.com" % i} for i in range(5)])
+        self.companies = seed("companies", {"name": "A"}, {"name": "B"})
+        self.items = seed("line_items", {"name": "l1"}, {"name": "l2"})
+        self.products = seed("products", {"name": "p"})
+        self.pets = seed("pets", {"name": "Rex"})
+
+
+class TestAssociationTypes(AssociationCase):
+    def test_labels(self):
+        reply = request("GET", V4 + "deals/contacts/labels")
+        self.assertEqual(reply.json["results"], [{"category": "HUBSPOT_DEFINED", "typeId": 3, "label": None},
+                                                 {"category": "USER_DEFINED", "typeId": 1, "label": "Decision maker"}])
+        reply = request("GET", "/crm/associations/v4/contact/0-3/labels")
+        self.assertEqual(reply.json["results"], [{"category": "HUBSPOT_DEFINED", "typeId": 4, "label": None},
+                                                 {"category": "USER_DEFINED", "typeId": 2, "label": "Deal of decision maker"}])
+        pairs = {("line_items", "deals"): [20], ("deals", "line_items"): [19], ("quotes", "line_items"): [67],
+                 ("quotes", "deals"): [64], ("deals", "quotes"): [63], ("tickets", "contacts"): [16],
+                 ("contacts", "companies"): [1, 279], ("deals", "companies"): [5, 341], ("companies", "deals"): [6, 342],
+                 ("notes", "contacts"): [202], ("products", "deals"): [], ("pets", "contacts"): []}
+        for (f, t), ids in pairs.items():
+            got = [r["typeId"] for r in request("GET", V4 + f + "/" + t + "/labels").json["results"]
+                   if r["category"] == "HUBSPOT_DEFINED"]
+            self.assertEqual(got, ids, (f, t))
+        pets = request("GET", V4 + "p_pets/contacts/labels").json["results"]
+        self.assertEqual(pets, [{"category": "USER_DEFINED", "typeId": 90101, "label": None}])
+        self.assertHubSpotError(request("GET", V4 + "widgets/contacts/labels"), 400, None)
+
+    def test_label_endpoints(self):
+        reply = request("POST", V4 + "contacts/companies/labels", {"label": "Billing", "name": "billing",
+                                                                   "inverseLabel": "Billed"})
+        self.assertEqual(reply.status, 200)
+        self.assertEqual(reply.json["results"], [{"category": "USER_DEFINED", "typeId": 3, "label": "Billing"},
+                                                 {"category": "USER_DEFINED", "typeId": 4, "label": "Billed"}])
+        self.assertEqual(v4("contacts/companies/batch/create",
+                            [link(self.contacts[0], self.companies[0], [spec(3, "USER_DEFINED")])]).status, 201)
+        self.assertEqual(request("PUT", V4 + "contacts/companies/labels",
+                                 {"associationTypeId": 3, "label": "Billing contact"}).status, 204)
+        labels = request("GET", V4 + "contacts/companies/labels").json["results"]
+        self.assertIn({"category": "USER_DEFINED", "typeId": 3, "label": "Billing contact"}, labels)
+        self.assertEqual(request("DELETE", V4 + "contacts/companies/labels/3").status, 204)
+        self.assertEqual(read_types("contacts", "companies", self.contacts[0]),
+                         {self.companies[0]: [("HUBSPOT_DEFINED", 279, None)]})
+        self.assertEqual(request("DELETE", V4 + "contacts/companies/labels/3").status, 404)
+        self.assertEqual(request("DELETE", V4 + "contacts/companies/labels/279").status, 404)
+
+
+class TestAssociationWrites(AssociationCase):
+    def test_create_inverse_and_labels(self):
+        d, c = self.deals[0], self.contacts[0]
+        reply = v4("deals/contacts/batch/create", [link(d, c, [spec(1, "USER_DEFINED")])])
+        self.assertEqual(reply.status, 201, reply.raw)
+        self.assertEqual(reply.json["results"], [{"fromObjectTypeId": "0-3", "fromObjectId": int(d),
+                                                  "toObjectTypeId": "0-1", "toObjectId": int(c),
+                                                  "labels": ["Decision maker"]}])
+        self.assertEqual(read_types("deals", "contacts", d),
+                         {c: [("HUBSPOT_DEFINED", 3, None), ("USER_DEFINED", 1, "Decision maker")]})
+        self.assertEqual(read_types("contacts", "deals", c),
+                         {d: [("HUBSPOT_DEFINED", 4, None), ("USER_DEFINED", 2, "Deal of decision maker")]})
+        # removing the label keeps the pair; removing the unlabeled type removes it
+        self.assertEqual(v4("deals/contacts/batch/labels/archive", [link(d, c, [spec(1, "USER_DEFINED")])]).status, 204)
+        self.assertEqual(read_types("contacts", "deals", c), {d: [("HUBSPOT_DEFINED", 4, None)]})
+        v4("deals/contacts/batch/create", [link(d, c, [spec(1, "USER_DEFINED")])])
+        self.assertEqual(v4("contacts/deals/batch/labels/archive", [link(c, d, [spec(4)])]).status, 204)
+        self.assertEqual(read_types("deals", "contacts", d), {})
+        self.assertEqual(read_types("contacts", "deals", c), {})
+
+    def test_batch_archive_and_default(self):
+        d = self.deals[0]
+        reply = v4("line_items/deals/batch/associate/default", [{"from": {"id": self.items[0]}, "to": {"id": d}}])
+        self.assertEqual(reply.status, 200, reply.raw)
+        self.assertEqual([(r["from"]["id"], r["associationSpec"]["associationTypeId"]) for r in reply.json["results"]],
+                         [(d, 19), (self.items[0], 20)])
+        self.assertEqual(read_types("deals", "line_items", d), {self.items[0]: [("HUBSPOT_DEFINED", 19, None)]})
+        reply = v4("deals/line_items/batch/archive", [{"from": {"id": d}, "to": [{"id": self.items[0]}]}])
+        self.assertEqual(reply.status, 204)
+        self.assertEqual(read_types("line_items", "deals", self.items[0]), {})
+        reply = v4("products/deals/batch/associate/default", [{"from": {"id": self.products[0]}, "to": {"id": d}}])
+        self.assertEqual(reply.status, 207)
+
+    def test_primary_company_moves(self):
+        c, (a, b) = self.contacts[0], self.companies
+        v4("contacts/companies/batch/create", [link(c, a, [spec(1)])])
+        v4("contacts/companies/batch/create", [link(c, b, [spec(1)])])
+        self.assertEqual(read_types("contacts", "companies", c),
+                         {a: [("HUBSPOT_DEFINED", 279, None)],
+                          b: [("HUBSPOT_DEFINED", 1, "Primary"), ("HUBSPOT_DEFINED", 279, None)]})
+        self.assertEqual(read_types("companies", "contacts", b)[c],
+                         [("HUBSPOT_DEFINED", 2, "Primary"), ("HUBSPOT_DEFINED", 280, None)])
+
+    def test_validation(self):
+        d, c = self.deals[0], self.contacts[0]
+        cases = [
+            (link(d, "999", [spec(3)]), "One or more associations are invalid",
+             {"INVALID_OBJECT_IDS": ["CONTACT=999 is not valid"]}),
+            (link(d, c, [spec(77777)]), "One or more associations are invalid",
+             {"associationSpec": ["HUBSPOT_DEFINED=77777"],
+              "INVALID_ASSOCIATION_TYPE_ID": ["HUBSPOT_DEFINED=77777 is not a valid association definition id"]}),
+            (link(d, c, [spec(4)]), "invalid from object type 0-3 for associations to be created. expected: 0-1. "
+                                    "For definition 0-4", None),
+            (link(d, c, []), "Invalid input JSON: types must be a non-empty list of association types", None),
+        ]
+        for item, message, context in cases:
+            reply = v4("deals/contacts/batch/create", [link(d, self.contacts[1], [spec(3)]), item])
+            self.assertEqual(reply.status, 207, reply.raw)
+            self.assertEqual(len(reply.json["results"]), 1)
+            [error] = reply.json["errors"]
+            self.assertEqual((error["message"], error.get("context")), (message, context))
+            configure(association_batch_errors="whole")
+            reply = v4("deals/contacts/batch/create", [item])
+            body = self.assertHubSpotError(reply, 400, "VALIDATION_ERROR")
+            self.assertEqual((body["message"], body.get("context")), (message, context))
+            configure(association_batch_errors="multi_status")
+        reply = v4("products/deals/batch/create", [link(self.products[0], d, [spec(20)])])
+        self.assertEqual(reply.json["errors"][0]["message"],
+                         "invalid from object type 0-7 for associations to be created. expected: 0-8. For definition 0-20")
+        self.assertEqual(v4("deals/contacts/batch/create", [link(d, c, [spec(3)])] * 2001).status, 400)
+        self.assertEqual(v4("deals/contacts/batch/read", [{"id": d}] * 1001).status, 400)
+
+    def test_line_item_single_parent(self):
+        li, (d1, d2) = self.items[0], self.deals
+        self.assertEqual(v4("line_items/deals/batch/create", [link(li, d1, [spec(20)])]).status, 201)
+        reply = v4("line_items/deals/batch/create", [link(li, d2, [spec(20)])])
+        self.assertEqual(reply.status, 207)
+        self.assertIn("one single parent", reply.json["errors"][0]["message"])
+        reply = v4("deals/line_items/batch/create", [link(d2, li, [spec(19)]), link(d2, self.items[1], [spec(19)])])
+        self.assertEqual((reply.status, len(reply.json["results"])), (207, 1))
+        self.assertEqual(v4("line_items/deals/batch/create", [link(li, d1, [spec(20)])]).status, 201)
+        configure(line_item_single_parent=False)
+        self.assertEqual(v4("line_items/deals/batch/create", [link(li, d2, [spec(20)])]).status, 201)
+
+    def test_per_record_endpoints(self):
+        d, c = self.deals[0], self.contacts[0]
+        base_path = "/crm/v4/objects/deals/%s/associations/" % d
+        reply = request("PUT", base_path + "contacts/" + c, [spec(1, "USER_DEFINED")])
+        self.assertEqual(reply.status, 201, reply.raw)
+        self.assertEqual(reply.json["labels"], ["Decision maker"])
+        reply = request("GET", base_path + "contacts")
+        self.assertEqual(reply.json, {"results": [{"toObjectId": int(c), "associationTypes": [
+            {"category": "HUBSPOT_DEFINED", "typeId": 3, "label": None},
+            {"category": "USER_DEFINED", "typeId": 1, "label": "Decision maker"}]}]})
+        # a PUT replaces the labels
+        self.assertEqual(request("PUT", base_path + "contacts/" + c, [spec(3)]).json["labels"], [])
+        self.assertEqual(read_types("deals", "contacts", d), {c: [("HUBSPOT_DEFINED", 3, None)]})
+        self.assertEqual(request("DELETE", base_path + "contacts/" + c).status, 204)
+        self.assertEqual(request("GET", base_path + "contacts").json, {"results": []})
+        reply = request("PUT", base_path + "default/contacts/" + c)
+        self.assertEqual(reply.status, 200)
+        self.assertEqual(len(reply.json["results"]), 2)
+        self.assertEqual(request("PUT", base_path + "contacts/999", [spec(3)]).status, 400)
+        for i in self.contacts[1:]:
+            request("PUT", base_path + "default/contacts/" + i)
+        page = request("GET", base_path + "contacts", query={"limit": 3}).json
+        self.assertEqual(len(page["results"]), 3)
+        rest = request("GET", base_path + "contacts", query={"after": page["paging"]["next"]["after"]}).json
+        self.assertEqual(len(rest["results"]), 2)
+        self.assertNotIn("paging", rest)
+
+
+class TestAssociationRead(AssociationCase):
+    def test_batch_read_paging_and_missing(self):
+        configure(association_page_size=2)
+        d = self.deals[0]
+        v4("deals/contacts/batch/create", [link(d, c, [spec(3)]) for c in self.contacts])
+        reply = v4("deals/contacts/batch/read", [{"id": d}, {"id": self.deals[1]}, {"id": "424242"}])
+        self.assertEqual(reply.status, 207)
+        [result] = reply.json["results"]
+        self.assertEqual(result["from"], {"id": d})
+        seen = [x["toObjectId"] for x in result["to"]]
+        self.assertEqual(len(seen), 2)
+        self.assertEqual([e["subCategory"] for e in reply.json["errors"]], ["crm.associations.NO_ASSOCIATIONS_FOUND"] * 2)
+        self.assertEqual(reply.json["errors"][0]["message"], "No contact is associated with deal %s." % self.deals[1])
+        self.assertEqual(reply.json["errors"][0]["context"],
+                         {"fromObjectId": [self.deals[1]], "fromObjectType": ["deal"], "toObjectType": ["contact"]})
+        after = result["paging"]["next"]["after"]
+        while after:
+            reply = v4("deals/contacts/batch/read", [{"id": d, "after": after}])
+            self.assertEqual(reply.status, 200)
+            [result] = reply.json["results"]
+            seen += [x["toObjectId"] for x in result["to"]]
+            after = result.get("paging", {}).get("next", {}).get("after")
+        self.assertEqual(seen, sorted(int(c) for c in self.contacts))
+        self.assertEqual(len([e for e in log() if e["path"].endswith("/batch/read")]), 3)
+
+    def test_inline_associations(self):
+        d = self.deals[0]
+        v4("deals/contacts/batch/create", [link(d, c, [spec(3)]) for c in self.contacts[:3]])
+        v4("deals/contacts/batch/create", [link(d, self.contacts[0], [spec(1, "USER_DEFINED")])])
+        v4("deals/companies/batch/create", [link(d, self.companies[0], [spec(5)])])
+        v4("p_pets/deals/batch/create", [link(self.pets[0], d, [spec(90105, "USER_DEFINED")])])
+        got = request("GET", OBJECTS + "deals/" + d, query="associations=contacts,company&associations=p_pets").json
+        assocs = got["associations"]
+        self.assertEqual(sorted(assocs), ["companies", "contacts", "p62515000_pets"])
+        self.assertEqual(assocs["contacts"]["results"][:2], [{"id": self.contacts[0], "type": "deal_to_contact"},
+                                                             {"id": self.contacts[0], "type": "decision_maker"}])
+        self.assertEqual(assocs["companies"]["results"], [{"id": self.companies[0], "type": "deal_to_company"},
+                                                          {"id": self.companies[0], "type": "deal_to_company_unlabeled"}])
+        self.assertEqual(assocs["p62515000_pets"]["results"], [{"id": self.pets[0], "type": "deal_to_pets"}])
+        listed = request("GET", OBJECTS + "deals", query={"associations": "contacts,tickets"}).json["results"]
+        self.assertEqual([sorted(r.get("associations", {})) for r in listed], [["contacts"], []])
+        configure(inline_association_limit=2)
+        got = request("GET", OBJECTS + "deals/" + d, query={"associations": "contacts"}).json["associations"]["contacts"]
+        self.assertEqual(sorted({r["id"] for r in got["results"]}), sorted(self.contacts[:2]))
+        self.assertIn("after", got["paging"]["next"])
+        self.assertIn("/crm/v3/objects/0-3/%s/associations/0-1?after=" % d, got["paging"]["next"]["link"])
+        body = self.assertHubSpotError(request("GET", OBJECTS + "deals", query={"associations": "false"}), 400, None)
+        self.assertEqual(body["message"], "Unable to infer object type from: false")
+        reply = request("POST", OBJECTS + "deals/batch/read", {"inputs": [{"id": d}]}, query={"associations": "contacts"})
+        self.assertNotIn("associations", reply.json["results"][0])
+
+    def test_create_time_associations(self):
+        c = self.contacts[0]
+        reply = request("POST", OBJECTS + "deals", {"properties": {"dealname": "n", "dealstage": "closedwon"},
+                                                     "associations": [{"to": {"id": int(c)}, "types": [spec(3)]}]})
+        self.assertEqual(reply.status, 201, reply.raw)
+        self.assertEqual(read_types("contacts", "deals", c), {reply.json["id"]: [("HUBSPOT_DEFINED", 4, None)]})
+        before = len(ok_control("GET", "objects", query={"object": "deals"})["results"])
+        for assoc, message in (
+                ({"to": {"id": "999"}, "types": [spec(3)]}, "One or more associations are invalid"),
+                ({"to": {"id": c}, "types": [spec(190)]}, "invalid from object type 0-3 for associations to be "
+                                                          "created. expected: 0-46. For definition 0-190")):
+            reply = request("POST", OBJECTS + "deals/batch/create", {"inputs": [
+                {"properties": {"dealname": "ok", "dealstage": "closedwon"}},
+                {"properties": {"dealname": "n", "dealstage": "closedwon"}, "associations": [assoc]}]})
+            body = self.assertHubSpotError(reply, 400, "VALIDATION_ERROR")
+            self.assertEqual(body["message"], message)
+        self.assertEqual(len(ok_control("GET", "objects", query={"object": "deals"})["results"]), before)
+        reply = request("POST", OBJECTS + "line_items", {"properties": {"name": "x"}, "associations": [
+            {"to": {"id": self.deals[0]}, "types": [spec(20)]}, {"to": {"id": self.deals[1]}, "types": [spec(20)]}]})
+        self.assertEqual(reply.status, 400)
+        self.assertIn("one single parent", reply.json["message"])
+
+
+class TestAssociationPlumbing(AssociationCase):
+    def test_rate_bucket_log_and_scopes(self):
+        configure(association_rate_limit={"max": 2, "interval_ms": 60000})
+        d = self.deals[0]
+        ok_control("DELETE", "requests")
+        for expected in (207, 207, 429):
+            reply = v4("deals/contacts/batch/read", [{"id": d}])
+            self.assertEqual(reply.status, expected)
+            self.assertIsNone(reply.header("X-HubSpot-RateLimit-Remaining"))
+        self.assertEqual(request("GET", OBJECTS + "deals").status, 200)
+        self.assertEqual(request("GET", "/crm/v4/objects/deals/%s/associations/contacts" % d).status, 200)
+        self.assertEqual([e["status"] for e in log() if "/batch/" in e["path"]], [207, 207, 429])
+        configure(association_rate_limit={"max": None}, token_scopes={"t1": ["crm.objects.contacts.read"]})
+        reply = v4("deals/contacts/batch/read", [{"id": d}], token="t1")
+        body = self.assertHubSpotError(reply, 403, "MISSING_SCOPES")
+        self.assertEqual(body["errors"][0]["context"]["requiredGranularScopes"], ["crm.objects.deals.read"])
+        configure(token_scopes={"t1": ["crm.objects.contacts.read", "crm.objects.deals.read"]})
+        self.assertEqual(v4("deals/contacts/batch/read", [{"id": d}], token="t1").status, 207)
+        self.assertEqual(v4("deals/contacts/batch/create", [link(d, self.contacts[0], [spec(3)])], token="t1").status, 403)
+
+    def test_control_associations(self):
+        d, c = self.deals[0], self.contacts[0]
+        reply = ok_control("POST", "associations", {"associations": [
+            {"from": {"object": "deals", "id": d}, "to": {"object": "contacts", "id": c}},
+            {"from": {"object": "deals", "id": d}, "to": {"object": "contacts", "id": c}, "types": [spec(1, "USER_DEFINED")]}]})
+        self.assertEqual(reply, {"written": 2})
+        rows = ok_control("GET", "associations", query={"from": "contacts", "to": "deals"})["results"]
+        self.assertEqual(rows, [{"from": c, "to": d, "types": [
+            {"category": "HUBSPOT_DEFINED", "typeId": 4, "label": None},
+            {"category": "USER_DEFINED", "typeId": 2, "label": "Deal of decision maker"}]}])
+        self.assertEqual(control("POST", "associations", {"associations": [
+            {"from": {"object": "deals", "id": d}, "to": {"object": "contacts", "id": "999"}}]}).status, 400)
+
+
 class TestEmuctlObjects(EmulatorTestCase):
     def emuctl(self, *args):
         env = dict(os.environ, HUBSPOT_EMULATOR_URL=base.SERVER.url)
@@ -355,6 +655,15 @@ class TestEmuctlObjects(EmulatorTestCase):
         self.assertEqual(json.loads(self.emuctl("scopes").stdout), {"token_scopes": {"t1": ["tickets"]}})
         self.emuctl("scopes", '{"token": "t1", "scopes": null}')
         self.assertEqual(request("GET", OBJECTS + "contacts", token="t1").status, 200)
+        deal = ok_control("POST", "seed", {"object": "deals", "objects": [{"properties": {"dealname": "d"}}]})["ids"][0]
+        contact = json.loads(self.emuctl("objects", "contacts").stdout)["id"]
+        r = self.emuctl("associate", json.dumps({"associations": [
+            {"from": {"object": "contacts", "id": contact}, "to": {"object": "deals", "id": deal}}]}))
+        self.assertEqual(json.loads(r.stdout), {"written": 1}, r.stderr)
+        r = self.emuctl("associations", "deals", "contacts")
+        self.assertEqual([json.loads(x) for x in r.stdout.splitlines()],
+                         [{"from": deal, "to": contact, "types": [{"category": "HUBSPOT_DEFINED", "typeId": 3, "label": None}]}])
+        self.assertNotEqual(self.emuctl("associations", "deals").returncode, 0)
 
 
 if __name__ == "__main__":

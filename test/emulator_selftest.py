@@ -361,10 +361,16 @@ class TestCreate(EmulatorTestCase):
         self.assertRegex(obj["properties"]["createdate"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
     def test_associations_stored(self):
-        assoc = [{"to": {"id": "42"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 20}]}]
-        reply = request("POST", PRODUCTS, {"properties": {"name": "a"}, "associations": assoc})
+        deal = ok_control("POST", "seed", {"object": "deals", "objects": [{"properties": {"dealname": "d"}}]})["ids"][0]
+        assoc = [{"to": {"id": deal}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 20}]}]
+        reply = request("POST", "/crm/v3/objects/line_items", {"properties": {"name": "a"}, "associations": assoc})
         self.assertEqual(reply.status, 201)
-        self.assertEqual(ok_control("GET", "objects")["results"][0]["associations"], assoc)
+        self.assertEqual(ok_control("GET", "objects", query={"object": "line_items"})["results"][0]["associations"], assoc)
+        # products cannot be associated: type 20 is a line item's
+        reply = request("POST", PRODUCTS, {"properties": {"name": "a"}, "associations": assoc})
+        body = self.assertValidation(reply)
+        self.assertEqual(body["message"], "invalid from object type 0-7 for associations to be created. "
+                                          "expected: 0-8. For definition 0-20")
         for bad in ({"to": {"id": "1"}}, [{"to": {}, "types": []}], [{"to": {"id": "1"}, "types": [{"associationCategory": "X", "associationTypeId": 1}]}],
                     [{"to": {"id": "1"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": "1"}]}]):
             self.assertValidation(request("POST", PRODUCTS, {"properties": {"name": "a"}, "associations": bad}))
@@ -598,9 +604,13 @@ class TestBatchCreate(EmulatorTestCase):
         self.assertEqual(reply.json["errors"][0]["context"]["objectWriteTraceId"], ["2"])
 
     def test_associations_stored(self):
-        assoc = [{"to": {"id": "7"}, "types": [{"associationCategory": "USER_DEFINED", "associationTypeId": 3}]}]
-        self.assertEqual(batch([{"properties": {"name": "a"}, "associations": assoc}]).status, 201)
-        self.assertEqual(ok_control("GET", "objects")["results"][0]["associations"], assoc)
+        contact = ok_control("POST", "seed", {"object": "contacts", "objects": [{"properties": {"email": "a@x.com"}}]})["ids"][0]
+        assoc = [{"to": {"id": contact}, "types": [{"associationCategory": "USER_DEFINED", "associationTypeId": 1}]}]
+        reply = request("POST", "/crm/v3/objects/deals/batch/create",
+                        {"inputs": [{"properties": {"dealname": "a", "dealstage": "closedwon"}, "associations": assoc}]})
+        self.assertEqual(reply.status, 201)
+        self.assertEqual(ok_control("GET", "objects", query={"object": "deals"})["results"][0]["associations"], assoc)
+        self.assertEqual(batch([{"properties": {"name": "a"}, "associations": assoc}]).status, 400)
 
 
 class TestList(EmulatorTestCase):

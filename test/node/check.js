@@ -347,6 +347,7 @@ async function main() {
   });
 
   await searchChecks();
+  await require('./objects')(client, check, assert, control);
 
   console.log(`node client checks: ${passed} ok, ${failed} not ok`);
   process.exit(failed ? 1 : 0);
