@@ -13,6 +13,18 @@ RETURNS void
 AS 'MODULE_PATHNAME'
 LANGUAGE C STRICT;
 
+-- The properties of a HubSpot object (its property catalogue, read afresh through the
+-- current user's user mapping for the server), sorted by name; options is a jsonb array
+-- of {"label", "value"}.  docs/import.md.
+CREATE FUNCTION hubspot_fdw_properties(server name, object text)
+RETURNS TABLE (name text, label text, type text, field_type text, group_name text,
+               read_only boolean, is_unique boolean, hidden boolean, calculated boolean,
+               options jsonb)
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE;
+
+COMMENT ON FUNCTION hubspot_fdw_properties(name, text) IS 'the properties of a HubSpot CRM object, through the current user''s user mapping for the server';
+
 CREATE FOREIGN DATA WRAPPER hubspot_fdw
   HANDLER hubspot_fdw_handler
   VALIDATOR hubspot_fdw_validator;

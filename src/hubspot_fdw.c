@@ -6,7 +6,8 @@
  * The callbacks live in scan.c (SELECT) and modify.c (INSERT, UPDATE,
  * DELETE), declared in fdw.h; those of association tables (tables with the
  * option to_object) in assoc_scan.c and assoc_modify.c, declared in
- * assoc.h, to which the callbacks here send such a table; the option
+ * assoc.h, to which the callbacks here send such a table; IMPORT FOREIGN
+ * SCHEMA in import.c, declared in import.h; the option
  * validator in validator.c; statement-level work (executor hooks, flushing,
  * what HubSpot already applied) in statement.c, whose hooks _PG_init
  * installs; the rate-limit budgets in ratelimit.c, whose shared memory
@@ -24,6 +25,7 @@
 
 #include "assoc.h"
 #include "fdw.h"
+#include "import.h"
 #include "option.h"
 #include "ratelimit.h"
 #include "statement.h"
@@ -291,6 +293,9 @@ hubspot_fdw_handler(PG_FUNCTION_ARGS)
 	routine->BeginForeignInsert = beginForeignInsert;
 	routine->EndForeignInsert = endForeignInsert;
 	routine->ExplainForeignModify = explainForeignModify;
+
+	/* IMPORT FOREIGN SCHEMA */
+	routine->ImportForeignSchema = hubspotImportForeignSchema;
 
 	PG_RETURN_POINTER(routine);
 }

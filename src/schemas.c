@@ -118,7 +118,8 @@ parse_schema(HsResponse *resp, json_object *schema, int index)
  *		all been read, so that an error leaves nothing behind.
  */
 static HsObjectType **
-fetch_custom_objects(HsConnection *conn, HsStats *stats, int *n)
+fetch_custom_objects(HsConnection *conn, HsStats *stats, int *n,
+					 bool *missing_scope)
 {
 	MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext,
 											  "hubspot_fdw custom objects",
@@ -131,6 +132,17 @@ fetch_custom_objects(HsConnection *conn, HsStats *stats, int *n)
 	ListCell   *lc;
 	int			i = 0;
 
+	/* IMPORT FOREIGN SCHEMA goes on without custom objects */
+	if (missing_scope != NULL && resp->status == 403 &&
+		hs_json_string(resp->json, "category") != NULL &&
+		strcmp(hs_json_string(resp->json, "category"), "MISSING_SCOPES") == 0)
+	{
+		*missing_scope = true;
+		*n = 0;
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextDelete(tmp);
+		return NULL;
+	}
 	if (resp->status != 200)
 		hs_report_response_error(resp);
 	if (resp->json == NULL || !json_object_is_type(resp->json, json_type_object) ||
@@ -162,13 +174,16 @@ fetch_custom_objects(HsConnection *conn, HsStats *stats, int *n)
 }
 
 /*
- * hs_get_custom_objects
+ * custom_objects
  *		The account's custom objects, from the backend's cache unless
  *		refresh is asked for (see schemas.h).  A replaced list is not freed:
- *		tables may still point into it.
+ *		tables may still point into it.  With missing_scope, a 403
+ *		MISSING_SCOPES answer is NULL (the cache unchanged) instead of an
+ *		error.
  */
-HsObjectType **
-hs_get_custom_objects(HsConnection *conn, bool refresh, HsStats *stats, int *n)
+static HsObjectType **
+custom_objects(HsConnection *conn, bool refresh, HsStats *stats, int *n,
+			   bool *missing_scope)
 {
 	SchemaCacheEntry *entry = NULL;
 	MemoryContext oldcxt;
@@ -191,8 +206,10 @@ hs_get_custom_objects(HsConnection *conn, bool refresh, HsStats *stats, int *n)
 	}
 	if (entry == NULL)
 	{
-		HsObjectType **objects = fetch_custom_objects(conn, stats, n);
+		HsObjectType **objects = fetch_custom_objects(conn, stats, n, missing_scope);
 
+		if (objects == NULL)
+			return NULL;
 		oldcxt = MemoryContextSwitchTo(TopMemoryContext);
 		entry = palloc0(sizeof(SchemaCacheEntry));
 		entry->umid = conn->umid;
@@ -201,10 +218,30 @@ hs_get_custom_objects(HsConnection *conn, bool refresh, HsStats *stats, int *n)
 		entry->objects = objects;
 	}
 	else
-		entry->objects = fetch_custom_objects(conn, stats, n);
+	{
+		HsObjectType **objects = fetch_custom_objects(conn, stats, n, missing_scope);
+
+		if (objects == NULL)
+			return NULL;
+		entry->objects = objects;
+	}
 	entry->nobjects = *n;
 	entry->token = conn->token;
 	return entry->objects;
+}
+
+HsObjectType **
+hs_get_custom_objects(HsConnection *conn, bool refresh, HsStats *stats, int *n)
+{
+	return custom_objects(conn, refresh, stats, n, NULL);
+}
+
+HsObjectType **
+hs_read_custom_objects(HsConnection *conn, HsStats *stats, int *n)
+{
+	bool		missing_scope = false;
+
+	return custom_objects(conn, true, stats, n, &missing_scope);
 }
 
 /* The custom object of objects[0..n-1] that name stands for, or NULL. */

@@ -41,6 +41,16 @@ extern HsObjectType **hs_get_custom_objects(HsConnection *conn, bool refresh,
 											HsStats *stats, int *n);
 
 /*
+ * hs_read_custom_objects
+ *		hs_get_custom_objects(conn, true, stats, n), except that HubSpot's
+ *		403 MISSING_SCOPES is no error: NULL, *n 0 (IMPORT FOREIGN SCHEMA
+ *		then goes on without custom objects; GET /crm/v3/schemas needs
+ *		crm.schemas.custom.read).
+ */
+extern HsObjectType **hs_read_custom_objects(HsConnection *conn, HsStats *stats,
+											 int *n);
+
+/*
  * hs_resolve_object
  *		The registry entry of the object that name (an "object" option's
  *		value) stands for.  A standard object needs no request; a custom one

@@ -31,6 +31,7 @@ SRC = os.path.join(REPO, 'src')
 # file below it that it lists.  The layers, top to bottom:
 #
 #   hubspot_fdw, validator          what PostgreSQL calls: handler, validator
+#   import > import_columns         IMPORT FOREIGN SCHEMA, hubspot_fdw_properties()
 #   scan, modify > rows             FDW callbacks; rows.c: modify.c's row checks
 #   assoc_scan, assoc_modify        association tables' callbacks
 #   associations                    association sets of records (inline column)
@@ -52,7 +53,9 @@ SRC = os.path.join(REPO, 'src')
 # types only, shared by the layers that use them, with no .c file.
 ALLOWED = {
     'hubspot_fdw': {'plan', 'scan', 'modify', 'assoc_scan', 'assoc_modify', 'option',
-                    'statement', 'ratelimit'},
+                    'statement', 'ratelimit', 'import'},
+    'import': {'import_columns', 'schemas', 'api', 'api_properties', 'client', 'json', 'objects'},
+    'import_columns': {'api'},
     'validator': {'api', 'option', 'url', 'objects'},
     'assoc_scan': {'plan', 'associations', 'api', 'api_assoc', 'client', 'option', 'convert',
                    'json'},
