@@ -240,6 +240,13 @@ SELECT method, path, query->'properties' AS properties_in_url,
        jsonb_array_length(body->'inputs') AS inputs, jsonb_array_length(body->'properties') AS properties
   FROM emu.requests() WHERE path <> '/crm/v3/properties/contacts' ORDER BY seq;
 
-DROP FOREIGN TABLE contacts, contacts_by_email, contacts_all;
+-- a unique property of any object (products' external_id): a value another
+-- record holds is a unique violation too, though HubSpot names no record
+CREATE FOREIGN TABLE products_u (id text, external_id text) SERVER hubspot OPTIONS (object 'products');
+INSERT INTO products_u (external_id) VALUES ('U-1');
+INSERT INTO products_u (external_id) VALUES ('U-2'), ('U-1');
+\echo :LAST_ERROR_SQLSTATE
+
+DROP FOREIGN TABLE contacts, contacts_by_email, contacts_all, products_u;
 DROP PROCEDURE object_suite(text, text, text[], text, text), note(text, text, text);
 DROP FUNCTION logged_requests(), scopes_without(text), run_failing(text);

@@ -137,10 +137,24 @@ hs_unique_conflict_id(const char *message)
 	return NULL;
 }
 
+/*
+ * unique_conflict
+ *		Is message HubSpot's word for a unique value another record holds,
+ *		whether or not it names that record ("propertyValue: already has
+ *		that value hs_external_order_id", hubspot-api.md 6)?
+ */
+static bool
+unique_conflict(const char *message)
+{
+	return message != NULL &&
+		(strstr(message, "already has that value") != NULL ||
+		 strstr(message, "Existing ID:") != NULL);
+}
+
 int
 hs_errcode_for_rejection(const char *category, const char *message)
 {
-	if (hs_unique_conflict_id(message) != NULL)
+	if (unique_conflict(message))
 		return ERRCODE_UNIQUE_VIOLATION;
 	return hs_errcode_for_rejected_input(category);
 }
@@ -510,6 +524,8 @@ hs_report_response_error(HsResponse *resp)
 	if (category == NULL && message != NULL &&
 		strncmp(message, UNKNOWN_OBJECT_TYPE, strlen(UNKNOWN_OBJECT_TYPE)) == 0)
 		sqlstate = ERRCODE_UNDEFINED_OBJECT;
+	if (unique_conflict(message) && resp->status >= 400 && resp->status < 500)
+		sqlstate = ERRCODE_UNIQUE_VIOLATION;
 
 	if (resp->status >= 300 && resp->status < 400)
 		hint = "hubspot_fdw never follows redirects, so that the access token goes nowhere else; check the server's api_url.";

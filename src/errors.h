@@ -44,8 +44,9 @@ extern int	hs_errcode_for_rejected_input(const char *category);
 
 /*
  * The SQLSTATE for a row HubSpot rejected with this category and message:
- * 23505 when the message says another record holds a unique value
- * (hs_unique_conflict_id()), else as hs_errcode_for_rejected_input().
+ * 23505 when the message says another record holds a unique value ("...
+ * already has that value", "Existing ID: N"), else as
+ * hs_errcode_for_rejected_input().
  */
 extern int	hs_errcode_for_rejection(const char *category, const char *message);
 
@@ -110,9 +111,10 @@ extern char *hs_error_message_text(json_object *err);
  * the category table, detail "Request: M path; HTTP status n; correlationId
  * c.", a hint for authentication, scopes (the request's object and the
  * scope it needs, objects.h), a wrong object and redirects.  A unique value
- * another record holds (hs_unique_conflict_id()) is 23505 whatever the
- * category, the detail naming that record and, for a batch, that HubSpot
- * refused it whole.
+ * another record holds ("... already has that value", "Existing ID: N") is
+ * 23505 whatever the category; when HubSpot names that record
+ * (hs_unique_conflict_id()), the detail does, and for a batch says that
+ * HubSpot refused it whole.
  */
 extern void hs_report_response_error(HsResponse *resp) pg_attribute_noreturn();
 
