@@ -291,13 +291,22 @@ SELECT count(*) FROM deals x, jsonb_array_elements_text(x.associations->'line_it
 CREATE FOREIGN TABLE pets (id text, name text) SERVER hubspot OPTIONS (object 'p_pets');
 CREATE FOREIGN TABLE deal_pets (deal_id text, pets_id text, type_id integer,
                                 category text, label text)
-  SERVER hubspot OPTIONS (object 'deals', to_object '2-90001');
+  SERVER hubspot OPTIONS (object 'deals', to_object 'p_pets');
+CREATE FOREIGN TABLE pet_deals (from_id text, to_id text, type_id integer, category text, label text)
+  SERVER hubspot OPTIONS (object 'P_PETS', to_object 'deals');
 CREATE FOREIGN TABLE deals_pets (id text, associations jsonb)
   SERVER hubspot OPTIONS (object 'deals', associations 'pets, P_PETS, 2-90001, companies');
 CREATE TEMP TABLE pt AS SELECT 0 AS n, ''::text AS id LIMIT 0;
 WITH ins AS (INSERT INTO pets (name) VALUES ('Rex'), ('Tom') RETURNING id, name)
 INSERT INTO pt SELECT CASE name WHEN 'Rex' THEN 1 ELSE 2 END, id FROM ins;
+-- association tables of custom objects: paths by objectTypeId
+CALL emu.clear_log();
 INSERT INTO deal_pets (deal_id, pets_id) SELECT (SELECT id FROM d WHERE n = 1), id FROM pt;
+SELECT pt.n, a.type_id FROM pet_deals a JOIN pt ON pt.id = a.from_id
+ WHERE a.to_id = (SELECT id FROM d WHERE n = 1) ORDER BY 1;
+SELECT count(*) FROM deal_pets WHERE deal_id = (SELECT id FROM d WHERE n = 1);
+SELECT method, path, query->'associations' AS associations, status FROM emu.requests()
+ WHERE path NOT LIKE '%schemas%';
 CALL emu.clear_log();
 SELECT (SELECT jsonb_agg(pt.n ORDER BY pt.n) FROM pt
          WHERE pt.id IN (SELECT jsonb_array_elements_text(x.associations->k))) AS pets, k
@@ -320,8 +329,13 @@ CREATE FOREIGN TABLE deals_cats (id text, associations jsonb)
   SERVER hubspot OPTIONS (object 'deals', associations 'cats');
 SELECT associations FROM deals_cats;
 SELECT id FROM deals_cats LIMIT 1;
+CREATE FOREIGN TABLE deal_cats (deal_id text, cats_id text)
+  SERVER hubspot OPTIONS (object 'deals', to_object 'p_cats');
+SELECT * FROM deal_cats;
+INSERT INTO deal_cats VALUES ('1', '2');
+DROP FOREIGN TABLE deal_cats;
 \set VERBOSITY default
-DROP FOREIGN TABLE pets, deal_pets, deals_pets, pets_deals, deals_cats;
+DROP FOREIGN TABLE pets, deal_pets, pet_deals, deals_pets, pets_deals, deals_cats;
 
 DROP VIEW named, dc;
 DROP FOREIGN TABLE products, deals, line_items, companies, deal_line_items, line_item_deals,

@@ -29,6 +29,7 @@
 
 #include "assoc.h"
 #include "api_assoc.h"
+#include "associations.h"
 #include "convert.h"
 #include "json.h"
 #include "objects.h"
@@ -209,6 +210,11 @@ create_state(ResultRelInfo *rinfo, EState *estate, CmdType operation, bool expla
 		st->archive_w = hs_writer_create(st->table, HS_OP_ASSOC_ARCHIVE, estate, userid);
 		hs_writer_set_buffered(st->archive_w, !needs_each_result(rinfo), can_set_tag);
 	}
+	/* a custom object's paths use its objectTypeId */
+	if (!explain_only)
+		hs_assoc_resolve_objects((st->create_w ? st->create_w : st->archive_w)->conn,
+								 st->table,
+								 &(st->create_w ? st->create_w : st->archive_w)->stats);
 	if (!explain_only)
 		st->row_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											"hubspot_fdw association row",

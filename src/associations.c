@@ -39,13 +39,15 @@ resolve_bare(HsConnection *conn, const char *name, HsStats *stats)
 	return NULL;
 }
 
-List *
-hs_associations_resolve(HsConnection *conn, List *names, HsStats *stats)
+void
+hs_associations_resolve(HsConnection *conn, HsTable *table, HsStats *stats)
 {
 	List	   *types = NIL;
 	ListCell   *lc;
 
-	foreach(lc, names)
+	if (conn == NULL || table->inline_types != NIL)
+		return;
+	foreach(lc, table->inline_associations)
 	{
 		const char *name = (const char *) lfirst(lc);
 		const HsObjectType *o;
@@ -55,21 +57,25 @@ hs_associations_resolve(HsConnection *conn, List *names, HsStats *stats)
 		else if ((o = resolve_bare(conn, name, stats)) == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
-					 errmsg("option \"associations\" names \"%s\", which is no object of the HubSpot account", name),
+					 errmsg("option \"associations\" of foreign table \"%s\" names \"%s\", which is no object of the HubSpot account",
+							table->relname, name),
 					 errhint("Name standard objects by plural or singular name or type id (%s), custom objects by objectTypeId (2-NNN), fully qualified name (p{portal}_{name}), p_{name} or name.",
 							 hs_object_names())));
 		types = lappend(types, (void *) o);
 	}
-	return types;
+	table->inline_types = types;
 }
 
 List *
-hs_associations_paths(List *types)
+hs_associations_paths(HsTable *table)
 {
 	List	   *paths = NIL;
 	ListCell   *lc;
 
-	foreach(lc, types)
+	/* plain EXPLAIN: the names as written */
+	if (table->inline_types == NIL)
+		return table->inline_associations;
+	foreach(lc, table->inline_types)
 	{
 		const char *path = hs_object_path((const HsObjectType *) lfirst(lc));
 		ListCell   *lc2;
@@ -82,6 +88,15 @@ hs_associations_paths(List *types)
 			paths = lappend(paths, pstrdup(path));
 	}
 	return paths;
+}
+
+void
+hs_assoc_resolve_objects(HsConnection *conn, HsTable *table, HsStats *stats)
+{
+	hs_resolve_table_object(conn, table, stats);
+	if (hs_object_name_kind(table->to_object) != HS_OBJNAME_STANDARD)
+		table->to_object =
+			pstrdup(hs_object_path(hs_resolve_object(conn, table->to_object, stats)));
 }
 
 /* Does key, a member name of HubSpot's inline associations, stand for o? */
@@ -232,10 +247,12 @@ read_complete(HsConnection *conn, HsStats *stats, const char *object, const char
 }
 
 void
-hs_associations_inline(HsConnection *conn, HsStats *stats, const char *object,
-					   List *to_objects, List *to_types, json_object **records, int n,
-					   bool inline_given)
+hs_associations_inline(HsConnection *conn, HsStats *stats, HsTable *table,
+					   json_object **records, int n, bool inline_given)
 {
+	const char *object = table->object;
+	List	   *to_objects = table->inline_associations;
+	List	   *to_types = table->inline_types;
 	int			nto = list_length(to_objects);
 	List	  **ids = palloc0(sizeof(List *) * Max(n * nto, 1));
 	bool	   *need = palloc(sizeof(bool) * Max(n, 1));

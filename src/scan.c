@@ -54,7 +54,6 @@ typedef struct HsScanState
 	bool		want_properties;	/* the properties column is read */
 	bool		want_history;	/* properties_with_history is read */
 	bool		want_inline;	/* associations, with the option associations */
-	List	   *inline_types;	/* their objects (hs_associations_resolve()) */
 	HsRead	   *read;			/* what is sent (api.c); EXPLAIN shows it */
 	HsRead	   *bodies;			/* a list whose URL would be too long: the
 								 * batch/read that reads its pages' records */
@@ -221,12 +220,10 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 	else
 		ss->read = hs_api_read_new(kind, ss->table->object, archived, ss->want_history);
 	/* the associations column: inline associations where HubSpot has them */
-	if (ss->want_inline && !(eflags & EXEC_FLAG_EXPLAIN_ONLY))
-		ss->inline_types = hs_associations_resolve(ss->conn, ss->table->inline_associations,
-												   &ss->stats);
+	if (ss->want_inline)
+		hs_associations_resolve(ss->conn, ss->table, &ss->stats);
 	if (ss->want_inline && (kind == HS_READ_LIST || kind == HS_READ_BY_ID))
-		ss->read->associations = ss->inline_types != NIL ?
-			hs_associations_paths(ss->inline_types) : ss->table->inline_associations;
+		ss->read->associations = hs_associations_paths(ss->table);
 
 	/* plain EXPLAIN: describe the scan, touch nothing */
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
@@ -690,9 +687,7 @@ fetch_page(HsScanState *ss)
 	}
 	/* sets completed where the page had them cut or not at all */
 	if (ss->nrecords > 0 && ss->want_inline)
-		hs_associations_inline(ss->conn, &ss->stats, ss->table->object,
-							   ss->table->inline_associations, ss->inline_types,
-							   ss->records, ss->nrecords,
+		hs_associations_inline(ss->conn, &ss->stats, ss->table, ss->records, ss->nrecords,
 							   ss->read->associations != NIL && ss->bodies == NULL &&
 							   !hs_api_read_url_too_long(ss->read));
 	MemoryContextSwitchTo(oldcxt);
