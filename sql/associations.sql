@@ -197,6 +197,13 @@ DELETE FROM deal_companies a USING c
    AND a.label IS NULL
 RETURNING c.n AS company, a.type_id;
 SELECT * FROM dc ORDER BY 1, 2;
+-- a label given with a type is HubSpot's to give: RETURNING shows the stored one
+INSERT INTO deal_companies (from_id, company, type_id, label)
+  SELECT (SELECT id FROM d WHERE n = 1)::bigint, id::bigint, 341, 'Not a label' FROM c WHERE n = 2
+  RETURNING type_id, label;
+DELETE FROM deal_companies a USING c
+ WHERE a.from_id = (SELECT id FROM d WHERE n = 1)::bigint AND c.n = 2 AND a.company = c.id::bigint
+RETURNING c.n AS company, a.type_id, a.label;
 
 -- a label of the portal's own (USER_DEFINED): the label, its inverse, and
 -- the unlabeled types HubSpot adds; deleting the unlabeled one deletes all

@@ -431,7 +431,9 @@ store_default_type(AssocModifyState *st, json_object *stored, TupleTableSlot *sl
 /*
  * For RETURNING: the label of a type written with batch/create, from its
  * answer's "labels" (LabelsBetweenObjectPair: the non-null labels of the
- * types written; one type, so at most one label).
+ * types written; one type, so at most one label).  None there (an
+ * unlabeled type) is NULL, whatever label the row gave: the label is
+ * HubSpot's to give.
  */
 static void
 store_label(AssocModifyState *st, json_object *stored, TupleTableSlot *slot)
@@ -440,8 +442,15 @@ store_label(AssocModifyState *st, json_object *stored, TupleTableSlot *slot)
 	HsColumn   *col = st->table->label_col;
 	json_object *label;
 
-	if (col == NULL || labels == NULL || !json_object_is_type(labels, json_type_array) ||
-		json_object_array_length(labels) != 1)
+	if (col == NULL)
+		return;
+	if (labels == NULL ||
+		(json_object_is_type(labels, json_type_array) && json_object_array_length(labels) == 0))
+	{
+		slot->tts_isnull[col->attnum - 1] = true;
+		return;
+	}
+	if (!json_object_is_type(labels, json_type_array) || json_object_array_length(labels) != 1)
 		return;
 	label = json_object_array_get_idx(labels, 0);
 	if (label == NULL || !json_object_is_type(label, json_type_string))
