@@ -6,7 +6,8 @@
 # (/var/tmp/hubspot_fdw-…/pgroot), starts the
 # emulator and a throw-away PostgreSQL, and runs test/demo.sql in psql:
 # products created in batches, read back, joined with a local table, updated,
-# archived and upserted.
+# archived and upserted; then deals and line items imported with IMPORT FOREIGN SCHEMA,
+# associated through an association table, and revenue per product joined in SQL.
 # Everything it started is stopped again at the end.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -102,3 +102,31 @@ SELECT count(*) AS live FROM hubspot.products;   -- 217 before the upserts, plus
 -- rows HubSpot rejects can be skipped with a warning instead
 ALTER FOREIGN TABLE hubspot.products OPTIONS (ADD on_error 'skip');
 UPDATE hubspot.products SET properties = properties || '{"price": "n/a"}' WHERE sku = 'SKU-0001';
+
+-- every CRM object: IMPORT FOREIGN SCHEMA writes the tables from HubSpot's property definitions
+-- (one request per object), here deals and line items, and the association table between them
+CREATE SCHEMA crm;
+IMPORT FOREIGN SCHEMA hubspot LIMIT TO (deals, line_items, deal_line_items)
+  FROM SERVER hubspot INTO crm OPTIONS (associations 'deals:line_items');
+SELECT foreign_table_name AS imported, count(*) AS columns
+  FROM information_schema.columns c JOIN information_schema.foreign_tables t
+    ON t.foreign_table_schema = c.table_schema AND t.foreign_table_name = c.table_name
+  WHERE c.table_schema = 'crm' GROUP BY 1 ORDER BY 1;
+-- two deals, and line items for three products (a line item points at its product by
+-- hs_product_id, a number property in HubSpot: hence the casts from the text id)
+INSERT INTO crm.deals (dealname, dealstage) VALUES ('Acme renewal', 'contractsent'), ('Globex pilot', 'qualifiedtobuy');
+INSERT INTO crm.line_items (name, hs_product_id, quantity, price)
+  SELECT q.deal || ': ' || c.name, p.id::numeric, q.quantity, p.price
+  FROM (VALUES ('Acme renewal', 'SKU-0002', 10), ('Acme renewal', 'SKU-0003', 4),
+               ('Globex pilot', 'SKU-0002', 5), ('Globex pilot', 'SKU-0009', 1)) q (deal, sku, quantity)
+  JOIN catalog c ON c.sku = q.sku JOIN hubspot.products p ON p.sku = q.sku;
+-- associate each line item with its deal: one v4 batch request
+INSERT INTO crm.deal_line_items (deal_id, line_item_id)
+  SELECT d.id, li.id FROM crm.line_items li JOIN crm.deals d ON li.name LIKE d.dealname || ': %';
+-- revenue per product: deals -> line items -> products, joined in PostgreSQL
+SELECT p.properties->>'name' AS product, count(DISTINCT d.id) AS deals, sum(li.amount) AS revenue
+  FROM crm.deals d
+  JOIN crm.deal_line_items dl ON dl.deal_id = d.id
+  JOIN crm.line_items li ON li.id = dl.line_item_id
+  JOIN hubspot.products p ON p.id = li.hs_product_id::text
+  GROUP BY 1 ORDER BY 1;
