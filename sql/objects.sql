@@ -207,6 +207,11 @@ INSERT INTO contacts_by_email (email, firstname)
 SELECT method, path, count(*) FROM emu.requests() WHERE method = 'POST' GROUP BY 1, 2;
 SELECT count(*) AS contacts, count(*) FILTER (WHERE o->'properties'->>'firstname' LIKE 'Upserted again %') AS upserted
   FROM emu.objects('contacts') o;
+-- two spellings of one email are one contact to HubSpot: refused before sending
+CALL emu.clear_log();
+INSERT INTO contacts_by_email (email) VALUES ('x@example.com'), ('X@example.com');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS requests FROM emu.requests();
 
 -- a duplicate email: 23505 naming the existing record; a batch is refused whole
 CALL emu.clear_log();

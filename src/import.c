@@ -83,11 +83,25 @@ make_object(const HsObjectType *o)
 	return obj;
 }
 
+/* Is table the table name of one of objects? */
+static bool
+table_taken(List *objects, const char *table)
+{
+	ListCell   *lc;
+
+	foreach(lc, objects)
+		if (strcmp(((const ImportObject *) lfirst(lc))->table, table) == 0)
+			return true;
+	return false;
+}
+
 /*
  * import_objects
  *		The objects of the portal: the registry's standard objects, in type
  *		id order, then, when with_custom, the custom objects (GET
- *		/crm/v3/schemas, read afresh), in HubSpot's order.  A token without
+ *		/crm/v3/schemas, read afresh), in HubSpot's order; a custom object
+ *		whose name another object's table has already (a custom object
+ *		"contacts") is named by its fully qualified name.  A token without
  *		the schemas scope gets a NOTICE and no custom objects; *all_read
  *		says whether the list is complete.
  */
@@ -115,7 +129,14 @@ import_objects(HsConnection *conn, bool with_custom, HsStats *stats,
 		*all_read = false;
 	}
 	for (int i = 0; i < ncustom; i++)
-		objects = lappend(objects, make_object(custom[i]));
+	{
+		ImportObject *obj = make_object(custom[i]);
+
+		/* a name a standard or earlier object's table has: the unique FQN */
+		if (table_taken(objects, obj->table))
+			obj->table = obj->type->name;
+		objects = lappend(objects, obj);
+	}
 	return objects;
 }
 

@@ -13,15 +13,16 @@
  *
  * Names: a property whose name is a lowercase identifier of at most 63
  * bytes is a column of that name, unless a fixed column (id, properties,
- * ...) has it; every other property gets a lowercased, truncated name,
- * made unique with a suffix _2, _3, ..., and the column option property
- * naming it.  Properties keeping their own names are placed first, so a
+ * ...) or a system column (ctid, xmin, ...) has it; every other property
+ * gets a lowercased, truncated name, made unique with a suffix _2, _3, ...,
+ * and the column option property naming it.  Properties keeping their own names are placed first, so a
  * suffix never takes a name a property has.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "catalog/heap.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -64,13 +65,18 @@ used_names(void)
 	return used;
 }
 
-/* Claim name in used; false when it was taken. */
+/*
+ * Claim name in used; false when it was taken, or is a system column's
+ * (ctid, xmin, tableoid, ...), which no table may have.
+ */
 static bool
 claim(HTAB *used, const char *name)
 {
 	bool		found;
 
 	Assert(strlen(name) < NAMEDATALEN);
+	if (SystemAttributeByName(name) != NULL)
+		return false;
 	(void) hash_search(used, name, HASH_ENTER, &found);
 	return !found;
 }

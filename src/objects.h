@@ -34,6 +34,9 @@ typedef struct HsObjectType
 								 * NULL */
 	bool		associable;		/* false for products (hubspot-objects.md 1.3) */
 	bool		custom;			/* from the schemas API */
+	bool		unique_ignores_case;	/* unique_property's values are
+										 * compared without case (contacts'
+										 * email, hubspot-objects.md 7.6) */
 } HsObjectType;
 
 /*

@@ -15,8 +15,10 @@
 #include "postgres.h"
 
 #include "access/sysattr.h"
+#include "catalog/pg_collation.h"
 #include "executor/executor.h"
 #include "utils/builtins.h"
+#include "utils/formatting.h"
 #include "utils/hsearch.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -407,7 +409,18 @@ static char *
 check_upsert_row(HsModifyState *fmstate, List *props, int64 row)
 {
 	char	   *key = upsert_key(fmstate, props, row);
-	int64		other = hs_row_remember(fmstate, key, row);
+	const HsObjectType *objtype = fmstate->table->objtype;
+	int64		other;
+
+	/* two spellings of one contact's email are one record to HubSpot */
+	if (objtype != NULL && objtype->unique_ignores_case &&
+		objtype->unique_property != NULL &&
+		strcmp(objtype->unique_property, fmstate->table->id_property) == 0)
+		other = hs_row_remember(fmstate,
+								str_tolower(key, strlen(key), DEFAULT_COLLATION_OID),
+								row);
+	else
+		other = hs_row_remember(fmstate, key, row);
 
 	if (other != 0)
 		ereport(ERROR,

@@ -2217,6 +2217,9 @@ class Emulator(emulator_objects.ObjectEndpoints, emulator_associations.Associati
             rec = None if upsert else self._find_record(id_property, object_id)
             if rec is not None:
                 key, shown = (None, rec.id), rec.id
+            elif id_property is not None and id_property == self.otype.unique:
+                # contacts' email is unique without case: two spellings are one record
+                key, shown = (id_property, object_id.lower()), object_id
             else:
                 key, shown = (id_property, object_id), object_id
             if key in seen and shown not in duplicates:

@@ -256,6 +256,14 @@ class TestContactEmail(EmulatorTestCase):
         self.assertFalse(by_email["a@x.com"]["new"])
         self.assertTrue(by_email["new@x.com"]["new"])
 
+    def test_upsert_by_email_spellings_are_one_record(self):
+        reply = request("POST", OBJECTS + "contacts/batch/upsert", {"inputs": [
+            {"id": "b@x.com", "idProperty": "email", "properties": {}},
+            {"id": "B@x.com", "idProperty": "email", "properties": {}}]})
+        self.assertEqual(reply.status, 400, reply.raw)
+        self.assertIn("Duplicate IDs found in batch input", reply.json["message"])
+        self.assertEqual(request("GET", OBJECTS + "contacts/b@x.com", query={"idProperty": "email"}).status, 404)
+
 
 class TestSchemas(EmulatorTestCase):
     def test_list_and_get(self):
