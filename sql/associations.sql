@@ -121,6 +121,11 @@ EXPLAIN (COSTS OFF) SELECT * FROM deal_line_items;
 CALL emu.clear_log();
 SELECT * FROM deal_line_items WHERE deal_id = (SELECT id FROM d WHERE n = 4);
 SELECT method, path, status FROM emu.requests();
+-- ids no record has (HubSpot's are whole numbers): no rows, no request
+CALL emu.clear_log();
+SELECT count(*) FROM deal_line_items WHERE deal_id IN ('abc', ' 1', '1.5', '-2');
+SELECT count(*) FROM deal_line_items WHERE deal_id = ANY (ARRAY['x', (SELECT id FROM d WHERE n = 1)]);
+SELECT method, path, status, body FROM emu.requests();
 -- the inverse, written by HubSpot
 SELECT l.n AS item, dd.n AS deal, a.type_id, a.category
   FROM line_item_deals a JOIN l ON l.id = a.line_item_id JOIN d dd ON dd.id = a.deal_id

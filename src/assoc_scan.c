@@ -315,9 +315,13 @@ start_scan(AssocScanState *st, ExprContext *econtext)
 		if (!isnull)
 			ids = hs_ids_from_datum(exprType((Node *) st->id_state->expr), value,
 									st->lookup == HS_READ_BY_ID, &n);
+		/* HubSpot record ids are whole numbers: anything else names none */
 		for (int i = 0; i < n; i++)
-			queue_input(st, ids[i], NULL);
-		st->nids += n;
+			if (ids[i][0] != '\0' && strspn(ids[i], "0123456789") == strlen(ids[i]))
+			{
+				queue_input(st, ids[i], NULL);
+				st->nids++;
+			}
 		MemoryContextSwitchTo(oldcxt);
 	}
 	st->started = true;
