@@ -42,6 +42,13 @@ SELECT c.relname, ft.ftoptions FROM pg_foreign_table ft JOIN pg_class c ON c.oid
  WHERE c.relnamespace = 'hsn'::regnamespace AND c.relname LIKE '%contacts' ORDER BY 1;
 SELECT method, path, status FROM emu.requests() ORDER BY seq;
 
+-- the "associations" option trims spaces around ':' as around ','
+IMPORT FOREIGN SCHEMA hubspot LIMIT TO (deal_line_items) FROM SERVER hubspot INTO hsn
+  OPTIONS (associations ' deals : line_items ');
+SELECT ftoptions FROM pg_foreign_table WHERE ftrelid = 'hsn.deal_line_items'::regclass;
+IMPORT FOREIGN SCHEMA hubspot LIMIT TO (deal_line_items) FROM SERVER hubspot INTO hsn
+  OPTIONS (associations 'deals: ');
+
 SET client_min_messages = warning;
 DROP SCHEMA hsn CASCADE;
 RESET client_min_messages;

@@ -236,10 +236,39 @@ split_list(const char *option, const char *value, const char *example)
 	}
 }
 
+/* s without the spaces and tabs at its ends (s is modified). */
+static char *
+trimmed(char *s)
+{
+	char	   *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	return s;
+}
+
+/* The error for text, an element of the "associations" option, no pair. */
+static void bad_pair(const char *value, const char *text) pg_attribute_noreturn();
+
+static void
+bad_pair(const char *value, const char *text)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value for IMPORT FOREIGN SCHEMA option \"associations\": \"%s\"",
+					value),
+			 errdetail("\"%s\" is no from:to pair.", text),
+			 errhint("Give comma-separated from:to pairs such as 'deals:line_items,deals:contacts'.")));
+}
+
 /*
  * split_pairs
- *		The "associations" option's from:to pairs, as char *[2] {from, to};
- *		a malformed one is 22023.
+ *		The "associations" option's from:to pairs, as char *[2] {from, to},
+ *		spaces around the ':' trimmed as around the ','; a malformed one is
+ *		22023.
  */
 static List *
 split_pairs(const char *value)
@@ -253,16 +282,13 @@ split_pairs(const char *value)
 		char	   *colon = strchr(text, ':');
 		char	  **pair;
 
-		if (colon == NULL || colon == text || colon[1] == '\0' || strchr(colon + 1, ':'))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid value for IMPORT FOREIGN SCHEMA option \"associations\": \"%s\"",
-							value),
-					 errdetail("\"%s\" is no from:to pair.", text),
-					 errhint("Give comma-separated from:to pairs such as 'deals:line_items,deals:contacts'.")));
+		if (colon == NULL || strchr(colon + 1, ':'))
+			bad_pair(value, text);
 		pair = palloc(sizeof(char *) * 2);
-		pair[0] = pnstrdup(text, colon - text);
-		pair[1] = pstrdup(colon + 1);
+		pair[0] = trimmed(pnstrdup(text, colon - text));
+		pair[1] = trimmed(pstrdup(colon + 1));
+		if (pair[0][0] == '\0' || pair[1][0] == '\0')
+			bad_pair(value, text);
 		out = lappend(out, pair);
 	}
 	return out;
