@@ -197,6 +197,13 @@ DELETE FROM deal_companies a USING c
    AND a.label IS NULL
 RETURNING c.n AS company, a.type_id;
 SELECT * FROM dc ORDER BY 1, 2;
+-- a label given with a type is HubSpot's to give: RETURNING shows the stored one
+INSERT INTO deal_companies (from_id, company, type_id, label)
+  SELECT (SELECT id FROM d WHERE n = 1)::bigint, id::bigint, 341, 'Not a label' FROM c WHERE n = 2
+  RETURNING type_id, label;
+DELETE FROM deal_companies a USING c
+ WHERE a.from_id = (SELECT id FROM d WHERE n = 1)::bigint AND c.n = 2 AND a.company = c.id::bigint
+RETURNING c.n AS company, a.type_id, a.label;
 
 -- a label of the portal's own (USER_DEFINED): the label, its inverse, and
 -- the unlabeled types HubSpot adds; deleting the unlabeled one deletes all
@@ -282,6 +289,60 @@ SELECT method, path, status, body->'inputs'->0 ? 'after' AS with_after FROM emu.
 SELECT jsonb_array_length(associations->'line_items') FROM deals
  WHERE id = (SELECT id FROM d WHERE n = 4);
 SELECT count(*) FROM deals x, jsonb_array_elements_text(x.associations->'line_items');
+
+-- ===================================================================
+-- Custom objects in the associations column: HubSpot keys their inline
+-- lists by the fully qualified name (p{portal}_pets), asked for by
+-- objectTypeId; every spelling of the option reads them
+-- ===================================================================
+CREATE FOREIGN TABLE pets (id text, name text) SERVER hubspot OPTIONS (object 'p_pets');
+CREATE FOREIGN TABLE deal_pets (deal_id text, pets_id text, type_id integer,
+                                category text, label text)
+  SERVER hubspot OPTIONS (object 'deals', to_object 'p_pets');
+CREATE FOREIGN TABLE pet_deals (from_id text, to_id text, type_id integer, category text, label text)
+  SERVER hubspot OPTIONS (object 'P_PETS', to_object 'deals');
+CREATE FOREIGN TABLE deals_pets (id text, associations jsonb)
+  SERVER hubspot OPTIONS (object 'deals', associations 'pets, P_PETS, 2-90001, companies');
+CREATE TEMP TABLE pt AS SELECT 0 AS n, ''::text AS id LIMIT 0;
+WITH ins AS (INSERT INTO pets (name) VALUES ('Rex'), ('Tom') RETURNING id, name)
+INSERT INTO pt SELECT CASE name WHEN 'Rex' THEN 1 ELSE 2 END, id FROM ins;
+-- association tables of custom objects: paths by objectTypeId
+CALL emu.clear_log();
+INSERT INTO deal_pets (deal_id, pets_id) SELECT (SELECT id FROM d WHERE n = 1), id FROM pt;
+SELECT pt.n, a.type_id FROM pet_deals a JOIN pt ON pt.id = a.from_id
+ WHERE a.to_id = (SELECT id FROM d WHERE n = 1) ORDER BY 1;
+SELECT count(*) FROM deal_pets WHERE deal_id = (SELECT id FROM d WHERE n = 1);
+SELECT method, path, query->'associations' AS associations, status FROM emu.requests()
+ WHERE path NOT LIKE '%schemas%';
+CALL emu.clear_log();
+SELECT (SELECT jsonb_agg(pt.n ORDER BY pt.n) FROM pt
+         WHERE pt.id IN (SELECT jsonb_array_elements_text(x.associations->k))) AS pets, k
+  FROM deals_pets x, unnest(ARRAY['pets', 'P_PETS', '2-90001']) k
+ WHERE x.id = (SELECT id FROM d WHERE n = 1) ORDER BY k;
+SELECT jsonb_object_keys(associations) FROM deals_pets WHERE id = (SELECT id FROM d WHERE n = 2);
+SELECT method, path, query->'associations' AS associations, status FROM emu.requests()
+ WHERE path NOT LIKE '%schemas%';
+-- the listing, and a pet's own inline deals
+SELECT count(*) FILTER (WHERE associations->'pets' = '[]') AS without_pets,
+       count(*) FILTER (WHERE jsonb_array_length(associations->'P_PETS') = 2) AS with_two
+  FROM deals_pets;
+CREATE FOREIGN TABLE pets_deals (id text, associations jsonb)
+  SERVER hubspot OPTIONS (object '2-90001', associations 'deal');
+SELECT pt.n, x.associations->'deals' = jsonb_build_array((SELECT id FROM d WHERE n = 1)) AS deal_1
+  FROM pets_deals x JOIN pt ON pt.id = x.id ORDER BY 1;
+-- an object the account does not have
+\set VERBOSITY terse
+CREATE FOREIGN TABLE deals_cats (id text, associations jsonb)
+  SERVER hubspot OPTIONS (object 'deals', associations 'cats');
+SELECT associations FROM deals_cats;
+SELECT id FROM deals_cats LIMIT 1;
+CREATE FOREIGN TABLE deal_cats (deal_id text, cats_id text)
+  SERVER hubspot OPTIONS (object 'deals', to_object 'p_cats');
+SELECT * FROM deal_cats;
+INSERT INTO deal_cats VALUES ('1', '2');
+DROP FOREIGN TABLE deal_cats;
+\set VERBOSITY default
+DROP FOREIGN TABLE pets, deal_pets, pet_deals, deals_pets, pets_deals, deals_cats;
 
 DROP VIEW named, dc;
 DROP FOREIGN TABLE products, deals, line_items, companies, deal_line_items, line_item_deals,

@@ -29,6 +29,7 @@
 
 #include "assoc.h"
 #include "api_assoc.h"
+#include "associations.h"
 #include "convert.h"
 #include "json.h"
 #include "objects.h"
@@ -209,6 +210,11 @@ create_state(ResultRelInfo *rinfo, EState *estate, CmdType operation, bool expla
 		st->archive_w = hs_writer_create(st->table, HS_OP_ASSOC_ARCHIVE, estate, userid);
 		hs_writer_set_buffered(st->archive_w, !needs_each_result(rinfo), can_set_tag);
 	}
+	/* a custom object's paths use its objectTypeId */
+	if (!explain_only)
+		hs_assoc_resolve_objects((st->create_w ? st->create_w : st->archive_w)->conn,
+								 st->table,
+								 &(st->create_w ? st->create_w : st->archive_w)->stats);
 	if (!explain_only)
 		st->row_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											"hubspot_fdw association row",
@@ -425,7 +431,9 @@ store_default_type(AssocModifyState *st, json_object *stored, TupleTableSlot *sl
 /*
  * For RETURNING: the label of a type written with batch/create, from its
  * answer's "labels" (LabelsBetweenObjectPair: the non-null labels of the
- * types written; one type, so at most one label).
+ * types written; one type, so at most one label).  None there (an
+ * unlabeled type) is NULL, whatever label the row gave: the label is
+ * HubSpot's to give.
  */
 static void
 store_label(AssocModifyState *st, json_object *stored, TupleTableSlot *slot)
@@ -434,8 +442,15 @@ store_label(AssocModifyState *st, json_object *stored, TupleTableSlot *slot)
 	HsColumn   *col = st->table->label_col;
 	json_object *label;
 
-	if (col == NULL || labels == NULL || !json_object_is_type(labels, json_type_array) ||
-		json_object_array_length(labels) != 1)
+	if (col == NULL)
+		return;
+	if (labels == NULL ||
+		(json_object_is_type(labels, json_type_array) && json_object_array_length(labels) == 0))
+	{
+		slot->tts_isnull[col->attnum - 1] = true;
+		return;
+	}
+	if (!json_object_is_type(labels, json_type_array) || json_object_array_length(labels) != 1)
 		return;
 	label = json_object_array_get_idx(labels, 0);
 	if (label == NULL || !json_object_is_type(label, json_type_string))

@@ -39,6 +39,7 @@
 #include "utils/rel.h"
 
 #include "assoc.h"
+#include "associations.h"
 #include "plan.h"
 #include "api.h"
 #include "api_assoc.h"
@@ -255,6 +256,8 @@ hubspotAssocBeginForeignScan(ForeignScanState *node, int eflags)
 		st->id_state = ExecInitExpr((Expr *) linitial(fsplan->fdw_exprs),
 									(PlanState *) node);
 	st->conn = hs_connect(st->table->serverid, hs_scan_user(estate, fsplan->scan.scanrelid));
+	/* a custom object's paths use its objectTypeId */
+	hs_assoc_resolve_objects(st->conn, st->table, &st->stats);
 	st->queue_cxt = AllocSetContextCreate(estate->es_query_cxt, "hubspot_fdw association inputs",
 										  ALLOCSET_DEFAULT_SIZES);
 	st->page_cxt = AllocSetContextCreate(estate->es_query_cxt, "hubspot_fdw association page",

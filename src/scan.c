@@ -220,8 +220,10 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 	else
 		ss->read = hs_api_read_new(kind, ss->table->object, archived, ss->want_history);
 	/* the associations column: inline associations where HubSpot has them */
+	if (ss->want_inline)
+		hs_associations_resolve(ss->conn, ss->table, &ss->stats);
 	if (ss->want_inline && (kind == HS_READ_LIST || kind == HS_READ_BY_ID))
-		ss->read->associations = ss->table->inline_associations;
+		ss->read->associations = hs_associations_paths(ss->table);
 
 	/* plain EXPLAIN: describe the scan, touch nothing */
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
@@ -685,8 +687,7 @@ fetch_page(HsScanState *ss)
 	}
 	/* sets completed where the page had them cut or not at all */
 	if (ss->nrecords > 0 && ss->want_inline)
-		hs_associations_inline(ss->conn, &ss->stats, ss->table->object,
-							   ss->table->inline_associations, ss->records, ss->nrecords,
+		hs_associations_inline(ss->conn, &ss->stats, ss->table, ss->records, ss->nrecords,
 							   ss->read->associations != NIL && ss->bodies == NULL &&
 							   !hs_api_read_url_too_long(ss->read));
 	MemoryContextSwitchTo(oldcxt);

@@ -105,6 +105,8 @@ typedef struct HsTable
 										 * types (char *, as in paths) whose
 										 * associated ids that column reads;
 										 * NIL: it reads NULL */
+	List	   *inline_types;	/* their objects (const HsObjectType *),
+								 * once a scan resolved them (associations.h) */
 
 	/*
 	 * An association table (options object and to_object): one row per

@@ -598,8 +598,15 @@ class AssociationEndpoints:
     # -- inline associations (v3 associations=) and create-time associations ------
 
     def inline_targets(self, req):
-        """The objects of a read's associations= (comma list or repeated keys); unknown -> 400."""
-        return [self._types_of(n) for n in HOST.parse_list_param(req.query, "associations")]
+        """The objects of a read's associations= (comma list or repeated keys); unknown -> 400,
+        as is a custom object's bare name (HubSpot infers no object from "pets", section 1.1)."""
+        targets = []
+        for n in HOST.parse_list_param(req.query, "associations"):
+            t = self._types_of(n)
+            if t.custom and n.lower() in (t.name, t.singular):
+                raise emulator_objects.unknown_object_type(n)
+            targets.append(t)
+        return targets
 
     def add_inline(self, out, rec, targets, req):
         """Add the record's associations towards `targets` to a read's answer (keys without any
