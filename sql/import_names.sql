@@ -42,7 +42,33 @@ SELECT c.relname, ft.ftoptions FROM pg_foreign_table ft JOIN pg_class c ON c.oid
  WHERE c.relnamespace = 'hsn'::regnamespace AND c.relname LIKE '%contacts' ORDER BY 1;
 SELECT method, path, status FROM emu.requests() ORDER BY seq;
 
+-- the "associations" option trims spaces around ':' as around ','
+IMPORT FOREIGN SCHEMA hubspot LIMIT TO (deal_line_items) FROM SERVER hubspot INTO hsn
+  OPTIONS (associations ' deals : line_items ');
+SELECT ftoptions FROM pg_foreign_table WHERE ftrelid = 'hsn.deal_line_items'::regclass;
+IMPORT FOREIGN SCHEMA hubspot LIMIT TO (deal_line_items) FROM SERVER hubspot INTO hsn
+  OPTIONS (associations 'deals: ');
+
+-- custom objects whose names are alike in their first 63 bytes get tables
+-- of names PostgreSQL keeps apart, which LIMIT TO takes
+CALL emu.fault('{"method": "GET", "path": "/crm/v3/schemas", "status": 200, "body": {"results": [
+  {"objectTypeId": "2-601", "name": "a_custom_object_with_a_very_long_name_that_goes_past_sixty_three_bytes_one", "fullyQualifiedName": "p77_a_custom_object_with_a_very_long_name_that_goes_past_sixty_three_bytes_one"},
+  {"objectTypeId": "2-602", "name": "a_custom_object_with_a_very_long_name_that_goes_past_sixty_three_bytes_two", "fullyQualifiedName": "p77_a_custom_object_with_a_very_long_name_that_goes_past_sixty_three_bytes_two"},
+  {"objectTypeId": "2-603", "name": "a_custom_object_with_a_very_long_name_that_goes_past_sixty_three_bytes_three", "fullyQualifiedName": "p77_a_custom_object_with_a_very_long_name_that_goes_past_sixty_three_bytes_three"}]}}');
+CALL emu.fault('{"method": "GET", "path": "/crm/v3/properties/2-601", "status": 200, "body": {"results": []}}');
+CALL emu.fault('{"method": "GET", "path": "/crm/v3/properties/2-602", "status": 200, "body": {"results": []}}');
+CALL emu.fault('{"method": "GET", "path": "/crm/v3/properties/2-603", "status": 200, "body": {"results": []}}');
+CREATE SCHEMA hsl;
+IMPORT FOREIGN SCHEMA hubspot
+  LIMIT TO (a_custom_object_with_a_very_long_name_that_goes_past_sixty_three_bytes_one,
+            p77_a_custom_object_with_a_very_long_name_that_goes_past_sixty_three_bytes_two,
+            "a_custom_object_with_a_very_long_name_that_goes_past_sixt_2-603")
+  FROM SERVER hubspot INTO hsl;
+SELECT c.relname, ft.ftoptions FROM pg_foreign_table ft JOIN pg_class c ON c.oid = ft.ftrelid
+ WHERE c.relnamespace = 'hsl'::regnamespace ORDER BY 1;
+
 SET client_min_messages = warning;
+DROP SCHEMA hsl CASCADE;
 DROP SCHEMA hsn CASCADE;
 RESET client_min_messages;
 DROP FUNCTION hsn_columns(regclass);

@@ -26,6 +26,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "parser/scansup.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -96,12 +97,37 @@ table_taken(List *objects, const char *table)
 }
 
 /*
+ * custom_table_name
+ *		The table name of custom object o, free among objects' tables and as
+ *		PostgreSQL keeps it (truncated to 63 bytes): its name, else its fully
+ *		qualified name (a custom object "contacts"), else its name shortened
+ *		and suffixed with _ and its objectTypeId (names alike in their first
+ *		63 bytes).  Names are ASCII (parse_schema() in schemas.c).
+ */
+static const char *
+custom_table_name(List *objects, const HsObjectType *o)
+{
+	int			keep = NAMEDATALEN - 2 - (int) strlen(o->type_id);
+	char	   *candidates[3];
+
+	candidates[0] = pstrdup(o->singular);
+	candidates[1] = pstrdup(o->name);
+	candidates[2] = psprintf("%.*s_%s", Max(keep, 0), o->singular, o->type_id);
+	for (int i = 0; i < (int) lengthof(candidates); i++)
+	{
+		truncate_identifier(candidates[i], strlen(candidates[i]), false);
+		if (!table_taken(objects, candidates[i]))
+			return candidates[i];
+	}
+	return o->type_id;			/* unique, and no other table looks like it */
+}
+
+/*
  * import_objects
  *		The objects of the portal: the registry's standard objects, in type
  *		id order, then, when with_custom, the custom objects (GET
- *		/crm/v3/schemas, read afresh), in HubSpot's order; a custom object
- *		whose name another object's table has already (a custom object
- *		"contacts") is named by its fully qualified name.  A token without
+ *		/crm/v3/schemas, read afresh), in HubSpot's order, with table names
+ *		no two objects share (custom_table_name()).  A token without
  *		the schemas scope gets a NOTICE and no custom objects; *all_read
  *		says whether the list is complete.
  */
@@ -132,9 +158,7 @@ import_objects(HsConnection *conn, bool with_custom, HsStats *stats,
 	{
 		ImportObject *obj = make_object(custom[i]);
 
-		/* a name a standard or earlier object's table has: the unique FQN */
-		if (table_taken(objects, obj->table))
-			obj->table = obj->type->name;
+		obj->table = custom_table_name(objects, custom[i]);
 		objects = lappend(objects, obj);
 	}
 	return objects;
@@ -236,10 +260,39 @@ split_list(const char *option, const char *value, const char *example)
 	}
 }
 
+/* s without the spaces and tabs at its ends (s is modified). */
+static char *
+trimmed(char *s)
+{
+	char	   *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	return s;
+}
+
+/* The error for text, an element of the "associations" option, no pair. */
+static void bad_pair(const char *value, const char *text) pg_attribute_noreturn();
+
+static void
+bad_pair(const char *value, const char *text)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value for IMPORT FOREIGN SCHEMA option \"associations\": \"%s\"",
+					value),
+			 errdetail("\"%s\" is no from:to pair.", text),
+			 errhint("Give comma-separated from:to pairs such as 'deals:line_items,deals:contacts'.")));
+}
+
 /*
  * split_pairs
- *		The "associations" option's from:to pairs, as char *[2] {from, to};
- *		a malformed one is 22023.
+ *		The "associations" option's from:to pairs, as char *[2] {from, to},
+ *		spaces around the ':' trimmed as around the ','; a malformed one is
+ *		22023.
  */
 static List *
 split_pairs(const char *value)
@@ -253,16 +306,13 @@ split_pairs(const char *value)
 		char	   *colon = strchr(text, ':');
 		char	  **pair;
 
-		if (colon == NULL || colon == text || colon[1] == '\0' || strchr(colon + 1, ':'))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid value for IMPORT FOREIGN SCHEMA option \"associations\": \"%s\"",
-							value),
-					 errdetail("\"%s\" is no from:to pair.", text),
-					 errhint("Give comma-separated from:to pairs such as 'deals:line_items,deals:contacts'.")));
+		if (colon == NULL || strchr(colon + 1, ':'))
+			bad_pair(value, text);
 		pair = palloc(sizeof(char *) * 2);
-		pair[0] = pnstrdup(text, colon - text);
-		pair[1] = pstrdup(colon + 1);
+		pair[0] = trimmed(pnstrdup(text, colon - text));
+		pair[1] = trimmed(pstrdup(colon + 1));
+		if (pair[0][0] == '\0' || pair[1][0] == '\0')
+			bad_pair(value, text);
 		out = lappend(out, pair);
 	}
 	return out;
@@ -358,6 +408,8 @@ parse_pairs(List *objects, List *pair_names, const char *value)
 		pair->from = pair_object(objects, names[0], value);
 		pair->to = pair_object(objects, names[1], value);
 		pair->table = psprintf("%s_%s", pair->from->type->singular, pair->to->table);
+		/* as PostgreSQL keeps it, which LIMIT TO names */
+		truncate_identifier(pair->table, strlen(pair->table), false);
 		foreach(lc2, pairs)
 			if (strcmp(((ImportPair *) lfirst(lc2))->table, pair->table) == 0)
 				ereport(ERROR,
