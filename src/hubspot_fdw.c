@@ -24,6 +24,7 @@
 #include "utils/rel.h"
 
 #include "assoc.h"
+#include "deferred.h"
 #include "fdw.h"
 #include "import.h"
 #include "option.h"
@@ -39,6 +40,7 @@ void
 _PG_init(void)
 {
 	hs_statement_init();
+	hs_deferred_init();
 	hs_rate_init();
 }
 
