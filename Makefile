@@ -20,7 +20,7 @@ PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot CRM"
 EXTENSION = hubspot_fdw
 DATA = sql/hubspot_fdw--1.0.sql
 
-REGRESS = init options select insert id_lookups update upsert on_error partitions own_writes values outcomes errors damaged ratelimit encoding concurrency settling search search_diff objects import import_names associations deferred
+REGRESS = init options select insert id_lookups update upsert on_error partitions own_writes values outcomes errors damaged ratelimit encoding concurrency settling search search_diff objects import import_names associations deferred deferred_reads deferred_errors
 
 PG_CONFIG ?= pg_config
 PKG_CONFIG ?= pkg-config

@@ -209,30 +209,37 @@ entry_of_row(SendState *s, int64 seq)
 	return NULL;
 }
 
-/* "row 7 = statement 4 row 1" for the rows to name, into buf; how many. */
+/* Is row one to name: rejected in the batch answered, or any when none is. */
+static bool
+row_to_name(HsWriter *w, int64 row, bool only_rejected)
+{
+	HsWriteBatch *b = w->current;
+
+	if (!only_rejected)
+		return w->last_row - w->first_row < 10;
+	for (int i = 0; b != NULL && i < b->ninputs; i++)
+		if (b->inputs[i].row == row && b->rejected[i])
+			return true;
+	return false;
+}
+
+/*
+ * name_rows
+ *		"row 7 = statement 4 row 1, ..." for the rows the error is about (the
+ *		ones HubSpot rejected in the batch being answered, else those being
+ *		sent when they are few), into buf; returns how many.
+ */
 static int
-name_rows(SendState *s, StringInfo buf)
+name_rows(SendState *s, StringInfo buf, bool only_rejected)
 {
 	HsWriter   *w = s->writer;
-	HsWriteBatch *b = w->current;
 	int			named = 0;
 
-	for (int64 row = w->first_row; row <= w->last_row && named <= 10; row++)
+	for (int64 row = w->first_row; row <= w->last_row; row++)
 	{
 		HsDeferredEntry *e = entry_of_row(s, row);
-		bool		name = true;
 
-		/* of a batch HubSpot answered: the rows it rejected */
-		if (b != NULL)
-		{
-			name = false;
-			for (int i = 0; i < b->ninputs; i++)
-				if (b->inputs[i].row == row && b->rejected[i])
-					name = true;
-		}
-		else
-			name = w->last_row - w->first_row < 10;
-		if (!name || e == NULL)
+		if (e == NULL || !row_to_name(w, row, only_rejected))
 			continue;
 		if (named++ == 10)
 		{
@@ -252,7 +259,8 @@ send_error_callback(void *arg)
 	StringInfoData rows;
 
 	initStringInfo(&rows);
-	if (s->writer != NULL && name_rows(s, &rows) > 0)
+	if (s->writer != NULL &&
+		(name_rows(s, &rows, true) > 0 || name_rows(s, &rows, false) > 0))
 		errcontext("COMMIT sending the HubSpot writes queued in this transaction (rows are numbered in the order they were queued: %s)",
 				   rows.data);
 	else
