@@ -21,6 +21,8 @@ $$;
 CALL emu.reset();
 SELECT jsonb_array_length(emu.seed('{"count": 4, "properties": {"name": "Item {i}", "price": "{i}"}}')->'ids');
 SET hubspot_fdw.write_mode = 'commit';
+-- (without queued writes, count(*) is HubSpot's total)
+EXPLAIN (COSTS OFF) SELECT count(*) FROM dr_items WHERE name = 'two';
 
 -- reads in the transaction see its queued writes: deleted records are
 -- hidden, updated ones show the queued values, created ones come last with
@@ -38,6 +40,10 @@ SELECT id, name FROM dr_items WHERE name = 'two';
 SELECT id, name FROM dr_items WHERE id = '1000003';
 SELECT id, name FROM dr_items WHERE id = '-2';
 SELECT id, name FROM dr_items ORDER BY name LIMIT 2;
+-- no search, sorted or count(*) request while writes of the object are
+-- queued: the object is listed and PostgreSQL checks, sorts and counts
+EXPLAIN (COSTS OFF) SELECT count(*) FROM dr_items WHERE name = 'two';
+EXPLAIN (COSTS OFF) SELECT id FROM dr_items WHERE name = 'two' ORDER BY price LIMIT 1;
 -- nothing was sent yet
 SELECT count(*) AS writes FROM emu.requests() WHERE path LIKE '%batch/create'
   OR path LIKE '%batch/update' OR path LIKE '%batch/archive';

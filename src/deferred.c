@@ -137,7 +137,8 @@ hs_deferred_has_writes(Oid serverid, Oid userid, const char *object)
 	{
 		HsDeferredEntry *e = log_entries[i];
 
-		if (!e->dropped && e->serverid == serverid && e->userid == userid &&
+		if (!e->dropped && e->serverid == serverid &&
+			(userid == InvalidOid || e->userid == userid) &&
 			(object == NULL || strcmp(e->object, object) == 0))
 			return true;
 	}

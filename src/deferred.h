@@ -82,7 +82,8 @@ extern const char *hs_deferred_queue(HsTable *table, Oid userid, HsWriteOp op,
 
 /*
  * Has the transaction queued writes (not dropped) of object through this
- * server and user?  With object NULL: of any object.
+ * server and user?  With object NULL: of any object; with userid
+ * InvalidOid: of any user.
  */
 extern bool hs_deferred_has_writes(Oid serverid, Oid userid, const char *object);
 

@@ -61,7 +61,7 @@ ALLOWED = {
                    'json'},
     'assoc_modify': {'deferred', 'writer', 'associations', 'api', 'api_assoc', 'option', 'convert', 'json',
                      'objects'},
-    'plan': {'search', 'api', 'option', 'convert', 'table'},
+    'plan': {'deferred', 'search', 'api', 'option', 'convert', 'table'},
     'scan': {'plan', 'search', 'associations', 'filter', 'properties', 'schemas', 'api', 'client',
              'errors', 'option',
              'convert', 'visibility', 'json', 'deferred_read'},
