@@ -24,6 +24,7 @@
 #include "utils/rel.h"
 
 #include "assoc.h"
+#include "dryrun.h"
 #include "fdw.h"
 #include "import.h"
 #include "option.h"
@@ -40,6 +41,7 @@ _PG_init(void)
 {
 	hs_statement_init();
 	hs_rate_init();
+	hs_dryrun_init();
 }
 
 /* ----------------------------------------------------------------
