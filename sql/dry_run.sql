@@ -177,6 +177,20 @@ INSERT INTO cheap (name, price) VALUES ('w', 5);
 SELECT count(*) AS writes FROM emu_writes;
 
 -- ===================================================================
+-- A new session's first statement is a COPY: the library loads while it
+-- runs (unless preloaded), and its NOTICE still comes once, at its end
+-- ===================================================================
+\set QUIET on
+\c -
+\set QUIET off
+SET hubspot_fdw.dry_run = on;
+COPY products (name, price) FROM stdin;
+new session 1	1
+new session 2	2
+\.
+SELECT count(*) AS writes FROM emu_writes;
+
+-- ===================================================================
 -- dry_run off again: writes are sent
 -- ===================================================================
 RESET hubspot_fdw.dry_run;

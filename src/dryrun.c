@@ -22,6 +22,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "utils/guc.h"
@@ -206,7 +207,7 @@ inputs_text(int n)
 void
 hs_dryrun_record(const char *statement, const char *relname, const char *method,
 				 const char *path, const char *query, const char *body,
-				 int ninputs, bool batch)
+				 int ninputs, bool batch, bool verbose)
 {
 	DryTable   *t = table_entry(statement, relname);
 	MemoryContext oldcxt = MemoryContextSwitchTo(dry_cxt);
@@ -223,7 +224,7 @@ hs_dryrun_record(const char *statement, const char *relname, const char *method,
 	t->nrequests++;
 	MemoryContextSwitchTo(oldcxt);
 
-	if (hs_dry_run == HS_DRY_RUN_VERBOSE)
+	if (verbose)
 	{
 		if (body != NULL)
 			ereport(NOTICE,
@@ -316,6 +317,11 @@ hs_dryrun_statement_end(void)
 
 	if (dry_tables == NIL)
 		return;
+	if (!IsTransactionState())
+	{
+		hs_dryrun_statement_begin();
+		return;
+	}
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "dry run: nothing was sent to HubSpot");
 	foreach(lc, dry_tables)

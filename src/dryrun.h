@@ -59,13 +59,14 @@ extern void hs_dryrun_table(const char *statement, const char *relname);
  *		A request that a dry run does not send, as api.c built it: method,
  *		path (its query, or NULL), JSON body (or NULL), and the number of
  *		inputs it carries; batch says whether it is a batch request (else
- *		one record's: POST, PATCH or DELETE of one record).  Under 'verbose'
- *		it is told at once in a NOTICE whose DETAIL is the body.
+ *		one record's: POST, PATCH or DELETE of one record).  With verbose
+ *		(the modification began under 'verbose') it is told at once in a
+ *		NOTICE whose DETAIL is the body.
  */
 extern void hs_dryrun_record(const char *statement, const char *relname,
 							 const char *method, const char *path,
 							 const char *query, const char *body,
-							 int ninputs, bool batch);
+							 int ninputs, bool batch, bool verbose);
 
 /* An UPDATE row of relname that changes nothing (it would send nothing). */
 extern void hs_dryrun_unchanged(const char *relname);
@@ -77,7 +78,8 @@ extern void hs_dryrun_statement_begin(void);
  * hs_dryrun_statement_end
  *		The top-level statement ended without error: if it dry-ran a
  *		modification, one NOTICE names per table the requests it would have
- *		sent; then they are forgotten.
+ *		sent; then they are forgotten.  Outside a transaction in progress
+ *		(a cursor's executor ended by an abort) they are only forgotten.
  */
 extern void hs_dryrun_statement_end(void);
 

@@ -323,7 +323,8 @@ static void
 dry_send(HsWriter *w, const HsApiRequest *req, int ninputs, bool batch)
 {
 	hs_dryrun_record(hs_writer_op_info[w->op].statement, w->table->relname,
-					 req->method, req->path, req->query, req->body, ninputs, batch);
+					 req->method, req->path, req->query, req->body, ninputs, batch,
+					 w->dry_run == HS_DRY_RUN_VERBOSE);
 	w->dry_requests++;
 	w->dry_rows += ninputs;
 }
