@@ -108,3 +108,20 @@ SELECT count(*) AS requests FROM emu.requests();
 
 -- plain EXPLAIN refuses nothing and sends nothing
 EXPLAIN (COSTS OFF) INSERT INTO de_items (name) VALUES ('x') RETURNING id;
+
+-- dry run wins over commit mode: a statement under dry run queues nothing
+CALL emu.clear_log();
+BEGIN;
+SET LOCAL hubspot_fdw.dry_run = 'on';
+INSERT INTO de_items (name) VALUES ('dry');
+SELECT count(*) AS seen FROM de_items WHERE name = 'dry';
+COMMIT;
+SELECT count(*) AS writes FROM emu.requests() WHERE method = 'POST' AND path NOT LIKE '%/search';
+-- ... and what was queued before is sent at COMMIT whatever dry_run says then
+CALL emu.clear_log();
+BEGIN;
+INSERT INTO de_items (name) VALUES ('queued before the dry run');
+SET LOCAL hubspot_fdw.dry_run = 'on';
+UPDATE de_items SET price = 7 WHERE id = '1000003';
+COMMIT;
+SELECT * FROM de_log() WHERE method = 'POST';

@@ -31,6 +31,7 @@
 #include "utils/rel.h"
 
 #include "deferred.h"
+#include "dryrun.h"
 #include "option.h"
 #include "schemas.h"
 #include "statement.h"
@@ -361,6 +362,7 @@ void
 hs_deferred_send(HsDeferredEntry **entries, int n)
 {
 	SendState	s;
+	int			dry_run;
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
 											  "hubspot_fdw commit",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -373,18 +375,23 @@ hs_deferred_send(HsDeferredEntry **entries, int n)
 	s.estate = CreateExecutorState();
 	/*
 	 * The writers leave the statement's registry when their memory goes:
-	 * after the statement's error context told what they applied.
+	 * after the statement's error context told what they applied.  What
+	 * was queued is sent whatever hubspot_fdw.dry_run says now.
 	 */
+	dry_run = hs_dry_run;
+	hs_dry_run = HS_DRY_RUN_OFF;
 	PG_TRY();
 	{
 		hs_statement_run(send_all, &s);
 	}
 	PG_CATCH();
 	{
+		hs_dry_run = dry_run;
 		FreeExecutorState(s.estate);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	hs_dry_run = dry_run;
 	FreeExecutorState(s.estate);
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(cxt);

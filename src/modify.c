@@ -40,6 +40,7 @@
 #include "modify.h"
 #include "convert.h"
 #include "deferred.h"
+#include "dryrun.h"
 #include "option.h"
 #include "properties.h"
 #include "schemas.h"
@@ -179,8 +180,10 @@ refuse_transition_capture(ModifyTableState *mtstate)
 static void
 set_up_deferred(HsModifyState *fmstate)
 {
-	fmstate->deferred = hs_deferred_commit_mode();
-	if (!fmstate->deferred)
+	/* a dry run queues nothing, and sends nothing either */
+	fmstate->deferred = hs_deferred_commit_mode() &&
+		fmstate->writer->dry_run == HS_DRY_RUN_OFF;
+	if (!fmstate->deferred && fmstate->writer->dry_run == HS_DRY_RUN_OFF)
 		hs_deferred_refuse_immediate(fmstate->table, fmstate->userid);
 }
 
@@ -211,6 +214,31 @@ refuse_deferred(HsModifyState *fmstate, CmdType operation, bool returning,
 		hs_deferred_refuse_needs_result(fmstate->table, "WITH CHECK OPTION");
 	if (after_row)
 		hs_deferred_refuse_needs_result(fmstate->table, "an AFTER ROW trigger");
+}
+
+/*
+ * refuse_dry_run
+ *		A dry run cannot give what needs HubSpot's answer at once: RETURNING
+ *		of INSERT or UPDATE, an AFTER ROW trigger, WITH CHECK OPTION.  Refused
+ *		before any row (0A000); DELETE ... RETURNING gives the row as read.
+ */
+static void
+refuse_dry_run(HsModifyState *fmstate, CmdType operation, ResultRelInfo *rinfo,
+			   bool returning, bool check_option)
+{
+	TriggerDesc *trig = rinfo->ri_TrigDesc;
+	bool		after_row = false;
+
+	if (fmstate->writer->dry_run == HS_DRY_RUN_OFF)
+		return;
+	if (trig != NULL)
+		after_row = operation == CMD_INSERT ? trig->trig_insert_after_row :
+			operation == CMD_UPDATE ? trig->trig_update_after_row :
+			trig->trig_delete_after_row;
+	hs_dryrun_refuse(operation == CMD_INSERT ? "INSERT into" :
+					 operation == CMD_UPDATE ? "UPDATE of" : "DELETE from",
+					 fmstate->table->relname,
+					 returning && operation != CMD_DELETE, after_row, check_option);
 }
 
 static HsModifyState *
@@ -303,8 +331,12 @@ hubspotBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	rinfo->ri_FdwState = fmstate;
 	fmstate->mtstate = mtstate;
 	if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
+	{
+		refuse_dry_run(fmstate, operation, rinfo, plan->returningLists != NIL,
+					   plan->withCheckOptionLists != NIL);
 		refuse_deferred(fmstate, operation, plan->returningLists != NIL,
 						plan->withCheckOptionLists != NIL, trig);
+	}
 	if (operation == CMD_INSERT)
 	{
 		/* batches' rejected rows come off the count (on_error 'skip') */
@@ -350,7 +382,12 @@ hubspotBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 	refuse_transition_capture(mtstate);
 	ins = create_modify_state(rinfo, mtstate->ps.state, CMD_INSERT, false);
 	ins->moving_in = (mtstate->operation == CMD_UPDATE);
-	refuse_deferred(ins, CMD_INSERT, rinfo->ri_projectReturning != NULL,
+	refuse_dry_run(ins, CMD_INSERT, rinfo,
+				   rinfo->ri_returningList != NIL ||
+				   (plan != NULL && plan->returningLists != NIL),
+				   rinfo->ri_WithCheckOptions != NIL);
+	refuse_deferred(ins, CMD_INSERT, rinfo->ri_returningList != NIL ||
+					(plan != NULL && plan->returningLists != NIL),
 					rinfo->ri_WithCheckOptions != NIL, rinfo->ri_TrigDesc);
 
 	/*
@@ -514,6 +551,12 @@ hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	{
 		MemoryContextSwitchTo(oldcxt);
 		return NULL;
+	}
+	/* a dry run has no record: the row is as given */
+	if (stored == NULL)
+	{
+		MemoryContextSwitchTo(oldcxt);
+		return slot;
 	}
 
 	/* values of the returned slot live in the per-tuple context */
@@ -798,6 +841,8 @@ modify_row(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 		result = NULL;
 	else if (check.changes && !write_row(fmstate, &errcallback, &input, &stored))
 		result = NULL;
+	else if (!check.changes && fmstate->writer->dry_run != HS_DRY_RUN_OFF)
+		hs_dryrun_unchanged(fmstate->table->relname);
 	error_context_stack = errcallback.previous;
 
 	/* values of the returned slot live in the per-tuple context */
