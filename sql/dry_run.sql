@@ -86,6 +86,27 @@ ALTER FOREIGN TABLE keyed OPTIONS (SET id_property 'external_id');
 WITH gone AS (DELETE FROM products WHERE name = 'Product 4' RETURNING name)
 INSERT INTO keyed (external_id, name) SELECT 'E-4', name FROM gone;
 
+-- the key is looked up in the object's property catalogue, read once
+CREATE FOREIGN TABLE contacts_by_email (id text, email text, firstname text)
+  SERVER hubspot OPTIONS (object 'contacts', id_property 'email');
+CALL emu.clear_log();
+INSERT INTO contacts_by_email (email, firstname) VALUES ('a@example.com', 'A');
+SELECT method, path FROM emu.requests() ORDER BY seq;
+
+-- ===================================================================
+-- Custom objects: resolved through the schemas API (a read), and paths
+-- named by their objectTypeId
+-- ===================================================================
+CREATE FOREIGN TABLE pets (id text, name text) SERVER hubspot OPTIONS (object 'p_pets');
+CREATE FOREIGN TABLE dogs (id text) SERVER hubspot OPTIONS (object 'p_dogs');
+CALL emu.clear_log();
+INSERT INTO pets (name) VALUES ('Fido'), ('Rex');
+SELECT method, path FROM emu.requests() ORDER BY seq;
+INSERT INTO dogs DEFAULT VALUES;
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS writes FROM emu_writes;
+DROP FOREIGN TABLE contacts_by_email, pets, dogs;
+
 -- ===================================================================
 -- COPY, and rows routed through a partitioned table
 -- ===================================================================
