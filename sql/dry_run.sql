@@ -34,6 +34,21 @@ INSERT INTO products (name, price)
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS writes FROM emu_writes;
 
+-- more than five requests are summed up
+CREATE FOREIGN TABLE small_batches (id text, name text)
+  SERVER hubspot OPTIONS (object 'products', batch_size '2');
+INSERT INTO small_batches (name) SELECT 'n' || g FROM generate_series(1, 11) g;
+-- a BEFORE ROW trigger: one create per row, as would be sent
+CREATE FUNCTION upper_name() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN NEW.name := upper(NEW.name); RETURN NEW; END $$;
+CREATE TRIGGER upper_name BEFORE INSERT ON small_batches FOR EACH ROW EXECUTE FUNCTION upper_name();
+SET hubspot_fdw.dry_run = verbose;
+INSERT INTO small_batches (name) VALUES ('x'), ('y');
+SET hubspot_fdw.dry_run = on;
+DROP FOREIGN TABLE small_batches;
+DROP FUNCTION upper_name();
+SELECT count(*) AS writes FROM emu_writes;
+
 -- EXPLAIN ANALYZE says it was a dry run
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
   INSERT INTO products (name) VALUES ('a'), ('b');
