@@ -18,7 +18,6 @@
 
 #include "utils/guc.h"
 #include "utils/memutils.h"
-#include "utils/timestamp.h"
 
 #include "deferred.h"
 
@@ -38,9 +37,8 @@ static int64 capacity = 0;
 static int64 nlive = 0;			/* entries not dropped */
 static int	next_provisional = 0;
 
-/* statements of the transaction that queued writes, told apart by start */
+/* write statements of the transaction that queued rows */
 static int	stmt_count = 0;
-static TimestampTz stmt_start = 0;
 
 bool
 hs_deferred_commit_mode(void)
@@ -57,21 +55,6 @@ forget_queue(void)
 	nentries = capacity = nlive = 0;
 	next_provisional = 0;
 	stmt_count = 0;
-	stmt_start = 0;
-}
-
-/* The statement number of a write queued now. */
-static int
-current_statement(void)
-{
-	TimestampTz start = GetCurrentStatementStartTimestamp();
-
-	if (stmt_count == 0 || start != stmt_start)
-	{
-		stmt_count++;
-		stmt_start = start;
-	}
-	return stmt_count;
 }
 
 /* A copy of a write input in the current memory context. */
@@ -91,7 +74,8 @@ copy_input(HsWriteInput *dst, const HsWriteInput *src)
 }
 
 const char *
-hs_deferred_queue(HsTable *table, Oid userid, HsWriteOp op, const HsWriteInput *input)
+hs_deferred_queue(HsTable *table, Oid userid, HsWriteOp op, const HsWriteInput *input,
+				  int *stmt)
 {
 	MemoryContext oldcxt;
 	HsDeferredEntry *e;
@@ -119,7 +103,9 @@ hs_deferred_queue(HsTable *table, Oid userid, HsWriteOp op, const HsWriteInput *
 	e->op = op;
 	copy_input(&e->input, input);
 	e->input.row = e->seq;
-	e->stmt = current_statement();
+	if (*stmt == 0)
+		*stmt = ++stmt_count;
+	e->stmt = *stmt;
 	e->row = input->row;
 	e->subid = GetCurrentSubTransactionId();
 	if (op == HS_OP_CREATE)

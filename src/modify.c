@@ -524,7 +524,8 @@ hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	{
 		/* counted as inserted; sent at COMMIT */
 		error_context_stack = errcallback.previous;
-		(void) hs_deferred_queue(fmstate->table, fmstate->userid, fmstate->op, &input);
+		(void) hs_deferred_queue(fmstate->table, fmstate->userid, fmstate->op, &input,
+								 &fmstate->deferred_stmt);
 		MemoryContextSwitchTo(oldcxt);
 		return slot;
 	}
@@ -616,7 +617,7 @@ hubspotExecForeignBatchInsert(EState *estate pg_attribute_unused(), ResultRelInf
 	{
 		if (fmstate->deferred)
 			(void) hs_deferred_queue(fmstate->table, fmstate->userid, fmstate->op,
-									 &inputs[i]);
+									 &inputs[i], &fmstate->deferred_stmt);
 		else
 			hs_writer_queue(w, &inputs[i]);
 	}
@@ -710,7 +711,8 @@ write_row(HsModifyState *fmstate, ErrorContextCallback *errcallback,
 
 	if (fmstate->deferred)
 	{
-		(void) hs_deferred_queue(fmstate->table, fmstate->userid, fmstate->op, input);
+		(void) hs_deferred_queue(fmstate->table, fmstate->userid, fmstate->op, input,
+								 &fmstate->deferred_stmt);
 		return true;
 	}
 	if (!w->buffered)
