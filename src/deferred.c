@@ -36,6 +36,8 @@ static int64 nentries = 0;
 static int64 capacity = 0;
 static int64 nlive = 0;			/* entries not dropped */
 static int	next_provisional = 0;
+static HsDeferredEntry **creates = NULL;	/* by provisional id: -1 is [0] */
+static int	creates_capacity = 0;
 
 /* write statements of the transaction that queued rows */
 static int	stmt_count = 0;
@@ -54,6 +56,8 @@ forget_queue(void)
 	log_entries = NULL;
 	nentries = capacity = nlive = 0;
 	next_provisional = 0;
+	creates = NULL;
+	creates_capacity = 0;
 	stmt_count = 0;
 }
 
@@ -71,6 +75,21 @@ copy_input(HsWriteInput *dst, const HsWriteInput *src)
 		dst->props[i].value = src->props[i].value ? pstrdup(src->props[i].value) : NULL;
 	}
 	dst->associations = src->associations ? pstrdup(src->associations) : NULL;
+}
+
+/* A queued create gets the next provisional id. */
+static void
+remember_create(HsDeferredEntry *e)
+{
+	if (next_provisional >= creates_capacity)
+	{
+		creates_capacity = Max(creates_capacity * 2, 64);
+		creates = creates == NULL ?
+			palloc(sizeof(HsDeferredEntry *) * creates_capacity) :
+			repalloc(creates, sizeof(HsDeferredEntry *) * creates_capacity);
+	}
+	creates[next_provisional++] = e;
+	e->provisional = psprintf("-%d", next_provisional);
 }
 
 const char *
@@ -109,7 +128,7 @@ hs_deferred_queue(HsTable *table, Oid userid, HsWriteOp op, const HsWriteInput *
 	e->row = input->row;
 	e->subid = GetCurrentSubTransactionId();
 	if (op == HS_OP_CREATE)
-		e->provisional = psprintf("-%d", ++next_provisional);
+		remember_create(e);
 	log_entries[nentries++] = e;
 	nlive++;
 	MemoryContextSwitchTo(oldcxt);
@@ -134,18 +153,19 @@ hs_deferred_has_writes(Oid serverid, Oid userid, const char *object)
 bool
 hs_deferred_is_provisional(Oid serverid, Oid userid, const char *object, const char *id)
 {
-	if (id == NULL || id[0] != '-')
-		return false;
-	for (int64 i = 0; i < nentries; i++)
-	{
-		HsDeferredEntry *e = log_entries[i];
+	HsDeferredEntry *e;
+	char	   *end;
+	long		n;
 
-		if (!e->dropped && e->provisional != NULL && e->serverid == serverid &&
-			e->userid == userid && strcmp(e->object, object) == 0 &&
-			strcmp(e->provisional, id) == 0)
-			return true;
-	}
-	return false;
+	if (id == NULL || id[0] != '-' || id[1] < '1' || id[1] > '9')
+		return false;
+	errno = 0;
+	n = strtol(id + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || n > next_provisional)
+		return false;
+	e = creates[n - 1];
+	return !e->dropped && e->serverid == serverid && e->userid == userid &&
+		strcmp(e->object, object) == 0;
 }
 
 HsDeferredEntry **
