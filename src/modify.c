@@ -267,10 +267,10 @@ create_modify_state(ResultRelInfo *rinfo, EState *estate, CmdType operation,
 									   fmstate->userid);
 	if (explain_only)
 		return fmstate;
-	set_up_deferred(fmstate);
 	/* a custom object's paths use its objectTypeId (schemas.c) */
 	hs_resolve_table_object(fmstate->writer->conn, fmstate->table,
 							&fmstate->writer->stats);
+	set_up_deferred(fmstate);
 
 	fmstate->batch_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											   "hubspot_fdw insert data",
