@@ -118,8 +118,14 @@ INSERT INTO de_items (name) VALUES ('prepared');
 PREPARE TRANSACTION 'de_1';
 SELECT count(*) AS requests FROM emu.requests();
 
--- plain EXPLAIN refuses nothing and sends nothing
+-- plain EXPLAIN refuses nothing and sends nothing; it tells the mode
 EXPLAIN (COSTS OFF) INSERT INTO de_items (name) VALUES ('x') RETURNING id;
+EXPLAIN (COSTS OFF) DELETE FROM de_items WHERE id = '1';
+CALL emu.clear_log();
+BEGIN;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) UPDATE de_items SET price = 8 WHERE id = '1000003';
+ROLLBACK;
+SELECT count(*) AS writes FROM emu.requests() WHERE method = 'POST';
 
 -- dry run wins over commit mode: a statement under dry run queues nothing
 CALL emu.clear_log();

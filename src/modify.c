@@ -911,4 +911,8 @@ hubspotExplainForeignModify(ModifyTableState *mtstate pg_attribute_unused(), Res
 	else
 		batch_size = w->buffered ? w->batch_size : 1;
 	hs_writer_explain(w, batch_size, es);
+	/* write_mode 'commit': the rows are queued, sent at COMMIT in batches */
+	if (w->dry_run == HS_DRY_RUN_OFF &&
+		(fmstate->deferred || (w->conn == NULL && hs_deferred_commit_mode())))
+		ExplainPropertyText("HubSpot Write Mode", "commit (rows are queued and sent at COMMIT)", es);
 }
