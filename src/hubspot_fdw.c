@@ -24,6 +24,8 @@
 #include "utils/rel.h"
 
 #include "assoc.h"
+#include "deferred.h"
+#include "dryrun.h"
 #include "fdw.h"
 #include "import.h"
 #include "option.h"
@@ -39,7 +41,9 @@ void
 _PG_init(void)
 {
 	hs_statement_init();
+	hs_deferred_init();
 	hs_rate_init();
+	hs_dryrun_init();
 }
 
 /* ----------------------------------------------------------------

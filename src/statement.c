@@ -24,6 +24,7 @@
 #include "utils/memutils.h"
 
 #include "statement.h"
+#include "dryrun.h"
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
@@ -337,6 +338,8 @@ flush_members(EState *estate)
 static void
 hs_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
+	if (statement_depth == 0)
+		hs_dryrun_statement_begin();
 	STATEMENT_CONTEXT_BEGIN();
 	{
 		if (prev_ExecutorStart)
@@ -394,6 +397,9 @@ hs_ExecutorEnd(QueryDesc *queryDesc)
 			standard_ExecutorEnd(queryDesc);
 	}
 	STATEMENT_CONTEXT_END();
+	/* a dry run's NOTICE: once the top-level statement's writers ended */
+	if (statement_depth == 0)
+		hs_dryrun_statement_end();
 }
 
 /* COPY into a foreign table runs without the executor hooks */
@@ -403,6 +409,8 @@ hs_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				  ParamListInfo params, QueryEnvironment *queryEnv,
 				  DestReceiver *dest, QueryCompletion *qc)
 {
+	if (statement_depth == 0)
+		hs_dryrun_statement_begin();
 	STATEMENT_CONTEXT_BEGIN();
 	{
 		if (prev_ProcessUtility)
@@ -411,6 +419,24 @@ hs_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		else
 			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
 									params, queryEnv, dest, qc);
+	}
+	STATEMENT_CONTEXT_END();
+	if (statement_depth == 0)
+		hs_dryrun_statement_end();
+}
+
+/*
+ * hs_statement_run
+ *		Run fn(arg) as a statement level of its own, under the error context
+ *		that tells what HubSpot applied: for writes sent outside every
+ *		statement (queued writes sent at COMMIT).
+ */
+void
+hs_statement_run(void (*fn) (void *arg), void *arg)
+{
+	STATEMENT_CONTEXT_BEGIN();
+	{
+		fn(arg);
 	}
 	STATEMENT_CONTEXT_END();
 }
