@@ -21,7 +21,7 @@ PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot CRM"
 EXTENSION = hubspot_fdw
 DATA = sql/hubspot_fdw--1.0.sql
 
-REGRESS = init options select insert id_lookups update upsert on_error partitions own_writes values outcomes errors damaged ratelimit encoding concurrency settling search search_diff objects import import_names associations dry_run deferred deferred_reads deferred_errors
+REGRESS = init options select insert id_lookups update upsert on_error partitions own_writes values outcomes errors damaged ratelimit encoding concurrency settling search search_diff objects import import_names associations dry_run deferred deferred_reads deferred_errors deferred_order
 
 PG_CONFIG ?= pg_config
 PKG_CONFIG ?= pkg-config

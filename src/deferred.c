@@ -16,6 +16,7 @@
  */
 #include "postgres.h"
 
+#include "storage/predicate.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
@@ -116,9 +117,12 @@ hs_deferred_queue(HsTable *table, Oid userid, HsWriteOp op, const HsWriteInput *
 	e = palloc0(sizeof(HsDeferredEntry));
 	e->seq = nentries + 1;
 	e->relid = table->relid;
+	e->relname = pstrdup(table->relname);
 	e->serverid = table->serverid;
 	e->userid = userid;
 	e->object = pstrdup(table->object);
+	e->object_option = pstrdup(table->object_option);
+	e->id_property = table->id_property ? pstrdup(table->id_property) : NULL;
 	e->op = op;
 	copy_input(&e->input, input);
 	e->input.row = e->seq;
@@ -227,7 +231,17 @@ hs_deferred_refuse_immediate(HsTable *table, Oid userid)
  * ----------------------------------------------------------------
  */
 
-/* Pre-commit: send the log.  It is forgotten first: never sent twice. */
+/*
+ * Pre-commit: send the log.  It is forgotten first: never sent twice.
+ *
+ * PostgreSQL runs the pre-commit callbacks before it checks a SERIALIZABLE
+ * transaction for serialization failures: a failure found then would come
+ * after HubSpot was written, and a client retrying the transaction (as
+ * 40001 invites) would write twice.  So the check is made here, before
+ * anything is sent, as PREPARE TRANSACTION makes it: it marks the
+ * transaction prepared, so that no other transaction can doom it any more
+ * and the check CommitTransaction makes again cannot fail for a conflict.
+ */
 static void
 send_queue(void)
 {
@@ -236,8 +250,11 @@ send_queue(void)
 
 	live = hs_deferred_entries(&n, 0);
 	forget_queue();
-	if (n > 0)
-		hs_deferred_send(live, n);
+	if (n == 0)
+		return;
+	if (IsolationIsSerializable())
+		PreCommit_CheckForSerializationFailure();
+	hs_deferred_send(live, n);
 }
 
 static void

@@ -49,9 +49,13 @@ typedef struct HsDeferredEntry
 {
 	int64		seq;			/* 1, 2, ... in the order queued */
 	Oid			relid;			/* the foreign table written */
+	char	   *relname;		/* its name then (errors, if it is dropped) */
 	Oid			serverid;
 	Oid			userid;			/* whose user mapping sends it */
 	char	   *object;			/* the object's path segment */
+	char	   *object_option;	/* the table's options the row was checked */
+	char	   *id_property;	/* with (NULL: none); COMMIT refuses to send
+								 * it if they changed */
 	HsWriteOp	op;				/* create, upsert, update or archive */
 	char	   *provisional;	/* create: its provisional id ("-1", ...) */
 	HsWriteInput input;			/* id: record id (update, archive; may be
@@ -124,10 +128,13 @@ extern void hs_deferred_refuse_immediate(HsTable *table, Oid userid);
 
 /*
  * hs_deferred_send
- *		Compact the live entries[0..n-1] and send them (pre-commit): per
- *		table, creates, upserts, updates and archives, in batches.  An error
- *		fails the COMMIT, telling what HubSpot already applied and which
- *		statements queued the rows it names.
+ *		Compact the live entries[0..n-1] and send them (pre-commit): in
+ *		epochs that keep the order of writes that may depend on each other,
+ *		each epoch's creates, upserts, updates and archives, in batches.  A
+ *		table dropped or altered (server, object, id_property) since it
+ *		queued rows fails the COMMIT before anything is sent (55000, 42P01).
+ *		An error fails the COMMIT, telling what HubSpot already applied and
+ *		which statements queued the rows it names.
  */
 extern void hs_deferred_send(HsDeferredEntry **entries, int n);
 

@@ -9,9 +9,14 @@
  * are one create with the final values; a create and a later delete are
  * nothing; updates and a later delete are one archive; updates are merged
  * property by property, the later value winning; upserts of one table are
- * merged by their key.  Then, table by table in the order they were first
- * written, creates, upserts, updates and archives are sent in batches, with
- * the table's batch_size, max_concurrent_requests and on_error.
+ * merged by their key.  They are sent epoch by epoch (see assign_epochs:
+ * a new epoch begins where sending kind by kind would reverse two writes
+ * of an object that may depend on each other), each epoch's creates,
+ * upserts, updates and archives in that order, each kind table by table in
+ * the order they were written, in batches with the table's batch_size,
+ * max_concurrent_requests and on_error.  Before anything is sent, every
+ * table is opened and checked: its server, object and id_property must be
+ * those the rows were checked with.
  *
  * The rows of the batches are numbered as the transaction queued them
  * (the log's entry numbers): errors and warnings name "row N", and this
@@ -25,6 +30,7 @@
 
 #include "access/relation.h"
 #include "executor/executor.h"
+#include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
@@ -48,6 +54,7 @@ typedef struct Outgoing
 	HsWriteOp	op;
 	HsWriteInput input;			/* merged; row: first->seq */
 	bool		gone;			/* created and deleted: nothing to send */
+	int			epoch;			/* sent after those of earlier epochs */
 } Outgoing;
 
 typedef struct RecordSlot
@@ -56,12 +63,23 @@ typedef struct RecordSlot
 	Outgoing   *out;
 } RecordSlot;
 
+/* A table written, opened at COMMIT (the table as it is then). */
+typedef struct SendTable
+{
+	Oid			relid;
+	Relation	rel;
+	HsTable    *table;
+} SendTable;
+
 /* The send at COMMIT: for the error context, and hs_statement_run(). */
 typedef struct SendState
 {
 	HsDeferredEntry **entries;	/* by seq, ascending */
 	int			nentries;
-	List	   *outgoing;		/* Outgoing *, in order */
+	int		   *epochs;			/* entries[i]'s epoch (1, 2, ...) */
+	Outgoing  **owner;			/* entries[i]'s outgoing write, or NULL */
+	List	   *outgoing;		/* Outgoing *, in order (so by epoch) */
+	List	   *tables;			/* SendTable *, opened */
 	EState	   *estate;			/* the writers' */
 	HsWriter   *writer;			/* the one sending, or NULL */
 	List	   *writers;		/* all of them, ended at the end */
@@ -95,14 +113,15 @@ merge_props(HsWriteInput *out, const HsWriteInput *in)
 		out->associations = in->associations;
 }
 
-/* A new outgoing write beginning with entry e. */
+/* A new outgoing write beginning with entry e (of epoch epoch). */
 static Outgoing *
-new_outgoing(SendState *s, HsDeferredEntry *e)
+new_outgoing(SendState *s, HsDeferredEntry *e, int epoch)
 {
 	Outgoing   *o = palloc0(sizeof(Outgoing));
 
 	o->first = e;
 	o->op = e->op;
+	o->epoch = epoch;
 	o->input = e->input;
 	o->input.props = palloc(sizeof(HsWriteProp) * Max(e->input.nprops, 1));
 	memcpy(o->input.props, e->input.props, sizeof(HsWriteProp) * e->input.nprops);
@@ -110,30 +129,44 @@ new_outgoing(SendState *s, HsDeferredEntry *e)
 	return o;
 }
 
-/* The compaction's key of an entry's record, or NULL if too long. */
+/* Does entry e change a queued create (by its provisional id)? */
+static bool
+changes_queued_create(HsDeferredEntry *e)
+{
+	return (e->op == HS_OP_UPDATE || e->op == HS_OP_ARCHIVE) && e->input.id[0] == '-';
+}
+
+/*
+ * The compaction's key of an entry's record, or NULL if too long.  A
+ * record's writes are merged within an epoch only; a queued create and
+ * what changes it (by its provisional id) are merged whatever the epoch.
+ */
 static char *
-record_key(HsDeferredEntry *e)
+record_key(HsDeferredEntry *e, int epoch)
 {
 	char	   *key;
 
 	if (e->op == HS_OP_UPSERT)
-		key = psprintf("U/%u/%u/%s", e->relid, e->userid, e->input.id);
-	else
-		key = psprintf("R/%u/%u/%s/%s", e->serverid, e->userid, e->object,
+		key = psprintf("U/%d/%u/%u/%s", epoch, e->relid, e->userid, e->input.id);
+	else if (e->op == HS_OP_CREATE || changes_queued_create(e))
+		key = psprintf("P/%u/%u/%s/%s", e->serverid, e->userid, e->object,
 					   e->op == HS_OP_CREATE ? e->provisional : e->input.id);
+	else
+		key = psprintf("R/%d/%u/%u/%s/%s", epoch, e->serverid, e->userid, e->object,
+					   e->input.id);
 	return strlen(key) < RECORD_KEY_LEN ? key : NULL;
 }
 
 /* Apply entry e to the record's outgoing write o (NULL: none yet). */
 static Outgoing *
-apply_entry(SendState *s, Outgoing *o, HsDeferredEntry *e)
+apply_entry(SendState *s, Outgoing *o, HsDeferredEntry *e, int epoch)
 {
 	if (o == NULL)
 	{
 		/* a provisional id whose create was dropped: nothing to send */
-		if ((e->op == HS_OP_UPDATE || e->op == HS_OP_ARCHIVE) && e->input.id[0] == '-')
+		if (changes_queued_create(e))
 			return NULL;
-		return new_outgoing(s, e);
+		return new_outgoing(s, e, epoch);
 	}
 	if (o->gone || o->op == HS_OP_ARCHIVE)
 		return o;
@@ -153,6 +186,105 @@ apply_entry(SendState *s, Outgoing *o, HsDeferredEntry *e)
 	return o;
 }
 
+/*
+ * Epochs.  Each epoch's writes are sent kind by kind: creates, upserts,
+ * updates, archives (so that they batch); epochs one after the other.  A
+ * new epoch begins where that order would send a write of an object
+ * before one queued earlier that it may depend on:
+ *  - an upsert after an update or archive of the object (a record named
+ *    by its upsert key cannot be matched with one named by its id without
+ *    reading HubSpot: it may be the same);
+ *  - a create after an upsert or archive of the object (the create may
+ *    reuse a unique value, e.g. an email, that the archive freed or the
+ *    upsert set);
+ *  - an update after an archive of the object (same);
+ *  - writes of one kind of the object from another user mapping, or
+ *    upserts through another table (they are sent apart, table by table).
+ * What changes a queued create (by its provisional id) is merged into it.
+ */
+typedef struct ObjectEpoch
+{
+	Oid			serverid;
+	const char *object;
+	int			epoch;			/* the epoch the rest is about */
+	unsigned	kinds;			/* 1 << op of the writes queued in it */
+	Oid			relid[4];		/* by op: the one table/user so far, */
+	Oid			userid[4];		/* InvalidOid when several */
+} ObjectEpoch;
+
+#define KIND(op) (1u << (op))
+
+/* Does a write of op (through relid as userid) begin a new epoch? */
+static bool
+epoch_conflict(ObjectEpoch *oe, HsWriteOp op, Oid relid, Oid userid)
+{
+	unsigned	later;
+
+	later = op == HS_OP_CREATE ? KIND(HS_OP_UPSERT) | KIND(HS_OP_ARCHIVE) :
+		op == HS_OP_UPSERT ? KIND(HS_OP_UPDATE) | KIND(HS_OP_ARCHIVE) :
+		op == HS_OP_UPDATE ? KIND(HS_OP_ARCHIVE) : 0;
+	if (oe->kinds & later)
+		return true;
+	if (op == HS_OP_CREATE || !(oe->kinds & KIND(op)))
+		return false;
+	return oe->userid[op] != userid || (op == HS_OP_UPSERT && oe->relid[op] != relid);
+}
+
+/* The epoch of every entry, into s->epochs. */
+static void
+assign_epochs(SendState *s)
+{
+	List	   *objects = NIL;
+	int			epoch = 1;
+
+	s->epochs = palloc0(sizeof(int) * Max(s->nentries, 1));
+	for (int i = 0; i < s->nentries; i++)
+	{
+		HsDeferredEntry *e = s->entries[i];
+		ObjectEpoch *oe = NULL;
+		ListCell   *lc;
+
+		if (changes_queued_create(e))
+			continue;			/* merged into the create */
+		Assert(e->op >= 0 && e->op < 4);
+		foreach(lc, objects)
+		{
+			ObjectEpoch *x = (ObjectEpoch *) lfirst(lc);
+
+			if (x->serverid == e->serverid && strcmp(x->object, e->object) == 0)
+				oe = x;
+		}
+		if (oe == NULL)
+		{
+			oe = palloc0(sizeof(ObjectEpoch));
+			oe->serverid = e->serverid;
+			oe->object = e->object;
+			objects = lappend(objects, oe);
+		}
+		if (oe->epoch == epoch && epoch_conflict(oe, e->op, e->relid, e->userid))
+			epoch++;
+		if (oe->epoch != epoch)
+		{
+			oe->epoch = epoch;
+			oe->kinds = 0;
+		}
+		if (!(oe->kinds & KIND(e->op)))
+		{
+			oe->relid[e->op] = e->relid;
+			oe->userid[e->op] = e->userid;
+		}
+		else
+		{
+			if (oe->relid[e->op] != e->relid)
+				oe->relid[e->op] = InvalidOid;
+			if (oe->userid[e->op] != e->userid)
+				oe->userid[e->op] = InvalidOid;
+		}
+		oe->kinds |= KIND(e->op);
+		s->epochs[i] = epoch;
+	}
+}
+
 /* The outgoing writes of the entries, compacted. */
 static void
 compact(SendState *s)
@@ -160,6 +292,8 @@ compact(SendState *s)
 	HASHCTL		ctl;
 	HTAB	   *records;
 
+	assign_epochs(s);
+	s->owner = palloc0(sizeof(Outgoing *) * Max(s->nentries, 1));
 	ctl.keysize = RECORD_KEY_LEN;
 	ctl.entrysize = sizeof(RecordSlot);
 	ctl.hcxt = CurrentMemoryContext;
@@ -168,18 +302,19 @@ compact(SendState *s)
 	for (int i = 0; i < s->nentries; i++)
 	{
 		HsDeferredEntry *e = s->entries[i];
-		char	   *key = record_key(e);
+		char	   *key = record_key(e, s->epochs[i]);
 		RecordSlot *slot;
 		bool		found;
 
 		if (key == NULL)
 		{
 			/* an upsert key too long to merge by: sent as it is */
-			(void) new_outgoing(s, e);
+			s->owner[i] = new_outgoing(s, e, s->epochs[i]);
 			continue;
 		}
 		slot = hash_search(records, key, HASH_ENTER, &found);
-		slot->out = apply_entry(s, found ? slot->out : NULL, e);
+		slot->out = apply_entry(s, found ? slot->out : NULL, e, s->epochs[i]);
+		s->owner[i] = slot->out;
 	}
 	hash_destroy(records);
 }
@@ -273,18 +408,39 @@ send_error_callback(void *arg)
  * ----------------------------------------------------------------
  */
 
-/* Send the outgoing writes of op for table, as userid. */
-static void
-send_op(SendState *s, HsTable *table, Oid userid, HsWriteOp op)
+/* The table relid, opened before anything was sent. */
+static HsTable *
+send_table_of(SendState *s, Oid relid)
 {
-	HsWriter   *w = NULL;
 	ListCell   *lc;
 
-	foreach(lc, s->outgoing)
+	foreach(lc, s->tables)
+	{
+		SendTable  *t = (SendTable *) lfirst(lc);
+
+		if (t->relid == relid)
+			return t->table;
+	}
+	elog(ERROR, "hubspot_fdw: foreign table %u was not opened for COMMIT", relid);
+	return NULL;				/* keep the compiler quiet */
+}
+
+/*
+ * Send the outgoing writes of op of one epoch (the list cells first to
+ * last, exclusive) through relid as userid.
+ */
+static void
+send_op(SendState *s, const ListCell *first, const ListCell *last, Oid relid,
+		Oid userid, HsWriteOp op)
+{
+	HsTable    *table = send_table_of(s, relid);
+	HsWriter   *w = NULL;
+
+	for (const ListCell *lc = first; lc != last; lc = lnext(s->outgoing, lc))
 	{
 		Outgoing   *o = (Outgoing *) lfirst(lc);
 
-		if (o->gone || o->op != op || o->first->relid != table->relid ||
+		if (o->gone || o->op != op || o->first->relid != relid ||
 			o->first->userid != userid)
 			continue;
 		if (w == NULL)
@@ -302,60 +458,168 @@ send_op(SendState *s, HsTable *table, Oid userid, HsWriteOp op)
 	s->writer = NULL;
 }
 
-/* Send the writes of one table, written as userid. */
+/*
+ * Send one epoch's writes (the list cells first to last, exclusive): kind
+ * by kind, each through its tables in the order they were written.
+ */
 static void
-send_table(SendState *s, Oid relid, Oid userid)
+send_epoch(SendState *s, const ListCell *first, const ListCell *last)
 {
 	static const HsWriteOp order[] = {HS_OP_CREATE, HS_OP_UPSERT, HS_OP_UPDATE, HS_OP_ARCHIVE};
-	Relation	rel = try_relation_open(relid, AccessShareLock);
-	MemoryContext oldcxt;
-	HsTable    *table;
 
-	if (rel == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("a foreign table this transaction queued HubSpot writes for was dropped"),
-				 errdetail("Its writes cannot be sent without its options.")));
-	oldcxt = MemoryContextSwitchTo(s->estate->es_query_cxt);
-	table = hs_get_table(rel);
-	MemoryContextSwitchTo(oldcxt);
-	for (int i = 0; i < (int) lengthof(order); i++)
-		send_op(s, table, userid, order[i]);
-	relation_close(rel, AccessShareLock);
+	for (int k = 0; k < (int) lengthof(order); k++)
+	{
+		List	   *done = NIL; /* (relid, userid) pairs sent, as two lists */
+		List	   *done_users = NIL;
+
+		for (const ListCell *lc = first; lc != last; lc = lnext(s->outgoing, lc))
+		{
+			Outgoing   *o = (Outgoing *) lfirst(lc);
+			bool		seen = false;
+			ListCell   *r,
+					   *u;
+
+			if (o->gone || o->op != order[k])
+				continue;
+			forboth(r, done, u, done_users)
+				seen |= lfirst_oid(r) == o->first->relid && lfirst_oid(u) == o->first->userid;
+			if (seen)
+				continue;
+			done = lappend_oid(done, o->first->relid);
+			done_users = lappend_oid(done_users, o->first->userid);
+			send_op(s, lc, last, o->first->relid, o->first->userid, order[k]);
+		}
+	}
 }
 
-/* hs_statement_run(): every table's writes, then the writers end. */
+/* hs_statement_run(): every epoch's writes, then the writers end. */
 static void
 send_all(void *arg)
 {
 	SendState  *s = (SendState *) arg;
 	ErrorContextCallback errcallback;
-	List	   *done = NIL;		/* (relid, userid) pairs sent, as two lists */
-	List	   *done_users = NIL;
+	ListCell   *first = list_head(s->outgoing);
 	ListCell   *lc;
 
 	errcallback.callback = send_error_callback;
 	errcallback.arg = s;
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
-	foreach(lc, s->outgoing)
+	while (first != NULL)
 	{
-		Outgoing   *o = (Outgoing *) lfirst(lc);
-		bool		seen = false;
-		ListCell   *r,
-				   *u;
+		int			epoch = ((Outgoing *) lfirst(first))->epoch;
+		ListCell   *last = first;
 
-		forboth(r, done, u, done_users)
-			seen |= lfirst_oid(r) == o->first->relid && lfirst_oid(u) == o->first->userid;
-		if (seen || o->gone)
-			continue;
-		done = lappend_oid(done, o->first->relid);
-		done_users = lappend_oid(done_users, o->first->userid);
-		send_table(s, o->first->relid, o->first->userid);
+		while (last != NULL && ((Outgoing *) lfirst(last))->epoch == epoch)
+			last = lnext(s->outgoing, last);
+		send_epoch(s, first, last);
+		first = last;
 	}
 	foreach(lc, s->writers)
 		hs_writer_end((HsWriter *) lfirst(lc));
 	error_context_stack = errcallback.previous;
+}
+
+/* ----------------------------------------------------------------
+ *		The tables, checked before anything is sent
+ * ----------------------------------------------------------------
+ */
+
+/* Two options, NULL for unset, equal? */
+static bool
+same_option(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Refuse to send entry e through its table as it is now, if it changed. */
+static void
+check_entry_table(HsDeferredEntry *e, HsTable *table)
+{
+	const char *option = NULL;
+	const char *then = NULL;
+	const char *now = NULL;
+
+	if (table->serverid != e->serverid)
+	{
+		option = "SERVER";
+		then = GetForeignServer(e->serverid)->servername;
+		now = GetForeignServer(table->serverid)->servername;
+	}
+	else if (!same_option(table->object_option, e->object_option))
+	{
+		option = "object";
+		then = e->object_option;
+		now = table->object_option;
+	}
+	else if (e->op == HS_OP_UPSERT && !same_option(table->id_property, e->id_property))
+	{
+		option = "id_property";
+		then = e->id_property;
+		now = table->id_property;
+	}
+	if (option == NULL)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("foreign table \"%s\" was altered after this transaction queued HubSpot writes for it",
+					e->relname),
+			 errdetail("Its %s was %s%s%s when statement %d row " INT64_FORMAT " of the transaction was queued, and is %s%s%s at COMMIT.  Nothing was sent to HubSpot.",
+					   option, then ? "'" : "", then ? then : "unset", then ? "'" : "",
+					   e->stmt, e->row,
+					   now ? "'" : "", now ? now : "unset", now ? "'" : ""),
+			 errhint("Roll back, and queue the writes again after altering the table.")));
+}
+
+/*
+ * Open every table whose queued rows are to be sent, and check that what
+ * the rows were checked and built with (the table's server, object and
+ * id_property) did not change since: before anything is sent, so that such
+ * a COMMIT fails having sent nothing.
+ */
+static void
+open_tables(SendState *s)
+{
+	for (int i = 0; i < s->nentries; i++)
+	{
+		HsDeferredEntry *e = s->entries[i];
+		SendTable  *t = NULL;
+		ListCell   *lc;
+
+		if (s->owner[i] == NULL || s->owner[i]->gone)
+			continue;			/* nothing of it is sent */
+		foreach(lc, s->tables)
+			if (((SendTable *) lfirst(lc))->relid == e->relid)
+				t = (SendTable *) lfirst(lc);
+		if (t == NULL)
+		{
+			t = palloc0(sizeof(SendTable));
+			t->relid = e->relid;
+			t->rel = try_relation_open(e->relid, AccessShareLock);
+			if (t->rel == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_TABLE),
+						 errmsg("foreign table \"%s\" was dropped after this transaction queued HubSpot writes for it",
+								e->relname),
+						 errdetail("Its writes (the first: statement %d row " INT64_FORMAT " of the transaction) cannot be sent without its options.  Nothing was sent to HubSpot.",
+								   e->stmt, e->row),
+						 errhint("Roll back, or drop the table after COMMIT.")));
+			t->table = hs_get_table(t->rel);
+			s->tables = lappend(s->tables, t);
+		}
+		check_entry_table(e, t->table);
+	}
+}
+
+/* Close the tables open_tables() opened. */
+static void
+close_tables(SendState *s)
+{
+	ListCell   *lc;
+
+	foreach(lc, s->tables)
+		relation_close(((SendTable *) lfirst(lc))->rel, AccessShareLock);
+	s->tables = NIL;
 }
 
 void
@@ -372,6 +636,7 @@ hs_deferred_send(HsDeferredEntry **entries, int n)
 	s.entries = entries;
 	s.nentries = n;
 	compact(&s);
+	open_tables(&s);
 	s.estate = CreateExecutorState();
 	/*
 	 * The writers leave the statement's registry when their memory goes:
@@ -393,6 +658,7 @@ hs_deferred_send(HsDeferredEntry **entries, int n)
 	PG_END_TRY();
 	hs_dry_run = dry_run;
 	FreeExecutorState(s.estate);
+	close_tables(&s);
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(cxt);
 }
