@@ -143,3 +143,36 @@ SET LOCAL hubspot_fdw.dry_run = 'on';
 UPDATE de_items SET price = 7 WHERE id = '1000003';
 COMMIT;
 SELECT * FROM de_log() WHERE method = 'POST';
+
+-- merged changes are accepted or rejected together: HubSpot rejects the
+-- update merged from two statements; under on_error 'skip' the WARNING's
+-- context names both (the rename is not lost without a word)
+CALL emu.clear_log();
+BEGIN;
+UPDATE de_items_text_skip SET price = 'bad' WHERE id = '1000003';
+UPDATE de_items_text_skip SET name = 'renamed' WHERE id = '1000003';
+\set SHOW_CONTEXT always
+COMMIT;
+\set SHOW_CONTEXT errors
+SELECT * FROM de_log() WHERE method = 'POST';
+SELECT o->'properties'->>'name' AS name FROM emu.objects() o WHERE o->>'id' = '1000003';
+-- ... merged with a row of an on_error 'abort' table: the COMMIT fails
+CALL emu.clear_log();
+BEGIN;
+UPDATE de_items_text_skip SET name = 'renamed' WHERE id = '1000003';
+UPDATE de_items_text SET price = 'bad' WHERE id = '1000003';
+COMMIT;
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM de_log() WHERE method = 'POST';
+SELECT o->'properties'->>'name' AS name FROM emu.objects() o WHERE o->>'id' = '1000003';
+
+-- immediate mode is refused only while something would be sent: a record
+-- created and deleted in the transaction is nothing
+CALL emu.clear_log();
+BEGIN;
+INSERT INTO de_items (name) VALUES ('created and deleted');
+DELETE FROM de_items WHERE id = '-1';
+SET LOCAL hubspot_fdw.write_mode = 'immediate';
+INSERT INTO de_items (name) VALUES ('immediate');
+COMMIT;
+SELECT * FROM de_log() WHERE method = 'POST';

@@ -138,6 +138,12 @@ extern void hs_deferred_refuse_immediate(HsTable *table, Oid userid);
  */
 extern void hs_deferred_send(HsDeferredEntry **entries, int n);
 
+/*
+ * Would COMMIT send a write of object through this server and user (what
+ * is queued, compacted: a record created and deleted is nothing)?
+ */
+extern bool hs_deferred_would_send(Oid serverid, Oid userid, const char *object);
+
 /* ---------- deferred_read.c: reads of the transaction ---------- */
 
 typedef struct HsDeferredOverlay HsDeferredOverlay;

@@ -55,6 +55,9 @@ typedef struct Outgoing
 	HsWriteInput input;			/* merged; row: first->seq */
 	bool		gone;			/* created and deleted: nothing to send */
 	int			epoch;			/* sent after those of earlier epochs */
+	List	   *sources;		/* HsDeferredEntry *: every entry merged in */
+	bool		abort;			/* one of them is of a table with on_error
+								 * 'abort': a rejection fails the COMMIT */
 } Outgoing;
 
 typedef struct RecordSlot
@@ -122,6 +125,7 @@ new_outgoing(SendState *s, HsDeferredEntry *e, int epoch)
 	o->first = e;
 	o->op = e->op;
 	o->epoch = epoch;
+	o->sources = list_make1(e);
 	o->input = e->input;
 	o->input.props = palloc(sizeof(HsWriteProp) * Max(e->input.nprops, 1));
 	memcpy(o->input.props, e->input.props, sizeof(HsWriteProp) * e->input.nprops);
@@ -168,6 +172,7 @@ apply_entry(SendState *s, Outgoing *o, HsDeferredEntry *e, int epoch)
 			return NULL;
 		return new_outgoing(s, e, epoch);
 	}
+	o->sources = lappend(o->sources, e);
 	if (o->gone || o->op == HS_OP_ARCHIVE)
 		return o;
 	if (e->op == HS_OP_ARCHIVE)
@@ -324,8 +329,8 @@ compact(SendState *s)
  * ----------------------------------------------------------------
  */
 
-/* The entry of row seq (entries are sorted by seq). */
-static HsDeferredEntry *
+/* The index of the entry of row seq (entries are sorted by seq), or -1. */
+static int
 entry_of_row(SendState *s, int64 seq)
 {
 	int			lo = 0,
@@ -336,13 +341,13 @@ entry_of_row(SendState *s, int64 seq)
 		int			mid = (lo + hi) / 2;
 
 		if (s->entries[mid]->seq == seq)
-			return s->entries[mid];
+			return mid;
 		if (s->entries[mid]->seq < seq)
 			lo = mid + 1;
 		else
 			hi = mid - 1;
 	}
-	return NULL;
+	return -1;
 }
 
 /* Is row one to name: rejected in the batch answered, or any when none is. */
@@ -360,6 +365,31 @@ row_to_name(HsWriter *w, int64 row, bool only_rejected)
 }
 
 /*
+ * name_source
+ *		"statement 4 row 1" for the one entry a row was queued by; for a row
+ *		several entries were merged into (sent as one input, accepted or
+ *		rejected together), each of them with its table: "statement 1 row 1
+ *		of "items" merged with statement 2 row 1 of "items"".
+ */
+static void
+name_source(StringInfo buf, Outgoing *o)
+{
+	ListCell   *lc;
+
+	foreach(lc, o->sources)
+	{
+		HsDeferredEntry *e = (HsDeferredEntry *) lfirst(lc);
+
+		if (list_length(o->sources) == 1)
+			appendStringInfo(buf, "statement %d row " INT64_FORMAT, e->stmt, e->row);
+		else
+			appendStringInfo(buf, "%sstatement %d row " INT64_FORMAT " of \"%s\"",
+							 foreach_current_index(lc) > 0 ? " merged with " : "",
+							 e->stmt, e->row, e->relname);
+	}
+}
+
+/*
  * name_rows
  *		"row 7 = statement 4 row 1, ..." for the rows the error is about (the
  *		ones HubSpot rejected in the batch being answered, else those being
@@ -373,17 +403,17 @@ name_rows(SendState *s, StringInfo buf, bool only_rejected)
 
 	for (int64 row = w->first_row; row <= w->last_row; row++)
 	{
-		HsDeferredEntry *e = entry_of_row(s, row);
+		int			i = entry_of_row(s, row);
 
-		if (e == NULL || !row_to_name(w, row, only_rejected))
+		if (i < 0 || s->owner[i] == NULL || !row_to_name(w, row, only_rejected))
 			continue;
 		if (named++ == 10)
 		{
 			appendStringInfoString(buf, ", ...");
 			break;
 		}
-		appendStringInfo(buf, "%srow " INT64_FORMAT " = statement %d row " INT64_FORMAT,
-						 named > 1 ? ", " : "", row, e->stmt, e->row);
+		appendStringInfo(buf, "%srow " INT64_FORMAT " = ", named > 1 ? ", " : "", row);
+		name_source(buf, s->owner[i]);
 	}
 	return named;
 }
@@ -426,26 +456,37 @@ send_table_of(SendState *s, Oid relid)
 }
 
 /*
- * Send the outgoing writes of op of one epoch (the list cells first to
- * last, exclusive) through relid as userid.
+ * Send the outgoing writes of one epoch (the list cells first to last,
+ * exclusive) of the kind of like, through its table as its user, with its
+ * on_error: each table's rows are sent with its on_error, those merged with
+ * a row of an on_error 'abort' table with 'abort'.
  */
 static void
-send_op(SendState *s, const ListCell *first, const ListCell *last, Oid relid,
-		Oid userid, HsWriteOp op)
+send_op(SendState *s, const ListCell *first, const ListCell *last, Outgoing *like)
 {
-	HsTable    *table = send_table_of(s, relid);
+	HsTable    *table = send_table_of(s, like->first->relid);
+	HsWriteOp	op = like->op;
 	HsWriter   *w = NULL;
 
+	if (table->on_error_skip && like->abort)
+	{
+		/* merged with a row of an on_error 'abort' table: abort */
+		HsTable    *copy = palloc(sizeof(HsTable));
+
+		*copy = *table;
+		copy->on_error_skip = false;
+		table = copy;
+	}
 	for (const ListCell *lc = first; lc != last; lc = lnext(s->outgoing, lc))
 	{
 		Outgoing   *o = (Outgoing *) lfirst(lc);
 
-		if (o->gone || o->op != op || o->first->relid != relid ||
-			o->first->userid != userid)
+		if (o->gone || o->op != op || o->first->relid != like->first->relid ||
+			o->first->userid != like->first->userid || o->abort != like->abort)
 			continue;
 		if (w == NULL)
 		{
-			w = hs_writer_create(table, op, s->estate, userid);
+			w = hs_writer_create(table, op, s->estate, like->first->userid);
 			hs_resolve_table_object(w->conn, table, &w->stats);
 			hs_writer_set_buffered(w, true, false);
 			s->writers = lappend(s->writers, w);
@@ -469,25 +510,28 @@ send_epoch(SendState *s, const ListCell *first, const ListCell *last)
 
 	for (int k = 0; k < (int) lengthof(order); k++)
 	{
-		List	   *done = NIL; /* (relid, userid) pairs sent, as two lists */
-		List	   *done_users = NIL;
+		List	   *done = NIL; /* Outgoing *: one of each (table, user,
+								 * abort) sent */
 
 		for (const ListCell *lc = first; lc != last; lc = lnext(s->outgoing, lc))
 		{
 			Outgoing   *o = (Outgoing *) lfirst(lc);
 			bool		seen = false;
-			ListCell   *r,
-					   *u;
+			ListCell   *d;
 
 			if (o->gone || o->op != order[k])
 				continue;
-			forboth(r, done, u, done_users)
-				seen |= lfirst_oid(r) == o->first->relid && lfirst_oid(u) == o->first->userid;
+			foreach(d, done)
+			{
+				Outgoing   *x = (Outgoing *) lfirst(d);
+
+				seen |= x->first->relid == o->first->relid &&
+					x->first->userid == o->first->userid && x->abort == o->abort;
+			}
 			if (seen)
 				continue;
-			done = lappend_oid(done, o->first->relid);
-			done_users = lappend_oid(done_users, o->first->userid);
-			send_op(s, lc, last, o->first->relid, o->first->userid, order[k]);
+			done = lappend(done, o);
+			send_op(s, lc, last, o);
 		}
 	}
 }
@@ -608,6 +652,8 @@ open_tables(SendState *s)
 			s->tables = lappend(s->tables, t);
 		}
 		check_entry_table(e, t->table);
+		if (!t->table->on_error_skip)
+			s->owner[i]->abort = true;
 	}
 }
 
@@ -620,6 +666,36 @@ close_tables(SendState *s)
 	foreach(lc, s->tables)
 		relation_close(((SendTable *) lfirst(lc))->rel, AccessShareLock);
 	s->tables = NIL;
+}
+
+bool
+hs_deferred_would_send(Oid serverid, Oid userid, const char *object)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+											  "hubspot_fdw queue check",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext oldcxt = MemoryContextSwitchTo(cxt);
+	SendState	s;
+	bool		result = false;
+	ListCell   *lc;
+
+	memset(&s, 0, sizeof(s));
+	s.entries = hs_deferred_entries(&s.nentries, 0);
+	compact(&s);
+	foreach(lc, s.outgoing)
+	{
+		Outgoing   *o = (Outgoing *) lfirst(lc);
+
+		if (!o->gone && o->first->serverid == serverid && o->first->userid == userid &&
+			strcmp(o->first->object, object) == 0)
+		{
+			result = true;
+			break;
+		}
+	}
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(cxt);
+	return result;
 }
 
 void
@@ -645,17 +721,20 @@ hs_deferred_send(HsDeferredEntry **entries, int n)
 	 */
 	dry_run = hs_dry_run;
 	hs_dry_run = HS_DRY_RUN_OFF;
+	hs_statement_at_commit = true;
 	PG_TRY();
 	{
 		hs_statement_run(send_all, &s);
 	}
 	PG_CATCH();
 	{
+		hs_statement_at_commit = false;
 		hs_dry_run = dry_run;
 		FreeExecutorState(s.estate);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	hs_statement_at_commit = false;
 	hs_dry_run = dry_run;
 	FreeExecutorState(s.estate);
 	close_tables(&s);

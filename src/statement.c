@@ -65,12 +65,15 @@ typedef struct RetiredTally
 static MemoryContext retired_cxt = NULL;
 static List *retired = NIL;
 
+bool		hs_statement_at_commit = false;
+
 static void
 report_tally(const char *relname, const char *done, int64 count)
 {
 	if (count > 0)
-		errcontext("HubSpot had already %s " INT64_FORMAT " row%s of foreign table \"%s\" in this statement; %s %s",
+		errcontext("HubSpot had already %s " INT64_FORMAT " row%s of foreign table \"%s\" %s; %s %s",
 				   done, count, count == 1 ? "" : "s", relname,
+				   hs_statement_at_commit ? "at this COMMIT" : "in this statement",
 				   count == 1 ? "it stays" : "they stay", done);
 }
 

@@ -79,4 +79,10 @@ extern void hs_statement_run(void (*fn) (void *arg), void *arg);
 /* set around hubspot_fdw's own WARNINGs, which carry error SQLSTATEs */
 extern PGDLLIMPORT bool hs_statement_context_muted;
 
+/*
+ * Set while the writes queued for COMMIT are sent: what HubSpot already
+ * applied is told as "in this transaction" (the statement is the COMMIT).
+ */
+extern PGDLLIMPORT bool hs_statement_at_commit;
+
 #endif							/* HUBSPOT_STATEMENT_H */

@@ -94,8 +94,11 @@ report_in_flight(HsWriter *w)
 			nrequests++;
 			last = w->in_flight[i]->inputs[w->in_flight[i]->ninputs - 1].row;
 		}
-		appendStringInfo(&rows, "%s" INT64_FORMAT " to " INT64_FORMAT, n++ > 0 ? ", " : "",
-						 b->inputs[0].row, last);
+		if (last == b->inputs[0].row)
+			appendStringInfo(&rows, "%s" INT64_FORMAT, n++ > 0 ? ", " : "", last);
+		else
+			appendStringInfo(&rows, "%s" INT64_FORMAT " to " INT64_FORMAT, n++ > 0 ? ", " : "",
+							 b->inputs[0].row, last);
 	}
 	if (w->also_rejected != NULL)
 		errcontext("HubSpot also rejected row%s %s of foreign table \"%s\" in requests that were in flight",
@@ -219,7 +222,8 @@ note_unknown(HsWriteBatch *b)
 	HsWriter   *w = b->writer;
 	MemoryContext oldcxt = MemoryContextSwitchTo(w->queue_cxt);
 
-	w->unknown_rows = lappend(w->unknown_rows,
+	w->unknown_rows = lappend(w->unknown_rows, b->ninputs == 1 ?
+							  psprintf(INT64_FORMAT, b->inputs[0].row) :
 							  psprintf(INT64_FORMAT " to " INT64_FORMAT,
 									   b->inputs[0].row, b->inputs[b->ninputs - 1].row));
 	MemoryContextSwitchTo(oldcxt);
