@@ -176,3 +176,14 @@ SET LOCAL hubspot_fdw.write_mode = 'immediate';
 INSERT INTO de_items (name) VALUES ('immediate');
 COMMIT;
 SELECT * FROM de_log() WHERE method = 'POST';
+
+-- a dry run of an UPDATE or DELETE of a record created in the transaction
+-- (queued) tells it would change or cancel the queued create, no request
+CALL emu.clear_log();
+BEGIN;
+INSERT INTO de_items (name) VALUES ('queued');
+SET LOCAL hubspot_fdw.dry_run = 'on';
+UPDATE de_items SET price = 5 WHERE id = '-1';
+DELETE FROM de_items WHERE id = '-1';
+ROLLBACK;
+SELECT count(*) AS writes FROM de_log() WHERE method = 'POST';

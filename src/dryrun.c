@@ -66,6 +66,8 @@ typedef struct DryTable
 	List	   *endpoints;		/* DryEndpoint *, in the order first used */
 	int			nrequests;
 	int64		unchanged;		/* UPDATE rows that change nothing */
+	int64		queued;			/* rows that change or cancel a create the
+								 * transaction queued (commit mode) */
 } DryTable;
 
 static MemoryContext dry_cxt = NULL;
@@ -246,6 +248,12 @@ hs_dryrun_unchanged(const char *relname)
 	table_entry("UPDATE of", relname)->unchanged++;
 }
 
+void
+hs_dryrun_queued_create(const char *statement, const char *relname)
+{
+	table_entry(statement, relname)->queued++;
+}
+
 /* ----------------------------------------------------------------
  *		The statement's NOTICE
  * ----------------------------------------------------------------
@@ -299,6 +307,10 @@ describe_table(StringInfo buf, const DryTable *t)
 	if (t->unchanged > 0)
 		appendStringInfo(buf, " (" INT64_FORMAT " row%s change%s nothing)", t->unchanged,
 						 t->unchanged == 1 ? "" : "s", t->unchanged == 1 ? "s" : "");
+	if (t->queued > 0)
+		appendStringInfo(buf, " (" INT64_FORMAT " row%s would %s a create queued for COMMIT in this transaction, which sends nothing now)",
+						 t->queued, t->queued == 1 ? "" : "s",
+						 strncmp(t->statement, "DELETE", 6) == 0 ? "cancel" : "change");
 }
 
 void

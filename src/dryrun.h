@@ -71,6 +71,13 @@ extern void hs_dryrun_record(const char *statement, const char *relname,
 /* An UPDATE row of relname that changes nothing (it would send nothing). */
 extern void hs_dryrun_unchanged(const char *relname);
 
+/*
+ * An UPDATE or DELETE row (statement "UPDATE of", "DELETE from") of relname
+ * whose record is a create queued for COMMIT (a provisional id): it would
+ * change or cancel that create, and sends nothing.
+ */
+extern void hs_dryrun_queued_create(const char *statement, const char *relname);
+
 /* A top-level statement begins: forget what an earlier one left. */
 extern void hs_dryrun_statement_begin(void);
 

@@ -647,7 +647,7 @@ row_id(HsModifyState *fmstate, TupleTableSlot *planSlot)
 						fmstate->table->relname,
 						fmstate->op == HS_OP_UPDATE ? "update" : "delete")));
 	/* a record created in the transaction: its queued create changes */
-	if (fmstate->deferred)
+	if (fmstate->deferred || fmstate->writer->dry_run != HS_DRY_RUN_OFF)
 	{
 		id = hs_row_column_output(fmstate->table->id_col, datum);
 		if (hs_deferred_is_provisional(fmstate->table->serverid, fmstate->userid,
@@ -713,6 +713,15 @@ write_row(HsModifyState *fmstate, ErrorContextCallback *errcallback,
 	{
 		(void) hs_deferred_queue(fmstate->table, fmstate->userid, fmstate->op, input,
 								 &fmstate->deferred_stmt);
+		return true;
+	}
+	if (w->dry_run != HS_DRY_RUN_OFF &&
+		hs_deferred_is_provisional(fmstate->table->serverid, fmstate->userid,
+								   fmstate->table->object, input->id))
+	{
+		/* a dry run of a change of a create queued earlier: no request */
+		hs_dryrun_queued_create(fmstate->op == HS_OP_UPDATE ? "UPDATE of" : "DELETE from",
+								fmstate->table->relname);
 		return true;
 	}
 	if (!w->buffered)
