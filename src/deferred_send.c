@@ -58,6 +58,7 @@ typedef struct Outgoing
 	List	   *sources;		/* HsDeferredEntry *: every entry merged in */
 	bool		abort;			/* one of them is of a table with on_error
 								 * 'abort': a rejection fails the COMMIT */
+	bool		handed;			/* given to a writer (maybe sent) */
 } Outgoing;
 
 typedef struct RecordSlot
@@ -85,6 +86,7 @@ typedef struct SendState
 	List	   *tables;			/* SendTable *, opened */
 	EState	   *estate;			/* the writers' */
 	HsWriter   *writer;			/* the one sending, or NULL */
+	bool		sending;		/* send_all() runs */
 	List	   *writers;		/* all of them, ended at the end */
 } SendState;
 
@@ -418,6 +420,38 @@ name_rows(SendState *s, StringInfo buf, bool only_rejected)
 	return named;
 }
 
+/*
+ * An errcontext line naming the rows COMMIT had not begun to send when it
+ * failed (later kinds, tables or epochs): HubSpot never saw them.
+ */
+static void
+report_never_sent(SendState *s)
+{
+	StringInfoData rows;
+	int			n = 0;
+	ListCell   *lc;
+
+	initStringInfo(&rows);
+	foreach(lc, s->outgoing)
+	{
+		Outgoing   *o = (Outgoing *) lfirst(lc);
+
+		if (o->gone || o->handed)
+			continue;
+		if (n++ < 10)
+		{
+			appendStringInfo(&rows, "%srow " INT64_FORMAT " = ", n > 1 ? ", " : "",
+							 o->input.row);
+			name_source(&rows, o);
+		}
+		else if (n == 11)
+			appendStringInfoString(&rows, ", ...");
+	}
+	if (n > 0)
+		errcontext("COMMIT never sent %d other queued row%s: %s", n, n == 1 ? "" : "s",
+				   rows.data);
+}
+
 static void
 send_error_callback(void *arg)
 {
@@ -431,6 +465,9 @@ send_error_callback(void *arg)
 				   rows.data);
 	else
 		errcontext("COMMIT sending the HubSpot writes queued in this transaction");
+	/* an error (not a WARNING of on_error 'skip'): what was never sent */
+	if (s->sending && !hs_statement_context_muted)
+		report_never_sent(s);
 }
 
 /* ----------------------------------------------------------------
@@ -492,6 +529,7 @@ send_op(SendState *s, const ListCell *first, const ListCell *last, Outgoing *lik
 			s->writers = lappend(s->writers, w);
 			s->writer = w;
 		}
+		o->handed = true;
 		hs_writer_queue(w, &o->input);
 	}
 	if (w != NULL)
@@ -549,6 +587,7 @@ send_all(void *arg)
 	errcallback.arg = s;
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
+	s->sending = true;
 	while (first != NULL)
 	{
 		int			epoch = ((Outgoing *) lfirst(first))->epoch;
