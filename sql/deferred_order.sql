@@ -146,3 +146,20 @@ DELETE FROM do_gone WHERE name = 'never';
 DROP FOREIGN TABLE do_gone;
 COMMIT;
 SELECT count(*) AS requests FROM do_log();
+-- ... the user mapping dropped: nothing sent either
+CREATE USER regress_do_user;
+GRANT USAGE ON FOREIGN SERVER hubspot TO regress_do_user;
+GRANT ALL ON do_items TO regress_do_user;
+CREATE USER MAPPING FOR regress_do_user SERVER hubspot OPTIONS (access_token 'pat-na1-do-user');
+CALL emu.clear_log();
+BEGIN;
+INSERT INTO do_items (name, price) VALUES ('as postgres', 1);
+SET LOCAL ROLE regress_do_user;
+INSERT INTO do_items (name, price) VALUES ('as regress_do_user', 1);
+RESET ROLE;
+DROP USER MAPPING FOR regress_do_user SERVER hubspot;
+COMMIT;
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS requests FROM do_log();
+DROP OWNED BY regress_do_user;
+DROP USER regress_do_user;

@@ -657,8 +657,9 @@ check_entry_table(HsDeferredEntry *e, HsTable *table)
 /*
  * Open every table whose queued rows are to be sent, and check that what
  * the rows were checked and built with (the table's server, object and
- * id_property) did not change since: before anything is sent, so that such
- * a COMMIT fails having sent nothing.
+ * id_property) did not change since, and that the user mappings that send
+ * them still exist: before anything is sent, so that such a COMMIT fails
+ * having sent nothing.
  */
 static void
 open_tables(SendState *s)
@@ -690,6 +691,8 @@ open_tables(SendState *s)
 			t->table = hs_get_table(t->rel);
 			s->tables = lappend(s->tables, t);
 		}
+		/* the user mapping that sends it (an error if it was dropped) */
+		(void) GetUserMapping(e->userid, e->serverid);
 		check_entry_table(e, t->table);
 		if (!t->table->on_error_skip)
 			s->owner[i]->abort = true;
