@@ -217,8 +217,13 @@ hs_deferred_refuse_needs_result(HsTable *table, const char *what)
 void
 hs_deferred_refuse_immediate(HsTable *table, Oid userid)
 {
-	if (!hs_deferred_has_writes(table->serverid, userid, table->object) ||
-		!hs_deferred_would_send(table->serverid, userid, table->object))
+	HsDeferredEntry **live;
+	int			n;
+
+	if (!hs_deferred_has_writes(table->serverid, userid, table->object))
+		return;
+	live = hs_deferred_entries(&n, 0);
+	if (!hs_deferred_would_send(live, n, table->serverid, userid, table->object))
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -139,10 +139,11 @@ extern void hs_deferred_refuse_immediate(HsTable *table, Oid userid);
 extern void hs_deferred_send(HsDeferredEntry **entries, int n);
 
 /*
- * Would COMMIT send a write of object through this server and user (what
- * is queued, compacted: a record created and deleted is nothing)?
+ * Would COMMIT send a write of object through this server and user, of the
+ * live entries[0..n-1] compacted (a record created and deleted is nothing)?
  */
-extern bool hs_deferred_would_send(Oid serverid, Oid userid, const char *object);
+extern bool hs_deferred_would_send(HsDeferredEntry **entries, int n, Oid serverid,
+								   Oid userid, const char *object);
 
 /* ---------- deferred_read.c: reads of the transaction ---------- */
 

@@ -711,7 +711,8 @@ close_tables(SendState *s)
 }
 
 bool
-hs_deferred_would_send(Oid serverid, Oid userid, const char *object)
+hs_deferred_would_send(HsDeferredEntry **entries, int n, Oid serverid, Oid userid,
+					   const char *object)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
 											  "hubspot_fdw queue check",
@@ -722,7 +723,8 @@ hs_deferred_would_send(Oid serverid, Oid userid, const char *object)
 	ListCell   *lc;
 
 	memset(&s, 0, sizeof(s));
-	s.entries = hs_deferred_entries(&s.nentries, 0);
+	s.entries = entries;
+	s.nentries = n;
 	compact(&s);
 	foreach(lc, s.outgoing)
 	{
