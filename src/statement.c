@@ -24,6 +24,7 @@
 #include "utils/memutils.h"
 
 #include "statement.h"
+#include "usage.h"
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
@@ -394,6 +395,9 @@ hs_ExecutorEnd(QueryDesc *queryDesc)
 			standard_ExecutorEnd(queryDesc);
 	}
 	STATEMENT_CONTEXT_END();
+	/* the statement's summary, when it is a whole statement that ended */
+	if (statement_depth == 0)
+		hs_usage_statement_end();
 }
 
 /* COPY into a foreign table runs without the executor hooks */
@@ -413,6 +417,8 @@ hs_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 									params, queryEnv, dest, qc);
 	}
 	STATEMENT_CONTEXT_END();
+	if (statement_depth == 0)
+		hs_usage_statement_end();
 }
 
 /*

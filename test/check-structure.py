@@ -49,22 +49,23 @@ SRC = os.path.join(REPO, 'src')
 # option (option readers), convert (conversions, column kinds), statement
 # (executor hooks; it calls writers back only through the function pointers
 # they register), visibility, json, ratelimit (the rate-limit budgets and the
-# waits made visible; it takes HsHttpRateLimit from http.h, a type only).  request.h and table.h are headers of
+# waits made visible; it takes HsHttpRateLimit from http.h, a type only), usage
+# (what was asked of HubSpot: counts per user mapping, statement and node).  request.h and table.h are headers of
 # types only, shared by the layers that use them, with no .c file.
 ALLOWED = {
     'hubspot_fdw': {'plan', 'scan', 'modify', 'assoc_scan', 'assoc_modify', 'option',
-                    'statement', 'ratelimit', 'import'},
+                    'statement', 'ratelimit', 'import', 'usage'},
     'import': {'import_columns', 'schemas', 'api', 'api_properties', 'client', 'json', 'objects'},
     'import_columns': {'api'},
     'validator': {'api', 'option', 'url', 'objects'},
     'assoc_scan': {'plan', 'associations', 'api', 'api_assoc', 'client', 'option', 'convert',
                    'json'},
     'assoc_modify': {'writer', 'associations', 'api', 'api_assoc', 'option', 'convert', 'json',
-                     'objects'},
+                     'objects', 'usage'},
     'plan': {'search', 'api', 'option', 'convert', 'table'},
     'scan': {'plan', 'search', 'associations', 'filter', 'properties', 'schemas', 'api', 'client',
              'errors', 'option',
-             'convert', 'visibility', 'json'},
+             'convert', 'visibility', 'json', 'usage'},
     'search': {'filter', 'api', 'table', 'errors', 'json'},
     'filter': {'api', 'table'},
     'modify': {'rows', 'writer', 'properties', 'schemas', 'api', 'client', 'errors',
@@ -72,16 +73,16 @@ ALLOWED = {
     'rows': {'writer', 'properties', 'api', 'errors', 'option', 'convert', 'objects',
              'visibility', 'json'},
     'writer': {'answers', 'writes', 'api', 'api_assoc', 'client', 'errors', 'option', 'convert', 'statement',
-               'visibility', 'json'},
+               'visibility', 'json', 'usage'},
     'properties': {'api', 'api_properties', 'client', 'errors', 'option', 'convert', 'json',
                    'objects'},
     'schemas': {'api', 'client', 'errors', 'option', 'objects', 'table', 'json'},
     'api_properties': {'api', 'errors', 'json'},
-    'api': {'client', 'errors', 'json'},
+    'api': {'client', 'errors', 'json', 'usage'},
     'api_assoc': {'api', 'client', 'errors', 'json', 'objects'},
     'associations': {'schemas', 'api', 'api_assoc', 'client', 'errors', 'option', 'json', 'objects',
                      'table'},
-    'client': {'attempt', 'http', 'errors', 'option', 'json', 'ratelimit'},
+    'client': {'attempt', 'http', 'errors', 'option', 'json', 'ratelimit', 'usage'},
     'attempt': {'http', 'request'},
     'answers': {'writes', 'api', 'errors', 'statement', 'visibility', 'json'},
     'writes': {'api', 'table', 'statement'},
@@ -90,8 +91,9 @@ ALLOWED = {
     'url': set(),
     'option': {'convert', 'request', 'url', 'objects', 'table'},
     'convert': {'table', 'json'},
-    'statement': set(),
+    'statement': {'usage'},
     'ratelimit': {'http'},
+    'usage': {'http', 'request'},
     'visibility': {'objects'},
     'objects': set(),
     'request': {'json'},
