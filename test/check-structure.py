@@ -59,7 +59,7 @@ ALLOWED = {
     'import_columns': {'api'},
     'validator': {'api', 'option', 'url', 'objects'},
     'assoc_scan': {'plan', 'associations', 'api', 'api_assoc', 'client', 'option', 'convert',
-                   'json'},
+                   'json', 'usage'},
     'assoc_modify': {'writer', 'associations', 'api', 'api_assoc', 'option', 'convert', 'json',
                      'objects', 'usage'},
     'plan': {'search', 'api', 'option', 'convert', 'table'},
