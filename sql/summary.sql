@@ -96,6 +96,15 @@ copied 2
 \.
 SELECT method, path, count(*) FROM emu.requests() GROUP BY 1, 2 ORDER BY 1, 2;
 
+-- a dry run: its own NOTICE names the requests it would send; the summary
+-- counts the reads it made and no row written
+CALL emu.clear_log();
+SET hubspot_fdw.dry_run = on;
+INSERT INTO sp (name) VALUES ('dry 1'), ('dry 2');
+UPDATE sp SET price = 5 WHERE external_id = 'K-21';
+RESET hubspot_fdw.dry_run;
+SELECT method, path, count(*) FROM emu.requests() GROUP BY 1, 2 ORDER BY 1, 2;
+
 -- a statement that fails gives no summary (its error tells what was applied)
 CALL emu.clear_log();
 INSERT INTO sp (name, price) VALUES ('ok', 1), ('broken', 1 / 0);

@@ -31,6 +31,7 @@
 #include "api_assoc.h"
 #include "associations.h"
 #include "convert.h"
+#include "dryrun.h"
 #include "json.h"
 #include "objects.h"
 #include "option.h"
@@ -224,6 +225,29 @@ create_state(ResultRelInfo *rinfo, EState *estate, CmdType operation, bool expla
 }
 
 /*
+ * refuse_dry_run
+ *		Under a dry run, what needs HubSpot's answer at once is refused
+ *		before any row (0A000): INSERT ... RETURNING, AFTER ROW triggers,
+ *		WITH CHECK OPTION.  DELETE ... RETURNING gives the row as read.
+ */
+static void
+refuse_dry_run(AssocModifyState *st, ResultRelInfo *rinfo, bool returning,
+			   bool check_option)
+{
+	HsWriter   *w = st->create_w ? st->create_w : st->archive_w;
+	TriggerDesc *trig = rinfo->ri_TrigDesc;
+	bool		insert = st->operation == CMD_INSERT;
+
+	if (w->dry_run == HS_DRY_RUN_OFF)
+		return;
+	hs_dryrun_refuse(insert ? "INSERT into" : "DELETE from", st->table->relname,
+					 insert && returning,
+					 trig != NULL && (insert ? trig->trig_insert_after_row :
+									  trig->trig_delete_after_row),
+					 check_option);
+}
+
+/*
  * hubspotAssocBeginForeignModify
  *		INSERT: a writer for rows with a type (batch/create) and one for rows
  *		without (batch/associate/default); DELETE: one for
@@ -239,8 +263,12 @@ hubspotAssocBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	AssocModifyState *st = create_state(rinfo, mtstate->ps.state, mtstate->operation,
 										explain_only, mtstate->canSetTag);
 	List	   *tlist = outerPlanState(mtstate)->plan->targetlist;
+	ModifyTable *plan = (ModifyTable *) mtstate->ps.plan;
 
 	rinfo->ri_FdwState = st;
+	if (!explain_only)
+		refuse_dry_run(st, rinfo, plan->returningLists != NIL,
+					   plan->withCheckOptionLists != NIL);
 	if (explain_only || mtstate->operation != CMD_DELETE)
 		return;
 	for (size_t i = 0; i < lengthof(identity_kinds); i++)
@@ -271,6 +299,10 @@ hubspotAssocBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 					  plan != NULL && mtstate->canSetTag);
 	st->one_by_one = plan == NULL && st->table->on_error_skip;
 	rinfo->ri_FdwState = st;
+	refuse_dry_run(st, rinfo,
+				   rinfo->ri_returningList != NIL ||
+				   (plan != NULL && plan->returningLists != NIL),
+				   rinfo->ri_WithCheckOptions != NIL);
 }
 
 /* batch_size, or 1 when each row's result is needed (plain EXPLAIN too). */
@@ -679,6 +711,10 @@ hubspotAssocExplainForeignModify(ModifyTableState *mtstate pg_attribute_unused()
 	}
 	if (es->verbose || t->on_error_skip)
 		ExplainPropertyText("HubSpot On Error", t->on_error_skip ? "skip" : "abort", es);
+	if (st->archive_w != NULL)
+		hs_writer_explain_dry_run(st->archive_w, NULL, es);
+	else
+		hs_writer_explain_dry_run(st->create_w, st->default_w, es);
 	if (es->analyze)
 	{
 		HsWriter   *ws[3] = {st->create_w, st->default_w, st->archive_w};

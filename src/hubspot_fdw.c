@@ -25,6 +25,7 @@
 #include "utils/rel.h"
 
 #include "assoc.h"
+#include "dryrun.h"
 #include "fdw.h"
 #include "import.h"
 #include "option.h"
@@ -42,6 +43,7 @@ _PG_init(void)
 {
 	hs_statement_init();
 	hs_rate_init();
+	hs_dryrun_init();
 
 	DefineCustomBoolVariable("hubspot_fdw.statement_summary",
 							 "Ends every statement that touched HubSpot with a NOTICE summing up its requests and rows.",

@@ -39,6 +39,7 @@
 #include "fdw.h"
 #include "modify.h"
 #include "convert.h"
+#include "dryrun.h"
 #include "option.h"
 #include "properties.h"
 #include "schemas.h"
@@ -169,6 +170,31 @@ refuse_transition_capture(ModifyTableState *mtstate)
 				 errhint("Nothing was sent to HubSpot.")));
 }
 
+/*
+ * refuse_dry_run
+ *		A dry run cannot give what needs HubSpot's answer at once: RETURNING
+ *		of INSERT or UPDATE, an AFTER ROW trigger, WITH CHECK OPTION.  Refused
+ *		before any row (0A000); DELETE ... RETURNING gives the row as read.
+ */
+static void
+refuse_dry_run(HsModifyState *fmstate, CmdType operation, ResultRelInfo *rinfo,
+			   bool returning, bool check_option)
+{
+	TriggerDesc *trig = rinfo->ri_TrigDesc;
+	bool		after_row = false;
+
+	if (fmstate->writer->dry_run == HS_DRY_RUN_OFF)
+		return;
+	if (trig != NULL)
+		after_row = operation == CMD_INSERT ? trig->trig_insert_after_row :
+			operation == CMD_UPDATE ? trig->trig_update_after_row :
+			trig->trig_delete_after_row;
+	hs_dryrun_refuse(operation == CMD_INSERT ? "INSERT into" :
+					 operation == CMD_UPDATE ? "UPDATE of" : "DELETE from",
+					 fmstate->table->relname,
+					 returning && operation != CMD_DELETE, after_row, check_option);
+}
+
 static HsModifyState *
 create_modify_state(ResultRelInfo *rinfo, EState *estate, CmdType operation,
 					bool explain_only)
@@ -256,6 +282,9 @@ hubspotBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 								  (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0);
 	rinfo->ri_FdwState = fmstate;
 	fmstate->mtstate = mtstate;
+	if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
+		refuse_dry_run(fmstate, operation, rinfo, plan->returningLists != NIL,
+					   plan->withCheckOptionLists != NIL);
 	if (operation == CMD_INSERT)
 	{
 		/* batches' rejected rows come off the count (on_error 'skip') */
@@ -301,6 +330,10 @@ hubspotBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 	refuse_transition_capture(mtstate);
 	ins = create_modify_state(rinfo, mtstate->ps.state, CMD_INSERT, false);
 	ins->moving_in = (mtstate->operation == CMD_UPDATE);
+	refuse_dry_run(ins, CMD_INSERT, rinfo,
+				   rinfo->ri_returningList != NIL ||
+				   (plan != NULL && plan->returningLists != NIL),
+				   rinfo->ri_WithCheckOptions != NIL);
 
 	/*
 	 * Rows handed over one at a time (COPY, rows routed from a partitioned
@@ -455,6 +488,12 @@ hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	{
 		MemoryContextSwitchTo(oldcxt);
 		return NULL;
+	}
+	/* a dry run has no record: the row is as given */
+	if (stored == NULL)
+	{
+		MemoryContextSwitchTo(oldcxt);
+		return slot;
 	}
 
 	/* values of the returned slot live in the per-tuple context */
@@ -720,6 +759,8 @@ modify_row(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 		result = NULL;
 	else if (check.changes && !write_row(fmstate, &errcallback, &input, &stored))
 		result = NULL;
+	else if (!check.changes && fmstate->writer->dry_run != HS_DRY_RUN_OFF)
+		hs_dryrun_unchanged(fmstate->table->relname);
 	error_context_stack = errcallback.previous;
 
 	/* values of the returned slot live in the per-tuple context */

@@ -24,6 +24,7 @@
 #include "utils/memutils.h"
 
 #include "statement.h"
+#include "dryrun.h"
 #include "usage.h"
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
@@ -338,6 +339,8 @@ flush_members(EState *estate)
 static void
 hs_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
+	if (statement_depth == 0)
+		hs_dryrun_statement_begin();
 	STATEMENT_CONTEXT_BEGIN();
 	{
 		if (prev_ExecutorStart)
@@ -395,7 +398,10 @@ hs_ExecutorEnd(QueryDesc *queryDesc)
 			standard_ExecutorEnd(queryDesc);
 	}
 	STATEMENT_CONTEXT_END();
-	/* the statement's summary, when it is a whole statement that ended */
+	/* a dry run's NOTICE: once the top-level statement's writers ended */
+	if (statement_depth == 0)
+		hs_dryrun_statement_end();
+	/* then the statement's summary (usage.c) */
 	if (statement_depth == 0)
 		hs_usage_statement_end();
 }
@@ -407,6 +413,8 @@ hs_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				  ParamListInfo params, QueryEnvironment *queryEnv,
 				  DestReceiver *dest, QueryCompletion *qc)
 {
+	if (statement_depth == 0)
+		hs_dryrun_statement_begin();
 	STATEMENT_CONTEXT_BEGIN();
 	{
 		if (prev_ProcessUtility)
@@ -417,6 +425,8 @@ hs_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 									params, queryEnv, dest, qc);
 	}
 	STATEMENT_CONTEXT_END();
+	if (statement_depth == 0)
+		hs_dryrun_statement_end();
 	if (statement_depth == 0)
 		hs_usage_statement_end();
 }

@@ -28,6 +28,7 @@
 #include "answers.h"
 #include "api_assoc.h"
 #include "client.h"
+#include "dryrun.h"
 #include "errors.h"
 #include "statement.h"
 #include "usage.h"
@@ -303,19 +304,41 @@ hs_writer_batch_new(HsWriter *w, int capacity)
 	return batch;
 }
 
+/* The batch's request, as api.c builds it. */
+static HsApiRequest *
+batch_request(HsWriteBatch *batch)
+{
+	HsWriter   *w = batch->writer;
+
+	if (HS_OP_ASSOCIATES(w->op))
+		return hs_api_assoc_write(w->table->object, w->table->to_object,
+								  w->op, batch->inputs, batch->ninputs);
+	return hs_api_write_batch(w->table->object, w->op, w->table->id_property,
+							  batch->inputs, batch->ninputs);
+}
+
+/*
+ * dry_send
+ *		Under a dry run: a request built but not sent (dryrun.c records it),
+ *		its ninputs rows counted as if HubSpot had written them all.
+ */
+static void
+dry_send(HsWriter *w, const HsApiRequest *req, int ninputs, bool batch)
+{
+	hs_dryrun_record(hs_writer_op_info[w->op].statement, w->table->relname,
+					 req->method, req->path, req->query, req->body, ninputs, batch,
+					 w->dry_run == HS_DRY_RUN_VERBOSE);
+	w->dry_requests++;
+	w->dry_rows += ninputs;
+}
+
 /* Build the batch's request (api.c) and start it, in the batch's context. */
 static void
 batch_start(HsWriteBatch *batch)
 {
 	HsWriter   *w = batch->writer;
 
-	if (HS_OP_ASSOCIATES(w->op))
-		batch->request = hs_api_assoc_write(w->table->object, w->table->to_object,
-											w->op, batch->inputs, batch->ninputs);
-	else
-		batch->request = hs_api_write_batch(w->table->object, w->op,
-											w->table->id_property,
-											batch->inputs, batch->ninputs);
+	batch->request = batch_request(batch);
 	hs_visibility_wrote(w->table->object);
 	batch->call = hs_api_start(w->conn, batch->request, &batch->stats);
 	hs_usage_rows_written(w->conn->umid, batch->ninputs);
@@ -448,6 +471,27 @@ check_single_record(HsWriter *w, const HsApiRequest *req, HsResponse *resp,
 			 errhint("Check this row in HubSpot.")));
 }
 
+/*
+ * dry_write_one
+ *		hs_writer_write_one() under a dry run: the request is built and
+ *		recorded, and the row counts as written; there is no record.
+ */
+static bool
+dry_write_one(HsWriter *w, const HsWriteInput *input)
+{
+	if (w->op == HS_OP_UPSERT || HS_OP_ASSOCIATES(w->op))
+	{
+		HsWriteBatch *batch = hs_writer_batch_new(w, 1);
+
+		batch->inputs[0] = *input;
+		batch->ninputs = 1;
+		dry_send(w, batch_request(batch), 1, true);
+	}
+	else
+		dry_send(w, hs_api_write_single(w->table->object, w->op, input), 1, false);
+	return true;
+}
+
 bool
 hs_writer_write_one(HsWriter *w, const HsWriteInput *input, json_object **stored)
 {
@@ -456,6 +500,8 @@ hs_writer_write_one(HsWriter *w, const HsWriteInput *input, json_object **stored
 	HsBatchResult r;
 
 	*stored = NULL;
+	if (w->dry_run != HS_DRY_RUN_OFF)
+		return dry_write_one(w, input);
 	if (w->op == HS_OP_UPSERT || HS_OP_ASSOCIATES(w->op))
 	{
 		/* HubSpot upserts (and writes associations) only in batches: a
@@ -581,6 +627,14 @@ dispatch(HsWriter *w)
 
 	/* the queue is spent whatever happens: never send it twice */
 	w->queue = NULL;
+	if (w->dry_run != HS_DRY_RUN_OFF)
+	{
+		oldcxt = MemoryContextSwitchTo(batch->cxt);
+		dry_send(w, batch_request(batch), batch->ninputs, true);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextDelete(batch->cxt);
+		return;
+	}
 	while (w->nin_flight >= w->max_in_flight)
 		collect_oldest(w);
 	oldcxt = MemoryContextSwitchTo(batch->cxt);
@@ -686,8 +740,11 @@ hs_writer_create(HsTable *table, HsWriteOp op, EState *estate, Oid userid)
 	w->op = op;
 	w->batch_size = Min(Max(table->batch_size, 1), HS_MAX_BATCH_SIZE);
 	w->estate = estate;
+	w->dry_run = hs_dry_run;
 	if (!OidIsValid(userid))
 		return w;
+	if (w->dry_run != HS_DRY_RUN_OFF)
+		hs_dryrun_table(hs_writer_op_info[op].statement, table->relname);
 
 	w->conn = hs_connect(table->serverid, userid);
 	w->batch_cxt = AllocSetContextCreate(estate->es_query_cxt,
@@ -747,6 +804,9 @@ hs_writer_end(HsWriter *w)
 	hs_statement_unregister(&w->member);
 	hs_writer_outcomes(w, &created, &updated, &archived, &rejected);
 	hs_usage_rows_done(created, updated, archived, rejected);
+	/* a COPY that loaded the library has no statement hooks to tell it */
+	if (w->dry_run != HS_DRY_RUN_OFF && !hs_statement_reports_writes())
+		hs_dryrun_statement_end();
 	if (w->batch_cxt != NULL)
 	{
 		MemoryContextDelete(w->batch_cxt);
@@ -772,6 +832,7 @@ hs_writer_explain(HsWriter *w, int batch_size, ExplainState *es)
 		ExplainPropertyText("HubSpot Upsert Key", w->table->id_property, es);
 	if (es->verbose || skip)
 		ExplainPropertyText("HubSpot On Error", skip ? "skip" : "abort", es);
+	hs_writer_explain_dry_run(w, NULL, es);
 	if (es->analyze)
 	{
 		int64		created,
@@ -787,4 +848,16 @@ hs_writer_explain(HsWriter *w, int batch_size, ExplainState *es)
 		if (w->op == HS_OP_UPSERT)
 			ExplainPropertyInteger("HubSpot Records Created", NULL, w->upsert_created, es);
 	}
+}
+
+void
+hs_writer_explain_dry_run(HsWriter *w, HsWriter *also, ExplainState *es)
+{
+	if (w->dry_run == HS_DRY_RUN_OFF)
+		return;
+	ExplainPropertyText("HubSpot Dry Run",
+						es->analyze ? "nothing was sent" : "nothing will be sent", es);
+	if (es->analyze)
+		ExplainPropertyInteger("HubSpot Requests Not Sent", NULL,
+							   w->dry_requests + (also ? also->dry_requests : 0), es);
 }

@@ -125,4 +125,12 @@ extern void hs_writer_outcomes(const HsWriter *w, int64 *created, int64 *updated
  */
 extern void hs_writer_explain(HsWriter *w, int batch_size, ExplainState *es);
 
+/*
+ * hs_writer_explain_dry_run
+ *		Under a dry run, EXPLAIN's line saying so, and under ANALYZE the
+ *		number of requests built but not sent (by w, and by also unless it
+ *		is NULL: a table's second writer).  Nothing otherwise.
+ */
+extern void hs_writer_explain_dry_run(HsWriter *w, HsWriter *also, ExplainState *es);
+
 #endif							/* HUBSPOT_WRITER_H */

@@ -50,6 +50,11 @@ struct HsWriter
 	int64		rows_rejected;	/* rows skipped under on_error 'skip' */
 	int64		upsert_created; /* upserts HubSpot reported as new */
 
+	/* dry run (dryrun.h): requests built but not sent, and their inputs */
+	int			dry_run;		/* hubspot_fdw.dry_run when it began */
+	int64		dry_requests;
+	int64		dry_rows;
+
 	/* for errcontext: the rows being checked, or of the request in flight */
 	int64		first_row;
 	int64		last_row;

@@ -49,19 +49,21 @@ SRC = os.path.join(REPO, 'src')
 # option (option readers), convert (conversions, column kinds), statement
 # (executor hooks; it calls writers back only through the function pointers
 # they register), visibility, json, ratelimit (the rate-limit budgets and the
-# waits made visible; it takes HsHttpRateLimit from http.h, a type only), usage
-# (what was asked of HubSpot: counts per user mapping, statement and node).  request.h and table.h are headers of
-# types only, shared by the layers that use them, with no .c file.
+# waits made visible; it takes HsHttpRateLimit from http.h, a type only), dryrun
+# (hubspot_fdw.dry_run and the requests a dry run would send; statement.c
+# tells them when the statement ends), usage (what was asked of HubSpot:
+# counts per user mapping, statement and node).  request.h and table.h are
+# headers of types only, shared by the layers that use them, with no .c file.
 ALLOWED = {
     'hubspot_fdw': {'plan', 'scan', 'modify', 'assoc_scan', 'assoc_modify', 'option',
-                    'statement', 'ratelimit', 'import', 'usage'},
+                    'statement', 'ratelimit', 'import', 'dryrun', 'usage'},
     'import': {'import_columns', 'schemas', 'api', 'api_properties', 'client', 'json', 'objects'},
     'import_columns': {'api'},
     'validator': {'api', 'option', 'url', 'objects'},
     'assoc_scan': {'plan', 'associations', 'api', 'api_assoc', 'client', 'option', 'convert',
                    'json', 'usage'},
     'assoc_modify': {'writer', 'associations', 'api', 'api_assoc', 'option', 'convert', 'json',
-                     'objects', 'usage'},
+                     'objects', 'dryrun', 'usage'},
     'plan': {'search', 'api', 'option', 'convert', 'table'},
     'scan': {'plan', 'search', 'associations', 'filter', 'properties', 'schemas', 'api', 'client',
              'errors', 'option',
@@ -69,11 +71,11 @@ ALLOWED = {
     'search': {'filter', 'api', 'table', 'errors', 'json'},
     'filter': {'api', 'table'},
     'modify': {'rows', 'writer', 'properties', 'schemas', 'api', 'client', 'errors',
-               'option', 'convert', 'statement', 'visibility', 'json'},
+               'option', 'convert', 'statement', 'visibility', 'json', 'dryrun'},
     'rows': {'writer', 'properties', 'api', 'errors', 'option', 'convert', 'objects',
              'visibility', 'json'},
     'writer': {'answers', 'writes', 'api', 'api_assoc', 'client', 'errors', 'option', 'convert', 'statement',
-               'visibility', 'json', 'usage'},
+               'visibility', 'json', 'dryrun', 'usage'},
     'properties': {'api', 'api_properties', 'client', 'errors', 'option', 'convert', 'json',
                    'objects'},
     'schemas': {'api', 'client', 'errors', 'option', 'objects', 'table', 'json'},
@@ -91,7 +93,8 @@ ALLOWED = {
     'url': set(),
     'option': {'convert', 'request', 'url', 'objects', 'table'},
     'convert': {'table', 'json'},
-    'statement': {'usage'},
+    'statement': {'dryrun', 'usage'},
+    'dryrun': set(),
     'ratelimit': {'http'},
     'usage': {'http', 'request'},
     'visibility': {'objects'},
