@@ -4,6 +4,7 @@ MODULE_big = hubspot_fdw
 OBJS = src/hubspot_fdw.o src/option.o src/plan.o src/search.o src/filter.o src/scan.o src/modify.o \
        src/convert.o src/properties.o src/schemas.o src/client.o src/http.o \
        src/statement.o src/visibility.o \
+       src/deferred.o src/deferred_send.o src/deferred_read.o \
        src/api.o src/api_properties.o \
        src/json.o \
        src/errors.o \
@@ -20,7 +21,7 @@ PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot CRM"
 EXTENSION = hubspot_fdw
 DATA = sql/hubspot_fdw--1.0.sql
 
-REGRESS = init options select insert id_lookups update upsert on_error partitions own_writes values outcomes errors damaged ratelimit encoding concurrency settling search search_diff objects import import_names associations dry_run summary usage
+REGRESS = init options select insert id_lookups update upsert on_error partitions own_writes values outcomes errors damaged ratelimit encoding concurrency settling search search_diff objects import import_names associations dry_run deferred deferred_reads deferred_errors summary usage
 
 PG_CONFIG ?= pg_config
 PKG_CONFIG ?= pkg-config

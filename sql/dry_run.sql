@@ -34,6 +34,21 @@ INSERT INTO products (name, price)
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS writes FROM emu_writes;
 
+-- more than five requests are summed up
+CREATE FOREIGN TABLE small_batches (id text, name text)
+  SERVER hubspot OPTIONS (object 'products', batch_size '2');
+INSERT INTO small_batches (name) SELECT 'n' || g FROM generate_series(1, 11) g;
+-- a BEFORE ROW trigger: one create per row, as would be sent
+CREATE FUNCTION upper_name() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN NEW.name := upper(NEW.name); RETURN NEW; END $$;
+CREATE TRIGGER upper_name BEFORE INSERT ON small_batches FOR EACH ROW EXECUTE FUNCTION upper_name();
+SET hubspot_fdw.dry_run = verbose;
+INSERT INTO small_batches (name) VALUES ('x'), ('y');
+SET hubspot_fdw.dry_run = on;
+DROP FOREIGN TABLE small_batches;
+DROP FUNCTION upper_name();
+SELECT count(*) AS writes FROM emu_writes;
+
 -- EXPLAIN ANALYZE says it was a dry run
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
   INSERT INTO products (name) VALUES ('a'), ('b');
@@ -85,6 +100,27 @@ ALTER FOREIGN TABLE keyed OPTIONS (SET id_property 'external_id');
 -- one NOTICE for the statement, a part per table
 WITH gone AS (DELETE FROM products WHERE name = 'Product 4' RETURNING name)
 INSERT INTO keyed (external_id, name) SELECT 'E-4', name FROM gone;
+
+-- the key is looked up in the object's property catalogue, read once
+CREATE FOREIGN TABLE contacts_by_email (id text, email text, firstname text)
+  SERVER hubspot OPTIONS (object 'contacts', id_property 'email');
+CALL emu.clear_log();
+INSERT INTO contacts_by_email (email, firstname) VALUES ('a@example.com', 'A');
+SELECT method, path FROM emu.requests() ORDER BY seq;
+
+-- ===================================================================
+-- Custom objects: resolved through the schemas API (a read), and paths
+-- named by their objectTypeId
+-- ===================================================================
+CREATE FOREIGN TABLE pets (id text, name text) SERVER hubspot OPTIONS (object 'p_pets');
+CREATE FOREIGN TABLE dogs (id text) SERVER hubspot OPTIONS (object 'p_dogs');
+CALL emu.clear_log();
+INSERT INTO pets (name) VALUES ('Fido'), ('Rex');
+SELECT method, path FROM emu.requests() ORDER BY seq;
+INSERT INTO dogs DEFAULT VALUES;
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS writes FROM emu_writes;
+DROP FOREIGN TABLE contacts_by_email, pets, dogs;
 
 -- ===================================================================
 -- COPY, and rows routed through a partitioned table

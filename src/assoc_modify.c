@@ -28,6 +28,7 @@
 #include "utils/rel.h"
 
 #include "assoc.h"
+#include "deferred.h"
 #include "api_assoc.h"
 #include "associations.h"
 #include "convert.h"
@@ -200,6 +201,12 @@ create_state(ResultRelInfo *rinfo, EState *estate, CmdType operation, bool expla
 	st->operation = operation;
 	if (operation == CMD_UPDATE)
 		refuse_update(st->table);
+	if (!explain_only && hs_deferred_commit_mode() && hs_dry_run == HS_DRY_RUN_OFF)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("writes to association table \"%s\" are not supported with hubspot_fdw.write_mode 'commit'",
+						st->table->relname),
+				 errhint("Use SET LOCAL hubspot_fdw.write_mode = 'immediate' for this statement.")));
 	if (operation == CMD_INSERT)
 	{
 		st->create_w = hs_writer_create(st->table, HS_OP_ASSOC_CREATE, estate, userid);

@@ -25,6 +25,7 @@
 #include "utils/rel.h"
 
 #include "assoc.h"
+#include "deferred.h"
 #include "dryrun.h"
 #include "fdw.h"
 #include "import.h"
@@ -42,6 +43,7 @@ void
 _PG_init(void)
 {
 	hs_statement_init();
+	hs_deferred_init();
 	hs_rate_init();
 	hs_dryrun_init();
 

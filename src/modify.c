@@ -39,6 +39,7 @@
 #include "fdw.h"
 #include "modify.h"
 #include "convert.h"
+#include "deferred.h"
 #include "dryrun.h"
 #include "option.h"
 #include "properties.h"
@@ -171,6 +172,51 @@ refuse_transition_capture(ModifyTableState *mtstate)
 }
 
 /*
+ * set_up_deferred
+ *		write_mode 'commit': the rows are queued for COMMIT.  In immediate
+ *		mode, an object with writes queued in the transaction is not written
+ *		(they would reach HubSpot after this statement's).
+ */
+static void
+set_up_deferred(HsModifyState *fmstate)
+{
+	/* a dry run queues nothing, and sends nothing either */
+	fmstate->deferred = hs_deferred_commit_mode() &&
+		fmstate->writer->dry_run == HS_DRY_RUN_OFF;
+	if (!fmstate->deferred && fmstate->writer->dry_run == HS_DRY_RUN_OFF)
+		hs_deferred_refuse_immediate(fmstate->table, fmstate->userid);
+}
+
+/*
+ * refuse_deferred
+ *		In commit mode, what needs HubSpot's answer at once is refused
+ *		before any row: RETURNING of INSERT and UPDATE (DELETE returns the
+ *		row as read), WITH CHECK OPTION, and AFTER ROW triggers (BEFORE ROW
+ *		triggers see the row as it is sent).
+ */
+static void
+refuse_deferred(HsModifyState *fmstate, CmdType operation, bool returning,
+				bool check_option, TriggerDesc *trig)
+{
+	bool		after_row = false;
+
+	if (!fmstate->deferred)
+		return;
+	if (trig != NULL)
+		after_row = operation == CMD_INSERT ? trig->trig_insert_after_row :
+			operation == CMD_UPDATE ? trig->trig_update_after_row :
+			trig->trig_delete_after_row;
+	if (returning && operation != CMD_DELETE)
+		hs_deferred_refuse_needs_result(fmstate->table,
+										operation == CMD_INSERT ? "INSERT ... RETURNING" :
+										"UPDATE ... RETURNING");
+	if (check_option)
+		hs_deferred_refuse_needs_result(fmstate->table, "WITH CHECK OPTION");
+	if (after_row)
+		hs_deferred_refuse_needs_result(fmstate->table, "an AFTER ROW trigger");
+}
+
+/*
  * refuse_dry_run
  *		A dry run cannot give what needs HubSpot's answer at once: RETURNING
  *		of INSERT or UPDATE, an AFTER ROW trigger, WITH CHECK OPTION.  Refused
@@ -215,11 +261,13 @@ create_modify_state(ResultRelInfo *rinfo, EState *estate, CmdType operation,
 			break;
 	}
 	fmstate->estate = estate;
+	if (!explain_only)
+		fmstate->userid = modify_user(rinfo, estate);
 	fmstate->writer = hs_writer_create(fmstate->table, fmstate->op, estate,
-									   explain_only ? InvalidOid :
-									   modify_user(rinfo, estate));
+									   fmstate->userid);
 	if (explain_only)
 		return fmstate;
+	set_up_deferred(fmstate);
 	/* a custom object's paths use its objectTypeId (schemas.c) */
 	hs_resolve_table_object(fmstate->writer->conn, fmstate->table,
 							&fmstate->writer->stats);
@@ -283,8 +331,12 @@ hubspotBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	rinfo->ri_FdwState = fmstate;
 	fmstate->mtstate = mtstate;
 	if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
+	{
 		refuse_dry_run(fmstate, operation, rinfo, plan->returningLists != NIL,
 					   plan->withCheckOptionLists != NIL);
+		refuse_deferred(fmstate, operation, plan->returningLists != NIL,
+						plan->withCheckOptionLists != NIL, trig);
+	}
 	if (operation == CMD_INSERT)
 	{
 		/* batches' rejected rows come off the count (on_error 'skip') */
@@ -334,6 +386,9 @@ hubspotBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 				   rinfo->ri_returningList != NIL ||
 				   (plan != NULL && plan->returningLists != NIL),
 				   rinfo->ri_WithCheckOptions != NIL);
+	refuse_deferred(ins, CMD_INSERT, rinfo->ri_returningList != NIL ||
+					(plan != NULL && plan->returningLists != NIL),
+					rinfo->ri_WithCheckOptions != NIL, rinfo->ri_TrigDesc);
 
 	/*
 	 * Rows handed over one at a time (COPY, rows routed from a partitioned
@@ -344,7 +399,7 @@ hubspotBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 	 */
 	ins->queue_rows = !ins->moving_in && !needs_each_result(rinfo) &&
 		(plan != NULL ? mtstate->canSetTag : !ins->table->on_error_skip);
-	if (plan == NULL && !ins->queue_rows && !needs_each_result(rinfo))
+	if (plan == NULL && !ins->queue_rows && !needs_each_result(rinfo) && !ins->deferred)
 		ereport(NOTICE,
 				(errmsg("COPY into foreign table \"%s\" sends one create request per row",
 						ins->table->relname),
@@ -465,6 +520,14 @@ hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	hs_writer_begin_rows(w, &errcallback, row, row);
 	check_upsert_key(fmstate);
 	hs_row_insert_input(fmstate, slot, row, &input);
+	if (fmstate->deferred)
+	{
+		/* counted as inserted; sent at COMMIT */
+		error_context_stack = errcallback.previous;
+		(void) hs_deferred_queue(fmstate->table, fmstate->userid, fmstate->op, &input);
+		MemoryContextSwitchTo(oldcxt);
+		return slot;
+	}
 	if (fmstate->queue_rows)
 	{
 		/* counted as inserted; sent with the next full batch */
@@ -550,7 +613,13 @@ hubspotExecForeignBatchInsert(EState *estate pg_attribute_unused(), ResultRelInf
 	 * on_error 'skip' come off the count when their batch is answered.
 	 */
 	for (int i = 0; i < n; i++)
-		hs_writer_queue(w, &inputs[i]);
+	{
+		if (fmstate->deferred)
+			(void) hs_deferred_queue(fmstate->table, fmstate->userid, fmstate->op,
+									 &inputs[i]);
+		else
+			hs_writer_queue(w, &inputs[i]);
+	}
 
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextReset(fmstate->batch_cxt);
@@ -576,6 +645,14 @@ row_id(HsModifyState *fmstate, TupleTableSlot *planSlot)
 				 errmsg("a row of foreign table \"%s\" to %s has no id",
 						fmstate->table->relname,
 						fmstate->op == HS_OP_UPDATE ? "update" : "delete")));
+	/* a record created in the transaction: its queued create changes */
+	if (fmstate->deferred)
+	{
+		id = hs_row_column_output(fmstate->table->id_col, datum);
+		if (hs_deferred_is_provisional(fmstate->table->serverid, fmstate->userid,
+									   fmstate->table->object, id))
+			return id;
+	}
 	id = hs_column_id_text(fmstate->table->id_col, datum);
 	if (id == NULL)
 		ereport(ERROR,
@@ -631,6 +708,11 @@ write_row(HsModifyState *fmstate, ErrorContextCallback *errcallback,
 {
 	HsWriter   *w = fmstate->writer;
 
+	if (fmstate->deferred)
+	{
+		(void) hs_deferred_queue(fmstate->table, fmstate->userid, fmstate->op, input);
+		return true;
+	}
 	if (!w->buffered)
 		return hs_writer_write_one(w, input, stored);
 	/* a batch sent now has its own context */

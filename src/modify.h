@@ -33,6 +33,9 @@ typedef struct HsModifyState
 								 * partition */
 	bool		queue_rows;		/* INSERT: rows handed over one at a time
 								 * are queued for batches */
+	bool		deferred;		/* write_mode 'commit': rows are queued for
+								 * COMMIT (deferred.c), not sent */
+	Oid			userid;			/* whose user mapping writes */
 
 	/* UPDATE/DELETE: junk attributes of the subplan's rows */
 	AttrNumber	id_attno;

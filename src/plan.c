@@ -42,6 +42,7 @@
 #include "plan.h"
 #include "api.h"
 #include "convert.h"
+#include "deferred.h"
 #include "option.h"
 #include "search.h"
 
@@ -284,9 +285,15 @@ hubspotGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 				info->archived = true;
 		}
 	}
-	/* search knows live records only, without their history */
+	/*
+	 * search knows live records only, without their history, and not the
+	 * writes the transaction queued for COMMIT (no sorted, LIMIT or count(*)
+	 * paths then: scan.c lists and the conditions are checked here)
+	 */
 	if (table->use_search && info->lookup == HS_READ_LIST && !info->archived &&
-		search_can_read(table, info->attrs_used))
+		search_can_read(table, info->attrs_used) &&
+		!hs_deferred_has_writes(table->serverid, InvalidOid,
+								table->objtype_pending ? NULL : table->object))
 		info->search = hs_search_plan(root, baserel, table, baserel->baserestrictinfo);
 	baserel->fdw_private = info;
 

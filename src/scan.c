@@ -34,6 +34,7 @@
 #include "api.h"
 #include "associations.h"
 #include "convert.h"
+#include "deferred.h"
 #include "errors.h"
 #include "json.h"
 #include "option.h"
@@ -45,6 +46,7 @@
 
 /* why a search plan lists: HubSpot's index lags writes */
 #define LISTED_AFTER_WRITES "this session wrote to the object lately: search may not show it yet"
+#define LISTED_QUEUED "writes of the object are queued for COMMIT: the rows are checked here"
 
 /* Execution state of a scan. */
 typedef struct HsScanState
@@ -96,6 +98,7 @@ typedef struct HsScanState
 	bool		counted_by_total;	/* HubSpot's total answered it */
 
 	HsConnection *conn;			/* NULL under plain EXPLAIN */
+	HsDeferredOverlay *overlay; /* writes queued for COMMIT, or NULL */
 	HsStats		stats;
 	uint64		horizon;		/* later own creates are hidden (visibility.c) */
 	int64		own_creates_skipped;
@@ -215,6 +218,8 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 	/* custom objects' paths: objectTypeId (plain EXPLAIN: the table's name) */
 	if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
 		ss->conn = hs_connect_table(ss->table, hs_scan_user(estate, rtindex), &ss->stats);
+	if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
+		ss->overlay = hs_deferred_overlay_begin(ss->table, hs_scan_user(estate, rtindex));
 	if (kind == HS_READ_SEARCH)
 		begin_search(ss, node, rel, priv);
 	else
@@ -298,11 +303,8 @@ scan_properties(HsScanState *ss)
 		for (int i = 0; i < catalog->nproperties; i++)
 			names = lappend(names, catalog->properties[i].name);
 	}
-	else if (names == NIL)
-	{
-		/* an empty list would get HubSpot's default set: ask for one */
+	else if (names == NIL)		/* [] would get HubSpot's default set */
 		names = list_make1("hs_object_id");
-	}
 	return names;
 }
 
@@ -426,8 +428,8 @@ start_search(HsScanState *ss, ExprContext *econtext)
 	ss->listed = NULL;
 	ss->sort_locally = ss->sort_spec != NIL;
 	ss->read_on_demand = false;
-	if (hs_visibility_wrote_recently(ss->table->object))
-		ss->listed = LISTED_AFTER_WRITES;
+	if (hs_visibility_wrote_recently(ss->table->object) || ss->overlay != NULL)
+		ss->listed = ss->overlay != NULL ? LISTED_QUEUED : LISTED_AFTER_WRITES;
 	else
 	{
 		ss->read = prepare_read(ss, ss->search_read);
@@ -705,7 +707,7 @@ next_record(HsScanState *ss)
 		while (ss->next_record >= ss->nrecords)
 		{
 			if (!ss->more && ss->nahead == 0)
-				return NULL;
+				return hs_deferred_overlay_next_create(ss->overlay);
 			fetch_page(ss);
 		}
 		record = ss->records[ss->next_record++];
@@ -715,15 +717,12 @@ next_record(HsScanState *ss)
 			ss->next_record * 2 >= ss->nrecords)
 			read_ahead(ss);
 
-		/*
-		 * Not a record this session created after the scan began.  The page
-		 * parse checked that its id is a string of digits (check_record_id),
-		 * which is the same text in every database encoding: no conversion.
-		 */
-		if (!hs_visibility_hidden(ss->table->object, hs_json_string(record, "id"),
-								  ss->horizon))
+		/* not created by this session after the scan began (its id is digits,
+		 * check_record_id: no conversion), nor deleted by queued writes */
+		if (hs_visibility_hidden(ss->table->object, hs_json_string(record, "id"), ss->horizon))
+			ss->own_creates_skipped++;
+		else if (hs_deferred_overlay_record(ss->overlay, record))
 			return record;
-		ss->own_creates_skipped++;
 	}
 }
 
@@ -847,6 +846,7 @@ hubspotReScanForeignScan(ForeignScanState *node)
 	ss->records = NULL;
 	ss->nrecords = ss->next_record = 0;
 	drop_ahead(ss);
+	hs_deferred_overlay_rewind(ss->overlay);
 	/* start again at the next fetch; lookups evaluate their ids again */
 	ss->started = false;
 }

@@ -432,6 +432,22 @@ hs_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 }
 
 /*
+ * hs_statement_run
+ *		Run fn(arg) as a statement level of its own, under the error context
+ *		that tells what HubSpot applied: for writes sent outside every
+ *		statement (queued writes sent at COMMIT).
+ */
+void
+hs_statement_run(void (*fn) (void *arg), void *arg)
+{
+	STATEMENT_CONTEXT_BEGIN();
+	{
+		fn(arg);
+	}
+	STATEMENT_CONTEXT_END();
+}
+
+/*
  * Take the orphan error context off the stack, wherever it is: contexts
  * pushed after it (COPY's own) may still be there.  After an error the stack
  * was reset and it is no longer there at all.

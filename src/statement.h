@@ -70,6 +70,12 @@ extern bool hs_statement_reports_writes(void);
  * whose answer is being taken apart is no longer in flight.
  */
 extern void hs_statement_settle(void);
+/*
+ * Run fn(arg) as a statement level of its own, under the error context that
+ * tells what HubSpot applied (for writes sent at COMMIT, outside every
+ * statement).
+ */
+extern void hs_statement_run(void (*fn) (void *arg), void *arg);
 /* set around hubspot_fdw's own WARNINGs, which carry error SQLSTATEs */
 extern PGDLLIMPORT bool hs_statement_context_muted;
 

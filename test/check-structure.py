@@ -56,24 +56,29 @@ SRC = os.path.join(REPO, 'src')
 # headers of types only, shared by the layers that use them, with no .c file.
 ALLOWED = {
     'hubspot_fdw': {'plan', 'scan', 'modify', 'assoc_scan', 'assoc_modify', 'option',
-                    'statement', 'ratelimit', 'import', 'dryrun', 'usage'},
+                    'statement', 'ratelimit', 'import', 'dryrun', 'deferred', 'usage'},
     'import': {'import_columns', 'schemas', 'api', 'api_properties', 'client', 'json', 'objects'},
     'import_columns': {'api'},
     'validator': {'api', 'option', 'url', 'objects'},
     'assoc_scan': {'plan', 'associations', 'api', 'api_assoc', 'client', 'option', 'convert',
                    'json', 'usage'},
-    'assoc_modify': {'writer', 'associations', 'api', 'api_assoc', 'option', 'convert', 'json',
+    'assoc_modify': {'deferred', 'writer', 'associations', 'api', 'api_assoc', 'option', 'convert', 'json',
                      'objects', 'dryrun', 'usage'},
-    'plan': {'search', 'api', 'option', 'convert', 'table'},
+    'plan': {'deferred', 'search', 'api', 'option', 'convert', 'table'},
     'scan': {'plan', 'search', 'associations', 'filter', 'properties', 'schemas', 'api', 'client',
              'errors', 'option',
-             'convert', 'visibility', 'json', 'usage'},
+             'convert', 'visibility', 'json', 'deferred_read', 'usage'},
     'search': {'filter', 'api', 'table', 'errors', 'json'},
     'filter': {'api', 'table'},
-    'modify': {'rows', 'writer', 'properties', 'schemas', 'api', 'client', 'errors',
+    'modify': {'deferred', 'rows', 'writer', 'properties', 'schemas', 'api', 'client', 'errors',
                'option', 'convert', 'statement', 'visibility', 'json', 'dryrun'},
     'rows': {'writer', 'properties', 'api', 'errors', 'option', 'convert', 'objects',
              'visibility', 'json'},
+    # writes at COMMIT: the queue (deferred), its sending (deferred_send) and
+    # what reads of the transaction see of it (deferred_read)
+    'deferred_read': {'deferred', 'api', 'json', 'table'},
+    'deferred': {'deferred_send', 'api', 'table'},
+    'deferred_send': {'dryrun', 'writer', 'writes', 'schemas', 'option', 'statement', 'api', 'table'},
     'writer': {'answers', 'writes', 'api', 'api_assoc', 'client', 'errors', 'option', 'convert', 'statement',
                'visibility', 'json', 'dryrun', 'usage'},
     'properties': {'api', 'api_properties', 'client', 'errors', 'option', 'convert', 'json',
@@ -110,7 +115,8 @@ HEADER_MODULES = {
     'modify.h': {'rows'},           # rows.c's functions and the state they
                                     # share with modify.c, which calls them
     'assoc.h': {'assoc_scan', 'assoc_modify'},  # association tables' callbacks
-    'api.h': {'api', 'api_properties'},     # api_properties.c: the catalogue parser
+    'api.h': {'api', 'api_properties'},
+    'deferred.h': {'deferred', 'deferred_send', 'deferred_read'},  # writes at COMMIT     # api_properties.c: the catalogue parser
 }
 
 TRANSPORT = ['http.c', 'http.h', 'url.c', 'url.h']

@@ -26,7 +26,8 @@ SAN_PGROOT=${HUBSPOT_FDW_SAN_PGROOT:-$BUILD_ROOT/pgroot-san}
 SAN_PG_BIN=$SAN_PGROOT$PG_SYSTEM_LIB/bin
 SAN_CFLAGS="-fsanitize=address,undefined,float-cast-overflow -fsanitize-undefined-trap-on-error -fno-omit-frame-pointer -g"
 APT_PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libcurl4-openssl-dev
-              libjson-c-dev pkg-config make gcc libasan8 python3 ca-certificates)
+              libjson-c-dev pkg-config make gcc libasan8 python3 ca-certificates
+              python3-sqlalchemy python3-psycopg2)
 
 WORK=""
 EMULATOR_PID=""

@@ -10,6 +10,8 @@
 #   - HubSpot's official Node client against the emulator (test/node/check.js),
 #   - the pg_regress suites (sql/*.sql, expected/*.out) in a throw-away cluster,
 #   - a pg_regress suite against an independent HubSpot stand-in (test/standin),
+#   - SQLAlchemy's ORM (Debian's python3-sqlalchemy) writing through hubspot_fdw
+#     with writes sent at COMMIT (test/orm/sqlalchemy_orm.py),
 #   - both pg_regress suites again against a build with AddressSanitizer and
 #     UndefinedBehaviorSanitizer, in a server with the runtime preloaded
 #     (test/sanitizers), where any sanitizer report is a failure; the sql/ suite's
@@ -125,6 +127,14 @@ count_pg_regress pg_regress "$rc" "$out"
 log "pg_regress against the independent HubSpot stand-in (test/standin)"
 if out=$(bash "$REPO/test/standin/run.sh" 2>&1); then rc=0; else rc=$?; fi
 count_pg_regress stand-in "$rc" "$out"
+
+log "SQLAlchemy's ORM through hubspot_fdw (test/orm/sqlalchemy_orm.py), writes at COMMIT"
+start_cluster
+# Debian's python3 (python3-sqlalchemy, python3-psycopg2), whatever python3 is first in PATH
+if out=$(/usr/bin/python3 "$REPO/test/orm/sqlalchemy_orm.py" 2>&1); then rc=0; else rc=$?; fi
+count_tap "SQLAlchemy ORM" "$rc" "$out"
+as_postgres pg_ctl -D "$CLUSTER_DIR" -m fast -w stop >/dev/null 2>&1 || true
+CLUSTER_DIR=""
 
 # The sanitized stage: a canary proves that reports are caught, then the same
 # suites run against the sanitized build; each process's report is a file in
