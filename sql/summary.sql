@@ -105,6 +105,22 @@ UPDATE sp SET price = 5 WHERE external_id = 'K-21';
 RESET hubspot_fdw.dry_run;
 SELECT method, path, count(*) FROM emu.requests() GROUP BY 1, 2 ORDER BY 1, 2;
 
+-- writes at COMMIT: a statement in a transaction block tells the rows it
+-- queued; the COMMIT tells what it sent; an autocommit statement has one
+-- summary, after its rows were sent; ROLLBACK sends nothing and tells nothing
+CALL emu.clear_log();
+SET hubspot_fdw.write_mode = 'commit';
+INSERT INTO sp (name) VALUES ('c1'), ('c2');
+BEGIN;
+INSERT INTO sp (name) VALUES ('c3');
+INSERT INTO sp (name) VALUES ('c4');
+COMMIT;
+BEGIN;
+INSERT INTO sp (name) VALUES ('c5');
+ROLLBACK;
+RESET hubspot_fdw.write_mode;
+SELECT method, path, jsonb_array_length(body->'inputs') AS inputs FROM emu.requests() ORDER BY seq;
+
 -- a statement that fails gives no summary (its error tells what was applied)
 CALL emu.clear_log();
 INSERT INTO sp (name, price) VALUES ('ok', 1), ('broken', 1 / 0);

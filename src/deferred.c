@@ -21,6 +21,7 @@
 #include "utils/timestamp.h"
 
 #include "deferred.h"
+#include "usage.h"
 
 int			hs_write_mode = HS_WRITE_IMMEDIATE;
 
@@ -126,6 +127,7 @@ hs_deferred_queue(HsTable *table, Oid userid, HsWriteOp op, const HsWriteInput *
 		e->provisional = psprintf("-%d", ++next_provisional);
 	log_entries[nentries++] = e;
 	nlive++;
+	hs_usage_rows_queued(1);
 	MemoryContextSwitchTo(oldcxt);
 	return e->provisional;
 }
@@ -232,6 +234,8 @@ send_queue(void)
 	forget_queue();
 	if (n > 0)
 		hs_deferred_send(live, n);
+	/* the COMMIT's summary (or the autocommit statement's) of what it sent */
+	hs_usage_statement_report();
 }
 
 static void

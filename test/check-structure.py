@@ -77,7 +77,7 @@ ALLOWED = {
     # writes at COMMIT: the queue (deferred), its sending (deferred_send) and
     # what reads of the transaction see of it (deferred_read)
     'deferred_read': {'deferred', 'api', 'json', 'table'},
-    'deferred': {'deferred_send', 'api', 'table'},
+    'deferred': {'deferred_send', 'api', 'table', 'usage'},
     'deferred_send': {'dryrun', 'writer', 'writes', 'schemas', 'option', 'statement', 'api', 'table'},
     'writer': {'answers', 'writes', 'api', 'api_assoc', 'client', 'errors', 'option', 'convert', 'statement',
                'visibility', 'json', 'dryrun', 'usage'},
