@@ -101,3 +101,21 @@ INSERT INTO dr_items (name) VALUES ('p1');
 INSERT INTO dr_companies (name) VALUES ('c2');
 COMMIT;
 SELECT * FROM dr_log() WHERE method = 'POST' AND path NOT LIKE '%/search';
+
+-- a custom object, named two ways: its queue is the objectTypeId's
+CREATE FOREIGN TABLE dr_pets (id text, name text, species text) SERVER hubspot OPTIONS (object 'p_pets');
+CREATE FOREIGN TABLE dr_pets_by_id (id text, name text) SERVER hubspot OPTIONS (object '2-90001');
+CALL emu.clear_log();
+BEGIN;
+INSERT INTO dr_pets (name, species) VALUES ('Rex', 'dog');
+UPDATE dr_pets_by_id SET name = 'Rex II' WHERE id = '-1';
+SELECT id, name, species FROM dr_pets;
+SET LOCAL hubspot_fdw.write_mode = 'immediate';
+DELETE FROM dr_pets_by_id;
+ROLLBACK;
+BEGIN;
+INSERT INTO dr_pets (name, species) VALUES ('Rex', 'dog');
+UPDATE dr_pets_by_id SET name = 'Rex II' WHERE id = '-1';
+COMMIT;
+SELECT method, path, body->'inputs' AS inputs FROM emu.requests()
+  WHERE method = 'POST' AND path NOT LIKE '%/search' ORDER BY seq;

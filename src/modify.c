@@ -267,10 +267,10 @@ create_modify_state(ResultRelInfo *rinfo, EState *estate, CmdType operation,
 									   fmstate->userid);
 	if (explain_only)
 		return fmstate;
-	set_up_deferred(fmstate);
 	/* a custom object's paths use its objectTypeId (schemas.c) */
 	hs_resolve_table_object(fmstate->writer->conn, fmstate->table,
 							&fmstate->writer->stats);
+	set_up_deferred(fmstate);
 
 	fmstate->batch_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											   "hubspot_fdw insert data",
@@ -524,7 +524,8 @@ hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	{
 		/* counted as inserted; sent at COMMIT */
 		error_context_stack = errcallback.previous;
-		(void) hs_deferred_queue(fmstate->table, fmstate->userid, fmstate->op, &input);
+		(void) hs_deferred_queue(fmstate->table, fmstate->userid, fmstate->op, &input,
+								 &fmstate->deferred_stmt);
 		MemoryContextSwitchTo(oldcxt);
 		return slot;
 	}
@@ -616,7 +617,7 @@ hubspotExecForeignBatchInsert(EState *estate pg_attribute_unused(), ResultRelInf
 	{
 		if (fmstate->deferred)
 			(void) hs_deferred_queue(fmstate->table, fmstate->userid, fmstate->op,
-									 &inputs[i]);
+									 &inputs[i], &fmstate->deferred_stmt);
 		else
 			hs_writer_queue(w, &inputs[i]);
 	}
@@ -710,7 +711,8 @@ write_row(HsModifyState *fmstate, ErrorContextCallback *errcallback,
 
 	if (fmstate->deferred)
 	{
-		(void) hs_deferred_queue(fmstate->table, fmstate->userid, fmstate->op, input);
+		(void) hs_deferred_queue(fmstate->table, fmstate->userid, fmstate->op, input,
+								 &fmstate->deferred_stmt);
 		return true;
 	}
 	if (!w->buffered)
@@ -909,4 +911,8 @@ hubspotExplainForeignModify(ModifyTableState *mtstate pg_attribute_unused(), Res
 	else
 		batch_size = w->buffered ? w->batch_size : 1;
 	hs_writer_explain(w, batch_size, es);
+	/* write_mode 'commit': the rows are queued, sent at COMMIT in batches */
+	if (w->dry_run == HS_DRY_RUN_OFF &&
+		(fmstate->deferred || (w->conn == NULL && hs_deferred_commit_mode())))
+		ExplainPropertyText("HubSpot Write Mode", "commit (rows are queued and sent at COMMIT)", es);
 }
