@@ -48,10 +48,15 @@ EXPLAIN (COSTS OFF) SELECT id FROM dr_items WHERE name = 'two' ORDER BY price LI
 SELECT count(*) AS writes FROM emu.requests() WHERE path LIKE '%batch/create'
   OR path LIKE '%batch/update' OR path LIKE '%batch/archive';
 
--- UPDATE and DELETE by a provisional id change the queued create
+-- UPDATE and DELETE by a provisional id change the queued create; a provisional
+-- id is never sent to HubSpot (it names no record there): no GET, no batch/read
+CALL emu.clear_log();
 UPDATE dr_items SET price = 111 WHERE id = '-1';
 UPDATE dr_items SET name = 'new a final' WHERE name = 'new a';
 DELETE FROM dr_items WHERE id = '-2';
+SELECT id, name FROM dr_items WHERE id IN ('-1', '-2', '-3');
+SELECT count(*) AS requests_naming_provisional_ids FROM emu.requests()
+  WHERE path LIKE '%/-%' OR body::text LIKE '%"id": "-%';
 SELECT id, name, price FROM dr_items WHERE id LIKE '-%';
 CALL emu.clear_log();
 COMMIT;

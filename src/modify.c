@@ -241,6 +241,27 @@ refuse_dry_run(HsModifyState *fmstate, CmdType operation, ResultRelInfo *rinfo,
 					 returning && operation != CMD_DELETE, after_row, check_option);
 }
 
+/*
+ * refuse_dry_run_move
+ *		An UPDATE moving rows from another partition into this one deletes
+ *		them from their partition for real (PostgreSQL does that first): in
+ *		a dry run, which creates nothing in HubSpot, the rows would be lost.
+ *		Refused (0A000) when the first row arrives; the error undoes the
+ *		delete.
+ */
+static void
+refuse_dry_run_move(HsModifyState *fmstate)
+{
+	if (!fmstate->moving_in || fmstate->writer->dry_run == HS_DRY_RUN_OFF)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("a dry run cannot move rows into foreign table \"%s\", a partition",
+					fmstate->table->relname),
+			 errdetail("The UPDATE deletes each row from its partition and creates it in HubSpot; a dry run would delete it and create nothing."),
+			 errhint("Nothing was changed. Leave the partition key out of the dry run's UPDATE, or SET hubspot_fdw.dry_run = off.")));
+}
+
 static HsModifyState *
 create_modify_state(ResultRelInfo *rinfo, EState *estate, CmdType operation,
 					bool explain_only)
@@ -382,6 +403,7 @@ hubspotBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 	refuse_transition_capture(mtstate);
 	ins = create_modify_state(rinfo, mtstate->ps.state, CMD_INSERT, false);
 	ins->moving_in = (mtstate->operation == CMD_UPDATE);
+	refuse_dry_run_move(ins);
 	refuse_dry_run(ins, CMD_INSERT, rinfo,
 				   rinfo->ri_returningList != NIL ||
 				   (plan != NULL && plan->returningLists != NIL),
