@@ -61,6 +61,24 @@ SELECT format('INSERT INTO deferred_items (name, price) VALUES (%L, %s)', 'stmt 
 COMMIT;
 SELECT * FROM deferred_log();
 
+-- COPY is queued too: nothing on ROLLBACK, one batch at COMMIT
+CALL emu.clear_log();
+BEGIN;
+COPY deferred_items (name, price) FROM STDIN;
+copied 1	1
+copied 2	2
+\.
+ROLLBACK;
+SELECT count(*) AS requests FROM emu.requests();
+BEGIN;
+COPY deferred_items (name, price) FROM STDIN;
+copied 1	1
+copied 2	2
+copied 3	3
+\.
+COMMIT;
+SELECT * FROM deferred_log();
+
 -- an autocommit statement is its own transaction: sent at its commit
 CALL emu.reset();
 SELECT jsonb_array_length(emu.seed('{"count": 5, "properties": {"name": "Item {i}", "price": "{i}", "hs_sku": "SKU-{i}"}}')->'ids');

@@ -50,6 +50,18 @@ COMMIT;
 SELECT * FROM de_log() WHERE method = 'POST';
 SELECT o->'properties'->>'price' AS price FROM emu.objects() o WHERE o->>'id' = '1000003';
 
+-- each write statement that queued rows has its number, also one run by a
+-- function (here the second INSERT of the loop)
+CALL emu.clear_log();
+BEGIN;
+DO $$ BEGIN
+  FOR i IN 1..3 LOOP
+    INSERT INTO de_items_text (name, price) VALUES ('loop ' || i, CASE i WHEN 2 THEN 'two' ELSE i::text END);
+  END LOOP;
+END $$;
+COMMIT;
+SELECT * FROM de_log() WHERE method = 'POST';
+
 -- an error of a later table: what the earlier one applied is told
 CALL emu.clear_log();
 CALL emu.fault('{"method": "POST", "path": "/crm/v3/objects/products/batch/archive", "action": "respond", "status": 403, "times": 1, "body": {"status": "error", "category": "MISSING_SCOPES", "message": "This app hasn''t been granted all required scopes to make this call."}}');
@@ -106,8 +118,14 @@ INSERT INTO de_items (name) VALUES ('prepared');
 PREPARE TRANSACTION 'de_1';
 SELECT count(*) AS requests FROM emu.requests();
 
--- plain EXPLAIN refuses nothing and sends nothing
+-- plain EXPLAIN refuses nothing and sends nothing; it tells the mode
 EXPLAIN (COSTS OFF) INSERT INTO de_items (name) VALUES ('x') RETURNING id;
+EXPLAIN (COSTS OFF) DELETE FROM de_items WHERE id = '1';
+CALL emu.clear_log();
+BEGIN;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) UPDATE de_items SET price = 8 WHERE id = '1000003';
+ROLLBACK;
+SELECT count(*) AS writes FROM emu.requests() WHERE method = 'POST';
 
 -- dry run wins over commit mode: a statement under dry run queues nothing
 CALL emu.clear_log();

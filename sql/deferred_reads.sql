@@ -48,10 +48,15 @@ EXPLAIN (COSTS OFF) SELECT id FROM dr_items WHERE name = 'two' ORDER BY price LI
 SELECT count(*) AS writes FROM emu.requests() WHERE path LIKE '%batch/create'
   OR path LIKE '%batch/update' OR path LIKE '%batch/archive';
 
--- UPDATE and DELETE by a provisional id change the queued create
+-- UPDATE and DELETE by a provisional id change the queued create; a provisional
+-- id is never sent to HubSpot (it names no record there): no GET, no batch/read
+CALL emu.clear_log();
 UPDATE dr_items SET price = 111 WHERE id = '-1';
 UPDATE dr_items SET name = 'new a final' WHERE name = 'new a';
 DELETE FROM dr_items WHERE id = '-2';
+SELECT id, name FROM dr_items WHERE id IN ('-1', '-2', '-3');
+SELECT count(*) AS requests_naming_provisional_ids FROM emu.requests()
+  WHERE path LIKE '%/-%' OR body::text LIKE '%"id": "-%';
 SELECT id, name, price FROM dr_items WHERE id LIKE '-%';
 CALL emu.clear_log();
 COMMIT;
@@ -101,3 +106,21 @@ INSERT INTO dr_items (name) VALUES ('p1');
 INSERT INTO dr_companies (name) VALUES ('c2');
 COMMIT;
 SELECT * FROM dr_log() WHERE method = 'POST' AND path NOT LIKE '%/search';
+
+-- a custom object, named two ways: its queue is the objectTypeId's
+CREATE FOREIGN TABLE dr_pets (id text, name text, species text) SERVER hubspot OPTIONS (object 'p_pets');
+CREATE FOREIGN TABLE dr_pets_by_id (id text, name text) SERVER hubspot OPTIONS (object '2-90001');
+CALL emu.clear_log();
+BEGIN;
+INSERT INTO dr_pets (name, species) VALUES ('Rex', 'dog');
+UPDATE dr_pets_by_id SET name = 'Rex II' WHERE id = '-1';
+SELECT id, name, species FROM dr_pets;
+SET LOCAL hubspot_fdw.write_mode = 'immediate';
+DELETE FROM dr_pets_by_id;
+ROLLBACK;
+BEGIN;
+INSERT INTO dr_pets (name, species) VALUES ('Rex', 'dog');
+UPDATE dr_pets_by_id SET name = 'Rex II' WHERE id = '-1';
+COMMIT;
+SELECT method, path, body->'inputs' AS inputs FROM emu.requests()
+  WHERE method = 'POST' AND path NOT LIKE '%/search' ORDER BY seq;

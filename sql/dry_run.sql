@@ -145,6 +145,11 @@ COPY catalogue (properties, status) FROM stdin;
 SELECT count(*) AS writes FROM emu_writes;
 -- local partitions are written: the dry run is HubSpot's only
 SELECT properties->>'name' AS name FROM catalogue_local;
+-- ... but a row moved into the HubSpot partition would be deleted here and created
+-- nowhere: refused, and the row stays where it was
+UPDATE catalogue SET status = 'active' WHERE properties->>'name' = 'b';
+SELECT properties->>'name' AS name, status FROM catalogue_local;
+SELECT count(*) AS writes FROM emu_writes;
 
 -- ===================================================================
 -- Association tables

@@ -668,7 +668,13 @@ id_from_output(Oid base, char *text)
 		while (len > 0 && text[len - 1] == ' ')
 			text[--len] = '\0';
 	}
-	if (text[0] == '\0' || strcmp(text, ".") == 0 || strcmp(text, "..") == 0)
+	/*
+	 * HubSpot's record ids are positive: a negative number names no record
+	 * (the provisional ids of records queued for creation, deferred.c, are
+	 * such numbers), and is not sent.
+	 */
+	if (text[0] == '\0' || text[0] == '-' || strcmp(text, ".") == 0 ||
+		strcmp(text, "..") == 0)
 		return NULL;
 	return text;
 }
@@ -678,7 +684,8 @@ id_from_output(Oid base, char *text)
  *		The HubSpot id that a non-NULL value of type typid (hs_id_type_ok)
  *		names, as it goes into a request path or body: a number as its
  *		integer digits, char(n) without its padding.  NULL when the value can
- *		name no record: a fraction or NaN, "", "." or "..".
+ *		name no record: a fraction or NaN, a negative number (or any text
+ *		beginning with '-'), "", "." or "..".
  */
 char *
 hs_id_text(Oid typid, Datum value)

@@ -18,9 +18,9 @@
 
 #include "utils/guc.h"
 #include "utils/memutils.h"
-#include "utils/timestamp.h"
 
 #include "deferred.h"
+#include "usage.h"
 
 int			hs_write_mode = HS_WRITE_IMMEDIATE;
 
@@ -37,10 +37,11 @@ static int64 nentries = 0;
 static int64 capacity = 0;
 static int64 nlive = 0;			/* entries not dropped */
 static int	next_provisional = 0;
+static HsDeferredEntry **creates = NULL;	/* by provisional id: -1 is [0] */
+static int	creates_capacity = 0;
 
-/* statements of the transaction that queued writes, told apart by start */
+/* write statements of the transaction that queued rows */
 static int	stmt_count = 0;
-static TimestampTz stmt_start = 0;
 
 bool
 hs_deferred_commit_mode(void)
@@ -56,22 +57,9 @@ forget_queue(void)
 	log_entries = NULL;
 	nentries = capacity = nlive = 0;
 	next_provisional = 0;
+	creates = NULL;
+	creates_capacity = 0;
 	stmt_count = 0;
-	stmt_start = 0;
-}
-
-/* The statement number of a write queued now. */
-static int
-current_statement(void)
-{
-	TimestampTz start = GetCurrentStatementStartTimestamp();
-
-	if (stmt_count == 0 || start != stmt_start)
-	{
-		stmt_count++;
-		stmt_start = start;
-	}
-	return stmt_count;
 }
 
 /* A copy of a write input in the current memory context. */
@@ -90,8 +78,24 @@ copy_input(HsWriteInput *dst, const HsWriteInput *src)
 	dst->associations = src->associations ? pstrdup(src->associations) : NULL;
 }
 
+/* A queued create gets the next provisional id. */
+static void
+remember_create(HsDeferredEntry *e)
+{
+	if (next_provisional >= creates_capacity)
+	{
+		creates_capacity = Max(creates_capacity * 2, 64);
+		creates = creates == NULL ?
+			palloc(sizeof(HsDeferredEntry *) * creates_capacity) :
+			repalloc(creates, sizeof(HsDeferredEntry *) * creates_capacity);
+	}
+	creates[next_provisional++] = e;
+	e->provisional = psprintf("-%d", next_provisional);
+}
+
 const char *
-hs_deferred_queue(HsTable *table, Oid userid, HsWriteOp op, const HsWriteInput *input)
+hs_deferred_queue(HsTable *table, Oid userid, HsWriteOp op, const HsWriteInput *input,
+				  int *stmt)
 {
 	MemoryContext oldcxt;
 	HsDeferredEntry *e;
@@ -119,13 +123,16 @@ hs_deferred_queue(HsTable *table, Oid userid, HsWriteOp op, const HsWriteInput *
 	e->op = op;
 	copy_input(&e->input, input);
 	e->input.row = e->seq;
-	e->stmt = current_statement();
+	if (*stmt == 0)
+		*stmt = ++stmt_count;
+	e->stmt = *stmt;
 	e->row = input->row;
 	e->subid = GetCurrentSubTransactionId();
 	if (op == HS_OP_CREATE)
-		e->provisional = psprintf("-%d", ++next_provisional);
+		remember_create(e);
 	log_entries[nentries++] = e;
 	nlive++;
+	hs_usage_rows_queued(1);
 	MemoryContextSwitchTo(oldcxt);
 	return e->provisional;
 }
@@ -148,18 +155,19 @@ hs_deferred_has_writes(Oid serverid, Oid userid, const char *object)
 bool
 hs_deferred_is_provisional(Oid serverid, Oid userid, const char *object, const char *id)
 {
-	if (id == NULL || id[0] != '-')
-		return false;
-	for (int64 i = 0; i < nentries; i++)
-	{
-		HsDeferredEntry *e = log_entries[i];
+	HsDeferredEntry *e;
+	char	   *end;
+	long		n;
 
-		if (!e->dropped && e->provisional != NULL && e->serverid == serverid &&
-			e->userid == userid && strcmp(e->object, object) == 0 &&
-			strcmp(e->provisional, id) == 0)
-			return true;
-	}
-	return false;
+	if (id == NULL || id[0] != '-' || id[1] < '1' || id[1] > '9')
+		return false;
+	errno = 0;
+	n = strtol(id + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || n > next_provisional)
+		return false;
+	e = creates[n - 1];
+	return !e->dropped && e->serverid == serverid && e->userid == userid &&
+		strcmp(e->object, object) == 0;
 }
 
 HsDeferredEntry **
@@ -232,6 +240,8 @@ send_queue(void)
 	forget_queue();
 	if (n > 0)
 		hs_deferred_send(live, n);
+	/* the COMMIT's summary (or the autocommit statement's) of what it sent */
+	hs_usage_statement_report();
 }
 
 static void

@@ -56,7 +56,9 @@ typedef struct HsDeferredEntry
 	char	   *provisional;	/* create: its provisional id ("-1", ...) */
 	HsWriteInput input;			/* id: record id (update, archive; may be
 								 * provisional) or upsert key */
-	int			stmt;			/* statement of the transaction: 1, 2, ... */
+	int			stmt;			/* write statement of the transaction: 1,
+								 * 2, ... (each modification, also one run
+								 * by a function) */
 	int64		row;			/* row number in that statement */
 	SubTransactionId subid;		/* (sub)transaction that queued it */
 	bool		dropped;		/* by ROLLBACK TO SAVEPOINT */
@@ -74,11 +76,13 @@ extern bool hs_deferred_commit_mode(void);
  * hs_deferred_queue
  *		Append a checked write of table (accessed as userid) to the
  *		transaction's log; input (statement row number in input->row) is
- *		copied.  For a create, returns its provisional id ("-1", "-2", ...,
- *		in the queue's memory), else NULL.
+ *		copied.  *stmt is the modification's number among the transaction's
+ *		write statements: 0 until its first row, which gives it the next
+ *		one.  For a create, returns its provisional id ("-1", "-2", ..., in
+ *		the queue's memory), else NULL.
  */
 extern const char *hs_deferred_queue(HsTable *table, Oid userid, HsWriteOp op,
-									 const HsWriteInput *input);
+									 const HsWriteInput *input, int *stmt);
 
 /*
  * Has the transaction queued writes (not dropped) of object through this

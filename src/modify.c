@@ -241,6 +241,27 @@ refuse_dry_run(HsModifyState *fmstate, CmdType operation, ResultRelInfo *rinfo,
 					 returning && operation != CMD_DELETE, after_row, check_option);
 }
 
+/*
+ * refuse_dry_run_move
+ *		An UPDATE moving rows from another partition into this one deletes
+ *		them from their partition for real (PostgreSQL does that first): in
+ *		a dry run, which creates nothing in HubSpot, the rows would be lost.
+ *		Refused (0A000) when the first row arrives; the error undoes the
+ *		delete.
+ */
+static void
+refuse_dry_run_move(HsModifyState *fmstate)
+{
+	if (!fmstate->moving_in || fmstate->writer->dry_run == HS_DRY_RUN_OFF)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("a dry run cannot move rows into foreign table \"%s\", a partition",
+					fmstate->table->relname),
+			 errdetail("The UPDATE deletes each row from its partition and creates it in HubSpot; a dry run would delete it and create nothing."),
+			 errhint("Nothing was changed. Leave the partition key out of the dry run's UPDATE, or SET hubspot_fdw.dry_run = off.")));
+}
+
 static HsModifyState *
 create_modify_state(ResultRelInfo *rinfo, EState *estate, CmdType operation,
 					bool explain_only)
@@ -267,10 +288,10 @@ create_modify_state(ResultRelInfo *rinfo, EState *estate, CmdType operation,
 									   fmstate->userid);
 	if (explain_only)
 		return fmstate;
-	set_up_deferred(fmstate);
 	/* a custom object's paths use its objectTypeId (schemas.c) */
 	hs_resolve_table_object(fmstate->writer->conn, fmstate->table,
 							&fmstate->writer->stats);
+	set_up_deferred(fmstate);
 
 	fmstate->batch_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											   "hubspot_fdw insert data",
@@ -382,6 +403,7 @@ hubspotBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 	refuse_transition_capture(mtstate);
 	ins = create_modify_state(rinfo, mtstate->ps.state, CMD_INSERT, false);
 	ins->moving_in = (mtstate->operation == CMD_UPDATE);
+	refuse_dry_run_move(ins);
 	refuse_dry_run(ins, CMD_INSERT, rinfo,
 				   rinfo->ri_returningList != NIL ||
 				   (plan != NULL && plan->returningLists != NIL),
@@ -524,7 +546,8 @@ hubspotExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	{
 		/* counted as inserted; sent at COMMIT */
 		error_context_stack = errcallback.previous;
-		(void) hs_deferred_queue(fmstate->table, fmstate->userid, fmstate->op, &input);
+		(void) hs_deferred_queue(fmstate->table, fmstate->userid, fmstate->op, &input,
+								 &fmstate->deferred_stmt);
 		MemoryContextSwitchTo(oldcxt);
 		return slot;
 	}
@@ -616,7 +639,7 @@ hubspotExecForeignBatchInsert(EState *estate pg_attribute_unused(), ResultRelInf
 	{
 		if (fmstate->deferred)
 			(void) hs_deferred_queue(fmstate->table, fmstate->userid, fmstate->op,
-									 &inputs[i]);
+									 &inputs[i], &fmstate->deferred_stmt);
 		else
 			hs_writer_queue(w, &inputs[i]);
 	}
@@ -710,7 +733,8 @@ write_row(HsModifyState *fmstate, ErrorContextCallback *errcallback,
 
 	if (fmstate->deferred)
 	{
-		(void) hs_deferred_queue(fmstate->table, fmstate->userid, fmstate->op, input);
+		(void) hs_deferred_queue(fmstate->table, fmstate->userid, fmstate->op, input,
+								 &fmstate->deferred_stmt);
 		return true;
 	}
 	if (!w->buffered)
@@ -909,4 +933,8 @@ hubspotExplainForeignModify(ModifyTableState *mtstate pg_attribute_unused(), Res
 	else
 		batch_size = w->buffered ? w->batch_size : 1;
 	hs_writer_explain(w, batch_size, es);
+	/* write_mode 'commit': the rows are queued, sent at COMMIT in batches */
+	if (w->dry_run == HS_DRY_RUN_OFF &&
+		(fmstate->deferred || (w->conn == NULL && hs_deferred_commit_mode())))
+		ExplainPropertyText("HubSpot Write Mode", "commit (rows are queued and sent at COMMIT)", es);
 }

@@ -36,6 +36,7 @@ typedef struct HsModifyState
 	bool		deferred;		/* write_mode 'commit': rows are queued for
 								 * COMMIT (deferred.c), not sent */
 	Oid			userid;			/* whose user mapping writes */
+	int			deferred_stmt;	/* its number in the transaction's queue */
 
 	/* UPDATE/DELETE: junk attributes of the subplan's rows */
 	AttrNumber	id_attno;
