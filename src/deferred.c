@@ -20,6 +20,7 @@
 #include "utils/memutils.h"
 
 #include "deferred.h"
+#include "usage.h"
 
 int			hs_write_mode = HS_WRITE_IMMEDIATE;
 
@@ -131,6 +132,7 @@ hs_deferred_queue(HsTable *table, Oid userid, HsWriteOp op, const HsWriteInput *
 		remember_create(e);
 	log_entries[nentries++] = e;
 	nlive++;
+	hs_usage_rows_queued(1);
 	MemoryContextSwitchTo(oldcxt);
 	return e->provisional;
 }
@@ -238,6 +240,8 @@ send_queue(void)
 	forget_queue();
 	if (n > 0)
 		hs_deferred_send(live, n);
+	/* the COMMIT's summary (or the autocommit statement's) of what it sent */
+	hs_usage_statement_report();
 }
 
 static void
