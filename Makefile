@@ -15,13 +15,13 @@ OBJS = src/hubspot_fdw.o src/option.o src/plan.o src/search.o src/filter.o src/s
        src/ratelimit.o src/objects.o \
        src/api_assoc.o src/assoc_scan.o src/assoc_modify.o src/associations.o \
        src/import.o src/import_columns.o \
-       src/dryrun.o
+       src/dryrun.o src/usage.o
 PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot CRM"
 
 EXTENSION = hubspot_fdw
 DATA = sql/hubspot_fdw--1.0.sql
 
-REGRESS = init options select insert id_lookups update upsert on_error partitions own_writes values outcomes errors damaged ratelimit encoding concurrency settling search search_diff objects import import_names associations dry_run deferred deferred_reads deferred_errors deferred_order
+REGRESS = init options select insert id_lookups update upsert on_error partitions own_writes values outcomes errors damaged ratelimit encoding concurrency settling search search_diff objects import import_names associations dry_run deferred deferred_reads deferred_errors deferred_order summary usage
 
 PG_CONFIG ?= pg_config
 PKG_CONFIG ?= pkg-config

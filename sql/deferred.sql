@@ -149,3 +149,20 @@ COMMIT;
 SELECT * FROM deferred_log();
 SELECT i->>'id' AS id, i->'properties' AS properties FROM emu.requests() r,
   jsonb_array_elements(r.body->'inputs') i WHERE r.path LIKE '%batch/update' ORDER BY 1;
+
+-- a procedure's COMMIT and ROLLBACK send and drop what was queued so far;
+-- what follows is sent when the CALL's own transaction commits
+CALL emu.clear_log();
+CREATE PROCEDURE deferred_proc() LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO deferred_items (name) VALUES ('proc 1'), ('proc 2');
+  COMMIT;
+  INSERT INTO deferred_items (name) VALUES ('proc rolled back');
+  ROLLBACK;
+  INSERT INTO deferred_items (name) VALUES ('proc 3');
+  UPDATE deferred_items SET price = 9 WHERE name = 'proc 1';
+END $$;
+CALL deferred_proc();
+SELECT * FROM deferred_log() WHERE method = 'POST' AND path NOT LIKE '%/search';
+SELECT jsonb_agg(i->'properties' ORDER BY r.seq, i->>'objectWriteTraceId') FROM emu.requests() r,
+  jsonb_array_elements(r.body->'inputs') i WHERE r.path LIKE '%batch/create';

@@ -103,3 +103,29 @@ CREATE VIEW hubspot_fdw_activity AS
 GRANT SELECT ON hubspot_fdw_activity TO PUBLIC;
 
 COMMENT ON VIEW hubspot_fdw_activity IS 'pg_stat_activity of the backends waiting on HubSpot (HubSpotRequest) or on its rate limit (HubSpotRateLimit)';
+
+-- What this backend asked of HubSpot since it started, per server and user
+-- mapping (user_name PUBLIC for a public mapping): requests (every attempt,
+-- retries included), retries, errors (attempts answered 4xx/5xx other than
+-- 429, and attempts without an answer), throttled (429 answers), rows_read
+-- (records received), rows_written (inputs sent in writes), rate_wait_ms
+-- (time held back for the rate limit), HubSpot's last X-HubSpot-RateLimit-*
+-- headers (NULL if never sent), and when the last request started.
+CREATE FUNCTION hubspot_fdw_usage(
+    OUT server_name text, OUT user_name text,
+    OUT requests bigint, OUT retries bigint, OUT errors bigint, OUT throttled bigint,
+    OUT rows_read bigint, OUT rows_written bigint, OUT rate_wait_ms double precision,
+    OUT rate_limit_max bigint, OUT rate_limit_remaining bigint,
+    OUT rate_limit_interval_ms bigint, OUT daily_limit bigint, OUT daily_remaining bigint,
+    OUT last_request_at timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE;
+
+COMMENT ON FUNCTION hubspot_fdw_usage() IS 'requests, rows and rate-limit headers of this backend''s HubSpot use, per server and user mapping';
+
+CREATE VIEW hubspot_fdw_usage AS SELECT * FROM hubspot_fdw_usage();
+
+GRANT SELECT ON hubspot_fdw_usage TO PUBLIC;
+
+COMMENT ON VIEW hubspot_fdw_usage IS 'requests, rows and rate-limit headers of this backend''s HubSpot use, per server and user mapping';

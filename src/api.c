@@ -22,6 +22,7 @@
 #include "client.h"
 #include "errors.h"
 #include "json.h"
+#include "usage.h"
 
 /*
  * hs_api_send
@@ -50,8 +51,8 @@ hs_api_start(HsConnection *conn, const HsApiRequest *req, HsStats *stats)
 /*
  * hs_api_explain_stats
  *		EXPLAIN ANALYZE's lines for a node's requests: attempts sent, those
- *		sent again, 429 answers, and the time requests were held back for
- *		HubSpot's rate limit (ms).
+ *		sent again, 429 answers, the time requests were held back for
+ *		HubSpot's rate limit (ms), and the attempts by endpoint.
  */
 void
 hs_api_explain_stats(const HsStats *stats, ExplainState *es)
@@ -60,6 +61,7 @@ hs_api_explain_stats(const HsStats *stats, ExplainState *es)
 	ExplainPropertyInteger("HubSpot Retries", NULL, stats->retries, es);
 	ExplainPropertyInteger("HubSpot 429 Responses", NULL, stats->throttled, es);
 	ExplainPropertyFloat("HubSpot Rate Limit Wait", "ms", stats->rate_wait_ms, 0, es);
+	hs_usage_explain_endpoints(stats, es);
 }
 
 /* ---------- reads: list pages, GET by id, batch/read, properties ---------- */

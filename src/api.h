@@ -20,6 +20,7 @@
 #include "nodes/pg_list.h"
 
 #include "client.h"
+#include "usage.h"				/* readers count the records they receive */
 
 /* One request, as built here, sent by client.c and shown by EXPLAIN. */
 typedef struct HsApiRequest

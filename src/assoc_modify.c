@@ -36,6 +36,7 @@
 #include "json.h"
 #include "objects.h"
 #include "option.h"
+#include "usage.h"
 #include "writer.h"
 
 /* Execution state of an INSERT or DELETE of an association table. */
@@ -724,7 +725,13 @@ hubspotAssocExplainForeignModify(ModifyTableState *mtstate pg_attribute_unused()
 	if (es->analyze)
 	{
 		HsWriter   *ws[3] = {st->create_w, st->default_w, st->archive_w};
-		int64		rejected = 0;
+		int64		rejected = 0,
+					created = 0,
+					archived = 0,
+					c,
+					u,
+					a,
+					r;
 
 		for (int i = 0; i < 3; i++)
 		{
@@ -734,9 +741,14 @@ hubspotAssocExplainForeignModify(ModifyTableState *mtstate pg_attribute_unused()
 			sum.retries += ws[i]->stats.retries;
 			sum.throttled += ws[i]->stats.throttled;
 			sum.rate_wait_ms += ws[i]->stats.rate_wait_ms;
+			hs_usage_stats_merge(&sum, &ws[i]->stats);
+			hs_writer_outcomes(ws[i], &c, &u, &a, &r);
+			created += c;
+			archived += a;
 			rejected += ws[i]->rows_rejected;
 		}
 		hs_api_explain_stats(&sum, es);
+		hs_usage_explain_rows(created, 0, archived, rejected, es);
 		if (t->on_error_skip)
 			ExplainPropertyInteger("HubSpot Rows Rejected", NULL, rejected, es);
 	}

@@ -351,6 +351,7 @@ read_associations(AssocScanState *st)
 	st->rows = page.rows;
 	st->nrows = page.nrows;
 	st->next_row = 0;
+	hs_usage_rows_read(st->conn->umid, page.nrows);
 }
 
 /*

@@ -41,6 +41,7 @@
 #include "http.h"
 #include "option.h"
 #include "ratelimit.h"
+#include "usage.h"
 
 
 typedef struct ConnCacheEntry
@@ -162,6 +163,7 @@ hs_connect(Oid serverid, Oid userid)
 	}
 	entry->conn.rate_key = hs_rate_key(entry->conn.server.api_url,
 									   entry->conn.token);
+	hs_usage_connect(um->umid, serverid);
 	/* conn.http is made by the first request (call_start_attempt()) */
 	return &entry->conn;
 }
@@ -364,6 +366,8 @@ call_judge(HsCall *call, const HsHttpResult *res)
 	f.max_retries = conn->server.max_retries;
 	f.jitter = random_fraction();
 	v = classify_attempt(&f);
+	hs_usage_attempt_end(conn->umid, res->outcome == HS_HTTP_DONE, res->status,
+						 &res->ratelimit, v.action == ATTEMPT_RETRY);
 
 	call->maybe_applied = v.maybe_applied;
 	if (res->outcome == HS_HTTP_DONE && res->status == 429 && call->stats)
@@ -417,11 +421,18 @@ call_start_attempt(HsCall *call, TimestampTz now)
 					(errcode(ERRCODE_OUT_OF_MEMORY),
 					 errmsg("could not initialize libcurl")));
 	}
-	if (call->held_since != 0 && call->stats)
-		call->stats->rate_wait_ms += (double) (now - call->held_since) / 1000.0;
+	if (call->held_since != 0)
+	{
+		double		waited = (double) (now - call->held_since) / 1000.0;
+
+		if (call->stats)
+			call->stats->rate_wait_ms += waited;
+		hs_usage_rate_wait(conn->umid, waited);
+	}
 	call->held_since = 0;
 	if (call->stats)
 		call->stats->requests++;
+	hs_usage_attempt(conn->umid, call->method, call->path, call->stats);
 	call->attempt++;
 	call->started_at = now;
 	/* the call owns the transfer from here, on an ERROR while judged too */

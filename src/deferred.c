@@ -21,6 +21,7 @@
 #include "utils/memutils.h"
 
 #include "deferred.h"
+#include "usage.h"
 
 int			hs_write_mode = HS_WRITE_IMMEDIATE;
 
@@ -135,6 +136,7 @@ hs_deferred_queue(HsTable *table, Oid userid, HsWriteOp op, const HsWriteInput *
 		remember_create(e);
 	log_entries[nentries++] = e;
 	nlive++;
+	hs_usage_rows_queued(1);
 	MemoryContextSwitchTo(oldcxt);
 	return e->provisional;
 }
@@ -256,11 +258,14 @@ send_queue(void)
 
 	live = hs_deferred_entries(&n, 0);
 	forget_queue();
-	if (n == 0)
-		return;
-	if (IsolationIsSerializable())
-		PreCommit_CheckForSerializationFailure();
-	hs_deferred_send(live, n);
+	if (n > 0)
+	{
+		if (IsolationIsSerializable())
+			PreCommit_CheckForSerializationFailure();
+		hs_deferred_send(live, n);
+	}
+	/* the COMMIT's summary (or the autocommit statement's) of what it sent */
+	hs_usage_statement_report();
 }
 
 static void

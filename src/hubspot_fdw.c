@@ -21,6 +21,7 @@
 #include "foreign/fdwapi.h"
 #include "optimizer/pathnode.h"
 #include "parser/parsetree.h"
+#include "utils/guc.h"
 #include "utils/rel.h"
 
 #include "assoc.h"
@@ -32,6 +33,7 @@
 #include "ratelimit.h"
 #include "statement.h"
 #include "table.h"
+#include "usage.h"
 
 PG_MODULE_MAGIC;
 
@@ -44,6 +46,13 @@ _PG_init(void)
 	hs_deferred_init();
 	hs_rate_init();
 	hs_dryrun_init();
+
+	DefineCustomBoolVariable("hubspot_fdw.statement_summary",
+							 "Ends every statement that touched HubSpot with a NOTICE summing up its requests and rows.",
+							 "Rows created, updated, archived, rejected and read; requests by endpoint; retries, 429 answers and the time waited for the rate limit.",
+							 &hs_statement_summary, false, PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	hs_usage_init();
 }
 
 /* ----------------------------------------------------------------

@@ -40,6 +40,18 @@ typedef struct HsServerOptions
 	bool		use_search;		/* server default for tables */
 } HsServerOptions;
 
+/*
+ * Attempts sent to one endpoint (usage.c's hs_usage_endpoint(): method and
+ * path template, e.g. "GET /crm/v3/objects/products/{id}"; a string that
+ * lives as long as the backend).
+ */
+#define HS_STATS_ENDPOINTS 8
+typedef struct HsEndpointCount
+{
+	const char *endpoint;		/* NULL: slot unused */
+	int64		requests;
+} HsEndpointCount;
+
 /* Per-node counters shown by EXPLAIN ANALYZE, and the last request's fate. */
 typedef struct HsStats
 {
@@ -63,6 +75,9 @@ typedef struct HsStats
 	 * first attempt created).
 	 */
 	bool		resent;
+
+	/* attempts by endpoint, for EXPLAIN ANALYZE (usage.c fills it) */
+	HsEndpointCount endpoints[HS_STATS_ENDPOINTS];
 } HsStats;
 
 /* What a request does, which decides whether it may be sent again. */

@@ -687,6 +687,7 @@ fetch_page(HsScanState *ss)
 			fetch_search_page(ss);
 			break;
 	}
+	hs_usage_rows_read(ss->conn->umid, ss->nrecords);
 	/* sets completed where the page had them cut or not at all */
 	if (ss->nrecords > 0 && ss->want_inline)
 		hs_associations_inline(ss->conn, &ss->stats, ss->table, ss->records, ss->nrecords,

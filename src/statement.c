@@ -25,6 +25,7 @@
 
 #include "statement.h"
 #include "dryrun.h"
+#include "usage.h"
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
@@ -403,6 +404,9 @@ hs_ExecutorEnd(QueryDesc *queryDesc)
 	/* a dry run's NOTICE: once the top-level statement's writers ended */
 	if (statement_depth == 0)
 		hs_dryrun_statement_end();
+	/* then the statement's summary (usage.c) */
+	if (statement_depth == 0)
+		hs_usage_statement_end();
 }
 
 /* COPY into a foreign table runs without the executor hooks */
@@ -426,6 +430,8 @@ hs_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	STATEMENT_CONTEXT_END();
 	if (statement_depth == 0)
 		hs_dryrun_statement_end();
+	if (statement_depth == 0)
+		hs_usage_statement_end();
 }
 
 /*

@@ -31,6 +31,7 @@
 #include "dryrun.h"
 #include "errors.h"
 #include "statement.h"
+#include "usage.h"
 #include "visibility.h"
 
 
@@ -183,6 +184,7 @@ send_request(HsWriter *w, const HsApiRequest *req)
 {
 	w->sending = true;
 	hs_visibility_wrote(w->table->object);
+	hs_usage_rows_written(w->conn->umid, 1);
 	return hs_api_send(w->conn, req, &w->stats);
 }
 
@@ -199,6 +201,7 @@ stats_add(HsStats *to, const HsStats *from)
 	to->retries += from->retries;
 	to->throttled += from->throttled;
 	to->rate_wait_ms += from->rate_wait_ms;
+	hs_usage_stats_merge(to, from);
 }
 
 /* Rows HubSpot rejected in a batch settled before an error: told with it. */
@@ -342,6 +345,7 @@ batch_start(HsWriteBatch *batch)
 	batch->request = batch_request(batch);
 	hs_visibility_wrote(w->table->object);
 	batch->call = hs_api_start(w->conn, batch->request, &batch->stats);
+	hs_usage_rows_written(w->conn->umid, batch->ninputs);
 }
 
 /*
@@ -765,12 +769,45 @@ hs_writer_create(HsTable *table, HsWriteOp op, EState *estate, Oid userid)
 	return w;
 }
 
+/*
+ * hs_writer_outcomes
+ *		What HubSpot did to the writer's rows so far: created (creates, upserts
+ *		HubSpot called new, associations made), updated (updates, the other
+ *		upserts), archived (archives, associations removed), rejected (under
+ *		on_error 'skip').
+ */
+void
+hs_writer_outcomes(const HsWriter *w, int64 *created, int64 *updated,
+				   int64 *archived, int64 *rejected)
+{
+	*created = *updated = *archived = 0;
+	*rejected = w->rows_rejected;
+	if (w->op == HS_OP_UPSERT)
+	{
+		*created = w->upsert_created;
+		*updated = w->rows_applied - w->upsert_created;
+	}
+	else if (HS_OP_REMOVES(w->op))
+		*archived = w->rows_applied;
+	else if (w->op == HS_OP_UPDATE)
+		*updated = w->rows_applied;
+	else
+		*created = w->rows_applied;
+}
+
 void
 hs_writer_end(HsWriter *w)
 {
+	int64		created,
+				updated,
+				archived,
+				rejected;
+
 	/* normally sent at the end of the executor run already */
 	hs_writer_flush(w);
 	hs_statement_unregister(&w->member);
+	hs_writer_outcomes(w, &created, &updated, &archived, &rejected);
+	hs_usage_rows_done(created, updated, archived, rejected);
 	/* a COPY that loaded the library has no statement hooks to tell it */
 	if (w->dry_run != HS_DRY_RUN_OFF && !hs_statement_reports_writes())
 		hs_dryrun_statement_end();
@@ -802,7 +839,14 @@ hs_writer_explain(HsWriter *w, int batch_size, ExplainState *es)
 	hs_writer_explain_dry_run(w, NULL, es);
 	if (es->analyze)
 	{
+		int64		created,
+					updated,
+					archived,
+					rejected;
+
 		hs_api_explain_stats(&w->stats, es);
+		hs_writer_outcomes(w, &created, &updated, &archived, &rejected);
+		hs_usage_explain_rows(created, updated, archived, rejected, es);
 		if (skip)
 			ExplainPropertyInteger("HubSpot Rows Rejected", NULL, w->rows_rejected, es);
 		if (w->op == HS_OP_UPSERT)

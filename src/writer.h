@@ -102,14 +102,26 @@ extern HsWriteBatch *hs_writer_batch_new(HsWriter *w, int capacity);
  */
 extern int	hs_writer_batch_result(HsWriteBatch *batch);
 
-/* Send what is still queued and leave the statement's registry. */
+/*
+ * Send what is still queued and leave the statement's registry; the rows'
+ * outcomes go to the statement's summary (usage.c).
+ */
 extern void hs_writer_end(HsWriter *w);
+/*
+ * What HubSpot did to the writer's rows so far: created (creates, upserts
+ * HubSpot called "new", associations made), updated (updates, other
+ * upserts), archived (archives, associations removed) and rejected (under
+ * on_error 'skip').
+ */
+extern void hs_writer_outcomes(const HsWriter *w, int64 *created, int64 *updated,
+							   int64 *archived, int64 *rejected);
 
 /*
  * hs_writer_explain
  *		EXPLAIN's lines for the writer: the request it sends (as api.c
  *		builds it), batch_size, upsert key, on_error, and under ANALYZE the
- *		requests, retries, rejected rows and created records.
+ *		requests (by endpoint), retries, the rows' outcomes, rejected rows
+ *		and created records.
  */
 extern void hs_writer_explain(HsWriter *w, int batch_size, ExplainState *es);
 

@@ -51,22 +51,23 @@ SRC = os.path.join(REPO, 'src')
 # they register), visibility, json, ratelimit (the rate-limit budgets and the
 # waits made visible; it takes HsHttpRateLimit from http.h, a type only), dryrun
 # (hubspot_fdw.dry_run and the requests a dry run would send; statement.c
-# tells them when the statement ends).  request.h and table.h are headers of
-# types only, shared by the layers that use them, with no .c file.
+# tells them when the statement ends), usage (what was asked of HubSpot:
+# counts per user mapping, statement and node).  request.h and table.h are
+# headers of types only, shared by the layers that use them, with no .c file.
 ALLOWED = {
     'hubspot_fdw': {'plan', 'scan', 'modify', 'assoc_scan', 'assoc_modify', 'option',
-                    'statement', 'ratelimit', 'import', 'dryrun', 'deferred'},
+                    'statement', 'ratelimit', 'import', 'dryrun', 'deferred', 'usage'},
     'import': {'import_columns', 'schemas', 'api', 'api_properties', 'client', 'json', 'objects'},
     'import_columns': {'api'},
     'validator': {'api', 'option', 'url', 'objects'},
     'assoc_scan': {'plan', 'associations', 'api', 'api_assoc', 'client', 'option', 'convert',
-                   'json'},
+                   'json', 'usage'},
     'assoc_modify': {'deferred', 'writer', 'associations', 'api', 'api_assoc', 'option', 'convert', 'json',
-                     'objects', 'dryrun'},
+                     'objects', 'dryrun', 'usage'},
     'plan': {'deferred', 'search', 'api', 'option', 'convert', 'table'},
     'scan': {'plan', 'search', 'associations', 'filter', 'properties', 'schemas', 'api', 'client',
              'errors', 'option',
-             'convert', 'visibility', 'json', 'deferred_read'},
+             'convert', 'visibility', 'json', 'deferred_read', 'usage'},
     'search': {'filter', 'api', 'table', 'errors', 'json'},
     'filter': {'api', 'table'},
     'modify': {'deferred', 'rows', 'writer', 'properties', 'schemas', 'api', 'client', 'errors',
@@ -76,19 +77,19 @@ ALLOWED = {
     # writes at COMMIT: the queue (deferred), its sending (deferred_send) and
     # what reads of the transaction see of it (deferred_read)
     'deferred_read': {'deferred', 'api', 'json', 'table'},
-    'deferred': {'deferred_send', 'api', 'table'},
+    'deferred': {'deferred_send', 'api', 'table', 'usage'},
     'deferred_send': {'dryrun', 'writer', 'writes', 'schemas', 'option', 'statement', 'api', 'table'},
     'writer': {'answers', 'writes', 'api', 'api_assoc', 'client', 'errors', 'option', 'convert', 'statement',
-               'visibility', 'json', 'dryrun'},
+               'visibility', 'json', 'dryrun', 'usage'},
     'properties': {'api', 'api_properties', 'client', 'errors', 'option', 'convert', 'json',
                    'objects'},
     'schemas': {'api', 'client', 'errors', 'option', 'objects', 'table', 'json'},
     'api_properties': {'api', 'errors', 'json'},
-    'api': {'client', 'errors', 'json'},
+    'api': {'client', 'errors', 'json', 'usage'},
     'api_assoc': {'api', 'client', 'errors', 'json', 'objects'},
     'associations': {'schemas', 'api', 'api_assoc', 'client', 'errors', 'option', 'json', 'objects',
                      'table'},
-    'client': {'attempt', 'http', 'errors', 'option', 'json', 'ratelimit'},
+    'client': {'attempt', 'http', 'errors', 'option', 'json', 'ratelimit', 'usage'},
     'attempt': {'http', 'request'},
     'answers': {'writes', 'api', 'errors', 'statement', 'visibility', 'json'},
     'writes': {'api', 'table', 'statement'},
@@ -97,9 +98,10 @@ ALLOWED = {
     'url': set(),
     'option': {'convert', 'request', 'url', 'objects', 'table'},
     'convert': {'table', 'json'},
-    'statement': {'dryrun'},
+    'statement': {'dryrun', 'usage'},
     'dryrun': set(),
     'ratelimit': {'http'},
+    'usage': {'http', 'request'},
     'visibility': {'objects'},
     'objects': set(),
     'request': {'json'},

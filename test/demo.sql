@@ -130,3 +130,30 @@ SELECT p.properties->>'name' AS product, count(DISTINCT d.id) AS deals, sum(li.a
   JOIN crm.line_items li ON li.id = dl.line_item_id
   JOIN hubspot.products p ON p.id = li.hs_product_id::text
   GROUP BY 1 ORDER BY 1;
+
+-- writes that wait for COMMIT: ROLLBACK sends nothing, and a transaction's one-row
+-- statements go out together; each statement ends with a summary of what it asked of HubSpot
+SET hubspot_fdw.statement_summary = on;
+SET hubspot_fdw.write_mode = 'commit';
+BEGIN;
+INSERT INTO hubspot.products (properties) VALUES ('{"name": "Draft bundle", "hs_sku": "DRAFT-1", "price": "1"}');
+ROLLBACK;                      -- nothing was sent
+BEGIN;
+INSERT INTO hubspot.products (properties) VALUES ('{"name": "Starter bundle", "hs_sku": "BUNDLE-A", "price": "30"}');
+INSERT INTO hubspot.products (properties) VALUES ('{"name": "Pro bundle", "hs_sku": "BUNDLE-B", "price": "80"}');
+UPDATE hubspot.products SET price = 35 WHERE sku = 'BUNDLE-A';   -- changes the queued create
+SELECT id, sku, price FROM hubspot.products WHERE sku LIKE 'BUNDLE-%' ORDER BY sku;   -- provisional ids
+COMMIT;                        -- one batch/create with the final values
+RESET hubspot_fdw.write_mode;
+SELECT id ~ '^[0-9]+$' AS hubspot_id, sku, price FROM hubspot.products WHERE sku LIKE 'BUNDLE-%' ORDER BY sku;
+
+-- a dry run: every check and read, no write; the NOTICE names what would be sent
+SET hubspot_fdw.dry_run = on;
+UPDATE hubspot.products SET price = price + 1 WHERE sku IN ('SKU-0002', 'SKU-0003', 'BUNDLE-A');
+RESET hubspot_fdw.dry_run;
+RESET hubspot_fdw.statement_summary;
+
+-- what this session asked of HubSpot, and what HubSpot's headers say is left of the limits
+SELECT server_name, user_name, requests, retries, errors, throttled, rows_read, rows_written,
+       rate_limit_max, daily_limit, daily_remaining
+  FROM hubspot_fdw_usage;

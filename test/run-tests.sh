@@ -134,7 +134,8 @@ start_cluster
 if out=$(/usr/bin/python3 "$REPO/test/orm/sqlalchemy_orm.py" 2>&1); then rc=0; else rc=$?; fi
 count_tap "SQLAlchemy ORM" "$rc" "$out"
 as_postgres pg_ctl -D "$CLUSTER_DIR" -m fast -w stop >/dev/null 2>&1 || true
-rm -rf "$CLUSTER_DIR"       # the canary below makes its cluster in the same place
+# the sanitized stage's clusters are made in the same directory
+rm -rf "$CLUSTER_DIR"
 CLUSTER_DIR=""
 
 # The sanitized stage: a canary proves that reports are caught, then the same
