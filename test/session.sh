@@ -30,6 +30,7 @@ CREATE FOREIGN TABLE hubspot.products (
     created_at  timestamptz,
     updated_at  timestamptz,
     archived    boolean,
+    name        text    OPTIONS (property 'name'),
     price       numeric OPTIONS (property 'price'),
     sku         text    OPTIONS (property 'hs_sku')
 ) SERVER hubspot OPTIONS (object 'products');
