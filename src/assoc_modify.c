@@ -206,7 +206,7 @@ create_state(ResultRelInfo *rinfo, EState *estate, CmdType operation, bool expla
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("writes to association table \"%s\" are not supported with hubspot_fdw.write_mode 'commit'",
 						st->table->relname),
-				 errhint("Use SET LOCAL hubspot_fdw.write_mode = 'immediate' for this statement.")));
+				 errhint("Write association tables with hubspot_fdw.write_mode = 'immediate' (SET LOCAL inside BEGIN ... COMMIT, or SET).")));
 	if (operation == CMD_INSERT)
 	{
 		st->create_w = hs_writer_create(st->table, HS_OP_ASSOC_CREATE, estate, userid);

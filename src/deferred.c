@@ -213,7 +213,7 @@ hs_deferred_refuse_needs_result(HsTable *table, const char *what)
 			 errmsg("%s on foreign table \"%s\" is not supported with hubspot_fdw.write_mode 'commit'",
 					what, table->relname),
 			 errdetail("Writes are sent to HubSpot at COMMIT; HubSpot's answer is not known before."),
-			 errhint("Use SET LOCAL hubspot_fdw.write_mode = 'immediate' for this statement, or map a client-side key (id_property) instead of reading back HubSpot's answer.")));
+			 errhint("Send this statement at once with hubspot_fdw.write_mode = 'immediate' (SET LOCAL inside BEGIN ... COMMIT, or SET), on a table with nothing queued; an ORM can key its mapping on a column the application fills, so that it reads back nothing.")));
 }
 
 void
@@ -231,7 +231,7 @@ hs_deferred_refuse_immediate(HsTable *table, Oid userid)
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("cannot write to foreign table \"%s\" in write_mode 'immediate': this transaction has writes of HubSpot object \"%s\" queued for COMMIT",
 					table->relname, table->object),
-			 errhint("Commit first or use write_mode 'commit'.")));
+			 errhint("COMMIT the queued writes first, or write this table with hubspot_fdw.write_mode = 'commit' too.")));
 }
 
 /* ----------------------------------------------------------------
