@@ -8,10 +8,5 @@
 # Starts its own emulator and throw-away cluster (test/lib.sh) and removes them.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../test/lib.sh"
-trap cleanup EXIT
-install_deps
-build_install
-make_workdir
-start_emulator
-start_cluster
+start_session
 /usr/bin/python3 "$REPO/bench/orm.py"
